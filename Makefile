@@ -1,0 +1,46 @@
+# Two commands on a fresh machine (Python >= 3.11, package registries only):
+#   make report   set up .venv, then run the default job (params/default.yaml)
+#   make test     set up .venv, then lint and run the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+QUARTO_VERSION := 1.10.19
+PARAMS ?= params/default.yaml
+
+.PHONY: setup report test lint quarto-optional benchmark clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name reality --display-name "REALITY (.venv)" >/dev/null
+	touch $@
+
+# Quarto renders the manuscript. Its PyPI package downloads the Quarto binary at build time, which
+# fails on machines that reach only the package registries: tried once per .venv, never fatal.
+$(VENV)/.quarto-tried: $(STAMP)
+	@timeout 300 $(BIN)/python -m pip install --quiet quarto-cli==$(QUARTO_VERSION) >$(VENV)/quarto-install.log 2>&1 \
+	  && echo "quarto-cli $(QUARTO_VERSION) installed into $(VENV)" \
+	  || echo "note: optional quarto-cli could not be installed here (log: $(VENV)/quarto-install.log); the run writes report/preview.html instead of the Quarto report"
+	@touch $@
+
+quarto-optional: $(VENV)/.quarto-tried
+
+report: setup quarto-optional
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m helpers run $(PARAMS)
+
+lint: setup
+	$(BIN)/python -m ruff check .
+
+test: setup lint
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest
+
+benchmark: setup
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf output/*/ .pytest_cache
