@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-QUARTO_VERSION := 1.10.19
+QUARTO_VERSION := 1.9.38
 PARAMS ?= params/default.yaml
 
 .PHONY: setup report test lint quarto-optional benchmark clean

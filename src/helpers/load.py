@@ -1,13 +1,21 @@
 """Read a study data folder (study/data-spec.md) into typed DataFrames.
 
-(Helper A completes this module: read_raw, to_typed, load_study.)
+Every CSV is read with every cell as a string (nothing coerced), validated against every rule of
+data-spec.md (helpers.validate), and only then converted to types. A folder that breaks a rule is
+rejected with the whole table of violations; warnings (e.g. rows outside their visit window) are
+returned beside the data.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
+
+from helpers import spec
+from helpers.schemas import empty_rows, typed_frame
+from helpers.validate import ValidationReport, read_folder, validate_raw
 
 
 @dataclass(frozen=True)
@@ -25,3 +33,42 @@ class StudyData:
     ce: pd.DataFrame
     ae: pd.DataFrame
     cg: pd.DataFrame
+
+
+class StudyDataError(Exception):
+    """A study data folder that breaks data-spec.md; str(e) is the formatted violation table."""
+
+    def __init__(self, report: ValidationReport) -> None:
+        super().__init__(report.format())
+        self.report = report
+
+
+def read_raw(folder: Path) -> dict[str, pd.DataFrame]:
+    """The six CSVs of `folder` as str frames ("" when empty) with `_LINE` (header = line 1).
+
+    Raises StudyDataError when a file is missing, not UTF-8 or not a CSV with a header row.
+    """
+    raw, problems = read_folder(Path(folder))
+    if not problems.empty:
+        raise StudyDataError(ValidationReport(problems, problems.iloc[0:0]))
+    return raw
+
+
+def to_typed(raw: dict[str, pd.DataFrame]) -> StudyData:
+    """Validated raw frames -> StudyData: data-spec columns + _LINE, typed, lines of only empty
+    cells left out (validation counts them as warnings). Raises ValueError on a cell that does not
+    convert (raw frames that did not pass validation)."""
+    frames = {
+        f: typed_frame(f, raw[f].loc[~empty_rows(raw[f])], errors="raise").reset_index(drop=True)
+        for f in spec.FILES
+    }
+    return StudyData(**frames)
+
+
+def load_study(folder: Path) -> tuple[StudyData, ValidationReport]:
+    """Read, validate and type a study data folder; raises StudyDataError if any rule is broken."""
+    raw = read_raw(folder)
+    report = validate_raw(raw)
+    if not report.ok:
+        raise StudyDataError(report)
+    return to_typed(raw), report

@@ -124,7 +124,12 @@ INSTRUMENTS: dict[str, Instrument] = {
             "HRPQ",
             ("PATIENT",),
             {},
-            {"HRPQWMIS": (0, 168), "HRPQWRED": (0, 168), "HRPQHMIS": (0, 168), "HRPQHRED": (0, 168)},
+            {
+                "HRPQWMIS": (0, 168),
+                "HRPQWRED": (0, 168),
+                "HRPQHMIS": (0, 168),
+                "HRPQHRED": (0, 168),
+            },
         ),
         Instrument("EDSS", ("PATIENT",), {}, {"EDSS": (0, 10)}, step=0.5),
         Instrument(

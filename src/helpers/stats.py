@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from lifelines import KaplanMeierFitter
+from lifelines.utils import median_survival_times
 from scipy import stats as sps
 
 #: changes are rounded to this many decimals before ranking, so that float noise
@@ -53,10 +55,7 @@ def kaplan_meier_median(durations: pd.Series, observed: pd.Series) -> float:
 
     durations: time to event or censoring; observed: 1/True = event, 0/False = censored.
     """
-    from lifelines import KaplanMeierFitter
-
-    kmf = KaplanMeierFitter().fit(durations.astype(float), observed.astype(bool))
-    return float(kmf.median_survival_time_)
+    return float(kaplan_meier_fit(durations, observed).median_survival_time_)
 
 
 def planned_sample_size(effect_size: float, alpha: float, power: float, dropout: float) -> int:
@@ -71,3 +70,139 @@ def planned_sample_size(effect_size: float, alpha: float, power: float, dropout:
         effect_size=effect_size, alpha=alpha, power=power, alternative="two-sided"
     )
     return int(np.ceil(np.ceil(n) / (1.0 - dropout)))
+
+
+@dataclass(frozen=True)
+class MeanCI:
+    """Mean with a two-sided t confidence interval: mean +/- t(1 - alpha/2, n - 1) * SD / sqrt(n).
+
+    n: non-missing values; lower/upper NaN when n < 2.
+    """
+
+    n: int
+    mean: float
+    lower: float
+    upper: float
+
+
+def mean_t_ci(values: pd.Series, alpha: float = 0.05) -> MeanCI:
+    """Mean and its t-based (1 - alpha) confidence interval over the non-missing values."""
+    x = pd.to_numeric(values, errors="raise").dropna().to_numpy(dtype=float)
+    n = int(x.size)
+    if n == 0:
+        return MeanCI(0, np.nan, np.nan, np.nan)
+    mean = float(x.mean())
+    if n < 2:
+        return MeanCI(n, mean, np.nan, np.nan)
+    half = sps.t.ppf(1 - alpha / 2, n - 1) * x.std(ddof=1) / np.sqrt(n)
+    return MeanCI(n, mean, float(mean - half), float(mean + half))
+
+
+@dataclass(frozen=True)
+class RateCI:
+    """Event rate = events / exposure with the exact (Garwood, chi-square) Poisson interval.
+
+    lower = chi2.ppf(alpha/2, 2k) / 2 / exposure (0 when k == 0);
+    upper = chi2.ppf(1 - alpha/2, 2k + 2) / 2 / exposure.
+    """
+
+    events: int
+    exposure: float
+    rate: float
+    lower: float
+    upper: float
+
+
+def poisson_rate_ci(events: int, exposure: float, alpha: float = 0.05) -> RateCI:
+    """Rate events / exposure with its exact Poisson (1 - alpha) confidence interval."""
+    if exposure <= 0:
+        raise ValueError(f"exposure must be positive, got {exposure}")
+    k = int(events)
+    lower = 0.0 if k == 0 else float(sps.chi2.ppf(alpha / 2, 2 * k)) / 2
+    upper = float(sps.chi2.ppf(1 - alpha / 2, 2 * k + 2)) / 2
+    return RateCI(k, float(exposure), k / exposure, lower / exposure, upper / exposure)
+
+
+@dataclass(frozen=True)
+class KMSummary:
+    """Kaplan-Meier summary: subjects, events, median time with the (1 - alpha) CI of lifelines
+    (exponential Greenwood pointwise band, inverted at S = 0.5); inf when not reached."""
+
+    n: int
+    events: int
+    median: float
+    lower: float
+    upper: float
+
+
+def kaplan_meier_fit(
+    durations: pd.Series, observed: pd.Series, alpha: float = 0.05
+) -> KaplanMeierFitter:
+    """lifelines KaplanMeierFitter fitted on durations (time) and observed (1 = event)."""
+    return KaplanMeierFitter(alpha=alpha).fit(
+        durations.astype(float), observed.astype(bool), label="Patients"
+    )
+
+
+def kaplan_meier_summary(
+    durations: pd.Series, observed: pd.Series, alpha: float = 0.05
+) -> KMSummary:
+    """Median time to event and its CI from lifelines (median_survival_times on the KM band)."""
+    kmf = kaplan_meier_fit(durations, observed, alpha)
+    ci = median_survival_times(kmf.confidence_interval_).to_numpy().ravel()
+    return KMSummary(
+        len(durations),
+        int(observed.astype(bool).sum()),
+        float(kmf.median_survival_time_),
+        float(ci[0]),
+        float(ci[1]),
+    )
+
+
+def intraclass_correlation(
+    ratings: pd.DataFrame, target: str, rater: str, value: str
+) -> pd.DataFrame:
+    """Single-rater ICCs of pingouin.intraclass_corr (Shrout and Fleiss / McGraw and Wong).
+
+    ICC(2,1) = two-way random effects, absolute agreement (pingouin "ICC(A,1)");
+    ICC(3,1) = two-way mixed effects, consistency (pingouin "ICC(C,1)"). Targets rated by every
+    rater only (pingouin drops the others). Columns: type, icc, lower, upper (95% CI), p.
+    """
+    import pingouin as pg
+
+    res = pg.intraclass_corr(ratings, targets=target, raters=rater, ratings=value)
+    names = {"ICC(A,1)": "ICC(2,1)", "ICC(C,1)": "ICC(3,1)"}
+    res = res[res["Type"].isin(names)].reset_index(drop=True)
+    ci = np.vstack(res["CI95"].to_numpy())
+    return pd.DataFrame(
+        {
+            "type": res["Type"].map(names),
+            "icc": res["ICC"].astype(float),
+            "lower": ci[:, 0].astype(float),
+            "upper": ci[:, 1].astype(float),
+            "p": res["pval"].astype(float),
+        }
+    )
+
+
+@dataclass(frozen=True)
+class BlandAltman:
+    """Bland-Altman agreement of paired measurements a, b (difference = a - b).
+
+    bias = mean difference; limits of agreement = bias +/- 1.96 SD of the differences (ddof=1).
+    """
+
+    n: int
+    bias: float
+    sd: float
+    lower_loa: float
+    upper_loa: float
+
+
+def bland_altman(a: pd.Series, b: pd.Series) -> BlandAltman:
+    """Bias and 95% limits of agreement over the pairs where both a and b are present."""
+    both = pd.concat([a, b], axis=1, keys=["a", "b"]).dropna()
+    diff = both["a"] - both["b"]
+    sd = float(diff.std(ddof=1))
+    bias = float(diff.mean())
+    return BlandAltman(len(diff), bias, sd, bias - 1.96 * sd, bias + 1.96 * sd)

@@ -1,0 +1,135 @@
+"""Benchmark of the run command: prints measured figures, asserts nothing (`make benchmark`).
+
+1. cold full run (`helpers.runner.run`, --force) vs a naive baseline that papermills the four
+   notebooks one after another, each first loading, validating and deriving the data itself;
+2. a no-op rerun, and a rerun after changing one parameter that one notebook receives
+   (sample_size.effect_size, read by 01-disposition only);
+3. validate + derive time and peak memory (max RSS of a fresh process) for 1k, 10k and 100k
+   synthetic patients, with the log-log slope of time against n.
+Targets (issue "Fast reruns"): cold <= 0.5 x naive; no-op < 2 s; slope <= 1.1; 100k derived in
+< 60 s with < 4 GiB peak memory. Usage: python benchmarks/run.py [--sizes 1000 10000 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_PARAMS = ROOT / "params" / "default.yaml"
+
+# Runs in a fresh interpreter so that its peak RSS is the derivation's own.
+SCALE_PROBE = """
+import json, resource, sys, time
+from pathlib import Path
+from helpers.derive import derive_adam
+from helpers.load import load_study
+start = time.perf_counter()
+study, report = load_study(Path(sys.argv[1]))
+validated = time.perf_counter()
+derive_adam(study)
+done = time.perf_counter()
+print(json.dumps({"validate_s": validated - start, "derive_s": done - validated,
+                  "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def naive_baseline(params_path: Path, work: Path) -> None:
+    """Each notebook loads, validates and derives the data itself, then runs; one at a time."""
+    import papermill
+
+    from helpers.derive import derive_adam, write_adam
+    from helpers.load import load_study
+    from helpers.params import load_params
+    from helpers.runner import NOTEBOOK_DIR, NOTEBOOKS, notebook_parameters
+    from helpers.synth import write_synthetic_cohort
+
+    params = load_params(params_path)
+    for notebook in NOTEBOOKS:
+        folder = work / notebook
+        write_synthetic_cohort(folder / "data", **params["synthetic"])
+        study, _ = load_study(folder / "data")
+        write_adam(derive_adam(study), folder / "adam")
+        parameters = notebook_parameters(notebook, params)
+        for name in ("tables_dir", "figures_dir"):
+            (folder / parameters[name]).mkdir(parents=True, exist_ok=True)
+        papermill.execute_notebook(
+            str(NOTEBOOK_DIR / f"{notebook}.ipynb"), str(folder / f"{notebook}.ipynb"),
+            parameters=parameters, kernel_name="reality", cwd=str(folder), progress_bar=False,
+        )
+
+
+def pipeline_figures(work: Path) -> None:
+    from helpers.params import load_params
+    from helpers.runner import run
+
+    params_path = work / "bench.yaml"
+    values = yaml.safe_load(DEFAULT_PARAMS.read_text())
+    values["render"] = False  # the report step is the same in both; measure the analyses
+    params_path.write_text(yaml.safe_dump(values))
+    out = work / "output"
+
+    naive = timed(lambda: naive_baseline(params_path, work / "naive"))
+    cold = timed(lambda: run(load_params(params_path), out, force=True))
+    noop = timed(lambda: run(load_params(params_path), out))
+    values["sample_size"]["effect_size"] = 0.35
+    params_path.write_text(yaml.safe_dump(values))
+    one_param = timed(lambda: run(load_params(params_path), out))
+
+    print("\n== run command (default params, synthetic n=87, render off)")
+    print(f"naive baseline (sequential, derive per notebook): {naive:7.2f} s")
+    print(f"cold full run (derive once, notebooks parallel):  {cold:7.2f} s"
+          f"  ratio {cold / naive:.2f} (target <= 0.5)")
+    print(f"no-op rerun:                                      {noop:7.2f} s  (target < 2 s)")
+    print(f"rerun after sample_size.effect_size changed:      {one_param:7.2f} s")
+
+
+def scaling_figures(sizes: list[int], work: Path) -> None:
+    from helpers.synth import write_synthetic_cohort
+
+    print("\n== validate + derive by cohort size (fresh process each)")
+    print(f"{'patients':>9} {'validate s':>11} {'derive s':>9} {'total s':>8} {'peak MiB':>9}")
+    totals = []
+    for n in sizes:
+        folder = work / f"n{n}"
+        write_synthetic_cohort(folder, seed=1, n=n)
+        done = subprocess.run([sys.executable, "-c", SCALE_PROBE, str(folder)],
+                              capture_output=True, text=True, check=True)
+        figures = json.loads(done.stdout.strip().splitlines()[-1])
+        total = figures["validate_s"] + figures["derive_s"]
+        totals.append(total)
+        print(f"{n:>9} {figures['validate_s']:>11.2f} {figures['derive_s']:>9.2f} "
+              f"{total:>8.2f} {figures['peak_mib']:>9.0f}")
+    if len(sizes) > 1:
+        slope = np.polyfit(np.log(sizes), np.log(totals), 1)[0]
+        print(f"log-log slope of time against n: {slope:.2f} (target <= 1.1); "
+              f"100k target: < 60 s and < 4096 MiB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    parser.add_argument("--skip-pipeline", action="store_true", help="only the scaling figures")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="reality-bench-") as tmp:
+        if not args.skip_pipeline:
+            pipeline_figures(Path(tmp))
+        scaling_figures(args.sizes, Path(tmp))
+
+
+if __name__ == "__main__":
+    main()

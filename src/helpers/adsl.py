@@ -1,0 +1,100 @@
+"""ADSL: one row per enrolled patient (every row of dm).
+
+Definitions (study/data-spec.md):
+- TRTSDT = first alemtuzumab EXSTDTC (elapsed day 0); EOSDT = DSSTDTC, EOSDY its elapsed days.
+- EOSSTT = COMPLETED (DSDECOD COMPLETED), DISCONTINUED (another DSDECOD), ONGOING (empty);
+  DCSREAS = DSDECOD when not COMPLETED.
+- Populations: ENRFL every row; SAFFL at least one alemtuzumab course; FASFL SAF with a baseline
+  and at least one post-baseline analysed (ANLFL = Y) FSMC total; COMPFL DSDECOD = COMPLETED;
+  CGPOPFL caregiver (row in cg.csv) of a FAS patient with a baseline caregiver assessment (any
+  RESPONDENT = CAREGIVER record with ABLFL = Y).
+- NALEMCRS alemtuzumab courses; RETRTFL a course >= 3; RETRTDY elapsed day of the first course
+  >= 3; OTHTRTFL another therapy in ex.
+- NREL relapses after day 0 and not after EOSDT (SAF; empty when never treated); YRSSTUDY =
+  EOSDY / 365.25.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from helpers import spec
+from helpers.adam_base import counted_relapses, elapsed_days, exclusion, yes_no
+
+CG_COLUMNS = ["CGSEX", "CGAGE", "CGREL", "CGYEARS", "CGEMPLOY", "CGCHILD"]
+COMPLETED = "COMPLETED"
+FAS_PARAMCD = "FSMCTOT"
+
+
+def _treatment(ex: pd.DataFrame, day0: pd.Series) -> pd.DataFrame:
+    """Per subject: NALEMCRS, RETRTDY, OTHTRTFL (booleans before Y/N), index USUBJID."""
+    alem = ex["EXTRT"].eq(spec.ALEMTUZUMAB)
+    retreat = ex[alem & ex["EXCOURSE"].ge(spec.RETREATMENT_FIRST_COURSE)]
+    retreat_start = retreat.groupby("USUBJID")["EXSTDTC"].min()
+    return pd.DataFrame({
+        "NALEMCRS": alem.groupby(ex["USUBJID"]).sum(),
+        "RETRTDY": elapsed_days(retreat_start, day0.reindex(retreat_start.index)),
+        "OTHTRTFL": (~alem).groupby(ex["USUBJID"]).any(),
+    })
+
+
+def _subjects_with(adqs: pd.DataFrame, rows: pd.Series) -> pd.Index:
+    return pd.Index(adqs.loc[rows, "USUBJID"].unique())
+
+
+def derive_adsl(
+    dm: pd.DataFrame, ex: pd.DataFrame, ce: pd.DataFrame, cg: pd.DataFrame, day0: pd.Series,
+    adqs: pd.DataFrame,
+) -> tuple[pd.DataFrame, list[dict]]:
+    """ADSL (module docstring) and its exclusion rows (subjects outside SAF, FAS, CG)."""
+    adsl = dm.rename(columns={"RFICDTC": "RFICDT", "DSSTDTC": "EOSDT", "DTHDTC": "DTHDT"})
+    adsl = adsl.sort_values("USUBJID", ignore_index=True)
+    adsl["TRTSDT"] = adsl["USUBJID"].map(day0).astype("datetime64[ns]")
+    adsl["EOSDY"] = elapsed_days(adsl["EOSDT"], adsl["TRTSDT"])
+    adsl["EOSSTT"] = np.select(
+        [adsl["DSDECOD"].eq(COMPLETED), adsl["DSDECOD"].notna()],
+        [COMPLETED, "DISCONTINUED"],
+        "ONGOING",
+    )
+    adsl["DCSREAS"] = adsl["DSDECOD"].where(adsl["DSDECOD"].ne(COMPLETED))
+    adsl["DTHFL"] = yes_no(adsl["DTHDT"].notna())
+    saf = adsl["TRTSDT"].notna()
+
+    fsmc = adqs["PARAMCD"].eq(FAS_PARAMCD) & adqs["RESPONDENT"].eq("PATIENT")
+    with_base = _subjects_with(adqs, fsmc & adqs["ABLFL"].eq("Y"))
+    with_post = _subjects_with(adqs, fsmc & adqs["ANLFL"].eq("Y") & adqs["AVISITN"].gt(0))
+    fas = saf & adsl["USUBJID"].isin(with_base) & adsl["USUBJID"].isin(with_post)
+    adsl["ENRFL"] = "Y"
+    adsl["SAFFL"] = yes_no(saf)
+    adsl["FASFL"] = yes_no(fas)
+    adsl["COMPFL"] = yes_no(adsl["DSDECOD"].eq(COMPLETED))
+
+    trt = _treatment(ex, day0)
+    adsl["NALEMCRS"] = adsl["USUBJID"].map(trt["NALEMCRS"]).fillna(0).astype("float64")
+    adsl["RETRTDY"] = adsl["USUBJID"].map(trt["RETRTDY"]).astype("float64")
+    adsl["RETRTFL"] = yes_no(adsl["RETRTDY"].notna())
+    adsl["OTHTRTFL"] = yes_no(adsl["USUBJID"].map(trt["OTHTRTFL"]).eq(True))
+
+    relapses, _ = counted_relapses(ce, adsl)
+    nrel = adsl["USUBJID"].map(relapses.groupby("USUBJID").size()).fillna(0)
+    adsl["NREL"] = nrel.astype("float64").where(saf)
+    adsl["YRSSTUDY"] = adsl["EOSDY"] / spec.DAYS_PER_YEAR
+
+    adsl = adsl.merge(cg[["USUBJID", *CG_COLUMNS]], on="USUBJID", how="left")
+    cgfl = adsl["USUBJID"].isin(cg["USUBJID"])
+    cg_base = _subjects_with(adqs, adqs["RESPONDENT"].eq("CAREGIVER") & adqs["ABLFL"].eq("Y"))
+    cgpop = cgfl & fas & adsl["USUBJID"].isin(cg_base)
+    adsl["CGFL"] = yes_no(cgfl)
+    adsl["CGPOPFL"] = yes_no(cgpop)
+
+    excluded = [
+        exclusion("ADSL", "enrolled, no alemtuzumab course: not in SAF", adsl[~saf]),
+        exclusion("ADSL", "SAF without baseline and post-baseline FSMC total: not in FAS",
+                  adsl[saf & ~fas]),
+        exclusion("ADSL", "caregiver of a non-FAS patient: not in CG population",
+                  adsl[cgfl & ~fas]),
+        exclusion("ADSL", "caregiver without baseline caregiver assessment: not in CG population",
+                  adsl[cgfl & fas & ~cgpop]),
+    ]
+    return adsl, excluded

@@ -1,0 +1,227 @@
+"""ADaM-like analysis datasets (ADSL, ADQS, ADAE, ADTTE) and the exclusion counts of a run.
+
+`COLUMNS` below is the one place where every dataset's columns are documented (name, kind,
+definition); the derivations live in helpers.adsl, adqs, adae and adtte, the time axis and
+relapse rule in helpers.adam_base, the instrument scores in helpers.scoring.
+
+Time axis: elapsed day 0 = first alemtuzumab EXSTDTC; months = days / 30.4375; study year k =
+days in (365.25(k-1), 365.25k], day 0 in year 1. CSV files: rows sorted by the dataset's key,
+columns in the order of COLUMNS, floats with 12 significant digits, dates YYYY-MM-DD, empty cell
+= missing, "\\n" line ends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+
+from helpers.adae import derive_adae
+from helpers.adam_base import first_infusion
+from helpers.adqs import derive_adqs
+from helpers.adsl import derive_adsl
+from helpers.adtte import derive_adtte
+from helpers.load import StudyData
+
+Kind = Literal["str", "num", "int", "date"]
+FLOAT_FORMAT = "%.12g"
+DATE_FORMAT = "%Y-%m-%d"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One documented column of an analysis dataset."""
+
+    name: str
+    kind: Kind
+    definition: str
+
+
+def _cols(*rows: tuple[str, Kind, str]) -> tuple[Column, ...]:
+    return tuple(Column(*row) for row in rows)
+
+
+_YN = "Y/N"
+COLUMNS: dict[str, tuple[Column, ...]] = {
+    "adsl": _cols(
+        ("USUBJID", "str", "patient id"),
+        ("SITEID", "str", "site"),
+        ("COUNTRY", "str", "ISO alpha-3 country"),
+        ("SEX", "str", "F/M"),
+        ("AGE", "num", "years at enrolment"),
+        ("MSDURY", "num", "years since MS diagnosis"),
+        ("NPRIORDMT", "num", "prior disease-modifying therapies"),
+        ("RFICDT", "date", "informed consent (enrolment)"),
+        ("TRTSDT", "date", "first alemtuzumab infusion = elapsed day 0; empty if never treated"),
+        ("EOSDT", "date", "end of study (DSSTDTC)"),
+        ("EOSDY", "num", "elapsed days of EOSDT"),
+        ("EOSSTT", "str", "COMPLETED / DISCONTINUED / ONGOING (DSDECOD empty)"),
+        ("DCSREAS", "str", "DSDECOD when not COMPLETED"),
+        ("DTHFL", "str", "Y when DTHDTC present"),
+        ("DTHDT", "date", "date of death"),
+        ("ENRFL", "str", "enrolled (every dm row): Y"),
+        ("SAFFL", "str", "SAF: at least one alemtuzumab course, " + _YN),
+        ("FASFL", "str", "FAS: SAF with a baseline and >= 1 post-baseline analysed (ANLFL Y) "
+                         "FSMC total, " + _YN),
+        ("COMPFL", "str", "COMP: DSDECOD COMPLETED, " + _YN),
+        ("NALEMCRS", "num", "alemtuzumab courses in ex"),
+        ("RETRTFL", "str", "a course >= 3 (retreatment), " + _YN),
+        ("RETRTDY", "num", "elapsed day of the first course >= 3 start"),
+        ("OTHTRTFL", "str", "another disease-modifying therapy in ex, " + _YN),
+        ("NREL", "num", "relapses after day 0 and not after EOSDT (empty if never treated)"),
+        ("YRSSTUDY", "num", "EOSDY / 365.25"),
+        ("CGFL", "str", "caregiver row in cg.csv, " + _YN),
+        ("CGPOPFL", "str", "CG population: caregiver of a FAS patient with a baseline caregiver "
+                           "assessment, " + _YN),
+        ("CGSEX", "str", "caregiver sex"),
+        ("CGAGE", "num", "caregiver age"),
+        ("CGREL", "str", "caregiver relation to patient"),
+        ("CGYEARS", "num", "years as caregiver"),
+        ("CGEMPLOY", "str", "caregiver employment"),
+        ("CGCHILD", "str", "children living at home, Y/N"),
+    ),
+    "adqs": _cols(
+        ("USUBJID", "str", "patient id"),
+        ("RESPONDENT", "str", "PATIENT / CAREGIVER"),
+        ("PARCAT", "str", "instrument (QSCAT)"),
+        ("PARAMCD", "str", "score code; plus HRPQWTOT, HRPQHTOT (sum of missed + reduced)"),
+        ("AVISIT", "str", "scheduled visit"),
+        ("AVISITN", "num", "target month of the visit"),
+        ("ADT", "date", "assessment date (earliest item date for derived scores)"),
+        ("ADY", "num", "elapsed days of ADT"),
+        ("AVAL", "num", "score; empty when not derivable and not collected"),
+        ("BASE", "num", "AVAL of the baseline record, on every record of the parameter"),
+        ("CHG", "num", "AVAL - BASE on post-baseline ANLFL Y records"),
+        ("ABLFL", "str", "Y on the BASELINE visit record with AVAL on or before day 0"),
+        ("EOSFL", "str", "Y on the last post-baseline ANLFL Y record (AVISITN, then ADY)"),
+        ("AWINFL", "str", "Y when |ADY - 30.4375 x AVISITN| <= 31, N outside or undated"),
+        ("QSORIG", "str", "DERIVED (from items or components) / COLLECTED (score given alone)"),
+        ("ANLFL", "str", "N when AVAL empty, BASELINE visit after day 0 or undated, or "
+                         "out-of-window post-baseline under the exclusion switch; else Y"),
+    ),
+    "adae": _cols(
+        ("USUBJID", "str", "patient id"),
+        ("AESEQ", "num", "AE sequence number"),
+        ("AEDECOD", "str", "MedDRA preferred term"),
+        ("AEBODSYS", "str", "MedDRA system organ class"),
+        ("AESEV", "str", "MILD / MODERATE / SEVERE"),
+        ("AESER", "str", "serious, Y/N"),
+        ("AEREL", "str", "related to alemtuzumab, Y/N"),
+        ("AEOUT", "str", "outcome"),
+        ("AEACN", "str", "action taken"),
+        ("ASTDT", "date", "onset"),
+        ("AENDT", "date", "end (empty if ongoing)"),
+        ("ASTDY", "num", "elapsed days of onset"),
+        ("TRTEMFL", "str", "treatment-emergent: ASTDY >= 0, " + _YN),
+        ("AYEAR", "num", "study year of onset (day 0 in year 1); empty before day 0"),
+        ("IARFL", "str", "infusion-associated: onset from the first to one day after the last "
+                         "infusion day of any alemtuzumab course, " + _YN),
+    ),
+    "adtte": _cols(
+        ("USUBJID", "str", "patient id"),
+        ("PARAMCD", "str", "TTFSMCI (FAS), TTREL (SAF), RELY1-RELY3 (SAF in study at the start "
+                           "of year k)"),
+        ("PARAM", "str", "parameter label"),
+        ("AVAL", "num", "months to event or censoring (TT*); relapses in year k (RELYk)"),
+        ("CNSR", "num", "0 event, 1 censored; empty for RELYk"),
+        ("ADY", "num", "elapsed day of event or censoring; RELYk: min(EOSDY, 365.25k)"),
+    ),
+    "exclusions": _cols(
+        ("dataset", "str", "analysis dataset the records do not enter (or enter flagged)"),
+        ("reason", "str", "why"),
+        ("n_records", "int", "records concerned (qs rows, ADaM records or subjects)"),
+        ("n_subjects", "int", "distinct subjects concerned"),
+    ),
+}
+#: row order of each CSV
+SORT_KEYS: dict[str, list[str]] = {
+    "adsl": ["USUBJID"],
+    "adqs": ["USUBJID", "RESPONDENT", "PARAMCD", "AVISITN", "ADY"],
+    "adae": ["USUBJID", "AESEQ"],
+    "adtte": ["USUBJID", "PARAMCD"],
+    "exclusions": [],  # kept in derivation order (fixed list of reasons)
+}
+
+
+@dataclass(frozen=True)
+class Adam:
+    """The analysis datasets of one run (columns: derive.COLUMNS)."""
+
+    adsl: pd.DataFrame
+    adqs: pd.DataFrame
+    adae: pd.DataFrame
+    adtte: pd.DataFrame
+    exclusions: pd.DataFrame
+
+
+def conform(df: pd.DataFrame, dataset: str) -> pd.DataFrame:
+    """Documented columns in documented order and types, rows sorted by SORT_KEYS."""
+    cols = COLUMNS[dataset]
+    out = df[[c.name for c in cols]].copy()
+    for c in cols:
+        if c.kind == "date":
+            out[c.name] = pd.to_datetime(out[c.name], format=DATE_FORMAT).astype("datetime64[ns]")
+        elif c.kind == "num":
+            out[c.name] = pd.to_numeric(out[c.name]).astype("float64")
+        elif c.kind == "int":
+            out[c.name] = pd.to_numeric(out[c.name]).astype("int64")
+        else:
+            out[c.name] = out[c.name].astype(object).where(out[c.name].notna())
+    keys = SORT_KEYS[dataset]
+    if keys:
+        out = out.sort_values(keys, kind="mergesort", na_position="first")
+    return out.reset_index(drop=True)
+
+
+def derive_adam(study: StudyData, exclude_out_of_window: bool = False) -> Adam:
+    """All analysis datasets of a typed study, and every exclusion counted.
+
+    exclude_out_of_window: out-of-window post-baseline ADQS records get ANLFL = N and enter no
+    baseline, change or EOS (they stay in ADQS, flagged and counted).
+    """
+    day0 = first_infusion(study.ex)
+    adqs, ex_qs = derive_adqs(study.qs, day0, exclude_out_of_window)
+    adsl, ex_sl = derive_adsl(study.dm, study.ex, study.ce, study.cg, day0, adqs)
+    adae, ex_ae = derive_adae(study.ae, study.ex, day0)
+    adtte, ex_tte = derive_adtte(adsl, adqs, study.ce)
+    exclusions = pd.DataFrame([*ex_sl, *ex_qs, *ex_ae, *ex_tte])
+    return Adam(
+        adsl=conform(adsl, "adsl"),
+        adqs=conform(adqs, "adqs"),
+        adae=conform(adae, "adae"),
+        adtte=conform(adtte, "adtte"),
+        exclusions=conform(exclusions, "exclusions"),
+    )
+
+
+def write_adam(adam: Adam, folder: Path) -> None:
+    """adsl.csv, adqs.csv, adae.csv, adtte.csv, exclusions.csv in `folder` (created), with
+    deterministic bytes: conformed columns and rows, FLOAT_FORMAT, DATE_FORMAT, "\\n"."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for dataset in COLUMNS:
+        conform(getattr(adam, dataset), dataset).to_csv(
+            folder / f"{dataset}.csv",
+            index=False,
+            float_format=FLOAT_FORMAT,
+            date_format=DATE_FORMAT,
+            lineterminator="\n",
+            encoding="utf-8",
+        )
+
+
+def read_adam(folder: Path) -> Adam:
+    """Inverse of write_adam: every cell typed per COLUMNS (dates parsed, empty = missing)."""
+    frames = {}
+    for dataset, cols in COLUMNS.items():
+        raw = pd.read_csv(
+            Path(folder) / f"{dataset}.csv",
+            dtype={c.name: str for c in cols if c.kind in ("str", "date")},
+            keep_default_na=False,
+            na_values=[""],
+            encoding="utf-8",
+        )
+        frames[dataset] = conform(raw, dataset)
+    return Adam(**frames)

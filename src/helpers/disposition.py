@@ -1,0 +1,153 @@
+"""Disposition, baseline characteristics and the sample-size recomputation (notebook 01).
+
+Populations (data-spec.md): ENR = every enrolled patient, SAF = at least one alemtuzumab
+course, FAS = SAF with a baseline and a post-baseline FSMC total, COMP = DSDECOD COMPLETED.
+Percentages use the enrolled patients of the table (after the country filter) as denominator.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pandas as pd
+
+from helpers import labels, spec, stats, tables
+
+FLAGS = {"Treated (SAF)": "SAFFL", "Full analysis set (FAS)": "FASFL", "Completed": "COMPFL"}
+
+
+def disposition_table(adsl: pd.DataFrame) -> pd.DataFrame:
+    """Enrolled, SAF, FAS, completed, discontinued (with reasons), ongoing and deaths: n (%)."""
+    n = len(adsl)
+    disc = adsl[adsl["EOSSTT"].eq("DISCONTINUED")]
+    reasons = disc["DCSREAS"].value_counts().reindex(spec.DSDECOD[1:], fill_value=0)
+    reasons = reasons[reasons.gt(0)]
+    rows = [
+        ("Enrolled", n),
+        *((name, int(adsl[flag].eq("Y").sum())) for name, flag in FLAGS.items()),
+        ("Discontinued", len(disc)),
+        *((f"{tables.INDENT}{reason.capitalize()}", int(k)) for reason, k in reasons.items()),
+        ("Ongoing", int(adsl["EOSSTT"].eq("ONGOING").sum())),
+        ("Died", int(adsl["DTHFL"].eq("Y").sum())),
+    ]
+    return pd.DataFrame(
+        {"Status": [r[0] for r in rows], "n (%)": [tables.fmt_n_pct(k, n) for _, k in rows]}
+    )
+
+
+def disposition_by_country(adsl: pd.DataFrame) -> pd.DataFrame:
+    """Enrolled, SAF, FAS, completed and discontinued n (%) per country (columns) and in total."""
+    frames = {c: g for c, g in adsl.groupby("COUNTRY", sort=True)} | {"Total": adsl}
+    cols = {
+        f"{country} (N={len(g)})": disposition_table(g).set_index("Status")["n (%)"]
+        for country, g in frames.items()
+    }
+    out = pd.DataFrame(cols)
+    keep = ["Enrolled", *FLAGS, "Discontinued", "Died"]
+    return out.loc[keep].rename_axis("Status").reset_index()
+
+
+def flow_counts(adsl: pd.DataFrame, adqs: pd.DataFrame) -> pd.DataFrame:
+    """Counts for the flow diagram: enrolled, treated, attended each follow-up visit, completed.
+
+    Attended a visit = SAF patient with at least one patient-reported or clinician-rated value
+    (RESPONDENT PATIENT, AVAL present) at that scheduled visit. Columns step, n.
+    """
+    saf = adsl.loc[adsl["SAFFL"].eq("Y"), "USUBJID"]
+    rec = adqs[adqs["USUBJID"].isin(saf) & adqs["RESPONDENT"].eq("PATIENT") & adqs["AVAL"].notna()]
+    attended = rec.groupby("AVISIT")["USUBJID"].nunique()
+    visits = attended.reindex(list(spec.POST_BASELINE_VISITS), fill_value=0)
+    steps = [
+        ("Enrolled", len(adsl)),
+        ("Treated with alemtuzumab (SAF)", len(saf)),
+        *((f"Attended {v.title()}", int(k)) for v, k in visits.items()),
+        ("Completed the study", int(adsl["COMPFL"].eq("Y").sum())),
+    ]
+    return pd.DataFrame(steps, columns=["step", "n"])
+
+
+def discontinuation_reasons(adsl: pd.DataFrame) -> pd.DataFrame:
+    """Discontinued patients by reason (n), most frequent first, ties by reason."""
+    disc = adsl.loc[adsl["EOSSTT"].eq("DISCONTINUED"), "DCSREAS"].fillna("Missing")
+    counts = disc.value_counts().rename_axis("reason").reset_index(name="n")
+    return counts.sort_values(["n", "reason"], ascending=[False, True]).reset_index(drop=True)
+
+
+#: continuous ADSL characteristics of the baseline table
+ADSL_CONTINUOUS = {
+    "AGE": "Age (years)",
+    "MSDURY": "MS duration (years)",
+    "NPRIORDMT": "Prior DMTs (n)",
+}
+#: baseline scores (ADQS, RESPONDENT PATIENT) of the baseline table
+BASELINE_SCORES = ("EDSS", "FSMCTOT", "FSMCCOG", "FSMCMOT", "MSISPHYS", "MSISPSY", "SDMTTOT",
+                   "BDITOT")  # fmt: skip
+
+
+def _baseline_column(adsl: pd.DataFrame, adqs: pd.DataFrame) -> pd.DataFrame:
+    """Rows (characteristic, statistic, value) of one population; scores absent from the
+    whole ADQS are left out."""
+    base = adqs[
+        adqs["USUBJID"].isin(adsl["USUBJID"])
+        & adqs["RESPONDENT"].eq("PATIENT")
+        & adqs["ABLFL"].eq("Y")
+        & adqs["ANLFL"].eq("Y")
+    ]
+    wide = base.pivot_table(index="USUBJID", columns="PARAMCD", values="AVAL", aggfunc="first")
+    scores = [p for p in BASELINE_SCORES if p in set(adqs["PARAMCD"])]
+    wide = wide.reindex(index=adsl["USUBJID"], columns=scores)
+    continuous = {
+        **{label: adsl[col].reset_index(drop=True) for col, label in ADSL_CONTINUOUS.items()},
+        **{f"{labels.label(p)} at baseline": wide[p].reset_index(drop=True) for p in scores},
+    }
+    rows = [
+        (name, stat, value)
+        for name, values in continuous.items()
+        for stat, value in tables.continuous_stats(values).items()
+        if stat != "Median (min, max)"
+    ]
+    categorical = {"Sex": (adsl["SEX"], spec.SEX), "Country": (adsl["COUNTRY"], ())}
+    for name, (values, levels) in categorical.items():
+        counts = tables.category_counts(values, levels or sorted(values.dropna().unique()))
+        rows += [(name, f"{lvl}, n (%)", v) for lvl, v in counts.itertuples(index=False)]
+    return pd.DataFrame(rows, columns=["Characteristic", "Statistic", "value"])
+
+
+def baseline_table(
+    adsl: pd.DataFrame, adqs: pd.DataFrame, populations: dict[str, str]
+) -> pd.DataFrame:
+    """Baseline characteristics, one column per population (label -> ADSL flag column).
+
+    Continuous: n, mean (SD), median (Q1, Q3); categorical: n (%) of the population.
+    Baseline scores: the ABLFL record of each patient (n = patients with a baseline value).
+    """
+    cols = []
+    for name, flag in populations.items():
+        pop = adsl[adsl[flag].eq("Y")]
+        col = _baseline_column(pop, adqs).set_index(["Characteristic", "Statistic"])["value"]
+        cols.append(col.rename(f"{name} (N={len(pop)})"))
+    return pd.concat(cols, axis=1).fillna("0").reset_index()
+
+
+def sample_size_grid(
+    effect_sizes: list[float], powers: list[float], dropouts: list[float], alpha: float, target: int
+) -> pd.DataFrame:
+    """stats.planned_sample_size over every combination; flags the ones that give `target`."""
+    grid = pd.DataFrame(
+        list(itertools.product(effect_sizes, powers, dropouts)),
+        columns=["Effect size (d)", "Power", "Drop-out"],
+    )
+    n = [
+        stats.planned_sample_size(d, alpha, p, q)
+        for d, p, q in grid.itertuples(index=False, name=None)
+    ]
+    return grid.assign(
+        **{
+            "Effect size (d)": grid["Effect size (d)"].map("{:.2f}".format),
+            "Power": grid["Power"].map("{:.2f}".format),
+            "Drop-out": grid["Drop-out"].map("{:.0%}".format),
+            "alpha": f"{alpha:.2f}",
+            "N to enrol": n,
+            f"Gives N = {target}": ["yes" if k == target else "" for k in n],
+        }
+    )

@@ -1,0 +1,153 @@
+"""Report figures (aggregates only) and their deterministic saving as PNG + SVG.
+
+Every figure is drawn from summary tables (counts, means with CIs, a fitted Kaplan-Meier curve,
+paired differences without identifiers), never from dates of individuals.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from lifelines import KaplanMeierFitter
+from matplotlib.figure import Figure
+
+from helpers import labels, stats
+
+#: fixed SVG ids and no timestamps/software tags: same figure -> same bytes
+SAVE_RC = {"svg.hashsalt": "reality", "svg.fonttype": "path", "path.simplify": True}
+PNG_DPI = 150
+
+
+def save_figure(fig: Figure, fig_id: str, figures_dir: str | Path) -> tuple[Path, Path]:
+    """Write <fig_id>.png and <fig_id>.svg with byte-stable metadata (no date, no software)."""
+    out = Path(figures_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    png, svg = out / f"{fig_id}.png", out / f"{fig_id}.svg"
+    with plt.rc_context(SAVE_RC):
+        fig.savefig(png, dpi=PNG_DPI, metadata={"Software": None}, bbox_inches="tight")
+        fig.savefig(svg, metadata={"Date": None, "Creator": None}, bbox_inches="tight")
+    return png, svg
+
+
+def _box(ax: plt.Axes, x: float, y: float, text: str, width: float = 0.42) -> None:
+    ax.text(
+        x,
+        y,
+        text,
+        ha="center",
+        va="center",
+        fontsize=9,
+        wrap=True,
+        bbox={"boxstyle": "round,pad=0.4", "fc": "white", "ec": "black", "lw": 0.8},
+    )
+
+
+def flow_diagram(steps: pd.DataFrame, reasons: pd.DataFrame) -> Figure:
+    """Patient flow: one box per step (step, n) top to bottom, arrows between them, and a side
+    box with discontinued patients by reason (reason, n)."""
+    k = len(steps)
+    fig, ax = plt.subplots(figsize=(7.5, 0.75 * k + 1))
+    ax.set_axis_off()
+    ax.set_xlim(0, 1)
+    ax.set_ylim(-0.5, k - 0.5)
+    ys = [k - 1 - i for i in range(k)]
+    for y, (step, n) in zip(ys, steps.itertuples(index=False, name=None), strict=True):
+        _box(ax, 0.3, y, f"{step}\nn = {n}")
+    for y0, y1 in itertools.pairwise(ys):
+        ax.annotate(
+            "", xy=(0.3, y1 + 0.28), xytext=(0.3, y0 - 0.28), arrowprops={"arrowstyle": "->"}
+        )
+    lines = [f"{r.reason.capitalize()}: {r.n}" for r in reasons.itertuples()]
+    side = "\n".join([f"Discontinued: {int(reasons['n'].sum())}", *lines])
+    mid = (k - 1) / 2
+    _box(ax, 0.78, mid, side)
+    ax.annotate("", xy=(0.6, mid), xytext=(0.42, mid), arrowprops={"arrowstyle": "->"})
+    fig.tight_layout()
+    return fig
+
+
+def change_over_time(ci: pd.DataFrame, groups: dict[str, tuple[str, ...]], alpha: float) -> Figure:
+    """Mean change from baseline with t CIs by visit (stats.mean_t_ci rows of
+    change.change_ci_by_visit), one panel per parameter group, one line per parameter."""
+    present = {g: [p for p in ps if p in set(ci["PARAMCD"])] for g, ps in groups.items()}
+    present = {g: ps for g, ps in present.items() if ps}
+    ncol = min(3, len(present))
+    nrow = math.ceil(len(present) / ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 3.3 * nrow), squeeze=False)
+    for ax, (group, params) in zip(axes.flat, present.items(), strict=False):
+        for i, p in enumerate(params):
+            d = ci[ci["PARAMCD"].eq(p)].sort_values("AVISITN")
+            x = d["AVISITN"] + (i - (len(params) - 1) / 2) * 0.4  # dodge overlapping CIs
+            ax.errorbar(
+                x,
+                d["mean"],
+                yerr=[d["mean"] - d["lower"], d["upper"] - d["mean"]],
+                marker="o",
+                ms=3,
+                capsize=2,
+                lw=1,
+                label=labels.label(p),
+            )
+        ax.axhline(0, color="grey", lw=0.6)
+        ax.set_title(group, fontsize=10)
+        ax.set_xlabel("Month")
+        ax.set_ylabel(f"Mean change ({100 * (1 - alpha):.0f}% CI)")
+        ax.set_xticks(sorted(ci["AVISITN"].unique()))
+        if len(params) > 1:
+            ax.legend(fontsize=7, frameon=False)
+    for ax in list(axes.flat)[len(present) :]:
+        ax.set_axis_off()
+    fig.tight_layout()
+    return fig
+
+
+def km_curve(kmf: KaplanMeierFitter, xlabel: str, ylabel: str) -> Figure:
+    """Cumulative proportion with the event (1 - KM) with its CI band and numbers at risk."""
+    from lifelines.plotting import add_at_risk_counts
+
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    kmf.plot_cumulative_density(ax=ax, ci_show=True, legend=False)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(0, 1)
+    ax.set_xlim(left=0)
+    add_at_risk_counts(kmf, ax=ax, rows_to_show=["At risk"])
+    fig.tight_layout()
+    return fig
+
+
+def bland_altman_plot(pairs: pd.DataFrame, a: str, b: str, by: str) -> Figure:
+    """Bland-Altman plot per `by` value: difference a - b against the pair mean, with the bias
+    and 95% limits of agreement (stats.bland_altman)."""
+    panels = sorted(pairs[by].unique())
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4), squeeze=False)
+    for ax, key in zip(axes.flat, panels, strict=True):
+        d = pairs[pairs[by].eq(key)]
+        ba = stats.bland_altman(d[a], d[b])
+        ax.scatter((d[a] + d[b]) / 2, d[a] - d[b], s=12, alpha=0.6)
+        for yv, style in ((ba.bias, "-"), (ba.lower_loa, "--"), (ba.upper_loa, "--")):
+            ax.axhline(yv, color="black", ls=style, lw=0.8)
+        ax.set_title(f"{labels.label(key)} (n = {ba.n})", fontsize=10)
+        ax.set_xlabel(f"Mean of {a.lower()} and {b.lower()}")
+        ax.set_ylabel(f"{a.capitalize()} - {b.lower()}")
+        ax.text(
+            0.02,
+            0.02,
+            f"bias {ba.bias:.1f}; LoA {ba.lower_loa:.1f} to {ba.upper_loa:.1f}",
+            transform=ax.transAxes,
+            fontsize=8,
+        )
+    fig.tight_layout()
+    return fig
+
+
+def publish(fig: Figure, fig_id: str, figures_dir: str | Path) -> Figure:
+    """save_figure, then return the figure for display; pyplot's copy is closed so that the
+    notebook shows it once."""
+    save_figure(fig, fig_id, figures_dir)
+    plt.close(fig)
+    return fig

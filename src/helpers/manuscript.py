@@ -1,0 +1,364 @@
+"""The manuscript of a run: stage the Quarto sources beside the run's executed notebooks, render
+them with Quarto when it is installed, else write an HTML preview of the notebooks' outputs.
+
+A run folder (helpers.runner) holds notebooks/*.ipynb (executed once by papermill), tables/,
+figures/, key_results.csv (id,value), reproduction.md, provenance.json and params.yaml.
+Quarto executes nothing: the article (index.qmd) embeds the labelled outputs stored in the
+executed notebooks (`{{< embed notebooks/<nb>.ipynb#<label> >}}`), quotes numbers only through
+`{{< var kr.<id> >}}` (key_results.csv) and `{{< var pub.<id> >}}` (study/published.yaml), and
+includes generated markdown: the methods (helpers.methods_text), the reproduction check and the
+provenance of the run.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import shutil
+import subprocess
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pandas as pd
+import yaml
+
+from helpers.methods_text import methods_markdown
+from helpers.reproduction import PublishedFigure, format_reproduced, read_published
+from helpers.tables import fmt_p
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+#: the manuscript sources, at the repository root, copied into each run's staging folder
+SOURCES = ("_quarto.yml", "index.qmd", "references.bib")
+STAGE_DIR = "manuscript"  # output/<run>/manuscript/: the Quarto project that is rendered
+REPORT_DIR = "report"  # output/<run>/report/: what a reader opens
+PREVIEW_FILE = "preview.html"
+#: includes written by stage() next to index.qmd (underscore: Quarto does not render them alone)
+VARIABLES_FILE = "_variables.yml"
+METHODS_FILE = "_methods-generated.md"
+REPRODUCTION_FILE = "_reproduction-generated.md"
+PROVENANCE_FILE = "_provenance-generated.md"
+
+QUARTO_MISSING = (
+    "quarto not found on PATH: the Quarto report (HTML, DOCX, PDF) was not rendered; wrote the "
+    "HTML preview {preview} instead. Install Quarto with conda-forge `quarto` "
+    "(environment.yml), `pip install quarto-cli` on a machine with internet access, or the "
+    "installer from https://quarto.org, then run `python -m helpers render {run_dir}`."
+)
+
+_EMBED = re.compile(r"\{\{<\s*embed\s+([^#\s>]+)#([\w-]+)[^>]*>\}\}")
+_VAR = re.compile(r"\{\{<\s*var\s+([\w.-]+)\s*>\}\}")
+_CELL_OPTION = re.compile(r"^#\|\s?(.*)$")
+
+
+class ManuscriptError(RuntimeError):
+    """The run folder cannot give the manuscript what index.qmd asks for (names what and why)."""
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    """What render() produced: tool "quarto" or "preview", the files written, and the message
+    printed (empty after a Quarto render)."""
+
+    tool: str
+    outputs: tuple[Path, ...]
+    report_dir: Path
+    message: str
+
+
+# --- reading the article and the notebooks ------------------------------------------------------
+def cell_options(source: str) -> dict[str, Any]:
+    """Quarto cell options: the leading `#| key: value` lines of a code cell, read as YAML."""
+    lines = []
+    for line in source.splitlines():
+        match = _CELL_OPTION.match(line)
+        if match is None:
+            break
+        lines.append(match.group(1))
+    options = yaml.safe_load("\n".join(lines)) if lines else None
+    return options if isinstance(options, dict) else {}
+
+
+def labelled_cells(notebook: Path) -> dict[str, nbformat.NotebookNode]:
+    """The code cells of a notebook that carry `#| label:`, by label."""
+    nb = nbformat.read(notebook, as_version=4)
+    cells = {}
+    for cell in nb.cells:
+        label = cell_options(cell.source).get("label") if cell.cell_type == "code" else None
+        if label:
+            cells[str(label)] = cell
+    return cells
+
+
+def embeds(article: str) -> list[tuple[str, str]]:
+    """(notebook path, label) of every `{{< embed >}}` of an article, in order, once each."""
+    return list(dict.fromkeys(_EMBED.findall(article)))
+
+
+def variables(article: str) -> list[str]:
+    """Dotted names of every `{{< var >}}` of an article (e.g. "kr.n_enrolled"), once each."""
+    return list(dict.fromkeys(_VAR.findall(article)))
+
+
+def embed_problems(project: Path, text: str) -> list[str]:
+    """Every embed of the article whose notebook or label is missing in `project`, whose cell
+    holds no output, or whose table is not shown as markdown (only a markdown table becomes a
+    real table in every format, a Word table in DOCX)."""
+    problems = []
+    cache: dict[str, dict[str, nbformat.NotebookNode]] = {}
+    for notebook, label in embeds(text):
+        path = project / notebook
+        if not path.is_file():
+            problems.append(f"{notebook}: notebook not found (embed of #{label})")
+            continue
+        cells = cache.setdefault(notebook, labelled_cells(path))
+        if label not in cells:
+            problems.append(f"{notebook}: no cell with `#| label: {label}`")
+        elif not (shown := _shown_outputs(cells[label])):
+            problems.append(f"{notebook}#{label}: the cell has no output (not executed?)")
+        elif label.startswith("tbl-") and not any("text/markdown" in o.data for o in shown):
+            problems.append(f"{notebook}#{label}: the table is not shown as markdown")
+    return problems
+
+
+def _shown_outputs(cell: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
+    """Rich outputs of a cell (display data and results; streams and errors are not shown)."""
+    shown = ("display_data", "execute_result")
+    return [o for o in cell.get("outputs", []) if o.output_type in shown]
+
+
+# --- generated includes -------------------------------------------------------------------------
+def format_key_result(figure: PublishedFigure, value: str | None) -> str:
+    """A key result as the text quotes it: p-values "p = 0.012" / "p < 0.001", other numbers at
+    the published decimals (helpers.reproduction); "not reached" for an infinite Kaplan-Meier
+    median, "not computed" when missing."""
+    if value is not None and value != "" and figure.id.endswith("_p"):
+        p = fmt_p(float(value))
+        return f"p < {p[1:]}" if p.startswith("<") else f"p = {p}"
+    number: object = value
+    if value not in (None, ""):
+        try:
+            number = float(value)  # type: ignore[arg-type]
+        except ValueError:
+            number = value
+    if isinstance(number, float) and math.isinf(number):
+        return "not reached"
+    return format_reproduced(figure, number)
+
+
+def key_result_variables(
+    key_results: pd.DataFrame, published: list[PublishedFigure]
+) -> dict[str, dict[str, str]]:
+    """_variables.yml: `kr` = this run's value of each published figure (formatted), `pub` = the
+    published figure as printed. Ids of key_results.csv not in published.yaml are kept in `kr`."""
+    values = dict(zip(key_results["id"], key_results["value"], strict=True))
+    by_id = {fig.id: fig for fig in published}
+    extra = [i for i in values if i not in by_id]
+    kr = {fig.id: format_key_result(fig, values.get(fig.id)) for fig in published}
+    kr |= {i: str(values[i]) for i in extra}
+    return {"kr": kr, "pub": {fig.id: str(fig.published) for fig in published}}
+
+
+def reproduction_include(reproduction_md: str) -> str:
+    """reproduction.md without its own top-level title (the appendix section gives it)."""
+    return re.sub(r"\A# [^\n]*\n+", "", reproduction_md)
+
+
+def _flatten(record: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+    rows = []
+    for key, value in record.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value:
+            rows.extend(_flatten(value, f"{name}."))
+        else:
+            rows.append((name, json.dumps(value) if not isinstance(value, str) else value))
+    return rows
+
+
+def provenance_include(record: Mapping[str, Any]) -> str:
+    """provenance.json as a two-column markdown table (nested keys joined with dots)."""
+    table = pd.DataFrame(_flatten(record), columns=["item", "value"])
+    table["item"] = "`" + table["item"] + "`"
+    table["value"] = table["value"].str.replace("|", "\\|", regex=False)
+    return (
+        "Where this run came from (provenance.json of the run folder): code commit, params file,"
+        " SHA-256 of each input file, content keys of each step and software versions.\n\n"
+        + table.to_markdown(index=False)
+        + "\n"
+    )
+
+
+def _read_if_exists(path: Path, what: str) -> str | None:
+    if path.is_file():
+        return path.read_text(encoding="utf-8")
+    warnings.warn(f"{path} not found: the manuscript says that {what} is missing", stacklevel=3)
+    return None
+
+
+def _run_settings(run_dir: Path) -> dict[str, Any]:
+    """The run's params.yaml as written by the runner (empty when absent)."""
+    text = _read_if_exists(run_dir / "params.yaml", "the run's params file")
+    return (yaml.safe_load(text) or {}) if text else {}
+
+
+def _generated_includes(run_dir: Path, article: str) -> dict[str, str]:
+    """File name -> content of every generated include of a run."""
+    published = read_published()
+    kr_path = run_dir / "key_results.csv"
+    if not kr_path.is_file():
+        raise ManuscriptError(f"{kr_path} not found: the run has no key results to quote")
+    key_results = pd.read_csv(kr_path, dtype=str, keep_default_na=False)
+    quoted = key_result_variables(key_results, published)
+    unknown = [v for v in variables(article) if _lookup(quoted, v) is None]
+    if unknown:
+        raise ManuscriptError(f"index.qmd quotes unknown variables: {', '.join(unknown)}")
+    reproduction = _read_if_exists(run_dir / "reproduction.md", "the reproduction check")
+    provenance_text = _read_if_exists(run_dir / "provenance.json", "the provenance record")
+    provenance = json.loads(provenance_text) if provenance_text else None
+    data_source = _lookup(provenance, "data.source") if provenance else None
+    return {
+        VARIABLES_FILE: yaml.safe_dump(quoted, sort_keys=False, allow_unicode=True),
+        METHODS_FILE: methods_markdown(_run_settings(run_dir), data_source),
+        REPRODUCTION_FILE: reproduction_include(reproduction)
+        if reproduction
+        else "*reproduction.md is missing from this run folder.*\n",
+        PROVENANCE_FILE: provenance_include(provenance)
+        if provenance
+        else "*provenance.json is missing from this run folder.*\n",
+    }
+
+
+def _lookup(variables: Mapping[str, Any], dotted: str) -> Any:
+    node: Any = variables
+    for part in dotted.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+# --- stage, render, preview ---------------------------------------------------------------------
+def stage(run_dir: Path, sources: Path = REPO_ROOT) -> Path:
+    """Build the Quarto project of a run in run_dir/manuscript/ and return its path.
+
+    Copies SOURCES from `sources` and the run's executed notebooks (copies, so that Quarto's
+    intermediate files never touch the record of the run), writes the generated includes, and
+    checks that every embed of index.qmd finds its notebook, label and output
+    (ManuscriptError naming each problem otherwise).
+    """
+    run_dir = Path(run_dir)
+    if not (run_dir / "notebooks").is_dir():
+        raise ManuscriptError(f"{run_dir / 'notebooks'} not found: no executed notebooks to embed")
+    project = run_dir / STAGE_DIR
+    shutil.rmtree(project, ignore_errors=True)
+    project.mkdir(parents=True)
+    for name in SOURCES:
+        shutil.copy2(Path(sources) / name, project / name)
+    shutil.copytree(run_dir / "notebooks", project / "notebooks")
+    article = (project / "index.qmd").read_text(encoding="utf-8")
+    for name, content in _generated_includes(run_dir, article).items():
+        (project / name).write_text(content, encoding="utf-8")
+    problems = embed_problems(project, article)
+    if problems:
+        raise ManuscriptError(
+            "index.qmd embeds outputs that the run's executed notebooks do not have:\n  "
+            + "\n  ".join(problems)
+        )
+    return project
+
+
+def _quarto_output_dir(project: Path) -> Path:
+    config = yaml.safe_load((project / "_quarto.yml").read_text(encoding="utf-8"))
+    return project / config["project"].get("output-dir", "_manuscript")
+
+
+def render(run_dir: Path, *, display_dir: Path | None = None) -> RenderResult:
+    """Stage the manuscript, then render it with Quarto (HTML, DOCX, PDF via Typst) into
+    run_dir/report/; without Quarto print one message and write report/preview.html.
+
+    display_dir: the run folder as the message should name it (the runner renders in a staging
+    folder that it moves into place afterwards); default run_dir.
+    """
+    run_dir = Path(run_dir)
+    shown = Path(display_dir) if display_dir is not None else run_dir
+    project = stage(run_dir)
+    report = run_dir / REPORT_DIR
+    shutil.rmtree(report, ignore_errors=True)
+    quarto = shutil.which("quarto")
+    if quarto is None:
+        preview = write_preview(run_dir, project)
+        message = QUARTO_MISSING.format(preview=shown / preview.relative_to(run_dir),
+                                        run_dir=shown)
+        print(message, flush=True)
+        return RenderResult("preview", (preview,), report, message)
+    done = subprocess.run(
+        [quarto, "render", str(project)], cwd=project, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise ManuscriptError(f"quarto render failed in {project}:\n{done.stderr[-4000:]}")
+    shutil.copytree(_quarto_output_dir(project), report)
+    outputs = tuple(sorted(p for p in report.glob("index.*") if p.is_file()))
+    return RenderResult("quarto", outputs, report, "")
+
+
+def _caption_cell(label: str, options: Mapping[str, Any]) -> nbformat.NotebookNode:
+    """Anchor (id = label) and caption shown above a labelled output in the preview."""
+    kind = "Table" if label.startswith("tbl-") else "Figure"
+    caption = options.get("tbl-cap") or options.get("fig-cap") or ""
+    return nbformat.v4.new_markdown_cell(
+        f'<div id="{label}" class="labelled-output"></div>\n\n**{kind} `{label}`.** {caption}'
+    )
+
+
+def preview_notebook(project: Path) -> nbformat.NotebookNode:
+    """One notebook for the preview: the generated methods, then each executed notebook's
+    markdown and the outputs of its labelled cells only (the tables and figures of the contract,
+    aggregates only; unlabelled cells are left out), then the reproduction check and provenance."""
+    combined = nbformat.v4.new_notebook()
+
+    def include(name: str, title: str) -> None:
+        text = (project / name).read_text(encoding="utf-8")
+        combined.cells.append(nbformat.v4.new_markdown_cell(f"# {title}\n\n{text}"))
+
+    combined.cells.append(nbformat.v4.new_markdown_cell(
+        "# REALITY: preview of the run's results\n\nQuarto was not available, so this page joins"
+        " the executed notebooks (code hidden) instead of the rendered manuscript."
+    ))
+    include(METHODS_FILE, "Methods")
+    for path in sorted((project / "notebooks").glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        if "language_info" in nb.metadata:
+            combined.metadata.setdefault("language_info", nb.metadata.language_info)
+        combined.cells.append(nbformat.v4.new_markdown_cell(f"# Notebook `{path.name}`"))
+        for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                combined.cells.append(cell)
+                continue
+            options = cell_options(cell.source) if cell.cell_type == "code" else {}
+            if options.get("label"):
+                combined.cells.append(_caption_cell(str(options["label"]), options))
+                combined.cells.append({**cell, "outputs": _shown_outputs(cell)})
+    include(REPRODUCTION_FILE, "Reproduction check")
+    include(PROVENANCE_FILE, "Provenance")
+    for number, cell in enumerate(combined.cells):  # stable ids: the same bytes on every rerun
+        cell["id"] = f"cell-{number:04d}"
+    return nbformat.from_dict(combined)
+
+
+def write_preview(run_dir: Path, project: Path | None = None) -> Path:
+    """run_dir/report/preview.html: preview_notebook() exported by nbconvert's HTMLExporter with
+    every input hidden (exclude_input=True), images embedded, one self-contained file."""
+    from nbconvert import HTMLExporter
+
+    project = Path(project) if project is not None else Path(run_dir) / STAGE_DIR
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True)
+    html, _ = exporter.from_notebook_node(preview_notebook(project))
+    out = Path(run_dir) / REPORT_DIR / PREVIEW_FILE
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(html, encoding="utf-8")
+    return out

@@ -1,0 +1,232 @@
+"""The methods section of the manuscript, generated from the constants the code uses.
+
+Visits, windows, time units and codes come from helpers.spec; scoring rules and thresholds from
+helpers.scoring (its "project rules" block); the rounding of changes before the signed-rank test
+from helpers.stats.CHANGE_DECIMALS; the run's own settings (efficacy population, country,
+out-of-window switch, alpha, sample-size assumptions, data source) from its params.yaml with the
+defaults of helpers.params. Change a rule in the code and the text follows; nothing is typed twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from helpers import scoring, spec
+from helpers.labels import HRPQ_TOTALS, PARAM_LABELS
+from helpers.params import PARAMS_SCHEMA, SAMPLE_SIZE_SCHEMA
+from helpers.stats import CHANGE_DECIMALS
+
+#: bibliography key (references.bib) of each instrument's publication
+INSTRUMENT_CITATIONS: dict[str, str] = {
+    "FSMC": "penner2009",
+    "SDMT": "smith1982",
+    "BDI-II": "beck1996",
+    "MSIS-29": "hobart2001",
+    "TSQM": "atkinson2004",
+    "EDSS": "kurtzke1983",
+    "SF-36": "ware1992",
+    "ZBI": "zarit1980",
+}
+
+POPULATIONS: dict[str, str] = {
+    "ENR": "every enrolled patient (every row of dm.csv)",
+    "SAF": "enrolled patients with at least one alemtuzumab course",
+    "FAS": "SAF patients with a baseline and at least one post-baseline FSMC total",
+    "COMP": "patients whose end-of-study status is COMPLETED",
+    "CG": "caregivers of FAS patients with a baseline caregiver assessment",
+}
+
+
+def run_settings(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The run's params (as given in its params.yaml) with helpers.params defaults filled in."""
+    values = {name: params.get(name, key.default) for name, key in PARAMS_SCHEMA.items()}
+    given = params.get("sample_size") or {}
+    values["sample_size"] = {k: given.get(k, key.default) for k, key in SAMPLE_SIZE_SCHEMA.items()}
+    return values
+
+
+def _range(low: float | None, high: float | None) -> str:
+    if low is None or high is None:
+        return "norm-based"
+    return f"{low:g}-{high:g}"
+
+
+def _missing_items_rule(max_missing: int) -> str:
+    if max_missing == 0:
+        return "any missing item: score missing (project rule)"
+    return (f"up to {max_missing} missing items, each imputed by the mean of the answered items;"
+            " more: score missing (project rule)")
+
+
+def _missing_rules() -> dict[str, str]:
+    """Missing-item rule of each instrument scored from items (helpers.scoring constants)."""
+    return {
+        "FSMC": _missing_items_rule(scoring.FSMC_MAX_MISSING),
+        "BDI-II": _missing_items_rule(scoring.BDI_MAX_MISSING),
+        "ZBI": _missing_items_rule(scoring.ZBI_MAX_MISSING),
+        "MSIS-29": (
+            f"up to {scoring.MSIS_MAX_MISSING_FRACTION:.0%} of a subscale's items, each imputed by"
+            " the mean of the answered items of that subscale (project rule)"
+        ),
+        "TSQM": (
+            f"up to {scoring.TSQM_MAX_MISSING_PER_DOMAIN} per domain, the domain rescaled to the"
+            " range of its answered items (project rule)"
+        ),
+    }
+
+
+def _scores(scores: Mapping[str, tuple[float | None, float | None]]) -> str:
+    """Score codes grouped by range: "FSMCTOT 20-100; FSMCCOG, FSMCMOT 10-50"."""
+    by_range: dict[str, list[str]] = {}
+    for code, bounds in scores.items():
+        by_range.setdefault(_range(*bounds), []).append(code)
+    return "; ".join(f"{', '.join(codes)} {rng}" for rng, codes in by_range.items())
+
+
+def instrument_table() -> pd.DataFrame:
+    """One row per instrument of spec.INSTRUMENTS: respondent, items, score codes with ranges,
+    direction, missing-item rule, reference."""
+    missing = _missing_rules()
+    rows = []
+    for qscat, ins in spec.INSTRUMENTS.items():
+        item_ranges = sorted({_range(*r) for r in ins.items.values()})
+        cite = INSTRUMENT_CITATIONS.get(qscat)
+        rows.append({
+            "Instrument": f"{qscat} [@{cite}]" if cite else qscat,
+            "Respondent": ", ".join(r.lower() for r in ins.respondents),
+            "Items": f"{len(ins.items)} ({', '.join(item_ranges)})" if ins.items else "-",
+            "Scores": _scores(ins.scores),
+            "Better": "higher" if ins.higher_is_better else "lower",
+            "Missing items": missing.get(qscat, "score as collected"),
+        })
+    return pd.DataFrame(rows)
+
+
+def _items(codes: tuple[int, ...]) -> str:
+    return ", ".join(str(i) for i in codes)
+
+
+def _cutoffs(cutoffs: tuple[float, ...], labels: tuple[str, ...]) -> str:
+    bounds = [f"< {cutoffs[0]:g}", *(f">= {c:g}" for c in cutoffs)]
+    pairs = zip(labels, bounds, strict=True)
+    return ", ".join(f"{label.lower()} {bound}" for label, bound in pairs)
+
+
+def project_rules() -> list[str]:
+    """Every scoring and derivation rule that the instruments' public sources do not fix."""
+    sub = scoring.FSMC_SUBSCALE_ITEMS
+    return [
+        f"FSMC subscales: cognitive = items {_items(sub['FSMCCOG'])}; motor = items"
+        f" {_items(sub['FSMCMOT'])} (project rule, to be verified against the manual).",
+        "FSMC fatigue severity (total): "
+        + _cutoffs(scoring.FSMC_SEVERITY_CUTOFFS["FSMCTOT"], scoring.FSMC_SEVERITY_LABELS)
+        + f". Clinically relevant improvement: FSMC total change <= "
+        f"{scoring.FSMC_IMPROVEMENT_CHANGE:g} (the study's definition).",
+        "BDI-II categories: " + _cutoffs(scoring.BDI_CUTOFFS, scoring.BDI_LABELS) + ".",
+        "TSQM domain with a missing item: (sum of the answered items - their lowest possible sum)"
+        " / (their highest possible sum - their lowest possible sum) x 100. Side effects = 100"
+        f" when item 4 = {scoring.TSQM_NO_SIDE_EFFECTS} (no side effects), else from items 5-8.",
+        f"EDSS confirmed improvement: a decrease from baseline of at least "
+        f"{scoring.EDSS_IMPROVEMENT:g} (at least {scoring.EDSS_IMPROVEMENT_HIGH_BASELINE:g} when "
+        f"baseline >= {scoring.EDSS_HIGH_BASELINE:g}), also met at the next assessment"
+        " (project rule).",
+        "HRPQ: each answer is reported in hours over the last 7 days; "
+        + " and ".join(f"{PARAM_LABELS[c]} = missed + reduced hours" for c in HRPQ_TOTALS) + ".",
+        "Caregiver burden: the abstract does not name its burden instrument; this analysis"
+        " assumes the 22-item Zarit Burden Interview (ZBI-22) [@zarit1980], total 0-88; "
+        + _cutoffs(scoring.ZBI_CUTOFFS, scoring.ZBI_LABELS) + " (project assumption).",
+        "A score may arrive as items, as a score, or both: items are scored as above; a score "
+        "given beside complete items must agree with them (within "
+        f"{scoring.SCORE_AGREEMENT_TOLERANCE:g}), else the data are rejected; a score given "
+        "alone is used as collected.",
+    ]
+
+
+def _data_source(source: str | None) -> str:
+    """Sentence naming the run's data: provenance.json data.source ("synthetic cohort (seed ...,
+    n ...)" or the folder's path)."""
+    if source is None:
+        return "The data source of this run is not recorded (provenance.json missing)."
+    if source.startswith("synthetic"):
+        return (
+            f"**This run analyses a {source}** generated by helpers.synth to follow the study's"
+            " data contract; its numbers are not the study's."
+        )
+    return "This run analyses the study data folder named in the provenance appendix."
+
+
+def methods_markdown(params: Mapping[str, Any], data_source: str | None) -> str:
+    """The generated methods include (_methods-generated.md) for a run's params and data source
+    (provenance.json data.source)."""
+    s = run_settings(params)
+    visits = ", ".join(v.title() for v in spec.VISITS)
+    country = f"restricted to patients of {s['country']}" if s["country"] else "all countries"
+    window = (
+        "excluded from the analysis" if s["exclude_out_of_window"]
+        else "kept in the analysis (flagged and counted)"
+    )
+    pop_table = pd.DataFrame(
+        {"Population": list(POPULATIONS), "Definition": list(POPULATIONS.values())}
+    ).to_markdown(index=False)
+    ss = s["sample_size"]
+    rules = "\n".join(f"- {rule}" for rule in project_rules())
+    return f"""\
+### Design and data
+
+REALITY is a multi-centre, prospective, observational study of patients with relapsing-remitting
+multiple sclerosis treated with alemtuzumab, and of their caregivers, in Denmark, Norway and Italy
+[@frederiksen2024]. {_data_source(data_source)}
+
+Visits: {visits}. Each post-baseline visit has a window of its target month
++/- {spec.VISIT_WINDOW_DAYS} days; assessments outside their window are
+{window}. Time is counted in elapsed days from the first alemtuzumab infusion (day 0); months =
+days / {spec.DAYS_PER_MONTH:g}; study year k = elapsed days in ({spec.DAYS_PER_YEAR:g}(k - 1),
+{spec.DAYS_PER_YEAR:g}k].
+
+### Populations
+
+{pop_table}
+
+: Analysis populations. {{#tbl-populations}}
+
+Efficacy analyses use the {s['population']} population, {country}. For each parameter, the
+analysed patients are those of the population with a baseline and at least one post-baseline
+value of that parameter. Baseline is the baseline-visit value on or before day 0. The end of study
+(EOS) value is a patient's last post-baseline value of that parameter; change = value - baseline.
+By visit, the analysed patients are those with a baseline and a value at that visit.
+
+### Instruments and scoring rules
+
+{instrument_table().to_markdown(index=False)}
+
+: Instruments, scores and missing-item rules. {{#tbl-instruments}}
+
+Rules that the instruments' public sources do not fix are this project's, each kept as one
+constant of the analysis code:
+
+{rules}
+
+### Statistical analysis
+
+Continuous outcomes are summarised by n, mean (SD), median (Q1, Q3) and median (min, max).
+Change from baseline is tested with the two-sided Wilcoxon signed-rank test
+(`scipy.stats.wilcoxon`, zero differences dropped, exact or normal approximation chosen by
+scipy), each change rounded to {CHANGE_DECIMALS} decimals first so that floating-point noise
+cannot decide ties; the significance level is {s['alpha']:g}. Time to the first clinically
+relevant FSMC improvement is estimated with the Kaplan-Meier method (median in months), censored
+at the last FSMC assessment. Relapses: a patient of SAF is in study at the start of year k when
+the end of study lies after day {spec.DAYS_PER_YEAR:g}(k - 1); a relapse counts in the study year
+of its onset (relapses on or before day 0 never count). Retreatment = an alemtuzumab course
+{spec.RETREATMENT_FIRST_COURSE} or later. Adverse events are treatment-emergent when their onset
+is on or after day 0; a patient counts once per preferred term; infusion-associated reactions
+have onset from the first to one day after the last infusion day of a course. Discontinuation
+because of an adverse event: end-of-study status {' or '.join(spec.DSDECOD_AE)}.
+
+The planned sample size is recomputed for a two-sided one-sample (paired) t-test of the mean FSMC
+change at alpha {ss['alpha']:g}, power {ss['power']:g} and standardised effect size
+{ss['effect_size']:g}, inflated for a drop-out of {ss['dropout']:.0%}; the article does not
+publish these assumptions, so they are parameters of the run.
+"""

@@ -1,0 +1,181 @@
+"""Run parameters: the schema of params/<run>.yaml, validated before anything runs.
+
+papermill only warns on an unknown parameter, so a typo would silently run the default. Here an
+unknown key, a wrong type, a value outside its allowed set or a missing data folder fails at once,
+naming the key and what is allowed. Every key is documented in PARAMS_SCHEMA (params/README.md
+is generated from it: `python -m helpers params --doc`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class ParamsError(ValueError):
+    """A params file breaks the schema; the message names the file, the key and the rule."""
+
+
+@dataclass(frozen=True)
+class Key:
+    """One params key: its type, default, allowed values and meaning."""
+
+    type: type | tuple[type, ...]
+    default: Any
+    doc: str
+    allowed: tuple[Any, ...] | None = None
+    low: float | None = None
+    high: float | None = None
+
+
+SAMPLE_SIZE_SCHEMA: dict[str, Key] = {
+    "effect_size": Key(float, 0.4, "standardised mean change (Cohen's d) to detect", low=0.01),
+    "alpha": Key(float, 0.05, "two-sided significance level", low=0.0001, high=0.5),
+    "power": Key(float, 0.9, "power of the test", low=0.5, high=0.999),
+    "dropout": Key(float, 0.15, "fraction expected to drop out (inflates n)", low=0.0, high=0.9),
+}
+
+SYNTHETIC_SCHEMA: dict[str, Key] = {
+    "seed": Key(int, 2024, "seed of the synthetic cohort generator", low=0),
+    "n": Key(int, 87, "number of synthetic patients enrolled", low=5, high=1_000_000),
+}
+
+PARAMS_SCHEMA: dict[str, Key] = {
+    "title": Key(str, "REALITY study", "title of this run, shown in the report"),
+    "data": Key(
+        str,
+        "synthetic",
+        "`synthetic` (generate the cohort below) or the path of a study data folder "
+        "(study/data-spec.md), absolute or relative to the current directory",
+    ),
+    "synthetic": Key(
+        dict, SYNTHETIC_SCHEMA, "synthetic cohort settings (used when data = synthetic)"
+    ),
+    "population": Key(
+        str,
+        "FAS",
+        "efficacy population: FAS (full analysis set) or COMP (completers)",
+        allowed=("FAS", "COMP"),
+    ),
+    "country": Key(
+        (str, type(None)),
+        None,
+        "restrict every analysis to one country (ISO alpha-3), or null",
+    ),
+    "exclude_out_of_window": Key(
+        bool, False, "drop post-baseline assessments outside their visit window (+/- 31 days)"
+    ),
+    "alpha": Key(
+        float,
+        0.05,
+        "significance level of the tests and confidence intervals",
+        low=0.0001,
+        high=0.5,
+    ),
+    "sample_size": Key(dict, SAMPLE_SIZE_SCHEMA, "assumptions of the sample-size recomputation"),
+    "render": Key(bool, True, "render the manuscript (Quarto, or the HTML preview) at the end"),
+}
+
+
+@dataclass(frozen=True)
+class RunParams:
+    """A validated params file. `values` holds every key with defaults filled in."""
+
+    name: str
+    path: Path
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
+
+    @property
+    def uses_synthetic_data(self) -> bool:
+        return self.values["data"] == "synthetic"
+
+
+def _type_name(t: type | tuple[type, ...]) -> str:
+    types = t if isinstance(t, tuple) else (t,)
+    return " or ".join("null" if x is type(None) else x.__name__ for x in types)
+
+
+def _check_value(where: str, key: Key, value: Any) -> Any:
+    """Return the value (ints accepted for floats) or raise ParamsError naming the rule."""
+    if key.type is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    accepted = key.type if isinstance(key.type, tuple) else (key.type,)
+    # bool is an int subclass: a YAML `true` must not pass as a number, nor 1 as a flag
+    if (isinstance(value, bool) and bool not in accepted) or not isinstance(value, accepted):
+        raise ParamsError(f"{where}: expected {_type_name(key.type)}, got {value!r}")
+    if key.allowed is not None and value not in key.allowed:
+        raise ParamsError(f"{where}: {value!r} is not allowed; allowed: {', '.join(key.allowed)}")
+    if (key.low is not None and value < key.low) or (key.high is not None and value > key.high):
+        raise ParamsError(f"{where}: {value!r} is outside [{key.low}, {key.high}]")
+    return value
+
+
+def _validate_mapping(where: str, schema: dict[str, Key], given: dict[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(given) - set(schema))
+    if unknown:
+        raise ParamsError(f"{where}: unknown key {unknown[0]!r}; allowed keys: {', '.join(schema)}")
+    out: dict[str, Any] = {}
+    for name, key in schema.items():
+        label = f"{where}{name}" if where.endswith(":") else f"{where}.{name}"
+        if key.type is dict:
+            sub = given.get(name, {})
+            if not isinstance(sub, dict):
+                raise ParamsError(f"{label}: expected a mapping of {', '.join(key.default)}")
+            out[name] = _validate_mapping(label, key.default, sub)
+        elif name in given:
+            out[name] = _check_value(label, key, given[name])
+        else:
+            out[name] = key.default
+    return out
+
+
+def load_params(path: Path) -> RunParams:
+    """Read and validate a params file; the run is named after the file (params/default.yaml ->
+    default). A data folder given as a path must exist and be a folder."""
+    path = Path(path)
+    if not path.is_file():
+        raise ParamsError(f"{path}: params file not found")
+    try:
+        given = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ParamsError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(given, dict):
+        raise ParamsError(f"{path}: expected a mapping of keys at the top level")
+    values = _validate_mapping(f"{path}:", PARAMS_SCHEMA, given)
+    if values["data"] != "synthetic" and not Path(values["data"]).is_dir():
+        raise ParamsError(f"{path}:data: study data folder {values['data']!r} does not exist")
+    return RunParams(name=path.stem, path=path, values=values)
+
+
+def with_data_folder(params: RunParams, folder: Path) -> RunParams:
+    """The same params reading the study data folder `folder` (the CLI's --data)."""
+    if not Path(folder).is_dir():
+        raise ParamsError(f"--data: study data folder {str(folder)!r} does not exist")
+    return RunParams(params.name, params.path, {**params.values, "data": str(folder)})
+
+
+def schema_markdown() -> str:
+    """params/README.md: every key, its type, default and meaning."""
+    lines = ["| key | type | default | meaning |", "|---|---|---|---|"]
+
+    def rows(prefix: str, schema: dict[str, Key]) -> None:
+        for name, key in schema.items():
+            if key.type is dict:
+                lines.append(f"| `{prefix}{name}` | mapping | | {key.doc} |")
+                rows(f"{prefix}{name}.", key.default)
+            else:
+                allowed = f" (one of {', '.join(key.allowed)})" if key.allowed else ""
+                default = (
+                    "null" if key.default is None else yaml.safe_dump(key.default).split("\n")[0]
+                )
+                kind = _type_name(key.type)
+                lines.append(f"| `{prefix}{name}` | {kind} | `{default}` | {key.doc}{allowed} |")
+
+    rows("", PARAMS_SCHEMA)
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,218 @@
+"""The reproduction check: every published figure beside the value this run recomputed.
+
+Published figures and their match rules come from study/published.yaml (a copy of the study's
+shared file). Rules:
+  exact  - equal when both are rounded to the published decimals (text: equal strings)
+  abs:X  - |reproduced - published| <= X
+  cond   - the reproduced value satisfies the published condition: "< a", "<= a", "> a",
+           ">= a" or "in [a, b]" (bounds included)
+A value that could not be computed (empty) never matches.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+PUBLISHED_YAML = Path(__file__).resolve().parents[2] / "study" / "published.yaml"
+COLUMNS = ["id", "section", "what", "source", "published", "reproduced", "match_rule", "verdict"]
+
+_CONDITION = re.compile(r"^\s*(<=|>=|<|>)\s*(-?[\d.]+)\s*$")
+_INTERVAL = re.compile(r"^\s*in\s*\[\s*(-?[\d.]+)\s*,\s*(-?[\d.]+)\s*\]\s*$")
+
+#: words of an id spelled out for the "what" column, when published.yaml gives no definition
+_WORDS = {
+    "n": "number",
+    "pct": "%",
+    "bl": "baseline",
+    "chg": "change",
+    "eos": "at EOS",
+    "sd": "SD",
+    "p": "p-value",
+    "cg": "caregiver",
+    "msis": "MSIS-29",
+    "phys": "physical",
+    "psych": "psychological",
+    "fsmc": "FSMC total",
+    "sdmt": "SDMT",
+    "bdi": "BDI-II",
+    "edss": "EDSS",
+    "tsqm": "TSQM",
+    "glo": "global satisfaction",
+    "eff": "effectiveness",
+    "se": "side effects",
+    "con": "convenience",
+    "min": "min",
+    "max": "max",
+    "sf36": "SF-36",
+    "pcs": "PCS",
+    "mcs": "MCS",
+    "re": "role-emotional",
+    "ae": "AE",
+    "msdur": "MS duration",
+    "npriordmt": "prior DMTs",
+    "y1": "year 1",
+    "y2": "year 2",
+    "y3": "year 3",
+}
+
+
+@dataclass(frozen=True)
+class PublishedFigure:
+    """One entry of published.yaml."""
+
+    id: str
+    section: str
+    source: str
+    published: str | float | int
+    match: str
+    definition: str | None
+    note: str | None
+
+
+def read_published(path: Path = PUBLISHED_YAML) -> list[PublishedFigure]:
+    """Every published figure, in the file's order."""
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [
+        PublishedFigure(
+            id=entry["id"],
+            section=section,
+            source=entry["source"],
+            published=entry["published"],
+            match=str(entry["match"]),
+            definition=entry.get("def"),
+            note=entry.get("note"),
+        )
+        for section, entries in doc.items()
+        for entry in entries
+    ]
+
+
+def published_decimals(value: float | int | str) -> int:
+    """Decimals printed in a published number (72.4 -> 1, 87 -> 0)."""
+    exponent = Decimal(str(value)).as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def satisfies(value: float, condition: str) -> bool:
+    """Whether value meets a published condition such as "< 0.01" or "in [10.8, 13.2]"."""
+    if (m := _INTERVAL.match(condition)) is not None:
+        return float(m.group(1)) <= value <= float(m.group(2))
+    if (m := _CONDITION.match(condition)) is None:
+        raise ValueError(f"published condition {condition!r} is not of a known form")
+    op, bound = m.group(1), float(m.group(2))
+    return {"<": value < bound, "<=": value <= bound, ">": value > bound, ">=": value >= bound}[op]
+
+
+def _is_missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value == ""
+
+
+def judge(figure: PublishedFigure, value: object) -> bool:
+    """Apply the figure's match rule to a reproduced value."""
+    if _is_missing(value):
+        return False
+    if isinstance(figure.published, str) and figure.match == "exact":
+        return str(value) == figure.published
+    number = float(value)  # type: ignore[arg-type]
+    if figure.match == "cond":
+        return satisfies(number, str(figure.published))
+    if figure.match == "exact":
+        decimals = published_decimals(figure.published)
+        return round(number, decimals) == round(float(figure.published), decimals)
+    if figure.match.startswith("abs:"):
+        return abs(number - float(figure.published)) <= float(figure.match[4:]) + 1e-12
+    raise ValueError(f"{figure.id}: unknown match rule {figure.match!r}")
+
+
+def format_reproduced(figure: PublishedFigure, value: object) -> str:
+    """The reproduced value as a reader compares it: at the published decimals; p-values and
+    conditions with three significant figures ("0.00123")."""
+    if _is_missing(value):
+        return "not computed"
+    if isinstance(value, str) and not _is_number(value):
+        return value
+    number = float(value)  # type: ignore[arg-type]
+    if figure.match == "cond":
+        return f"{number:.3g}"
+    return f"{number:.{published_decimals(figure.published)}f}"
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def describe(figure: PublishedFigure) -> str:
+    """A short reader's label: published.yaml's definition, else the id spelled out."""
+    if figure.definition:
+        return figure.definition
+    return " ".join(_WORDS.get(word, word) for word in figure.id.split("_"))
+
+
+def reproduction_table(key_results: pd.DataFrame, published: list[PublishedFigure]) -> pd.DataFrame:
+    """One row per published figure (published.yaml order): COLUMNS, plus `note`.
+
+    key_results: columns id, value (as written to key_results.csv). An id missing from it is
+    reported as "not computed" and differs.
+    """
+    values = dict(zip(key_results["id"], key_results["value"], strict=True))
+    rows = []
+    for fig in published:
+        value = values.get(fig.id)
+        value = _coerce(value)
+        rows.append(
+            {
+                "id": fig.id,
+                "section": fig.section,
+                "what": describe(fig),
+                "source": fig.source,
+                "published": str(fig.published),
+                "reproduced": format_reproduced(fig, value),
+                "match_rule": fig.match,
+                "verdict": "match" if judge(fig, value) else "differs",
+                "note": fig.note or "",
+            }
+        )
+    return pd.DataFrame(rows, columns=[*COLUMNS, "note"])
+
+
+def _coerce(value: object) -> object:
+    """key_results.csv values arrive as text or numbers; numbers become float."""
+    if isinstance(value, str) and _is_number(value):
+        return float(value)
+    return value
+
+
+def summary_line(table: pd.DataFrame) -> str:
+    """E.g. "71 of 75 published figures reproduced"."""
+    return (
+        f"{int((table['verdict'] == 'match').sum())} of {len(table)} published figures reproduced"
+    )
+
+
+def reproduction_markdown(table: pd.DataFrame) -> str:
+    """reproduction.md: the summary line, then the table in published.yaml's order, so that a
+    reader can follow the paper; a figure that differs is set in bold."""
+    shown = table.assign(verdict=table["verdict"].map({"match": "match", "differs": "**differs**"}))
+    columns = ["id", "what", "source", "published", "reproduced", "match_rule", "verdict", "note"]
+    return (
+        f"# Reproduction check\n\n{summary_line(table)}.\n\n"
+        + shown[columns].to_markdown(index=False)
+        + "\n"
+    )
+
+
+def write_reproduction(table: pd.DataFrame, folder: Path) -> None:
+    """reproduction.csv and reproduction.md in `folder` (deterministic bytes)."""
+    table.to_csv(folder / "reproduction.csv", index=False, lineterminator="\n")
+    (folder / "reproduction.md").write_text(reproduction_markdown(table), encoding="utf-8")

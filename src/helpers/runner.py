@@ -1,0 +1,370 @@
+"""`python -m helpers run params/<name>.yaml`: the whole job, atomic and incremental.
+
+Steps (each prints one progress line):
+  1 params    validate the params file (helpers.params)
+  2 data      generate the synthetic cohort or hash the given study data folder
+  3 derive    validate the data and derive the analysis datasets once (adam/)
+  4 notebooks execute the four notebooks with papermill, in parallel
+  5 results   key_results.csv and the reproduction check
+  6 record    provenance.json
+  7 report    render the manuscript (or its HTML preview)
+
+Atomic: everything is built in a staging folder beside the run folder and moved into place only
+when every step succeeded; a failed run leaves the previous output untouched and keeps its
+partial work in output/<run>.failed/ for inspection.
+
+Incremental: each step has a content key (SHA-256 of what it depends on: its source, the params
+it receives, the data it reads by content, the helper code). A step whose key equals the one in
+the previous run's provenance.json is reused (its files are copied), so the outputs are the same
+bytes as a full rebuild. When nothing at all changed, the run stops at once. --force rebuilds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from helpers.params import RunParams
+from helpers.provenance import REPO_ROOT, sha256_file, sha256_folder
+
+NOTEBOOK_DIR = REPO_ROOT / "notebooks"
+NOTEBOOKS = ("01-disposition", "02-patient-outcomes", "03-caregiver-outcomes", "04-safety")
+KERNEL = "reality"
+#: files whose content decides every step's result besides its own inputs
+CODE_FILES = ("src/helpers/**/*.py", "requirements.lock")
+MANUSCRIPT_FILES = ("_quarto.yml", "index.qmd", "references.bib", "study/published.yaml")
+#: parameters that locate files; given to every notebook, relative to the run folder
+PATH_PARAMETERS = ("adam_dir", "tables_dir", "figures_dir")
+
+
+class RunError(RuntimeError):
+    """A step failed; the message names the step and why."""
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a run did: where its output is, which steps ran and which were reused."""
+
+    run_dir: Path
+    executed: tuple[str, ...]
+    reused: tuple[str, ...]
+    summary: str
+    seconds: float
+
+
+def _digest(obj: Any) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _glob_hashes(patterns: tuple[str, ...]) -> dict[str, str]:
+    return {
+        str(p.relative_to(REPO_ROOT)): sha256_file(p)
+        for pattern in patterns
+        for p in sorted(REPO_ROOT.glob(pattern))
+        if p.is_file()
+    }
+
+
+def code_key() -> str:
+    """Content key of the helper code and the pinned environment."""
+    return _digest(_glob_hashes(CODE_FILES))
+
+
+def _say(step: str, message: str) -> None:
+    print(f"[{step}] {message}", flush=True)
+
+
+def _previous_steps(run_dir: Path) -> dict[str, Any]:
+    """Step keys recorded by the previous run in run_dir (empty when there is none)."""
+    record = run_dir / "provenance.json"
+    if not record.is_file():
+        return {}
+    return json.loads(record.read_text(encoding="utf-8")).get("steps", {})
+
+
+def data_key(params: RunParams) -> Any:
+    """What identifies the input data without reading it into pandas: the synthetic settings,
+    or the SHA-256 of every CSV file of the given folder."""
+    if params.uses_synthetic_data:
+        return {"synthetic": params["synthetic"]}
+    return sha256_folder(Path(params["data"]), "*.csv")
+
+
+def run_key(params: RunParams) -> str:
+    """Key of the whole run: params, data, code, notebooks, manuscript and whether Quarto is
+    available (installing it changes what the report step produces)."""
+    return _digest(
+        {
+            "params": params.values,
+            "data": data_key(params),
+            "code": code_key(),
+            "notebooks": _glob_hashes(("notebooks/*.ipynb",)),
+            "manuscript": _glob_hashes(MANUSCRIPT_FILES),
+            "quarto": shutil.which("quarto") is not None,
+        }
+    )
+
+
+# --- steps -------------------------------------------------------------------------------------
+def _prepare_data(params: RunParams, staging: Path) -> tuple[Path, str]:
+    """The study data folder to read, and how to name its source in provenance."""
+    if params.uses_synthetic_data:
+        from helpers.synth import write_synthetic_cohort
+
+        seed, n = params["synthetic"]["seed"], params["synthetic"]["n"]
+        folder = staging / "data"
+        write_synthetic_cohort(folder, seed=seed, n=n)
+        return folder, f"synthetic cohort (seed {seed}, n {n})"
+    folder = Path(params["data"]).resolve()
+    return folder, str(folder)
+
+
+def _derive(data_dir: Path, params: RunParams, staging: Path) -> None:
+    """Validate the study data (stop on any error) and write adam/ and validation.md."""
+    from helpers.derive import derive_adam, write_adam
+    from helpers.load import StudyDataError, load_study
+
+    try:
+        study, report = load_study(data_dir)
+    except StudyDataError as exc:
+        raise RunError(f"the study data in {data_dir} break the data contract:\n{exc}") from exc
+    (staging / "validation.md").write_text(report.format() + "\n", encoding="utf-8")
+    write_adam(derive_adam(study, params["exclude_out_of_window"]), staging / "adam")
+
+
+def notebook_parameters(notebook: str, params: RunParams) -> dict[str, Any]:
+    """The parameters injected into one notebook: the run params that its `parameters` cell
+    declares, plus the folder paths (relative to the run folder, where it executes)."""
+    import papermill
+
+    declared = papermill.inspect_notebook(str(NOTEBOOK_DIR / f"{notebook}.ipynb"))
+    paths = {
+        "adam_dir": "adam",
+        "tables_dir": f"tables/{notebook}",
+        "figures_dir": f"figures/{notebook}",
+    }
+    return {
+        name: paths[name] if name in paths else params[name]
+        for name in declared
+        if name in paths or name in params.values
+    }
+
+
+def _execute_notebook(notebook: str, parameters: dict[str, Any], run_dir: str) -> str:
+    """Execute one notebook into run_dir/notebooks (runs in a worker process)."""
+    import papermill
+
+    for name in ("tables_dir", "figures_dir"):
+        if name in parameters:
+            Path(run_dir, parameters[name]).mkdir(parents=True, exist_ok=True)
+    papermill.execute_notebook(
+        str(NOTEBOOK_DIR / f"{notebook}.ipynb"),
+        str(Path(run_dir, "notebooks", f"{notebook}.ipynb")),
+        parameters=parameters,
+        kernel_name=KERNEL,
+        cwd=run_dir,
+        progress_bar=False,
+        log_output=False,
+    )
+    return notebook
+
+
+def _notebook_outputs(notebook: str) -> tuple[str, ...]:
+    """Files of a run folder that belong to one notebook step."""
+    return (f"notebooks/{notebook}.ipynb", f"tables/{notebook}", f"figures/{notebook}")
+
+
+def _copy_outputs(names: tuple[str, ...], source: Path, target: Path) -> None:
+    for name in names:
+        src, dst = source / name, target / name
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir():
+            shutil.copytree(src, dst)
+        elif src.is_file():
+            shutil.copy2(src, dst)
+
+
+def _has_outputs(names: tuple[str, ...], folder: Path) -> bool:
+    return all((folder / name).exists() for name in names)
+
+
+def _check_kernel() -> None:
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    if KERNEL not in KernelSpecManager().find_kernel_specs():
+        raise RunError(
+            f"the Jupyter kernel {KERNEL!r} is not installed; run `make setup` or "
+            f"`python -m ipykernel install --sys-prefix --name {KERNEL}`"
+        )
+
+
+def _run_notebooks(
+    todo: dict[str, dict[str, Any]], staging: Path, jobs: int, progress: Callable[[str], None]
+) -> None:
+    """Execute notebooks in parallel worker processes; raise RunError naming the first failure."""
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from multiprocessing import get_context
+
+    from tqdm import tqdm
+
+    if not todo:
+        return
+    _check_kernel()
+    (staging / "notebooks").mkdir(exist_ok=True)
+    with ProcessPoolExecutor(
+        max_workers=min(jobs, len(todo)), mp_context=get_context("spawn")
+    ) as pool:
+        futures = {
+            pool.submit(_execute_notebook, nb, parameters, str(staging)): nb
+            for nb, parameters in todo.items()
+        }
+        bar = tqdm(total=len(futures), desc="[4/7 notebooks]", unit="nb", file=sys.stdout)
+        for future in as_completed(futures):
+            notebook = futures[future]
+            try:
+                future.result()
+            except Exception as exc:  # papermill reports the failing cell and its error
+                raise RunError(f"notebook {notebook} failed: {exc}") from exc
+            bar.update(1)
+            progress(notebook)
+        bar.close()
+
+
+def _results(staging: Path, params: RunParams) -> str:
+    """key_results.csv, reproduction.csv/.md; returns the reproduction summary line.
+
+    The reproduction check reads key_results.csv back, so it judges exactly what was written."""
+    import pandas as pd
+
+    from helpers.derive import read_adam
+    from helpers.key_results import KeyResultSettings, compute_key_results, write_key_results
+    from helpers.reproduction import (
+        read_published,
+        reproduction_table,
+        summary_line,
+        write_reproduction,
+    )
+
+    settings = KeyResultSettings(
+        efficacy_population=params["population"],
+        country=params["country"],
+        **params["sample_size"],
+    )
+    key_results = compute_key_results(read_adam(staging / "adam"), settings)
+    write_key_results(key_results, staging / "key_results.csv")
+    written = pd.read_csv(staging / "key_results.csv", dtype=str, keep_default_na=False)
+    table = reproduction_table(written, read_published())
+    write_reproduction(table, staging)
+    return summary_line(table)
+
+
+def _swap_into_place(staging: Path, run_dir: Path) -> None:
+    """Replace run_dir by staging with two renames (the old run is removed only afterwards)."""
+    old = run_dir.with_name(f".{run_dir.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if run_dir.exists():
+        run_dir.rename(old)
+    staging.rename(run_dir)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+# --- the run -----------------------------------------------------------------------------------
+def run(
+    params: RunParams, output_root: Path, *, force: bool = False, jobs: int | None = None
+) -> RunResult:
+    """Run every step for params into output_root/<run name>; see the module docstring."""
+    started = time.perf_counter()
+    run_dir = Path(output_root) / params.name
+    previous = {} if force else _previous_steps(run_dir)
+    whole = run_key(params)
+    if previous.get("run") == whole and run_dir.is_dir():
+        summary = json.loads((run_dir / "provenance.json").read_text(encoding="utf-8"))["summary"]
+        _say(
+            "run", f"nothing changed since the last run: {run_dir} is up to date (--force rebuilds)"
+        )
+        return RunResult(run_dir, (), ("all",), summary, time.perf_counter() - started)
+
+    run_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = run_dir.with_name(f".{run_dir.name}.staging")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    executed: list[str] = []
+    reused: list[str] = []
+    step = "2/7 data"
+    try:
+        _say("1/7 params", f"{params.path} ok (run {params.name!r})")
+        data_dir, data_source = _prepare_data(params, staging)
+        data_files = sha256_folder(data_dir, "*.csv")
+        _say(step, f"{data_source}: {len(data_files)} files")
+
+        step = "3/7 derive"
+        code = code_key()
+        keys = {"derive": _digest([data_files, params["exclude_out_of_window"], code])}
+        derive_outputs = ("adam", "validation.md")
+        if previous.get("derive") == keys["derive"] and _has_outputs(derive_outputs, run_dir):
+            _copy_outputs(derive_outputs, run_dir, staging)
+            reused.append("derive")
+            _say(step, "unchanged: analysis datasets reused")
+        else:
+            _derive(data_dir, params, staging)
+            executed.append("derive")
+            _say(step, "data valid; analysis datasets written to adam/")
+
+        step = "4/7 notebooks"
+        adam_hashes = sha256_folder(staging / "adam")
+        todo: dict[str, dict[str, Any]] = {}
+        for notebook in NOTEBOOKS:
+            parameters = notebook_parameters(notebook, params)
+            source = sha256_file(NOTEBOOK_DIR / f"{notebook}.ipynb")
+            keys[notebook] = _digest([source, parameters, adam_hashes, code])
+            outputs = _notebook_outputs(notebook)
+            if previous.get(notebook) == keys[notebook] and _has_outputs(outputs, run_dir):
+                _copy_outputs(outputs, run_dir, staging)
+                reused.append(notebook)
+            else:
+                todo[notebook] = parameters
+        if len(todo) < len(NOTEBOOKS):
+            _say(step, f"unchanged, reused: {', '.join(n for n in NOTEBOOKS if n not in todo)}")
+        _run_notebooks(todo, staging, jobs or min(4, os.cpu_count() or 1), executed.append)
+
+        step = "5/7 results"
+        summary = _results(staging, params)
+        _say(step, f"key_results.csv, reproduction.csv: {summary}")
+
+        step = "6/7 record"
+        from helpers.provenance import provenance_record, write_json
+
+        keys["run"] = whole
+        write_json(
+            provenance_record(params.path, data_files, data_source, keys, summary),
+            staging / "provenance.json",
+        )
+        shutil.copy2(params.path, staging / "params.yaml")
+        _say(step, "provenance.json")
+
+        step = "7/7 report"
+        if params["render"]:
+            from helpers.manuscript import render
+
+            render(staging)
+    except Exception as exc:
+        failed = run_dir.with_name(f"{run_dir.name}.failed")
+        shutil.rmtree(failed, ignore_errors=True)
+        staging.rename(failed)
+        raise RunError(
+            f"step {step} failed: {exc}\n{run_dir} was left as it was; the partial output of "
+            f"this run is in {failed}"
+        ) from exc
+
+    _swap_into_place(staging, run_dir)
+    seconds = time.perf_counter() - started
+    _say("done", f"{summary}; output in {run_dir} ({seconds:.1f} s)")
+    return RunResult(run_dir, tuple(executed), tuple(reused), summary, seconds)

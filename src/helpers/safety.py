@@ -1,0 +1,118 @@
+"""Adverse event tables (notebook 04).
+
+Population SAF. Treatment-emergent AE (TEAE) = ADAE TRTEMFL Y (onset on or after elapsed day 0).
+Subjects n (%): a subject counts once per row of a table (once per SOC, once per preferred term);
+% of the SAF patients of the table; events = AE records. Leading to discontinuation = AEACN
+DRUG WITHDRAWN; fatal = AEOUT FATAL; infusion-associated reaction (IAR) = ADAE IARFL Y.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from helpers import spec, tables
+
+SUBJECTS = "Subjects, n (%)"
+EVENTS = "Events"
+
+#: overview rows: label -> condition on TEAE records
+OVERVIEW = {
+    "Any TEAE": lambda ae: pd.Series(True, index=ae.index),
+    "Related to alemtuzumab": lambda ae: ae["AEREL"].eq("Y"),
+    "Serious": lambda ae: ae["AESER"].eq("Y"),
+    "Severe": lambda ae: ae["AESEV"].eq("SEVERE"),
+    "Leading to discontinuation of alemtuzumab": lambda ae: ae["AEACN"].eq("DRUG WITHDRAWN"),
+    "Fatal": lambda ae: ae["AEOUT"].eq("FATAL"),
+}
+
+#: columns of the by-year table
+BY_YEAR = {
+    **{k: OVERVIEW[k] for k in ("Any TEAE", "Serious", "Severe")},
+    "IAR": lambda ae: ae["IARFL"].eq("Y"),
+}
+
+
+def teae(adae: pd.DataFrame, saf: pd.DataFrame) -> pd.DataFrame:
+    """Treatment-emergent AEs of the SAF patients in `saf` (ADSL rows)."""
+    return adae[adae["TRTEMFL"].eq("Y") & adae["USUBJID"].isin(saf["USUBJID"])]
+
+
+def count(ae: pd.DataFrame, by: list[str], denominator: int) -> pd.DataFrame:
+    """Subjects (unique USUBJID) and events per `by` group, most subjects first, ties by name."""
+    out = ae.groupby(by).agg(subjects=("USUBJID", "nunique"), events=("USUBJID", "size"))
+    out = out.reset_index().sort_values(
+        ["subjects", *by], ascending=[False, *[True] * len(by)], kind="stable"
+    )
+    return out.assign(
+        **{
+            SUBJECTS: [tables.fmt_n_pct(k, denominator) for k in out["subjects"]],
+            EVENTS: out["events"].astype(str),
+        }
+    )
+
+
+def overview_table(ae: pd.DataFrame, n_saf: int) -> pd.DataFrame:
+    """Subjects n (%) and events for any TEAE, related, serious, severe, leading to
+    discontinuation and fatal (TEAE records `ae` of the SAF, n_saf patients)."""
+    rows = [
+        {
+            "Category": name,
+            SUBJECTS: tables.fmt_n_pct(ae.loc[cond(ae), "USUBJID"].nunique(), n_saf),
+            EVENTS: f"{int(cond(ae).sum())}",
+        }
+        for name, cond in OVERVIEW.items()
+    ]
+    return pd.DataFrame(rows)
+
+
+def soc_pt_table(ae: pd.DataFrame, n_saf: int) -> pd.DataFrame:
+    """TEAEs by system organ class and preferred term: SOC rows (by subjects, descending, ties by
+    name) each followed by its PTs (indented, same order)."""
+    soc = count(ae, ["AEBODSYS"], n_saf)
+    pt = count(ae, ["AEBODSYS", "AEDECOD"], n_saf)
+    rows = pd.concat(
+        [
+            soc.assign(Term=soc["AEBODSYS"], _level=0),
+            pt.assign(Term=tables.INDENT + pt["AEDECOD"], _level=1),
+        ]
+    )
+    soc_rank = pd.Series(range(len(soc)), index=soc["AEBODSYS"])
+    rows = rows.assign(_soc=rows["AEBODSYS"].map(soc_rank))
+    rows = rows.sort_values(["_soc", "_level"], kind="stable")
+    return (
+        rows[["Term", SUBJECTS, EVENTS]]
+        .rename(columns={"Term": "System organ class / preferred term"})
+        .reset_index(drop=True)
+    )
+
+
+def year_table(ae: pd.DataFrame, saf: pd.DataFrame) -> pd.DataFrame:
+    """TEAEs by study year of onset (AYEAR): patients in study at the start of year k
+    (EOSDY > 365.25 (k - 1)) as denominator; subjects n (%) and events, any / serious / severe /
+    IAR."""
+    years = sorted(ae["AYEAR"].dropna().astype(int).unique())
+    rows = []
+    for k in years:
+        at_risk = int(saf["EOSDY"].gt(spec.DAYS_PER_YEAR * (k - 1)).sum())
+        in_year = ae[ae["AYEAR"].eq(k)]
+        row = {"Study year": f"{k}", "Patients in study at start": f"{at_risk}"}
+        for name, cond in BY_YEAR.items():
+            sel = in_year[cond(in_year)]
+            row[f"{name}: subjects, n (%)"] = tables.fmt_n_pct(sel["USUBJID"].nunique(), at_risk)
+            row[f"{name}: events"] = f"{len(sel)}"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def iar_table(ae: pd.DataFrame, n_saf: int) -> pd.DataFrame:
+    """Infusion-associated reactions (IARFL Y) by preferred term, with an "Any IAR" first row."""
+    iar = ae[ae["IARFL"].eq("Y")]
+    anyrow = pd.DataFrame(
+        {
+            "Preferred term": ["Any IAR"],
+            SUBJECTS: [tables.fmt_n_pct(iar["USUBJID"].nunique(), n_saf)],
+            EVENTS: [f"{len(iar)}"],
+        }
+    )
+    pt = count(iar, ["AEDECOD"], n_saf).rename(columns={"AEDECOD": "Preferred term"})
+    return pd.concat([anyrow, pt[["Preferred term", SUBJECTS, EVENTS]]], ignore_index=True)

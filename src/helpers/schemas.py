@@ -1,0 +1,247 @@
+"""Per-column rules of data-spec.md as pandera schemas, one per file of a study data folder.
+
+The schemas validate the *raw* frames (every cell a string, "" when empty) so that nothing is
+coerced before it is checked. Each column is built by a factory named after its data-spec type
+(text, code, integer, number, date); the factory records that type in the column's metadata,
+which `typed_frame` uses to convert a validated frame.
+
+Rules shared by every column: a cell holding a sentinel (spec.SENTINELS) is an error; an empty
+cell is allowed unless the column is *required* (below); every other check ignores empty and
+sentinel cells, so one bad cell gives one error.
+
+Required (non-empty) columns: the keys (USUBJID everywhere, AESEQ, RESPONDENT, QSCAT, QSTESTCD,
+VISIT), SITEID, the dates that place a row in time (RFICDTC, DSSTDTC, EXSTDTC, EXENDTC, QSDTC,
+CESTDTC, AESTDTC), DSDECOD (empty = ongoing, an error in a final analysis), EXTRT, CEDECOD and the
+AE terms (AETERM, AEDECOD, AEBODSYS). Everything else may be empty (data-spec: missing value =
+empty cell). Rules across columns or files live in helpers.validate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from helpers import spec
+
+Kind = Literal["text", "code", "int", "float", "date"]
+LINE = "_LINE"
+DATE_PATTERN = r"\d{4}-\d{2}-\d{2}"
+DATE_FORMAT = "%Y-%m-%d"
+#: data-spec accepts "other valid alpha-3 codes": any three upper-case letters is accepted
+COUNTRY_PATTERN = r"[A-Z]{3}"
+
+
+def _blank(s: pd.Series) -> pd.Series:
+    """Empty or sentinel cells: skipped by the value checks (reported by their own checks)."""
+    return s.eq("") | s.isin(spec.SENTINELS)
+
+
+def to_number(s: pd.Series) -> pd.Series:
+    """Strings -> float64; empty and unparseable cells -> NaN (callers report those)."""
+    return pd.to_numeric(s.where(s.ne("")), errors="coerce").astype("float64")
+
+
+def to_date(s: pd.Series) -> pd.Series:
+    """Strings YYYY-MM-DD -> datetime64[ns]; empty, malformed and impossible dates -> NaT."""
+    well_formed = s.str.fullmatch(DATE_PATTERN, na=False)
+    return pd.to_datetime(s.where(well_formed), format=DATE_FORMAT, errors="coerce").astype(
+        "datetime64[ns]"
+    )
+
+
+def _check(rule: str, ok: Callable[[pd.Series], pd.Series]) -> pa.Check:
+    """A vectorised check passing empty and sentinel cells; `rule` completes "<COLUMN> ..."."""
+    return pa.Check(lambda s: _blank(s) | ok(s), error=rule)
+
+
+def _range_text(low: float | None, high: float | None) -> str:
+    if low is not None and high is not None:
+        return f" {low:g}-{high:g}"
+    return "" if low is None else f" >= {low:g}"
+
+
+def _in_range(x: pd.Series, low: float | None, high: float | None) -> pd.Series:
+    return x.ge(-np.inf if low is None else low) & x.le(np.inf if high is None else high)
+
+
+def _column(kind: Kind, checks: list[pa.Check], required: bool) -> pa.Column:
+    base = [pa.Check(lambda s: ~s.isin(spec.SENTINELS), error="must not hold a sentinel code")]
+    if required:
+        base.append(pa.Check(lambda s: s.ne(""), error="is required (empty cell)"))
+    return pa.Column(None, base + checks, metadata={"kind": kind})
+
+
+def text(required: bool = False) -> pa.Column:
+    """Free text."""
+    return _column("text", [], required)
+
+
+def code(codes: Iterable[str], required: bool = False, rule: str | None = None) -> pa.Column:
+    """One of a code list, upper case exactly as listed; `rule` names a long list."""
+    allowed = tuple(codes)
+    check = _check(rule or f"must be one of {', '.join(allowed)}", lambda s: s.isin(allowed))
+    return _column("code", [check], required)
+
+
+def code_pattern(pattern: str, rule: str, required: bool = False) -> pa.Column:
+    """A code that must match a regular expression (COUNTRY)."""
+    return _column("code", [_check(rule, lambda s: s.str.fullmatch(pattern))], required)
+
+
+def integer(
+    low: float | None = None, high: float | None = None, required: bool = False
+) -> pa.Column:
+    """A whole number ("3" or "3.0") within [low, high]."""
+
+    def ok(s: pd.Series) -> pd.Series:
+        x = to_number(s)
+        return np.isfinite(x) & x.eq(x.round()) & _in_range(x, low, high)
+
+    return _column("int", [_check(f"must be an integer{_range_text(low, high)}", ok)], required)
+
+
+def number(
+    low: float | None = None, high: float | None = None, required: bool = False
+) -> pa.Column:
+    """A finite number within [low, high]."""
+
+    def ok(s: pd.Series) -> pd.Series:
+        x = to_number(s)
+        return np.isfinite(x) & _in_range(x, low, high)
+
+    return _column("float", [_check(f"must be a number{_range_text(low, high)}", ok)], required)
+
+
+def date(required: bool = False) -> pa.Column:
+    """An ISO 8601 calendar date YYYY-MM-DD that exists (no 2021-02-30)."""
+    check = _check("must be a real date YYYY-MM-DD", lambda s: to_date(s).notna())
+    return _column("date", [check], required)
+
+
+SCHEMAS: dict[str, pa.DataFrameSchema] = {
+    "dm": pa.DataFrameSchema(
+        {
+            "USUBJID": text(required=True),
+            "SITEID": text(required=True),
+            "COUNTRY": code_pattern(
+                COUNTRY_PATTERN, "must be an ISO alpha-3 code (3 upper-case letters)"
+            ),
+            "SEX": code(spec.SEX),
+            "AGE": integer(18, 80),
+            "MSDURY": number(0),
+            "NPRIORDMT": integer(0),
+            "RFICDTC": date(required=True),
+            "DSDECOD": code(spec.DSDECOD, required=True),
+            "DSSTDTC": date(required=True),
+            "DTHDTC": date(),
+        },
+        name="dm",
+    ),
+    "ex": pa.DataFrameSchema(
+        {
+            "USUBJID": text(required=True),
+            "EXTRT": text(required=True),
+            "EXCOURSE": integer(1),
+            "EXSTDTC": date(required=True),
+            "EXENDTC": date(required=True),
+            "EXDOSE": number(),
+        },
+        name="ex",
+    ),
+    "qs": pa.DataFrameSchema(
+        {
+            "USUBJID": text(required=True),
+            "RESPONDENT": code(spec.RESPONDENTS, required=True),
+            "QSCAT": code(spec.INSTRUMENTS, required=True),
+            "QSTESTCD": code(
+                spec.TESTCD_TO_QSCAT,
+                required=True,
+                rule="must be an item or score code of the data-spec instrument table",
+            ),
+            "QSSTRESN": number(),
+            "VISIT": code(spec.VISITS, required=True),
+            "QSDTC": date(required=True),
+        },
+        name="qs",
+    ),
+    "ce": pa.DataFrameSchema(
+        {
+            "USUBJID": text(required=True),
+            "CEDECOD": code(spec.CEDECOD, required=True),
+            "CESTDTC": date(required=True),
+        },
+        name="ce",
+    ),
+    "ae": pa.DataFrameSchema(
+        {
+            "USUBJID": text(required=True),
+            "AESEQ": integer(required=True),
+            "AETERM": text(required=True),
+            "AEDECOD": text(required=True),
+            "AEBODSYS": text(required=True),
+            "AESEV": code(spec.AESEV),
+            "AESER": code(spec.YES_NO),
+            "AEREL": code(spec.YES_NO),
+            "AESTDTC": date(required=True),
+            "AEENDTC": date(),
+            "AEOUT": code(spec.AEOUT),
+            "AEACN": code(spec.AEACN),
+        },
+        name="ae",
+    ),
+    "cg": pa.DataFrameSchema(
+        {
+            "USUBJID": text(required=True),
+            "CGSEX": code(spec.SEX),
+            "CGAGE": integer(18, 100),
+            "CGREL": code(spec.CGREL),
+            "CGYEARS": number(0),
+            "CGEMPLOY": code(spec.CGEMPLOY),
+            "CGCHILD": code(spec.YES_NO),
+        },
+        name="cg",
+    ),
+}
+
+#: data-spec columns of each file, in data-spec order
+COLUMNS: dict[str, tuple[str, ...]] = {name: tuple(s.columns) for name, s in SCHEMAS.items()}
+
+
+def empty_rows(raw: pd.DataFrame) -> pd.Series:
+    """Rows whose every cell is empty (blank lines, lines of commas): not data."""
+    return raw.drop(columns=LINE).eq("").all(axis=1)
+
+
+def kind(file: str, column: str) -> Kind:
+    """The data-spec type of a column."""
+    return SCHEMAS[file].columns[column].metadata["kind"]
+
+
+def typed_frame(file: str, raw: pd.DataFrame, errors: Literal["raise", "coerce"]) -> pd.DataFrame:
+    """The data-spec columns of one raw frame (plus _LINE) converted to their types, same index.
+
+    Dates -> datetime64[ns] (NaT when empty), int and float -> float64 (NaN when empty), codes and
+    text -> object (NaN when empty). errors="raise" fails on any cell that does not convert (use on
+    validated data); "coerce" turns such cells into NaN/NaT (for cross-file checks on data whose
+    bad cells are reported elsewhere).
+    """
+    converters: dict[str, Callable[[pd.Series], pd.Series]] = {
+        "int": to_number,
+        "float": to_number,
+        "date": to_date,
+        "code": lambda s: s.where(s.ne("")),
+        "text": lambda s: s.where(s.ne("")),
+    }
+    out = pd.DataFrame(
+        {c: converters[kind(file, c)](raw[c]) for c in COLUMNS[file]}, index=raw.index
+    )
+    if errors == "raise":
+        lost = (out.isna() & raw[list(COLUMNS[file])].ne("")).any()
+        if lost.any():
+            raise ValueError(f"{file}: cells that do not convert in {', '.join(lost[lost].index)}")
+    out[LINE] = raw[LINE].astype("int64")
+    return out

@@ -1,0 +1,233 @@
+"""Table builders (disposition, change, efficacy, caregiver, safety) on the hand-made fixture,
+checked against counts and statistics computed here with pandas, scipy, lifelines, pingouin."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pingouin as pg
+import pytest
+from adam_fixture import adae, adqs, adsl, adtte
+from lifelines import KaplanMeierFitter
+from scipy import stats as sps
+
+from helpers import caregiver, change, disposition, efficacy, safety, tables
+
+FAS = adsl().query("FASFL == 'Y'")
+SAF = adsl().query("SAFFL == 'Y'")
+PARAMS = ["FSMCTOT", "MSISPHYS"]
+
+
+def _summary() -> pd.DataFrame:
+    return change.summarise(
+        change.analysed_records(adqs(), FAS["USUBJID"], "PATIENT", PARAMS), PARAMS
+    )
+
+
+def test_analysed_records_keep_subjects_with_baseline_and_post_baseline() -> None:
+    rec = change.analysed_records(adqs(), FAS["USUBJID"], "PATIENT", PARAMS)
+    q = adqs()
+    expected = q[q["ANLFL"].eq("Y") & q["RESPONDENT"].eq("PATIENT") & q["PARAMCD"].isin(PARAMS)]
+    expected = expected[expected["USUBJID"].isin(FAS["USUBJID"])]
+    has_post = expected[expected["CHG"].notna()].groupby("PARAMCD")["USUBJID"].unique()
+    for p in PARAMS:
+        assert set(rec.loc[rec["PARAMCD"].eq(p), "USUBJID"]) == set(has_post[p])
+    assert "P05" not in set(rec["USUBJID"])  # no baseline (and not FAS)
+    assert not rec["ANLFL"].ne("Y").any()
+
+
+def test_summary_n_and_medians_match_pandas_by_visit() -> None:
+    s = _summary().set_index(["PARAMCD", "TIMEPOINT"])
+    rec = change.analysed_records(adqs(), FAS["USUBJID"], "PATIENT", PARAMS)
+    post = rec[rec["TIMEPOINT"].ne("BASELINE")]
+    counts = post.groupby(["PARAMCD", "AVISIT"])["USUBJID"].nunique()
+    for (p, v), n in counts.items():
+        assert s.loc[(p, v), "n"] == str(n)
+    eos = rec[rec["EOSFL"].eq("Y")]
+    for p, g in eos.groupby("PARAMCD"):
+        row = s.loc[(p, "EOS")]
+        assert row["n"] == str(len(g))
+        assert row["Change, median (min, max)"] == (
+            f"{g['CHG'].median():.1f} ({g['CHG'].min():.1f}, {g['CHG'].max():.1f})"
+        )
+        assert row["_p"] == pytest.approx(sps.wilcoxon(g["CHG"]).pvalue)
+
+
+def test_baseline_rows_carry_no_change_statistics() -> None:
+    base = _summary().query("TIMEPOINT == 'BASELINE'")
+    assert (base[["Change, mean (SD)", "p", "r"]] == tables.MISSING).all().all()
+
+
+def test_change_ci_by_visit_matches_scipy_t_interval() -> None:
+    rec = change.analysed_records(adqs(), FAS["USUBJID"], "PATIENT", PARAMS)
+    ci = change.change_ci_by_visit(rec).set_index(["PARAMCD", "AVISIT"])
+    chg = rec.loc[rec["PARAMCD"].eq("FSMCTOT") & rec["AVISIT"].eq("MONTH 3"), "CHG"]
+    lo, hi = sps.t.interval(0.95, len(chg) - 1, loc=chg.mean(), scale=sps.sem(chg))
+    row = ci.loc[("FSMCTOT", "MONTH 3")]
+    assert (row["n"], row["lower"], row["upper"]) == (
+        len(chg),
+        pytest.approx(lo),
+        pytest.approx(hi),
+    )
+
+
+def test_disposition_by_country_matches_crosstab() -> None:
+    a = adsl()
+    out = disposition.disposition_by_country(a).set_index("Status")
+    completed = a.groupby("COUNTRY")["COMPFL"].apply(lambda s: s.eq("Y").sum())
+    size = a.groupby("COUNTRY").size()
+    for c in size.index:
+        col = f"{c} (N={size[c]})"
+        assert out.loc["Completed", col].startswith(f"{completed[c]} ")
+    assert out.loc["Enrolled", f"Total (N={len(a)})"] == f"{len(a)} (100.0)"
+
+
+def test_flow_counts_match_pandas() -> None:
+    flow = disposition.flow_counts(adsl(), adqs()).set_index("step")["n"]
+    q = adqs()
+    m3 = q[
+        q["AVISIT"].eq("MONTH 3")
+        & q["USUBJID"].isin(SAF["USUBJID"])
+        & q["RESPONDENT"].eq("PATIENT")
+    ]
+    assert flow["Attended Month 3"] == m3["USUBJID"].nunique()
+    assert flow["Treated with alemtuzumab (SAF)"] == len(SAF)
+
+
+def test_baseline_table_age_and_scores() -> None:
+    out = disposition.baseline_table(adsl(), adqs(), {"FAS": "FASFL"})
+    col = f"FAS (N={len(FAS)})"
+    rows = out.set_index(["Characteristic", "Statistic"])[col]
+    assert rows[("Age (years)", "Mean (SD)")] == f"{FAS['AGE'].mean():.1f} ({FAS['AGE'].std():.1f})"
+    q = adqs()
+    bl = q[q["ABLFL"].eq("Y") & q["PARAMCD"].eq("FSMCTOT") & q["USUBJID"].isin(FAS["USUBJID"])]
+    assert rows[("FSMC total at baseline", "n")] == str(len(bl))
+    assert rows[("Sex", "F, n (%)")].startswith(f"{FAS['SEX'].eq('F').sum()} ")
+
+
+def test_sample_size_grid_flags_target() -> None:
+    grid = disposition.sample_size_grid([0.35, 0.4], [0.8, 0.9], [0.15], 0.05, 80)
+    assert len(grid) == 4
+    assert (grid.loc[grid["Gives N = 80"].eq("yes"), "N to enrol"] == 80).all()
+
+
+def test_fsmc_shift_totals_match_crosstab() -> None:
+    rec = change.analysed_records(adqs(), FAS["USUBJID"], "PATIENT", PARAMS)
+    shift = efficacy.fsmc_shift_table(rec).set_index("Baseline")
+    eos = rec[rec["PARAMCD"].eq("FSMCTOT") & rec["EOSFL"].eq("Y")]
+    cats = pd.cut(eos["BASE"], [-np.inf, 43, 53, 63, np.inf], right=False, labels=False)
+    assert shift.loc["Total", "EOS: Total"] == str(len(eos))
+    assert shift.loc["Severe", "EOS: Total"] == str(int((cats == 3).sum()))
+
+
+def test_km_table_matches_lifelines() -> None:
+    tte = efficacy.tte_subset(adtte(), "TTFSMCI", FAS["USUBJID"])
+    out = efficacy.km_table(tte).iloc[0]
+    kmf = KaplanMeierFitter().fit(tte["AVAL"], tte["CNSR"].eq(0))
+    assert out["Subjects"] == str(len(tte))
+    assert out.iloc[3].startswith(f"{kmf.median_survival_time_:.1f} ")
+
+
+def test_relapse_table_matches_pandas() -> None:
+    out = efficacy.relapse_table(adsl(), adtte()).set_index("Period")
+    rel = adtte()[adtte()["PARAMCD"].eq("RELY1")]
+    assert out.loc["Year 1", "Patients"] == str(len(rel))
+    assert out.loc["Year 1", ">= 1 relapse, n (%)"] == tables.fmt_n_pct(
+        rel["AVAL"].ge(1).sum(), len(rel)
+    )
+    events, years = SAF["NREL"].sum(), SAF["YRSSTUDY"].sum()
+    lower = sps.chi2.ppf(0.025, 2 * events) / 2 / years
+    upper = sps.chi2.ppf(0.975, 2 * events + 2) / 2 / years
+    assert out.loc["Overall"].iloc[-1] == f"{events / years:.2f} ({lower:.2f}, {upper:.2f})"
+
+
+def test_retreatment_and_edss_tables() -> None:
+    out = efficacy.retreatment_table(adsl()).set_index("Treatment").iloc[:, 0]
+    assert out["Retreated with alemtuzumab (course >= 3)"] == tables.fmt_n_pct(
+        SAF["RETRTFL"].eq("Y").sum(), len(SAF)
+    )
+    edss = efficacy.edss_improvement_table(adqs(), FAS["USUBJID"]).set_index("EDSS")["n (%)"]
+    # P01: 3.0 -> 2.0 -> 2.0 confirmed; P02: 6.0 -> 5.5 -> 6.0 not sustained
+    assert edss["Confirmed EDSS improvement"] == "1 (50.0)"
+    assert edss[f"{tables.INDENT}first seen at Month 3"] == "1 (50.0)"
+
+
+def test_safety_tables_match_pandas_counts() -> None:
+    ae = adae()
+    te = ae[ae["TRTEMFL"].eq("Y") & ae["USUBJID"].isin(SAF["USUBJID"])]
+    ov = safety.overview_table(safety.teae(ae, SAF), len(SAF)).set_index("Category")
+    assert ov.loc["Any TEAE", safety.EVENTS] == str(len(te))
+    assert ov.loc["Serious", safety.SUBJECTS] == tables.fmt_n_pct(
+        te.loc[te["AESER"].eq("Y"), "USUBJID"].nunique(), len(SAF)
+    )
+    soc = safety.soc_pt_table(safety.teae(ae, SAF), len(SAF))
+    by_pt = te.groupby("AEDECOD")["USUBJID"].nunique()
+    rows = soc.set_index(soc.columns[0])[safety.SUBJECTS]
+    for pt, n in by_pt.items():
+        assert rows[f"{tables.INDENT}{pt}"] == tables.fmt_n_pct(n, len(SAF))
+    first_soc = te.groupby("AEBODSYS")["USUBJID"].nunique().sort_values(ascending=False).index[0]
+    assert soc.iloc[0, 0] == first_soc
+    year = safety.year_table(safety.teae(ae, SAF), SAF).set_index("Study year")
+    assert year.loc["2", "Patients in study at start"] == str(SAF["EOSDY"].gt(365.25).sum())
+    iar = safety.iar_table(safety.teae(ae, SAF), len(SAF)).set_index("Preferred term")
+    assert iar.loc["Any IAR", safety.EVENTS] == str(te["IARFL"].eq("Y").sum())
+
+
+def test_caregiver_characteristics_and_agreement() -> None:
+    cg = adsl().query("CGPOPFL == 'Y'")
+    ch = caregiver.characteristics_table(cg).set_index("Characteristic")["Value"]
+    assert ch["Sex: M, n (%)"] == tables.fmt_n_pct(cg["CGSEX"].eq("M").sum(), len(cg))
+    pairs = caregiver.agreement_pairs(adqs(), cg["USUBJID"], ["MSISPHYS"])
+    assert set(pairs["TIMEPOINT"]) == {caregiver.BASELINE, caregiver.LAST_PAIRED}
+    base = pairs[pairs["TIMEPOINT"].eq(caregiver.BASELINE)]
+    assert len(base) == 3  # P01-P03 rated at baseline by both
+
+
+def test_agreement_table_icc_matches_pingouin() -> None:
+    rng = np.random.default_rng(3)
+    truth = rng.normal(40, 15, 12)
+    pairs = pd.DataFrame(
+        {
+            "USUBJID": [f"S{i:02d}" for i in range(12)],
+            "PARAMCD": "MSISPHYS",
+            "TIMEPOINT": caregiver.BASELINE,
+            "PATIENT": truth + rng.normal(0, 5, 12),
+            "CAREGIVER": truth + rng.normal(3, 5, 12),
+        }
+    )
+    out = caregiver.agreement_table(pairs).iloc[0]
+    long = pairs.melt(id_vars="USUBJID", value_vars=["PATIENT", "CAREGIVER"])
+    ref = pg.intraclass_corr(long, targets="USUBJID", raters="variable", ratings="value")
+    icc2 = ref.set_index("Type").loc["ICC(A,1)", "ICC"]
+    assert out["ICC(2,1) (95% CI)"].startswith(f"{icc2:.2f} ")
+    d = pairs["PATIENT"] - pairs["CAREGIVER"]
+    assert out.iloc[-1] == tables.fmt_pair(
+        d.mean(), d.mean() - 1.96 * d.std(), d.mean() + 1.96 * d.std()
+    )
+
+
+def test_no_subject_identifier_in_any_table() -> None:
+    a, q, e, t = adsl(), adqs(), adae(), adtte()
+    cg = a.query("CGPOPFL == 'Y'")
+    built = [
+        disposition.disposition_table(a),
+        disposition.disposition_by_country(a),
+        disposition.baseline_table(a, q, {"FAS": "FASFL"}),
+        change.visit_table(_summary()),
+        change.eos_table(_summary()),
+        efficacy.fsmc_shift_table(change.analysed_records(q, FAS["USUBJID"], "PATIENT", PARAMS)),
+        efficacy.km_table(efficacy.tte_subset(t, "TTFSMCI", FAS["USUBJID"])),
+        efficacy.relapse_table(a, t),
+        efficacy.retreatment_table(a),
+        efficacy.edss_improvement_table(q, FAS["USUBJID"]),
+        caregiver.characteristics_table(cg),
+        caregiver.agreement_table(caregiver.agreement_pairs(q, cg["USUBJID"], ["MSISPHYS"])),
+        safety.overview_table(safety.teae(e, SAF), len(SAF)),
+        safety.soc_pt_table(safety.teae(e, SAF), len(SAF)),
+        safety.year_table(safety.teae(e, SAF), SAF),
+        safety.iar_table(safety.teae(e, SAF), len(SAF)),
+    ]
+    ids = set(a["USUBJID"])
+    for df in built:
+        text = tables.to_markdown(df)
+        assert not any(i in text for i in ids), df.columns[0]

@@ -1,0 +1,244 @@
+"""key_results against small hand-made ADaM frames; expected values computed here with
+pandas / scipy / lifelines directly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from lifelines import KaplanMeierFitter
+from scipy import stats
+
+from helpers.derive import Adam
+from helpers.key_results import (
+    IDS,
+    KeyResultSettings,
+    compute_key_results,
+    write_key_results,
+)
+
+PUBLISHED = Path(__file__).resolve().parents[1] / "study" / "published.yaml"
+VISITS = {"BASELINE": 0, "MONTH 3": 3, "MONTH 6": 6, "MONTH 12": 12, "MONTH 36": 36}
+PATIENT_PARAMS = ("FSMCTOT", "SDMTTOT", "BDITOT", "MSISPHYS", "MSISPSY", "TSQMEFF", "TSQMSE",
+                  "TSQMCON", "TSQMGLO", "EDSS")
+CG_PARAMS = ("MSISPHYS", "MSISPSY", "SF36PCS", "SF36MCS", "SF36RE", "ZBITOT")
+N = 40
+
+
+def _adsl(rng: np.random.Generator) -> pd.DataFrame:
+    ids = [f"S{i:03d}" for i in range(N)]
+    saf = np.arange(N) >= 2          # S000, S001 never treated
+    fas = saf & (np.arange(N) != 5)  # S005 not in FAS
+    cg = fas & (np.arange(N) % 3 != 0)
+    return pd.DataFrame({
+        "USUBJID": ids,
+        "COUNTRY": np.where(np.arange(N) % 2 == 0, "DNK", "ITA"),
+        "SEX": rng.choice(["F", "M"], N), "AGE": rng.integers(20, 60, N).astype(float),
+        "MSDURY": rng.uniform(0, 20, N).round(1), "NPRIORDMT": rng.integers(0, 6, N) * 1.0,
+        "ENRFL": "Y", "SAFFL": np.where(saf, "Y", "N"), "FASFL": np.where(fas, "Y", "N"),
+        "COMPFL": np.where(np.arange(N) % 4 == 1, "N", "Y"),
+        "DCSREAS": np.where(np.arange(N) % 4 == 1,
+                            np.array(["ADVERSE EVENT", "DEATH", "OTHER", "LOST TO FOLLOW-UP"])[
+                                np.arange(N) % 4], None),
+        "DTHDT": pd.to_datetime(np.where(np.arange(N) == 9, "2019-05-01", None)),
+        "RETRTFL": np.where(np.arange(N) % 7 == 3, "Y", "N"),
+        "CGPOPFL": np.where(cg, "Y", "N"),
+        "CGSEX": np.where(cg, rng.choice(["F", "M"], N), None),
+        "CGAGE": np.where(cg, rng.integers(25, 70, N), np.nan),
+        "CGYEARS": np.where(cg, rng.choice([0.5, 1.0, 3.2], N), np.nan),
+        "CGEMPLOY": np.where(cg, rng.choice(["FULL-TIME", "RETIRED"], N), None),
+        "CGCHILD": np.where(cg, rng.choice(["Y", "N"], N), None),
+    })
+
+
+def _adqs(rng: np.random.Generator, adsl: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for respondent, params in (("PATIENT", PATIENT_PARAMS), ("CAREGIVER", CG_PARAMS)):
+        for param in params:
+            for i, sid in enumerate(adsl["USUBJID"]):
+                last = list(VISITS)[: 2 + (i % 4)]  # 1 to 4 post-baseline visits
+                base = float(rng.integers(20, 80))
+                for v in last:
+                    aval = base if v == "BASELINE" else base + float(rng.integers(-15, 10))
+                    rows.append({"USUBJID": sid, "RESPONDENT": respondent, "PARAMCD": param,
+                                 "AVISIT": v, "AVISITN": float(VISITS[v]), "AVAL": aval,
+                                 "BASE": base, "ABLFL": "Y" if v == "BASELINE" else "N",
+                                 "EOSFL": "Y" if v == last[-1] else "N", "ANLFL": "Y"})
+    adqs = pd.DataFrame(rows)
+    adqs["CHG"] = np.where(adqs["AVISITN"] > 0, adqs["AVAL"] - adqs["BASE"], np.nan)
+    no_base = adqs["USUBJID"].eq("S007") & adqs["PARAMCD"].eq("BDITOT")
+    adqs.loc[no_base, "CHG"] = np.nan  # a subject without baseline: no change
+    adqs = adqs[~(no_base & adqs["ABLFL"].eq("Y"))]
+    adqs.loc[adqs.sample(frac=0.03, random_state=1).index, "ANLFL"] = "N"
+    return adqs.reset_index(drop=True)
+
+
+def _adae(rng: np.random.Generator) -> pd.DataFrame:
+    n = 120
+    return pd.DataFrame({
+        "USUBJID": [f"S{i:03d}" for i in rng.integers(0, N, n)],
+        "AEDECOD": rng.choice(["Headache", "Pyrexia", "Rash", "Nausea"], n, p=[.3, .3, .3, .1]),
+        "AESEV": rng.choice(["MILD", "MODERATE", "SEVERE"], n),
+        "TRTEMFL": rng.choice(["Y", "N"], n, p=[0.9, 0.1]),
+    })
+
+
+def _adtte(rng: np.random.Generator, adsl: pd.DataFrame) -> pd.DataFrame:
+    saf = adsl.loc[adsl["SAFFL"].eq("Y"), "USUBJID"]
+    parts = [pd.DataFrame({"USUBJID": saf, "PARAMCD": "TTFSMCI",
+                           "AVAL": rng.uniform(2, 36, len(saf)),
+                           "CNSR": rng.integers(0, 2, len(saf)).astype(float)})]
+    for k in (1, 2, 3):
+        at_risk = saf.iloc[: len(saf) - 5 * (k - 1)]
+        parts.append(pd.DataFrame({"USUBJID": at_risk, "PARAMCD": f"RELY{k}",
+                                   "AVAL": rng.poisson(0.15, len(at_risk)) * 1.0,
+                                   "CNSR": np.nan}))
+    return pd.concat(parts, ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def adam() -> Adam:
+    rng = np.random.default_rng(11)
+    adsl = _adsl(rng)
+    return Adam(adsl, _adqs(rng, adsl), _adae(rng), _adtte(rng, adsl), pd.DataFrame())
+
+
+@pytest.fixture(scope="module")
+def results(adam: Adam) -> dict[str, object]:
+    kr = compute_key_results(adam, KeyResultSettings())
+    return dict(zip(kr["id"], kr["value"], strict=True))
+
+
+def _p(x: pd.Series) -> float:
+    return stats.wilcoxon(x.round(9), zero_method="wilcox", method="auto").pvalue
+
+
+def _eos(adam: Adam, flag: str, respondent: str, param: str) -> pd.DataFrame:
+    subjects = adam.adsl.loc[adam.adsl[flag].eq("Y"), "USUBJID"]
+    q = adam.adqs
+    return q[q["USUBJID"].isin(subjects) & q["RESPONDENT"].eq(respondent)
+             & q["PARAMCD"].eq(param) & q["EOSFL"].eq("Y") & q["ANLFL"].eq("Y")
+             & q["CHG"].notna()]
+
+
+def test_ids_follow_published_yaml() -> None:
+    published = yaml.safe_load(PUBLISHED.read_text(encoding="utf-8"))
+    assert list(IDS) == [f["id"] for section in published.values() for f in section]
+
+
+def test_one_row_per_id_in_order(adam: Adam) -> None:
+    kr = compute_key_results(adam, KeyResultSettings())
+    assert list(kr.columns) == ["id", "value"]
+    assert kr["id"].tolist() == list(IDS)
+
+
+def test_disposition_and_baseline(adam: Adam, results: dict[str, object]) -> None:
+    adsl = adam.adsl
+    assert results["n_enrolled"] == N
+    assert results["n_safety"] == (adsl["SAFFL"] == "Y").sum()
+    assert results["n_completed"] == (adsl["COMPFL"] == "Y").sum()
+    assert results["n_disc_ae"] == adsl["DCSREAS"].isin(["ADVERSE EVENT", "DEATH"]).sum()
+    assert results["n_deaths"] == 1
+    assert results["pct_female"] == pytest.approx(100 * (adsl["SEX"] == "F").mean())
+    assert results["age_sd"] == pytest.approx(np.std(adsl["AGE"], ddof=1))
+    q = adam.adqs
+    base = q[(q["PARAMCD"] == "FSMCTOT") & (q["RESPONDENT"] == "PATIENT")
+             & (q["ABLFL"] == "Y") & (q["ANLFL"] == "Y")]["AVAL"]
+    assert results["fsmc_bl_mean"] == pytest.approx(base.mean())
+
+
+def test_patient_eos_changes(adam: Adam, results: dict[str, object]) -> None:
+    fsmc = _eos(adam, "FASFL", "PATIENT", "FSMCTOT")["CHG"]
+    assert results["fsmc_chg_eos_median"] == pytest.approx(np.median(fsmc))
+    assert results["fsmc_chg_eos_min"] == fsmc.min()
+    assert results["fsmc_chg_eos_max"] == fsmc.max()
+    assert results["fsmc_chg_eos_p"] == pytest.approx(_p(fsmc))
+    bdi = _eos(adam, "FASFL", "PATIENT", "BDITOT")
+    assert "S007" not in set(bdi["USUBJID"])
+    assert results["bdi_eos_median"] == pytest.approx(np.median(bdi["AVAL"]))
+
+
+def test_min_by_visit_p(adam: Adam, results: dict[str, object]) -> None:
+    fas = adam.adsl.loc[adam.adsl["FASFL"].eq("Y"), "USUBJID"]
+    q = adam.adqs
+    r = q[q["USUBJID"].isin(fas) & (q["PARAMCD"] == "TSQMGLO") & (q["RESPONDENT"] == "PATIENT")
+          & (q["AVISITN"] > 0) & (q["ANLFL"] == "Y")]
+    expected = min(_p(g["CHG"]) for _, g in r.groupby("AVISIT"))
+    assert results["tsqm_glo_min_p"] == pytest.approx(expected)
+
+
+def test_direction_rule_gives_nan_for_the_wrong_direction(adam: Adam) -> None:
+    worse = adam.adqs.copy()
+    edss = worse["PARAMCD"].eq("EDSS") & worse["CHG"].notna()
+    worse.loc[edss, "CHG"] = worse.loc[edss, "CHG"].abs() + 1
+    kr = compute_key_results(Adam(adam.adsl, worse, adam.adae, adam.adtte, adam.exclusions),
+                             KeyResultSettings())
+    assert np.isnan(kr.set_index("id").loc["edss_chg_eos_p", "value"])
+
+
+def test_km_relapses_retreatment(adam: Adam, results: dict[str, object]) -> None:
+    fas = adam.adsl.loc[adam.adsl["FASFL"].eq("Y"), "USUBJID"]
+    t = adam.adtte
+    tte = t[(t["PARAMCD"] == "TTFSMCI") & t["USUBJID"].isin(fas)]
+    kmf = KaplanMeierFitter().fit(tte["AVAL"], tte["CNSR"] == 0)
+    assert results["fsmc_cri_months"] == pytest.approx(kmf.median_survival_time_)
+    y2 = t[t["PARAMCD"] == "RELY2"]
+    assert results["relapse_pct_y2"] == pytest.approx(100 * (y2["AVAL"] >= 1).mean())
+    saf = adam.adsl[adam.adsl["SAFFL"] == "Y"]
+    assert results["retreat_alem_pct"] == pytest.approx(100 * (saf["RETRTFL"] == "Y").mean())
+
+
+def test_caregivers(adam: Adam, results: dict[str, object]) -> None:
+    cg = adam.adsl[adam.adsl["CGPOPFL"] == "Y"]
+    assert results["cg_n"] == len(cg)
+    assert results["cg_pct_over1yr"] == pytest.approx(100 * (cg["CGYEARS"] > 1).mean())
+    chg = _eos(adam, "CGPOPFL", "CAREGIVER", "MSISPSY")["CHG"]
+    assert results["cg_msis_psych_chg_eos_median"] == pytest.approx(np.median(chg))
+    assert results["cg_burden_chg_eos_p"] == pytest.approx(
+        _p(_eos(adam, "CGPOPFL", "CAREGIVER", "ZBITOT")["CHG"]))
+
+
+def test_safety(adam: Adam, results: dict[str, object]) -> None:
+    saf = adam.adsl.loc[adam.adsl["SAFFL"] == "Y", "USUBJID"]
+    te = adam.adae[(adam.adae["TRTEMFL"] == "Y") & adam.adae["USUBJID"].isin(saf)]
+    subjects = te.groupby("AEDECOD")["USUBJID"].nunique()
+    assert results["ae_pct_rash"] == pytest.approx(100 * subjects["Rash"] / len(saf))
+    top = subjects.reset_index().sort_values(["USUBJID", "AEDECOD"], ascending=[False, True])
+    assert results["ae_top3"] == ", ".join(top["AEDECOD"].head(3))
+    assert results["n_severe_ae"] == (te["AESEV"] == "SEVERE").sum()
+
+
+def test_country_and_population_settings(adam: Adam) -> None:
+    kr = compute_key_results(adam, KeyResultSettings(country="DNK", efficacy_population="COMP"))
+    v = kr.set_index("id")["value"]
+    assert v["n_enrolled"] == (adam.adsl["COUNTRY"] == "DNK").sum()
+    comp = adam.adsl[(adam.adsl["COMPFL"] == "Y") & (adam.adsl["COUNTRY"] == "DNK")]
+    q = adam.adqs
+    chg = q[q["USUBJID"].isin(comp["USUBJID"]) & (q["PARAMCD"] == "SDMTTOT")
+            & (q["RESPONDENT"] == "PATIENT") & (q["EOSFL"] == "Y") & (q["ANLFL"] == "Y")]["CHG"]
+    assert v["sdmt_chg_eos_median"] == pytest.approx(chg.dropna().median())
+
+
+def test_planned_sample_size_follows_settings(adam: Adam) -> None:
+    from statsmodels.stats.power import TTestPower
+
+    n = TTestPower().solve_power(effect_size=0.4, alpha=0.05, power=0.9)
+    kr = compute_key_results(adam, KeyResultSettings(power=0.9))
+    assert kr.set_index("id").loc["n_planned", "value"] == int(np.ceil(np.ceil(n) / 0.85))
+
+
+def test_write_is_deterministic(adam: Adam, tmp_path: Path) -> None:
+    kr = compute_key_results(adam, KeyResultSettings())
+    write_key_results(kr, tmp_path / "a.csv")
+    write_key_results(kr, tmp_path / "b.csv")
+    a = (tmp_path / "a.csv").read_bytes()
+    assert a == (tmp_path / "b.csv").read_bytes()
+    back = pd.read_csv(tmp_path / "a.csv", dtype=str, keep_default_na=False)
+    assert back["id"].tolist() == list(IDS)
+    row = back.set_index("id")["value"]
+    assert float(row["fsmc_chg_eos_p"]) == pytest.approx(
+        kr.set_index("id").loc["fsmc_chg_eos_p", "value"], rel=1e-9)
+    assert row["ae_top3"].count(", ") == 2

@@ -1,0 +1,353 @@
+"""The manuscript: _quarto.yml, what index.qmd embeds, cites, cross-references and quotes; the
+staging of a run folder, its HTML preview without Quarto, and (where quarto is installed) the
+real render to HTML, DOCX and PDF.
+
+The run folder is a small fake made here (tiny executed notebooks written with nbformat), so
+these tests need neither the pipeline nor the real notebooks; the notebook labels are the team
+contract's (.team/CONTRACT.md), typed here independently of index.qmd.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+import yaml
+
+from helpers import manuscript, scoring, spec, stats
+from helpers.methods_text import methods_markdown
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTICLE = (ROOT / "index.qmd").read_text(encoding="utf-8")
+
+#: notebook -> labelled outputs (team contract, "Notebook labels")
+CONTRACT_LABELS: dict[str, tuple[str, ...]] = {
+    "01-disposition": (
+        "tbl-disposition", "fig-flow", "tbl-disposition-country", "tbl-baseline",
+        "tbl-sample-size",
+    ),
+    "02-patient-outcomes": (
+        "tbl-outcomes-eos", "tbl-outcomes-visit", "fig-change-over-time", "tbl-fsmc-shift",
+        "fig-fsmc-km", "tbl-fsmc-km", "tbl-relapses", "tbl-edss-improvement", "tbl-retreatment",
+    ),
+    "03-caregiver-outcomes": (
+        "tbl-cg-characteristics", "tbl-cg-outcomes", "fig-cg-change", "tbl-agreement",
+        "fig-bland-altman",
+    ),
+    "04-safety": ("tbl-ae-overview", "tbl-ae-soc-pt", "tbl-ae-year", "tbl-iar"),
+}
+REQUIRED_REFERENCES = (
+    "penner2009", "hobart2001", "beck1996", "atkinson2004", "smith1982", "kurtzke1983",
+    "zarit1980", "ware1992", "frederiksen2024",
+)
+TINY_PNG = (
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+)
+SECRET = "USUBJID-P0001"  # printed by an unlabelled cell: must never reach the preview
+
+# independent parsers (not helpers.manuscript's)
+EMBED = re.compile(r"\{\{< embed notebooks/([\w-]+)\.ipynb#([\w-]+) >\}\}")
+VAR = re.compile(r"\{\{< var (kr|pub)\.(\w+) >\}\}")
+XREF = re.compile(r"@((?:fig|tbl|sec)-[\w-]*\w)")
+CITE = re.compile(r"(?<!\w)@([A-Za-z]\w*)(?![\w-])")
+
+
+def published_ids() -> list[str]:
+    doc = yaml.safe_load((ROOT / "study" / "published.yaml").read_text(encoding="utf-8"))
+    return [entry["id"] for entries in doc.values() for entry in entries]
+
+
+def generated_methods() -> str:
+    return methods_markdown({}, "synthetic cohort (seed 1, n 5)")
+
+
+# --- the fake run ---------------------------------------------------------------------------
+def labelled_cell(label: str, with_output: bool = True) -> nbformat.NotebookNode:
+    kind = "tbl" if label.startswith("tbl-") else "fig"
+    cell = nbformat.v4.new_code_cell(
+        f'#| label: {label}\n#| {kind}-cap: "Caption of {label}"\nshow_{kind}()'
+    )
+    if with_output:
+        data = (
+            {"text/markdown": f"| what | n |\n|---|---|\n| marker {label} | 1 |",
+             "text/plain": f"marker {label}"}
+            if kind == "tbl"
+            else {"image/png": TINY_PNG, "text/plain": "<Figure>"}
+        )
+        cell.outputs = [nbformat.v4.new_output("display_data", data=data)]
+    return cell
+
+
+def write_notebook(path: Path, labels: tuple[str, ...], unexecuted: str | None = None) -> None:
+    secret = nbformat.v4.new_code_cell("print(adsl.USUBJID[0])")
+    secret.outputs = [nbformat.v4.new_output("stream", name="stdout", text=SECRET)]
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell(f"# Notebook {path.stem}"),
+        secret,
+        *(labelled_cell(label, label != unexecuted) for label in labels),
+    ])
+    nbformat.write(nb, path)
+
+
+def key_results() -> pd.DataFrame:
+    values = {i: "12.3456" for i in published_ids()}
+    values |= {
+        "ae_top3": "Headache, Pyrexia, Rash", "fsmc_chg_eos_p": "0.0004",
+        "sdmt_chg_eos_p": "0.01234", "fsmc_cri_months": "inf", "fsmc_chg_eos_median": "-7.34",
+    }
+    del values["cg_n"]
+    return pd.DataFrame({"id": list(values), "value": list(values.values())})
+
+
+def make_run(root: Path, drop_label: str | None = None, unexecuted: str | None = None) -> Path:
+    run = root / "run"
+    (run / "notebooks").mkdir(parents=True)
+    for name, labels in CONTRACT_LABELS.items():
+        kept = tuple(label for label in labels if label != drop_label)
+        write_notebook(run / "notebooks" / f"{name}.ipynb", kept, unexecuted)
+    key_results().to_csv(run / "key_results.csv", index=False)
+    (run / "reproduction.md").write_text(
+        "# Reproduction check\n\n1 of 2 published figures reproduced.\n\n"
+        "| id | published | reproduced |\n|---|---|---|\n| n_enrolled | 87 | 87 |\n",
+        encoding="utf-8",
+    )
+    (run / "provenance.json").write_text(json.dumps({
+        "code": {"commit": "abc123", "dirty": False},
+        "data": {"source": "synthetic cohort (seed 1, n 5)", "sha256": {"dm.csv": "0f"}},
+        "python": "3.12.0",
+    }), encoding="utf-8")
+    (run / "params.yaml").write_text("population: COMP\nalpha: 0.01\n", encoding="utf-8")
+    return run
+
+
+@pytest.fixture
+def run_dir(tmp_path: Path) -> Path:
+    return make_run(tmp_path)
+
+
+# --- sources --------------------------------------------------------------------------------
+def test_quarto_yml_is_a_manuscript_project_that_executes_nothing() -> None:
+    config = yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))
+    assert config["project"]["type"] == "manuscript"
+    assert config["manuscript"]["article"] == "index.qmd"
+    assert config["execute"]["enabled"] is False
+    assert {"html", "docx", "typst"} <= set(config["format"])
+    assert (ROOT / config["bibliography"]).is_file()
+    listed = {Path(nb["notebook"]).stem for nb in config["manuscript"]["notebooks"]}
+    assert listed == set(CONTRACT_LABELS)
+
+
+def test_every_contract_output_is_embedded_once_from_its_notebook() -> None:
+    embeds = EMBED.findall(ARTICLE)
+    assert len(embeds) == len(set(embeds))
+    expected = {(nb, label) for nb, labels in CONTRACT_LABELS.items() for label in labels}
+    assert set(embeds) == expected
+    assert len(embeds) == len(re.findall(r"\{\{< embed ", ARTICLE))  # no unparsed embed
+
+
+def test_every_cross_reference_has_a_label() -> None:
+    body = ARTICLE.split("\n---\n", 1)[1]
+    labels = {label for _, label in EMBED.findall(ARTICLE)}
+    labels |= set(re.findall(r"\{#((?:sec|tbl|fig)-[\w-]*\w)", body + generated_methods()))
+    refs = set(XREF.findall(body)) | set(XREF.findall(generated_methods()))
+    assert refs, "index.qmd cross-references nothing"
+    assert refs - labels == set()
+    assert {label for _, label in EMBED.findall(ARTICLE)} - refs == set(), "an output not cited"
+
+
+def test_every_citation_is_in_references_bib() -> None:
+    bib = (ROOT / "references.bib").read_text(encoding="utf-8")
+    keys = set(re.findall(r"^@\w+\{(\w+),", bib, flags=re.M))
+    assert set(REQUIRED_REFERENCES) <= keys
+    cited = set(CITE.findall(ARTICLE + generated_methods()))
+    assert cited and cited <= keys
+
+
+def test_every_quoted_number_is_a_published_id() -> None:
+    quoted = VAR.findall(ARTICLE)
+    assert len(quoted) > 40
+    assert {name for _, name in quoted} - set(published_ids()) == set()
+    assert len(quoted) == len(re.findall(r"\{\{< var ", ARTICLE))  # no other kind of variable
+    # no number typed in the results prose: every digit there belongs to a shortcode or label
+    results = ARTICLE.split("## Results", 1)[1].split("## Discussion", 1)[0]
+    prose = re.sub(r"\{\{<.*?>\}\}|@\S+|#+ .*|years 1, 2 and 3|BDI-II|MSIS-29|SF-36|ZBI-22|"
+                   r"0[1-4]-[\w-]+", "", results)
+    assert re.findall(r"\d", prose) == []
+
+
+def test_real_notebooks_carry_every_embedded_label() -> None:
+    """The repository's notebooks (sources, without outputs) hold each label index.qmd embeds."""
+    missing_files = sorted({nb for nb, _ in EMBED.findall(ARTICLE)
+                            if not (ROOT / "notebooks" / f"{nb}.ipynb").is_file()})
+    if missing_files:
+        pytest.skip(f"notebooks not written yet: {', '.join(missing_files)}")
+    for nb, label in EMBED.findall(ARTICLE):
+        source = (ROOT / "notebooks" / f"{nb}.ipynb").read_text(encoding="utf-8")
+        cells = nbformat.reads(source, as_version=4).cells
+        labels = {m for c in cells if c.cell_type == "code"
+                  for m in re.findall(r"^#\|\s*label:\s*([\w-]+)\s*$", c.source, flags=re.M)}
+        assert label in labels, f"notebooks/{nb}.ipynb has no cell `#| label: {label}`"
+
+
+# --- methods text -----------------------------------------------------------------------------
+def test_methods_state_the_code_constants_and_the_run_settings() -> None:
+    text = methods_markdown({"population": "COMP", "alpha": 0.01, "country": "NOR",
+                             "exclude_out_of_window": True}, "synthetic cohort (seed 1, n 5)")
+    assert f"rounded to {stats.CHANGE_DECIMALS} decimals" in text
+    assert f"+/- {spec.VISIT_WINDOW_DAYS} days" in text
+    assert "COMP population, restricted to patients of NOR" in text
+    assert "significance level is 0.01" in text and "excluded from the analysis" in text
+    assert "synthetic cohort (seed 1, n 5)" in text and "not the study's" in text
+    assert "ZBI-22" in text and "assumes" in text
+    for item in scoring.FSMC_SUBSCALE_ITEMS["FSMCCOG"]:
+        assert re.search(rf"cognitive = items [\d, ]*\b{item}\b", text)
+
+
+def test_methods_follow_a_changed_project_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(scoring, "MSIS_MAX_MISSING_FRACTION", 0.25)
+    monkeypatch.setattr(scoring, "FSMC_IMPROVEMENT_CHANGE", -12.0)
+    monkeypatch.setattr(scoring, "ZBI_MAX_MISSING", 2)
+    text = generated_methods()
+    assert "up to 25% of a subscale's items" in text
+    assert "FSMC total change <= -12" in text
+    zbi_row = next(line for line in text.splitlines() if line.startswith("| ZBI"))
+    assert "up to 2 missing items" in zbi_row
+
+
+# --- staging ----------------------------------------------------------------------------------
+def test_stage_builds_the_project_with_generated_includes(run_dir: Path) -> None:
+    project = manuscript.stage(run_dir)
+    assert project == run_dir / "manuscript"
+    for name in ("_quarto.yml", "index.qmd", "references.bib", "_methods-generated.md",
+                 "_reproduction-generated.md", "_provenance-generated.md", "_variables.yml"):
+        assert (project / name).is_file(), name
+    copied = project / "notebooks" / "04-safety.ipynb"
+    assert not copied.is_symlink()
+    assert copied.read_bytes() == (run_dir / "notebooks" / "04-safety.ipynb").read_bytes()
+    for include in re.findall(r"\{\{< include (\S+) >\}\}", ARTICLE):
+        assert (project / include).is_file(), include
+
+    variables = yaml.safe_load((project / "_variables.yml").read_text(encoding="utf-8"))
+    assert set(variables["kr"]) == set(published_ids())
+    assert variables["kr"]["fsmc_chg_eos_p"] == "p < 0.001"
+    assert variables["kr"]["sdmt_chg_eos_p"] == "p = 0.012"
+    assert variables["kr"]["fsmc_chg_eos_median"] == "-7.3"  # published decimals: -7.3
+    assert variables["kr"]["n_enrolled"] == "12"  # published 87: no decimals
+    assert variables["kr"]["fsmc_cri_months"] == "not reached"
+    assert variables["kr"]["cg_n"] == "not computed"  # missing from key_results.csv
+    assert variables["kr"]["ae_top3"] == "Headache, Pyrexia, Rash"
+    assert variables["pub"]["fsmc_chg_eos_p"] == "< 0.01"
+
+    methods = (project / "_methods-generated.md").read_text(encoding="utf-8")
+    assert "COMP population" in methods and "synthetic cohort (seed 1, n 5)" in methods
+    reproduction = (project / "_reproduction-generated.md").read_text(encoding="utf-8")
+    assert not reproduction.startswith("#") and "| n_enrolled | 87 | 87 |" in reproduction
+    provenance = (project / "_provenance-generated.md").read_text(encoding="utf-8")
+    assert "`code.commit`" in provenance and "abc123" in provenance
+    assert "`data.sha256.dm.csv`" in provenance
+
+
+def test_stage_is_deterministic(run_dir: Path) -> None:
+    def snapshot() -> dict[str, bytes]:
+        project = manuscript.stage(run_dir)
+        return {str(p.relative_to(project)): p.read_bytes()
+                for p in sorted(project.rglob("*")) if p.is_file()}
+
+    assert snapshot() == snapshot()
+
+
+def test_stage_names_a_missing_label(tmp_path: Path) -> None:
+    run = make_run(tmp_path, drop_label="fig-fsmc-km")
+    expected = r"02-patient-outcomes\.ipynb.*fig-fsmc-km"
+    with pytest.raises(manuscript.ManuscriptError, match=expected):
+        manuscript.stage(run)
+
+
+def test_stage_names_an_output_that_was_not_executed(tmp_path: Path) -> None:
+    run = make_run(tmp_path, unexecuted="tbl-iar")
+    with pytest.raises(manuscript.ManuscriptError, match=r"04-safety.ipynb#tbl-iar.*no output"):
+        manuscript.stage(run)
+
+
+def test_stage_names_a_table_not_shown_as_markdown(run_dir: Path) -> None:
+    path = run_dir / "notebooks" / "01-disposition.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    cell = next(c for c in nb.cells if "label: tbl-baseline" in c.source)
+    cell.outputs[0].data = {"text/plain": "a DataFrame's text only"}
+    nbformat.write(nb, path)
+    with pytest.raises(manuscript.ManuscriptError, match=r"tbl-baseline: .* not shown as markdown"):
+        manuscript.stage(run_dir)
+
+
+def test_stage_rejects_a_variable_that_is_not_a_key_result(run_dir: Path, tmp_path: Path) -> None:
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    for name in manuscript.SOURCES:
+        shutil.copy2(ROOT / name, sources / name)
+    with (sources / "index.qmd").open("a", encoding="utf-8") as fh:
+        fh.write("\nTyped {{< var kr.not_an_id >}}.\n")
+    with pytest.raises(manuscript.ManuscriptError, match=r"kr\.not_an_id"):
+        manuscript.stage(run_dir, sources=sources)
+
+
+def test_stage_needs_key_results(run_dir: Path) -> None:
+    (run_dir / "key_results.csv").unlink()
+    with pytest.raises(manuscript.ManuscriptError, match=r"key_results\.csv"):
+        manuscript.stage(run_dir)
+
+
+# --- render without Quarto: the preview -------------------------------------------------------
+def test_render_without_quarto_writes_a_preview_of_every_labelled_output(
+    run_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(manuscript.shutil, "which", lambda name: None)
+    result = manuscript.render(run_dir)
+    out = capsys.readouterr().out
+    assert result.tool == "preview"
+    assert out.count("quarto not found") == 1 and "conda-forge" in out and "quarto-cli" in out
+    preview = run_dir / "report" / "preview.html"
+    assert result.outputs == (preview,)
+    html = preview.read_text(encoding="utf-8")
+    for labels in CONTRACT_LABELS.values():
+        for label in labels:
+            assert f'id="{label}"' in html, label
+            assert f"Caption of {label}" in html, label
+            if label.startswith("tbl-"):
+                assert re.search(rf"<td>marker {label}</td>", html), label
+    n_figures = sum(label.startswith("fig-") for labels in CONTRACT_LABELS.values()
+                    for label in labels)
+    assert html.count(TINY_PNG) == n_figures
+    assert SECRET not in html  # unlabelled cells are left out
+    assert "show_tbl()" not in html and "#| label" not in html  # code hidden
+    assert "Reproduction check" in html and "abc123" in html
+
+
+def test_preview_is_deterministic(run_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(manuscript.shutil, "which", lambda name: None)
+    first = manuscript.render(run_dir).outputs[0].read_bytes()
+    assert manuscript.render(run_dir).outputs[0].read_bytes() == first
+
+
+# --- the real render --------------------------------------------------------------------------
+@pytest.mark.quarto
+@pytest.mark.skipif(shutil.which("quarto") is None, reason="quarto is not on PATH")
+def test_quarto_renders_html_docx_and_pdf_with_word_tables(run_dir: Path) -> None:
+    result = manuscript.render(run_dir)
+    report = run_dir / "report"
+    assert result.tool == "quarto"
+    for name in ("index.html", "index.docx", "index.pdf"):
+        assert (report / name).is_file(), name
+    with zipfile.ZipFile(report / "index.docx") as docx:
+        document = docx.read("word/document.xml").decode("utf-8")
+    n_tables = sum(label.startswith("tbl-") for labels in CONTRACT_LABELS.values()
+                   for label in labels)
+    assert document.count("<w:tbl>") >= n_tables
+    assert "Caption of tbl-baseline" in document
+    html = (report / "index.html").read_text(encoding="utf-8")
+    assert "?var:" not in html and "?@" not in html  # every variable and reference resolved

@@ -1,0 +1,157 @@
+"""The run command end to end: outputs, determinism, incremental reruns, atomic failure, privacy.
+
+Runs the real pipeline (synthetic cohort -> validation -> ADaM -> four notebooks -> key results
+-> reproduction check -> provenance -> preview) a few times; marked slow.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from helpers.params import load_params
+from helpers.reproduction import read_published
+from helpers.runner import NOTEBOOKS, RunError, run
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[1]
+#: outputs that must be the same bytes whenever data and params are the same
+DETERMINISTIC = ("tables", "adam", "key_results.csv", "reproduction.csv", "reproduction.md")
+
+
+def write_params(folder: Path, name: str = "trial", **changes: object) -> Path:
+    values = yaml.safe_load((ROOT / "params" / "default.yaml").read_text())
+    for key, value in changes.items():
+        if isinstance(value, dict):
+            values[key] = {**values[key], **value}
+        else:
+            values[key] = value
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(values))
+    return path
+
+
+def file_hashes(folder: Path, names: tuple[str, ...] | None = None) -> dict[str, str]:
+    """SHA-256 of every file below folder (or below the given names in it)."""
+    roots = [folder / n for n in names] if names else [folder]
+    files = [p for r in roots for p in ([r] if r.is_file() else sorted(r.rglob("*"))) if p.is_file()]
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """Two independent cold runs of the same params, then reruns of the first."""
+    tmp = tmp_path_factory.mktemp("runs")
+    params = write_params(tmp / "params")
+    first = run(load_params(params), tmp / "out1")
+    second = run(load_params(params), tmp / "out2")
+    return {"tmp": tmp, "params": params, "first": first, "second": second}
+
+
+def test_a_run_writes_every_output(runs):
+    run_dir = runs["first"].run_dir
+    for name in ("key_results.csv", "reproduction.csv", "reproduction.md", "provenance.json",
+                 "validation.md", "params.yaml"):
+        assert (run_dir / name).is_file(), name
+    for notebook in NOTEBOOKS:
+        assert (run_dir / "notebooks" / f"{notebook}.ipynb").is_file()
+        assert any((run_dir / "tables" / notebook).glob("*.csv")) or notebook == "04-safety"
+    for dataset in ("adsl", "adqs", "adae", "adtte"):
+        assert (run_dir / "adam" / f"{dataset}.csv").is_file()
+    assert any((run_dir / "figures").rglob("*.svg")) and any((run_dir / "figures").rglob("*.png"))
+    assert (run_dir / "report").is_dir()
+
+
+def test_key_results_cover_every_published_id_and_the_check_judges_each(runs):
+    run_dir = runs["first"].run_dir
+    published = [f.id for f in read_published()]
+    key_results = pd.read_csv(run_dir / "key_results.csv", dtype=str, keep_default_na=False)
+    assert key_results["id"].tolist() == published
+    check = pd.read_csv(run_dir / "reproduction.csv", dtype=str, keep_default_na=False)
+    assert check["id"].tolist() == published
+    assert set(check["verdict"]) <= {"match", "differs"}
+    summary = f"{(check['verdict'] == 'match').sum()} of {len(check)} published figures reproduced"
+    assert summary in (run_dir / "reproduction.md").read_text()
+
+
+def test_the_default_synthetic_cohort_reproduces_every_published_figure(runs):
+    check = pd.read_csv(runs["first"].run_dir / "reproduction.csv", dtype=str)
+    differs = check.loc[check["verdict"] != "match", ["id", "published", "reproduced"]]
+    assert differs.empty, f"not reproduced:\n{differs.to_string(index=False)}"
+
+
+def test_provenance_records_inputs_and_software(runs):
+    record = json.loads((runs["first"].run_dir / "provenance.json").read_text())
+    assert set(record["data"]["sha256"]) == {f"{f}.csv" for f in ("ae", "ce", "cg", "dm", "ex", "qs")}
+    assert re.fullmatch(r"[0-9a-f]{64}", record["params"]["sha256"])
+    assert record["packages"]["pandas"] == pd.__version__
+    assert {"derive", *NOTEBOOKS, "run"} <= set(record["steps"])
+
+
+def test_two_runs_give_byte_identical_results(runs):
+    first = file_hashes(runs["first"].run_dir, DETERMINISTIC)
+    second = file_hashes(runs["second"].run_dir, DETERMINISTIC)
+    assert first == second
+
+
+def test_nothing_changed_means_nothing_runs(runs):
+    again = run(load_params(runs["params"]), runs["tmp"] / "out1")
+    assert again.executed == ()
+    assert again.summary == runs["first"].summary
+
+
+def test_one_parameter_reruns_only_its_notebook_and_matches_a_full_rebuild(runs):
+    tmp = runs["tmp"]
+    changed = write_params(tmp / "params", sample_size={"effect_size": 0.35})
+    incremental = run(load_params(changed), tmp / "out1")
+    assert incremental.executed == ("01-disposition",)
+    assert set(incremental.reused) == {"derive", *NOTEBOOKS[1:]}
+    full = run(load_params(changed), tmp / "out2", force=True)
+    assert set(full.executed) == {"derive", *NOTEBOOKS}
+    assert file_hashes(incremental.run_dir, DETERMINISTIC) == file_hashes(
+        full.run_dir, DETERMINISTIC
+    )
+
+
+def test_bad_data_stops_the_run_and_keeps_the_previous_output(runs, tmp_path: Path):
+    run_dir = runs["first"].run_dir
+    before = file_hashes(run_dir)
+    broken = tmp_path / "broken"
+    shutil.copytree(run_dir / "data", broken)
+    dm = pd.read_csv(broken / "dm.csv", dtype=str, keep_default_na=False)
+    dm.loc[1, "SEX"] = "X"
+    dm.to_csv(broken / "dm.csv", index=False)
+    params = write_params(tmp_path / "bad", data=str(broken))
+    with pytest.raises(RunError) as info:
+        run(load_params(params), runs["tmp"] / "out1")
+    message = str(info.value)
+    assert "3/7 derive" in message
+    assert "dm.csv" in message and "SEX" in message and "3" in message  # CSV line 3 = row 1
+    assert file_hashes(run_dir) == before
+    assert (run_dir.parent / f"{run_dir.name}.failed").is_dir()
+
+
+def test_no_subject_identifier_reaches_tables_figures_or_notebook_outputs(runs):
+    run_dir = runs["first"].run_dir
+    subjects = pd.read_csv(run_dir / "adam" / "adsl.csv", dtype=str)["USUBJID"]
+    pattern = re.compile("|".join(re.escape(s) for s in subjects))
+    texts = [p for p in (run_dir / "tables").rglob("*") if p.is_file()]
+    texts += list((run_dir / "figures").rglob("*.svg"))
+    texts += list((run_dir / "report").rglob("*.html"))
+    for path in texts:
+        assert not pattern.search(path.read_text(errors="ignore")), path
+    for notebook in (run_dir / "notebooks").glob("*.ipynb"):
+        outputs = [
+            json.dumps(cell.get("outputs", []))
+            for cell in json.loads(notebook.read_text())["cells"]
+        ]
+        assert not pattern.search("".join(outputs)), notebook

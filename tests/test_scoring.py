@@ -1,0 +1,213 @@
+"""Scoring rules (study/instruments.md) against small examples worked out by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import scoring
+
+DAY = pd.Timestamp("2021-03-01")
+
+
+def qs_of(*admins: tuple[str, str, str, dict[str, float | None]]) -> pd.DataFrame:
+    """Typed qs from (USUBJID, QSCAT, VISIT, {QSTESTCD: value}); RESPONDENT from the instrument."""
+    rows = [
+        {"USUBJID": subj, "RESPONDENT": "CAREGIVER" if cat == "ZBI" else "PATIENT",
+         "QSCAT": cat, "QSTESTCD": code, "QSSTRESN": np.nan if v is None else float(v),
+         "VISIT": visit, "QSDTC": DAY}
+        for subj, cat, visit, values in admins
+        for code, v in values.items()
+    ]  # fmt: skip
+    df = pd.DataFrame(rows)
+    df["_LINE"] = np.arange(2, len(df) + 2)
+    return df
+
+
+def items(prefix: str, values: list[float | None]) -> dict[str, float | None]:
+    return {f"{prefix}{i:02d}": v for i, v in enumerate(values, start=1)}
+
+
+def score(qs: pd.DataFrame, subj: str, code: str) -> float:
+    s = scoring.score_questionnaires(qs)
+    return s.loc[s["USUBJID"].eq(subj) & s["QSTESTCD"].eq(code), "QSSTRESN"].item()
+
+
+def test_fsmc_total_and_subscales_by_hand():
+    # item i answers 5 for the cognitive items (1,4,7,8,11,13,15,17,18,20) and 2 for motor ones
+    cog = {1, 4, 7, 8, 11, 13, 15, 17, 18, 20}
+    vals = [5 if i in cog else 2 for i in range(1, 21)]
+    qs = qs_of(("A", "FSMC", "BASELINE", items("FSMC", vals)))
+    assert score(qs, "A", "FSMCCOG") == 50  # 10 x 5
+    assert score(qs, "A", "FSMCMOT") == 20  # 10 x 2
+    assert score(qs, "A", "FSMCTOT") == 70
+
+
+def test_fsmc_any_missing_item_gives_missing_score():
+    vals: list[float | None] = [3.0] * 20
+    vals[1] = None  # item 2 is a motor item
+    qs = qs_of(("A", "FSMC", "BASELINE", items("FSMC", vals)))
+    assert np.isnan(score(qs, "A", "FSMCTOT"))
+    assert np.isnan(score(qs, "A", "FSMCMOT"))
+    assert score(qs, "A", "FSMCCOG") == 30
+
+
+def test_bdi_and_zbi_sums_and_missing_rule():
+    qs = qs_of(
+        ("A", "BDI-II", "BASELINE", items("BDI", [1] * 20 + [3])),
+        ("B", "BDI-II", "BASELINE", items("BDI", [1] * 20 + [None])),
+        ("A", "ZBI", "BASELINE", items("ZBI", [2] * 22)),
+        ("B", "ZBI", "BASELINE", items("ZBI", [None] + [4] * 21)),
+    )
+    assert score(qs, "A", "BDITOT") == 23
+    assert np.isnan(score(qs, "B", "BDITOT"))
+    assert score(qs, "A", "ZBITOT") == 44
+    assert np.isnan(score(qs, "B", "ZBITOT"))
+
+
+def test_msis_physical_with_two_missing_items():
+    # 18 answered physical items: 9 x 2 and 9 x 4 -> mean 3; imputed sum 20 x 3 = 60;
+    # score = 100 x (60 - 20) / (4 x 20) = 50
+    phys = [2] * 9 + [4] * 9 + [None, None]
+    psych = [5] * 9  # 100 x (45 - 9) / 36 = 100
+    qs = qs_of(("A", "MSIS-29", "BASELINE", items("MSIS", phys + psych)))
+    assert score(qs, "A", "MSISPHYS") == pytest.approx(50.0)
+    assert score(qs, "A", "MSISPSY") == pytest.approx(100.0)
+
+
+def test_msis_half_rule_boundaries():
+    # physical: 10 of 20 missing is allowed, 11 is not; psychological: 4 of 9 allowed, 5 not
+    phys_ok = [1] * 10 + [None] * 10  # mean 1 -> 0
+    psych_bad = [3] * 4 + [None] * 5
+    qs = qs_of(
+        ("A", "MSIS-29", "BASELINE", items("MSIS", phys_ok + psych_bad)),
+        ("B", "MSIS-29", "BASELINE", items("MSIS", [1] * 9 + [None] * 11 + [3] * 5 + [None] * 4)),
+    )
+    assert score(qs, "A", "MSISPHYS") == pytest.approx(0.0)
+    assert np.isnan(score(qs, "A", "MSISPSY"))
+    assert np.isnan(score(qs, "B", "MSISPHYS"))
+    assert score(qs, "B", "MSISPSY") == pytest.approx(50.0)  # mean 3 -> 100 x 2 / 4
+
+
+def tsqm(values: dict[int, float | None]) -> dict[str, float | None]:
+    return {f"TSQM{i:02d}": values.get(i) for i in range(1, 15)}
+
+
+def test_tsqm_domains_complete_and_one_missing():
+    full = tsqm({1: 4, 2: 4, 3: 4, 4: 1, 5: 3, 6: 3, 7: 3, 8: 3, 9: 7, 10: 7, 11: 7,
+                 12: 3, 13: 3, 14: 4})  # fmt: skip
+    # effectiveness (12 - 3) / 18 = 50; side effects (12 - 4) / 16 = 50;
+    # convenience (21 - 3) / 18 = 100; global (10 - 3) / 14 = 50
+    one_missing = tsqm({1: 7, 2: 1, 4: 0, 9: 1, 10: 1, 11: 1, 12: 3, 13: 5})
+    # effectiveness items 1, 2 only: (8 - 2) / (14 - 2) = 50; side effects: item 4 = no -> 100;
+    # convenience 0; global items 12, 13 (1-5 each): (8 - 2) / (10 - 2) = 75
+    two_missing = tsqm({1: 7, 4: 1, 5: 5, 6: 5, 12: 3})
+    qs = qs_of(("A", "TSQM", "BASELINE", full), ("B", "TSQM", "BASELINE", one_missing),
+               ("C", "TSQM", "BASELINE", two_missing))
+    got = scoring.score_questionnaires(qs).set_index(["USUBJID", "QSTESTCD"])["QSSTRESN"]
+    assert got["A", "TSQMEFF"] == pytest.approx(50)
+    assert got["A", "TSQMSE"] == pytest.approx(50)
+    assert got["A", "TSQMCON"] == pytest.approx(100)
+    assert got["A", "TSQMGLO"] == pytest.approx(50)
+    assert got["B", "TSQMEFF"] == pytest.approx(50)
+    assert got["B", "TSQMSE"] == pytest.approx(100)
+    assert got["B", "TSQMCON"] == pytest.approx(0)
+    assert got["B", "TSQMGLO"] == pytest.approx(75)
+    assert np.isnan(got["C", "TSQMEFF"])
+    assert np.isnan(got["C", "TSQMSE"])  # items 7, 8 missing, item 4 = yes
+    assert np.isnan(got["C", "TSQMGLO"])
+
+
+def test_items_or_scores_origin():
+    fsmc = items("FSMC", [3] * 20)  # total 60
+    incomplete = items("FSMC", [3] * 19 + [None])
+    qs = qs_of(
+        ("A", "FSMC", "BASELINE", {**fsmc, "FSMCTOT": 60}),  # both, agreeing
+        ("B", "FSMC", "BASELINE", {"FSMCTOT": 55}),  # score alone
+        ("C", "FSMC", "BASELINE", {**incomplete, "FSMCTOT": 58}),  # items do not allow scoring
+        ("D", "FSMC", "BASELINE", incomplete),  # nothing usable
+        ("E", "SDMT", "BASELINE", {"SDMTTOT": None}),  # collected, left empty
+    )
+    s = scoring.score_questionnaires(qs)
+    tot = s[s["QSTESTCD"].isin(["FSMCTOT", "SDMTTOT"])].set_index("USUBJID")
+    assert tot.loc["A", ["QSSTRESN", "QSORIG"]].tolist() == [60, "DERIVED"]
+    assert tot.loc["B", ["QSSTRESN", "QSORIG"]].tolist() == [55, "COLLECTED"]
+    assert tot.loc["C", ["QSSTRESN", "QSORIG"]].tolist() == [58, "COLLECTED"]
+    assert np.isnan(tot.loc["D", "QSSTRESN"]) and tot.loc["D", "QSORIG"] == "DERIVED"
+    assert np.isnan(tot.loc["E", "QSSTRESN"]) and tot.loc["E", "QSORIG"] == "COLLECTED"
+    # one row per subject x respondent x visit x score code, only score codes
+    assert not s.duplicated(["USUBJID", "RESPONDENT", "VISIT", "QSTESTCD"]).any()
+    assert s["QSTESTCD"].isin(["FSMCTOT", "FSMCCOG", "FSMCMOT", "SDMTTOT"]).all()
+
+
+def test_collected_score_disagreements():
+    fsmc = items("FSMC", [3] * 20)  # total 60, subscales 30
+    qs = qs_of(
+        ("A", "FSMC", "BASELINE", {**fsmc, "FSMCTOT": 61}),
+        ("B", "FSMC", "BASELINE", {**fsmc, "FSMCTOT": 60.04, "FSMCCOG": 30}),  # rounding only
+        ("C", "FSMC", "BASELINE", {**items("FSMC", [None] + [3] * 19), "FSMCTOT": 10}),
+    )
+    bad = scoring.collected_score_disagreements(qs)
+    assert bad.columns.tolist() == ["USUBJID", "RESPONDENT", "VISIT", "QSTESTCD", "_LINE",
+                                    "collected", "derived"]  # fmt: skip
+    assert bad[["USUBJID", "QSTESTCD", "collected", "derived"]].values.tolist() == [
+        ["A", "FSMCTOT", 61.0, 60.0]
+    ]
+    line = qs.loc[qs["USUBJID"].eq("A") & qs["QSTESTCD"].eq("FSMCTOT"), "_LINE"].item()
+    assert bad["_LINE"].item() == line
+
+
+def test_scoring_without_item_instruments():
+    qs = qs_of(("A", "EDSS", "BASELINE", {"EDSS": 3.5}))
+    s = scoring.score_questionnaires(qs)
+    assert s[["QSTESTCD", "QSSTRESN", "QSORIG"]].values.tolist() == [["EDSS", 3.5, "COLLECTED"]]
+    assert scoring.collected_score_disagreements(qs).empty
+
+
+@pytest.mark.parametrize(
+    ("func", "values", "expected"),
+    [
+        (scoring.fsmc_severity, [42, 43, 52, 53, 62, 63],
+         ["No fatigue", "Mild", "Mild", "Moderate", "Moderate", "Severe"]),
+        (scoring.bdi_category, [13, 14, 19, 20, 28, 29],
+         ["Minimal", "Mild", "Mild", "Moderate", "Moderate", "Severe"]),
+        (scoring.zbi_category, [20, 21, 40, 41, 60, 61],
+         ["Little or no burden", "Mild to moderate", "Mild to moderate", "Moderate to severe",
+          "Moderate to severe", "Severe"]),
+    ],
+)  # fmt: skip
+def test_category_thresholds(func, values, expected):
+    assert func(pd.Series(values)).astype(str).tolist() == expected
+
+
+def test_fsmc_subscale_severity_and_missing():
+    got = scoring.fsmc_severity(pd.Series([21, 22, 27, 32, np.nan]), "FSMCMOT")
+    assert got.astype(object).tolist()[:4] == ["No fatigue", "Mild", "Moderate", "Severe"]
+    assert pd.isna(got.iloc[4])
+
+
+def test_edss_confirmed_improvement():
+    # (subject, BASE, post-baseline values in visit order)
+    rows = [
+        ("A", 3.0, [2.0, 2.0]),  # -1.0 at month 3, sustained -> confirmed at month 3
+        ("B", 6.0, [5.5, 6.0]),  # -0.5 (enough at baseline >= 5.5) but not sustained
+        ("C", 6.0, [6.0, 5.5, 5.5]),  # confirmed at month 6
+        ("D", 3.0, [3.0, 2.0]),  # improvement at the last visit only: not confirmed
+        ("E", 5.0, [4.5, 4.5]),  # baseline < 5.5 needs 1.0
+    ]
+    visits = ["MONTH 3", "MONTH 6", "MONTH 12"]
+    months = [3, 6, 12]
+    recs = [
+        {"USUBJID": s, "PARAMCD": "EDSS", "ANLFL": "Y", "ABLFL": "N", "BASE": b, "AVAL": v,
+         "AVISIT": visits[i], "AVISITN": months[i], "ADY": months[i] * 30.0}
+        for s, b, vals in rows
+        for i, v in enumerate(vals)
+    ]  # fmt: skip
+    base = [{"USUBJID": s, "PARAMCD": "EDSS", "ANLFL": "Y", "ABLFL": "Y", "BASE": b, "AVAL": b,
+             "AVISIT": "BASELINE", "AVISITN": 0, "ADY": -2.0} for s, b, _ in rows]  # fmt: skip
+    adqs = pd.DataFrame(base + recs).sample(frac=1, random_state=1)
+    got = scoring.edss_confirmed_improvement(adqs).set_index("USUBJID")
+    assert got["CONFFL"].to_dict() == {"A": "Y", "B": "N", "C": "Y", "D": "N", "E": "N"}
+    assert got["CONFVIS"].dropna().to_dict() == {"A": "MONTH 3", "C": "MONTH 6"}
+    assert got["NPOST"].to_dict() == {"A": 2, "B": 2, "C": 3, "D": 2, "E": 2}

@@ -1,0 +1,109 @@
+"""helpers.tables: number formats, privacy guard, deterministic saving, and text snapshots of
+rendered tables built from the hand-made fixture (tests/adam_fixture.py).
+
+A changed snapshot is a changed table: read the diff of tests/snapshots/*.md. To accept a
+deliberate change, delete the snapshot file and run the test once (it writes it and fails).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from adam_fixture import adae, adqs, adsl
+
+from helpers import change, disposition, safety, tables
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+
+
+@pytest.mark.parametrize(
+    ("x", "decimals", "text"),
+    [(42.25, 1, "42.2"), (42.35, 1, "42.4"), (-0.04, 1, "0.0"), (np.nan, 1, "-"),
+     (np.inf, 1, "NE"), (3, 0, "3"), (-7.26, 2, "-7.26")],
+)  # fmt: skip
+def test_fmt_num(x: float, decimals: int, text: str) -> None:
+    assert tables.fmt_num(x, decimals) == text
+
+
+@pytest.mark.parametrize(
+    ("p", "text"), [(0.0004, "<0.001"), (0.001, "0.001"), (0.0123, "0.012"), (np.nan, "-")]
+)
+def test_fmt_p(p: float, text: str) -> None:
+    assert tables.fmt_p(p) == text
+
+
+def test_fmt_pair_and_n_pct() -> None:
+    assert tables.fmt_pair(42.34, 24.56) == "42.3 (24.6)"
+    assert tables.fmt_pair(-7.3, -56, 34) == "-7.3 (-56.0, 34.0)"
+    assert tables.fmt_pair(np.nan, 1.0) == "-"
+    assert tables.fmt_n_pct(44, 86) == "44 (51.2)"
+    assert tables.fmt_n_pct(0, 0) == "0"
+
+
+def test_continuous_stats_match_pandas() -> None:
+    x = pd.Series([3.0, 1.0, np.nan, 10.0, 4.0])
+    s = tables.continuous_stats(x)
+    d = x.dropna()
+    assert s["n"] == "4"
+    assert s["Mean (SD)"] == f"{d.mean():.1f} ({d.std():.1f})"
+    assert (
+        s["Median (Q1, Q3)"] == f"{d.median():.1f} ({d.quantile(0.25):.1f}, {d.quantile(0.75):.1f})"
+    )
+    assert s["Median (min, max)"] == f"{d.median():.1f} ({d.min():.1f}, {d.max():.1f})"
+
+
+def test_category_counts_keeps_empty_levels_and_missing() -> None:
+    out = tables.category_counts(pd.Series(["F", "F", None, "F"]), ("F", "M"))
+    assert out.to_dict("list") == {
+        "level": ["F", "M", "Missing"],
+        "n (%)": ["3 (75.0)", "0 (0.0)", "1 (25.0)"],
+    }
+
+
+def test_identifying_columns_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="USUBJID"):
+        tables.save_table(pd.DataFrame({"USUBJID": ["P01"]}), "tbl-x", "x", tmp_path)
+    with pytest.raises(ValueError, match="dates"):
+        tables.to_markdown(pd.DataFrame({"d": pd.to_datetime(["2020-01-01"])}))
+
+
+def test_save_table_writes_csv_and_captioned_markdown_deterministically(tmp_path: Path) -> None:
+    df = pd.DataFrame(
+        {"Status": ["Enrolled", f"{tables.INDENT}Reason"], "n (%)": ["6 (100.0)", "1 (16.7)"]}
+    )
+    md = tables.save_table(df, "tbl-demo", "Demo caption", tmp_path / "a")
+    tables.save_table(df, "tbl-demo", "Demo caption", tmp_path / "b")
+    assert md.read_bytes() == (tmp_path / "b" / "tbl-demo.md").read_bytes()
+    text = md.read_text(encoding="utf-8")
+    assert text.endswith(": Demo caption {#tbl-demo}\n")
+    assert f"| {tables.INDENT}Reason" in text  # sub-row indentation survives
+    assert pd.read_csv(tmp_path / "a" / "tbl-demo.csv", dtype=str).equals(df)
+
+
+def _check_snapshot(name: str, df: pd.DataFrame) -> None:
+    text = tables.to_markdown(df) + "\n"
+    path = SNAPSHOTS / f"{name}.md"
+    if not path.exists():
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        pytest.fail(f"snapshot {path.name} written; review it and rerun")
+    assert text == path.read_text(encoding="utf-8")
+
+
+def test_snapshot_disposition() -> None:
+    _check_snapshot("tbl-disposition", disposition.disposition_table(adsl()))
+
+
+def test_snapshot_outcomes_eos() -> None:
+    fas = adsl().query("FASFL == 'Y'")["USUBJID"]
+    params = ["FSMCTOT", "MSISPHYS"]
+    summary = change.summarise(change.analysed_records(adqs(), fas, "PATIENT", params), params)
+    _check_snapshot("tbl-outcomes-eos", change.eos_table(summary))
+
+
+def test_snapshot_ae_soc_pt() -> None:
+    saf = adsl().query("SAFFL == 'Y'")
+    _check_snapshot("tbl-ae-soc-pt", safety.soc_pt_table(safety.teae(adae(), saf), len(saf)))
