@@ -25,7 +25,7 @@ VISITS = {"BASELINE": 0, "MONTH 3": 3, "MONTH 6": 6, "MONTH 12": 12, "MONTH 36":
 PATIENT_PARAMS = ("FSMCTOT", "SDMTTOT", "BDITOT", "MSISPHYS", "MSISPSY", "TSQMEFF", "TSQMSE",
                   "TSQMCON", "TSQMGLO", "EDSS")
 CG_PARAMS = ("MSISPHYS", "MSISPSY", "SF36PCS", "SF36MCS", "SF36RE", "ZBITOT")
-N = 40
+N = 120  # subgroups > 13 subjects: scipy would run slow exhaustive permutation tests
 
 
 def _adsl(rng: np.random.Generator) -> pd.DataFrame:

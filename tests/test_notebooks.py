@@ -16,6 +16,7 @@ import nbformat
 import pandas as pd
 import pytest
 import yaml
+from papermill.iorw import load_notebook_node
 from papermill.parameterize import parameterize_notebook
 
 from helpers.derive import derive_adam, write_adam
@@ -49,7 +50,7 @@ def test_nbval_lax_on_a_small_fixture(tmp_path: Path):
     study, _ = load_study(tmp_path / "data")
     write_adam(derive_adam(study), tmp_path / "adam")
     for notebook in NOTEBOOKS:
-        nb = nbformat.read(NOTEBOOK_DIR / f"{notebook}.ipynb", as_version=4)
+        nb = load_notebook_node(str(NOTEBOOK_DIR / f"{notebook}.ipynb"))
         parameters = {
             "adam_dir": str(tmp_path / "adam"),
             "tables_dir": str(tmp_path / "tables" / notebook),

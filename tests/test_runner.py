@@ -43,7 +43,8 @@ def write_params(folder: Path, name: str = "trial", **changes: object) -> Path:
 def file_hashes(folder: Path, names: tuple[str, ...] | None = None) -> dict[str, str]:
     """SHA-256 of every file below folder (or below the given names in it)."""
     roots = [folder / n for n in names] if names else [folder]
-    files = [p for r in roots for p in ([r] if r.is_file() else sorted(r.rglob("*"))) if p.is_file()]
+    files = [p for r in roots for p in ([r] if r.is_file() else sorted(r.rglob("*")))]
+    files = [p for p in files if p.is_file()]
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
 
 
@@ -91,7 +92,8 @@ def test_the_default_synthetic_cohort_reproduces_every_published_figure(runs):
 
 def test_provenance_records_inputs_and_software(runs):
     record = json.loads((runs["first"].run_dir / "provenance.json").read_text())
-    assert set(record["data"]["sha256"]) == {f"{f}.csv" for f in ("ae", "ce", "cg", "dm", "ex", "qs")}
+    files = {f"{name}.csv" for name in ("ae", "ce", "cg", "dm", "ex", "qs")}
+    assert set(record["data"]["sha256"]) == files
     assert re.fullmatch(r"[0-9a-f]{64}", record["params"]["sha256"])
     assert record["packages"]["pandas"] == pd.__version__
     assert {"derive", *NOTEBOOKS, "run"} <= set(record["steps"])
@@ -135,7 +137,8 @@ def test_bad_data_stops_the_run_and_keeps_the_previous_output(runs, tmp_path: Pa
         run(load_params(params), runs["tmp"] / "out1")
     message = str(info.value)
     assert "3/7 derive" in message
-    assert "dm.csv" in message and "SEX" in message and "3" in message  # CSV line 3 = row 1
+    # the violation row: file, column, CSV line (header = 1, so data row 1 is line 3), rule
+    assert re.search(r"dm\.csv +SEX +3 .*SEX must be one of F, M", message), message
     assert file_hashes(run_dir) == before
     assert (run_dir.parent / f"{run_dir.name}.failed").is_dir()
 

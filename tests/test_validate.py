@@ -299,3 +299,13 @@ def test_validate_raw_reports_missing_frames(study: Path) -> None:
     assert errors[["file", "rule"]].values.tolist() == [
         [f, f"required file {f}.csv is missing"] for f in ("ce", "ae", "cg")
     ]
+
+
+def test_missing_file_does_not_hide_rules_of_other_files(study: Path) -> None:
+    (study / "ae.csv").unlink()
+    edit_csv(study, "ex", find_line(study, "ex", **COURSE2), "EXCOURSE", "1")
+    rules = set(validate_folder(study).errors["rule"])
+    assert rules == {
+        "required file ae.csv is missing",
+        "USUBJID + EXCOURSE must be unique (ALEMTUZUMAB rows)",
+    }

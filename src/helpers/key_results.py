@@ -36,7 +36,7 @@ class KeyResultSettings:
     country: str | None = None
     effect_size: float = 0.4
     alpha: float = 0.05
-    power: float = 0.8
+    power: float = 0.9
     dropout: float = 0.15
 
 

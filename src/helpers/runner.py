@@ -354,7 +354,7 @@ def run(
         if params["render"]:
             from helpers.manuscript import render
 
-            render(staging)
+            render(staging, display_dir=run_dir)
     except Exception as exc:
         failed = run_dir.with_name(f"{run_dir.name}.failed")
         shutil.rmtree(failed, ignore_errors=True)

@@ -14,8 +14,8 @@ Errors (the folder is rejected):
   row; QSSTRESN within the range (and step: EDSS 0.5, SDMT 1) of its QSTESTCD in
   spec.INSTRUMENTS; DTHDTC present iff DSDECOD = DEATH; EXCOURSE present on ALEMTUZUMAB rows and
   empty on other therapies; DSSTDTC >= RFICDTC, EXENDTC >= EXSTDTC, AEENDTC >= AESTDTC; a
-  collected score beside complete items equals their score (helpers.scoring). These run once
-  every file and column is present (fix the structure first).
+  collected score beside complete items equals their score (helpers.scoring). Each of these
+  runs when the files it needs are present with all their data-spec columns.
 
 Warnings (counted, the folder is accepted): lines with every cell empty (ignored), unanswered
 qs rows (empty QSSTRESN), qs rows outside their visit window (post-baseline: |elapsed days -
@@ -71,6 +71,7 @@ class ValidationReport:
         lines = [f"{len(self.errors)} error(s), {len(self.warnings)} warning(s)"]
         if not self.errors.empty:
             shown = self.errors.head(max_rows).astype({"line": "string"}).fillna({"line": ""})
+            shown["file"] = shown["file"] + ".csv"
             lines.append(shown.to_string(index=False))
             if len(self.errors) > max_rows:
                 lines.append(f"... and {len(self.errors) - max_rows} more")
@@ -230,43 +231,34 @@ def _fmt(x: pd.Series) -> pd.Series:
     return x.map("{:g}".format)
 
 
-def _qs_rules(raw: pd.DataFrame, typed: pd.DataFrame, cg: pd.DataFrame) -> list[pd.DataFrame]:
-    """QSTESTCD in its QSCAT, RESPONDENT allowed, caregiver in cg, QSSTRESN range and step."""
+def _qs_rules(raw: pd.DataFrame, typed: pd.DataFrame) -> list[pd.DataFrame]:
+    """QSTESTCD a code of its QSCAT, RESPONDENT allowed for it, QSSTRESN range and step."""
     code, cat = typed["QSTESTCD"], typed["QSCAT"]
     code_cat = code.map(spec.TESTCD_TO_QSCAT)
-    known = code_cat.notna() & cat.isin(list(spec.INSTRUMENTS))
+    known_cat = cat.isin(list(spec.INSTRUMENTS))
     respondent_ok = pd.MultiIndex.from_frame(typed[["QSCAT", "RESPONDENT"]]).isin(_RESPONDENT_PAIRS)
     x = typed["QSSTRESN"]
     low, high, step = (code.map(_RANGES[c]) for c in ("low", "high", "step"))
-    out_of_range = x.lt(low) | x.gt(high)
     off_step = x.notna() & step.notna() & ~np.isclose(x / step, np.round(x / step))
-    caregiver = typed["RESPONDENT"].eq("CAREGIVER") & ~typed["USUBJID"].isin(cg["USUBJID"])
     return [
         _rows(
             "qs",
             raw,
-            known & code_cat.ne(cat),
+            known_cat & code_cat.notna() & code_cat.ne(cat),
             "QSTESTCD",
             "QSTESTCD must be a code of its QSCAT (it is a " + code_cat.fillna("") + " code)",
         ),
         _rows(
             "qs",
             raw,
-            cat.isin(list(spec.INSTRUMENTS)) & typed["RESPONDENT"].notna() & ~respondent_ok,
+            known_cat & typed["RESPONDENT"].notna() & ~respondent_ok,
             "RESPONDENT",
             "RESPONDENT must be " + cat.map(_RESPONDENT_TEXT).fillna("") + " for " + cat.fillna(""),
         ),
         _rows(
             "qs",
             raw,
-            caregiver,
-            "RESPONDENT",
-            "a CAREGIVER row needs a row of its USUBJID in cg.csv",
-        ),
-        _rows(
-            "qs",
-            raw,
-            out_of_range,
+            x.lt(low) | x.gt(high),
             "QSSTRESN",
             "QSSTRESN of " + code.fillna("") + " must be within " + _fmt(low) + "-" + _fmt(high),
         ),
@@ -280,58 +272,68 @@ def _qs_rules(raw: pd.DataFrame, typed: pd.DataFrame, cg: pd.DataFrame) -> list[
     ]
 
 
-def _cross_rules(
-    raw: dict[str, pd.DataFrame], typed: dict[str, pd.DataFrame]
-) -> list[pd.DataFrame]:
-    """Keys, USUBJID in dm, date order, death, EXCOURSE, and the qs rules."""
-    dm, ex = typed["dm"], typed["ex"]
-    alemtuzumab = ex["EXTRT"].eq(spec.ALEMTUZUMAB)
+def _ex_rules(raw: pd.DataFrame, typed: pd.DataFrame) -> list[pd.DataFrame]:
+    """EXCOURSE present on ALEMTUZUMAB rows, empty on other therapies."""
+    alemtuzumab = typed["EXTRT"].eq(spec.ALEMTUZUMAB)
     return [
-        *(_duplicate_keys(f, raw[f], typed[f]) for f in KEYS),
-        *(
-            _rows(
-                f,
-                raw[f],
-                typed[f]["USUBJID"].notna() & ~typed[f]["USUBJID"].isin(dm["USUBJID"]),
-                "USUBJID",
-                "USUBJID must exist in dm.csv",
-            )
-            for f in spec.FILES
-            if f != "dm"
-        ),
-        *(
-            _rows(
-                f,
-                raw[f],
-                typed[f][later].lt(typed[f][earlier]),
-                later,
-                f"{later} must be on or after {earlier}",
-            )
-            for f, earlier, later in DATE_ORDER
-        ),
-        _rows(
-            "dm",
-            raw["dm"],
-            raw["dm"]["DTHDTC"].ne("").ne(dm["DSDECOD"].eq(DEATH)),
-            "DTHDTC",
-            f"DTHDTC must be present if and only if DSDECOD is {DEATH}",
-        ),
         _rows(
             "ex",
-            raw["ex"],
-            alemtuzumab & raw["ex"]["EXCOURSE"].eq(""),
+            raw,
+            alemtuzumab & raw["EXCOURSE"].eq(""),
             "EXCOURSE",
             f"EXCOURSE is required on {spec.ALEMTUZUMAB} rows",
         ),
         _rows(
             "ex",
-            raw["ex"],
-            ex["EXTRT"].notna() & ~alemtuzumab & raw["ex"]["EXCOURSE"].ne(""),
+            raw,
+            typed["EXTRT"].notna() & ~alemtuzumab & raw["EXCOURSE"].ne(""),
             "EXCOURSE",
             f"EXCOURSE must be empty for therapies other than {spec.ALEMTUZUMAB}",
         ),
-        *_qs_rules(raw["qs"], typed["qs"], typed["cg"]),
     ]
+
+
+def _cross_rules(
+    raw: dict[str, pd.DataFrame], typed: dict[str, pd.DataFrame]
+) -> list[pd.DataFrame]:
+    """Rules across rows, columns and files; `typed` holds the complete files only (present with
+    every data-spec column) and each rule runs when the files it needs are complete."""
+    out = [_duplicate_keys(f, raw[f], typed[f]) for f in KEYS if f in typed]
+    out += [
+        _rows(f, raw[f], typed[f][later].lt(typed[f][earlier]), later,
+              f"{later} must be on or after {earlier}")
+        for f, earlier, later in DATE_ORDER
+        if f in typed
+    ]  # fmt: skip
+    if "dm" in typed:
+        dm = typed["dm"]
+        out += [
+            _rows(f, raw[f], typed[f]["USUBJID"].notna() & ~typed[f]["USUBJID"].isin(dm["USUBJID"]),
+                  "USUBJID", "USUBJID must exist in dm.csv")
+            for f in typed
+            if f != "dm"
+        ]  # fmt: skip
+        out.append(
+            _rows(
+                "dm",
+                raw["dm"],
+                raw["dm"]["DTHDTC"].ne("").ne(dm["DSDECOD"].eq(DEATH)),
+                "DTHDTC",
+                f"DTHDTC must be present if and only if DSDECOD is {DEATH}",
+            )
+        )
+    if "ex" in typed:
+        out += _ex_rules(raw["ex"], typed["ex"])
+    if "qs" in typed:
+        out += _qs_rules(raw["qs"], typed["qs"])
+    if {"qs", "cg"} <= typed.keys():
+        qs = typed["qs"]
+        caregiver = qs["RESPONDENT"].eq("CAREGIVER") & ~qs["USUBJID"].isin(typed["cg"]["USUBJID"])
+        out.append(
+            _rows("qs", raw["qs"], caregiver, "RESPONDENT",
+                  "a CAREGIVER row needs a row of its USUBJID in cg.csv")
+        )  # fmt: skip
+    return out
 
 
 def _score_rules(raw: pd.DataFrame, typed: pd.DataFrame, errors: pd.DataFrame) -> pd.DataFrame:
@@ -354,11 +356,8 @@ def _score_rules(raw: pd.DataFrame, typed: pd.DataFrame, errors: pd.DataFrame) -
     )
 
 
-def _qs_warnings(
-    raw: dict[str, pd.DataFrame], typed: dict[str, pd.DataFrame]
-) -> list[pd.DataFrame]:
-    """Unanswered qs rows; rows outside their visit window (elapsed days from first infusion)."""
-    qs, ex = typed["qs"], typed["ex"]
+def _window_warnings(raw: pd.DataFrame, qs: pd.DataFrame, ex: pd.DataFrame) -> list[pd.DataFrame]:
+    """qs rows outside their visit window, in elapsed days from the first alemtuzumab infusion."""
     day0 = ex.loc[ex["EXTRT"].eq(spec.ALEMTUZUMAB)].groupby("USUBJID")["EXSTDTC"].min()
     elapsed = (qs["QSDTC"] - qs["USUBJID"].map(day0)).dt.days
     target = qs["VISIT"].map(spec.VISITS) * spec.DAYS_PER_MONTH
@@ -366,14 +365,7 @@ def _qs_warnings(
     return [
         _rows(
             "qs",
-            raw["qs"],
-            raw["qs"]["QSSTRESN"].eq(""),
-            "QSSTRESN",
-            "QSSTRESN is empty (not answered)",
-        ),
-        _rows(
-            "qs",
-            raw["qs"],
+            raw,
             ~baseline & (elapsed - target).abs().gt(spec.VISIT_WINDOW_DAYS),
             "QSDTC",
             f"QSDTC outside the visit window (target month +/- "
@@ -381,7 +373,7 @@ def _qs_warnings(
         ),
         _rows(
             "qs",
-            raw["qs"],
+            raw,
             baseline & elapsed.gt(0),
             "QSDTC",
             "QSDTC of a BASELINE row after the first infusion (not a baseline)",
@@ -414,11 +406,18 @@ def _validate(raw: dict[str, pd.DataFrame], problems: pd.DataFrame) -> Validatio
         if file in spec.FILES_NONEMPTY and data[file].empty:
             errors.append(_file_problem(file, f"{file}.csv must have at least one data row"))
         errors.append(_schema_violations(file, data[file]))
-    if all(f in data and set(COLUMNS[f]) <= set(data[f].columns) for f in spec.FILES):
-        typed = {f: typed_frame(f, data[f], "coerce") for f in spec.FILES}
-        errors.extend(_cross_rules(data, typed))
+    typed = {
+        f: typed_frame(f, df, "coerce") for f, df in data.items() if set(COLUMNS[f]) <= set(df)
+    }
+    errors.extend(_cross_rules(data, typed))
+    if "qs" in typed:
         errors.append(_score_rules(data["qs"], typed["qs"], _table(errors)))
-        warnings.extend(_qs_warnings(data, typed))
+        empty = data["qs"]["QSSTRESN"].eq("")
+        warnings.append(
+            _rows("qs", data["qs"], empty, "QSSTRESN", "QSSTRESN is empty (not answered)")
+        )
+    if {"qs", "ex"} <= typed.keys():
+        warnings.extend(_window_warnings(data["qs"], typed["qs"], typed["ex"]))
     return ValidationReport(_table(errors), _table(warnings))
 
 

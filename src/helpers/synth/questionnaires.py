@@ -22,7 +22,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 from scipy import stats
 
 from helpers import spec
@@ -41,14 +40,16 @@ P_ITEMS_AND_SCORE = 0.03   # FSMC delivered as items and its scores
 ITEM_PROFILE_SD = 0.7      # patient's item profile (stable over visits), item units
 ITEM_JITTER_SD = 0.3       # visit-to-visit item jitter, item units
 ITEM_DIFFICULTY_SD = 0.5
-RAMP = {3: 0.35, 6: 0.65}  # fraction of the EOS change reached at a visit (1 from month 12)
+REGRESSION_TO_MEAN = 0.2  # weight of -change in the baseline key (high baseline, large gain)
+RAMP = {3: 0.3, 6: 0.6}  # fraction of the EOS change reached at a visit (1 from month 12)
 
 
 @dataclass(frozen=True)
 class Design:
     """One score's design on its scale [low, high] with lattice `step` (0 = continuous, 1 dp).
 
-    base: (mean, sd, lower, upper) of the scaled Beta of baselines (values clipped to the scale);
+    base: (mean, sd, lower, upper) of the scaled Beta of baselines (values clipped to the scale),
+    before the restriction that keeps baseline + change on the scale;
     change: (median, sd below, sd above) of EOS changes, or eos: the same for EOS values;
     shift: extra mean change at intermediate visits by month; noise: SD of the visit noise;
     burden/response: name of the latent keys and their weight (sign: + = higher score).
@@ -74,17 +75,20 @@ def _items(prefix: str, first: int, last: int) -> tuple[str, ...]:
     return tuple(f"{prefix}{i:02d}" for i in range(first, last + 1))
 
 
+#: MSIS-29 design means sit 2-8 points below the study's baseline means (42.3, 51.7; caregivers
+#: 36.5, 49.8): the on-scale restriction for improvers raises the realised means by about that.
 TSQM_SHIFT_GLO = {3: 14.0, 6: 16.0, 12: 16.0, 18: 12.0, 24: 8.0, 36: 2.0}
 DESIGNS: tuple[Design, ...] = (
     Design("FSMCTOT", "FSMC", "PATIENT", 20, 100, 1, (66.4, 15.6, 43, 100),
-           change=(-7.3, 19.4, 16.4), noise=6.0, items=_items("FSMC", 1, 20)),
+           change=(-7.3, 19.4, 16.4), shift={12: -3.0, 18: -1.5}, noise=6.0,
+           items=_items("FSMC", 1, 20)),
     Design("SDMTTOT", "SDMT", "PATIENT", 0, 110, 1, (48.0, 11.0, 15, 90), change=(4.0, 8.0, 9.0),
            noise=4.0, burden=("severity", -0.5), response=("response", 0.5)),
     Design("BDITOT", "BDI-II", "PATIENT", 0, 63, 1, (15.5, 9.0, 0, 50), eos=(9.5, 6.0, 8.0),
            noise=3.0, items=_items("BDI", 1, 21)),
     Design("MSISPHYS", "MSIS-29", "PATIENT", 0, 100, 1.25, (38.5, 24.6, 0, 100),
            change=(-9.2, 15.0, 14.0), noise=6.0, items=_items("MSIS", 1, 20)),
-    Design("MSISPSY", "MSIS-29", "PATIENT", 0, 100, 100 / 36, (46.0, 28.7, 0, 100),
+    Design("MSISPSY", "MSIS-29", "PATIENT", 0, 100, 100 / 36, (43.5, 28.7, 0, 100),
            change=(-14.8, 18.0, 16.0), noise=8.0, items=_items("MSIS", 21, 29)),
     Design("TSQMEFF", "TSQM", "PATIENT", 0, 100, 100 / 18, (52.0, 20.0, 0, 100),
            change=(0.0, 18.0, 18.0), shift={6: 8.0, 12: 8.0, 18: 6.0}, noise=14.0,
@@ -198,7 +202,8 @@ def design_scores(rng: np.random.Generator, d: Design, frame: _Frame,
         change = target
         lo_b = np.maximum(lower, d.low - change)
         hi_b = np.minimum(upper, d.high - change)
-        key_b = _key(rng, latents, *d.burden) - 0.5 * (change - np.nanmean(change)) / spec_q[1]
+        gain = (change - np.nanmean(change)) / spec_q[1]
+        key_b = _key(rng, latents, *d.burden) - REGRESSION_TO_MEAN * gain
     else:
         lo_b, hi_b = np.full(n, float(lower)), np.full(n, float(upper))
         key_b = _key(rng, latents, *d.burden) + 0.8 * (key_r - key_r.mean())
@@ -229,13 +234,13 @@ def _latents(rng: np.random.Generator, cohort: Cohort) -> dict[str, np.ndarray]:
 
 def _item_rows(rng: np.random.Generator, d: Design, scores: np.ndarray, frame: _Frame,
                profile: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Item values (n x 7 x items, NaN = no row or unanswered) and the row mask."""
+    """Item values (n x 7 x items, NaN = no row or unanswered) and the visits with rows."""
     ins = spec.INSTRUMENTS[d.qscat]
     codes = [c for c in d.items if not (d.code == "TSQMSE" and c == "TSQM04")]
     low = np.array([ins.items[c][0] for c in codes])
     high = np.array([ins.items[c][1] for c in codes])
     n, n_visits = scores.shape
-    values = np.full((n, n_visits, len(d.items)), np.nan)
+    values = np.full((n, n_visits, len(d.items)), np.nan, dtype=np.float32)
     difficulty = rng.normal(0, ITEM_DIFFICULTY_SD, len(codes))
     for v in range(n_visits):
         who = np.flatnonzero(frame.done[:, v])
@@ -254,15 +259,20 @@ def _item_rows(rng: np.random.Generator, d: Design, scores: np.ndarray, frame: _
         if d.qscat in ("MSIS-29", "TSQM"):
             items[rng.random(items.shape) < P_ITEM_BLANK] = np.nan
         values[who, v] = items
-    mask = np.broadcast_to(frame.done[:, :, None], values.shape)
-    return values, mask
+    return values, frame.done
 
 
-def questionnaires(rng: np.random.Generator, cohort: Cohort) -> pd.DataFrame:
-    """Long qs table (unsorted columns of data-spec.md; the writer sorts)."""
+#: every QSTESTCD in spec order; qs rows carry its index (sorting and output use it)
+CODES = np.array(list(spec.TESTCD_TO_QSCAT))
+CODE_INDEX = {c: i for i, c in enumerate(CODES)}
+#: how an item instrument's score is also delivered: (score code, share of visits, items kept)
+COLLECTED = {"FSMCTOT": (P_ITEMS_AND_SCORE, True), "BDITOT": (P_SCORE_ONLY, False)}
+
+
+def questionnaires(rng: np.random.Generator, cohort: Cohort) -> dict[str, np.ndarray]:
+    """qs rows as numeric columns: subj, resp, visit, code (CODES index), value (NaN = blank)."""
     latents = _latents(rng, cohort)
-    code_order = {c: i for i, c in enumerate(spec.TESTCD_TO_QSCAT)}
-    pieces: list[pd.DataFrame] = []
+    pieces: list[dict[str, np.ndarray]] = []
     frames: dict[tuple[str, str], _Frame] = {}
     profiles: dict[tuple[str, str], np.ndarray] = {}
     for d in DESIGNS:
@@ -273,17 +283,18 @@ def questionnaires(rng: np.random.Generator, cohort: Cohort) -> pd.DataFrame:
             profiles[key] = rng.normal(0, ITEM_PROFILE_SD, (cohort.n, max(len(ins.items), 1)))
         frame = frames[key]
         scores = design_scores(rng, d, frame, latents)
-        codes = list(d.items)
-        values, mask = (_item_rows(rng, d, scores, frame, profiles[key][:, _slice(d, ins)])
-                        if d.items else (scores[:, :, None], frame.valid[:, :, None]))
         if not d.items:
-            codes = [d.code]
-        pieces.append(_long(cohort, d, codes, values, mask, code_order))
-        extra = _collected_scores(rng, d, scores, frame)
-        if extra is not None:
-            pieces.append(_long(cohort, d, [d.code], scores[:, :, None], extra, code_order))
-    qs = pd.concat(pieces, ignore_index=True)
-    return _drop_delivered_as_score(rng, qs)
+            pieces.append(_long(d, [d.code], scores[:, :, None], frame.valid[:, :, None]))
+            continue
+        values, done = _item_rows(rng, d, scores, frame, profiles[key][:, _slice(d, ins)])
+        share, items_kept = COLLECTED.get(d.code, (0.0, True))
+        collected = frame.valid & (rng.random(scores.shape) < share)
+        if not items_kept:
+            done = done & ~collected
+        pieces.append(_long(d, list(d.items), values, np.broadcast_to(
+            done[:, :, None], values.shape)))
+        pieces.append(_long(d, [d.code], scores[:, :, None], collected[:, :, None]))
+    return {k: np.concatenate([p[k] for p in pieces]) for k in pieces[0]}
 
 
 def _slice(d: Design, ins: spec.Instrument) -> slice:
@@ -291,33 +302,12 @@ def _slice(d: Design, ins: spec.Instrument) -> slice:
     return slice(codes.index(d.items[0]), codes.index(d.items[-1]) + 1)
 
 
-def _collected_scores(rng: np.random.Generator, d: Design, scores: np.ndarray,
-                      frame: _Frame) -> np.ndarray | None:
-    """Mask of visits where an item instrument's score is delivered as well (FSMC, BDI-II)."""
-    p = {"FSMCTOT": P_ITEMS_AND_SCORE, "BDITOT": P_SCORE_ONLY}.get(d.code)
-    if p is None:
-        return None
-    return (frame.valid & (rng.random(scores.shape) < p))[:, :, None]
-
-
-def _drop_delivered_as_score(rng: np.random.Generator, qs: pd.DataFrame) -> pd.DataFrame:
-    """BDI-II visits with a collected total lose their items (delivered as the score only)."""
-    bdi_score = qs["QSTESTCD"].eq("BDITOT")
-    keys = qs.loc[bdi_score, ["_subj", "_visit"]]
-    items = qs["QSCAT"].eq("BDI-II") & ~bdi_score
-    drop = items & pd.MultiIndex.from_frame(qs[["_subj", "_visit"]]).isin(
-        pd.MultiIndex.from_frame(keys))
-    return qs[~drop]
-
-
-def _long(cohort: Cohort, d: Design, codes: list[str], values: np.ndarray, mask: np.ndarray,
-          code_order: dict[str, int]) -> pd.DataFrame:
+def _long(d: Design, codes: list[str], values: np.ndarray,
+          mask: np.ndarray) -> dict[str, np.ndarray]:
     subj, visit, item = np.nonzero(mask)
-    days = cohort.visit_day[subj, visit]
-    return pd.DataFrame({
-        "_subj": subj, "_resp": spec.RESPONDENTS.index(d.respondent), "_visit": visit,
-        "_code": np.array([code_order[c] for c in codes])[item],
-        "RESPONDENT": d.respondent, "QSCAT": d.qscat, "QSTESTCD": np.array(codes)[item],
-        "QSSTRESN": values[subj, visit, item], "VISIT": VISIT_NAMES[visit],
-        "QSDTC": cohort.day0[subj] + days.astype("timedelta64[D]"),
-    })
+    return {
+        "subj": subj, "resp": np.full(subj.size, spec.RESPONDENTS.index(d.respondent), np.int8),
+        "visit": visit.astype(np.int8),
+        "code": np.array([CODE_INDEX[c] for c in codes], dtype=np.int16)[item],
+        "value": values[subj, visit, item],
+    }
