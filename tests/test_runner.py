@@ -124,21 +124,32 @@ def test_one_parameter_reruns_only_its_notebook_and_matches_a_full_rebuild(runs)
     )
 
 
-def test_bad_data_stops_the_run_and_keeps_the_previous_output(runs, tmp_path: Path):
+BREAKS = {
+    # name: (file, row, column, new value, expected violation row as a regex)
+    "wrong code": ("dm", 1, "SEX", "X", r"dm\.csv +SEX +3 .*SEX must be one of F, M"),
+    "bad date": ("ae", 0, "AESTDTC", "2021-02-30", r"ae\.csv +AESTDTC +2 .*2021-02-30"),
+    "duplicate id": ("dm", 2, "USUBJID", None, r"dm\.csv +USUBJID +[34] .*unique"),
+}
+
+
+@pytest.mark.parametrize("name", BREAKS)
+def test_bad_data_stops_the_run_and_keeps_the_previous_output(runs, tmp_path: Path, name: str):
+    file, row, column, value, violation = BREAKS[name]
     run_dir = runs["first"].run_dir
     before = file_hashes(run_dir)
     broken = tmp_path / "broken"
     shutil.copytree(run_dir / "data", broken)
-    dm = pd.read_csv(broken / "dm.csv", dtype=str, keep_default_na=False)
-    dm.loc[1, "SEX"] = "X"
-    dm.to_csv(broken / "dm.csv", index=False)
+    frame = pd.read_csv(broken / f"{file}.csv", dtype=str, keep_default_na=False)
+    # None: copy the previous row's value (a duplicate key)
+    frame.loc[row, column] = frame.loc[row - 1, column] if value is None else value
+    frame.to_csv(broken / f"{file}.csv", index=False)
     params = write_params(tmp_path / "bad", data=str(broken))
     with pytest.raises(RunError) as info:
         run(load_params(params), runs["tmp"] / "out1")
     message = str(info.value)
     assert "3/7 derive" in message
-    # the violation row: file, column, CSV line (header = 1, so data row 1 is line 3), rule
-    assert re.search(r"dm\.csv +SEX +3 .*SEX must be one of F, M", message), message
+    # the violation row: file, column, CSV line (header = line 1), rule
+    assert re.search(violation, message), message
     assert file_hashes(run_dir) == before
     assert (run_dir.parent / f"{run_dir.name}.failed").is_dir()
 
