@@ -351,3 +351,12 @@ def test_quarto_renders_html_docx_and_pdf_with_word_tables(run_dir: Path) -> Non
     assert "Caption of tbl-baseline" in document
     html = (report / "index.html").read_text(encoding="utf-8")
     assert "?var:" not in html and "?@" not in html  # every variable and reference resolved
+
+
+def test_preview_markdown_drops_quarto_only_syntax():
+    from helpers.manuscript import plain_markdown
+
+    text = "| a |\n|---|\n| 1 |\n\n: Analysis populations. {#tbl-populations}\n\nSee [@penner2009]."
+    assert plain_markdown(text) == (
+        "| a |\n|---|\n| 1 |\n\n*Table: Analysis populations.*\n\nSee (penner2009)."
+    )

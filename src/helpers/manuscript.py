@@ -314,6 +314,16 @@ def _caption_cell(label: str, options: Mapping[str, Any]) -> nbformat.NotebookNo
     )
 
 
+_PANDOC_CAPTION = re.compile(r"^: (.*?)[ \t]*\{#[\w-]+\}[ \t]*$", re.M)
+_CITATION = re.compile(r"\[@([\w-]+)\]")
+
+
+def plain_markdown(text: str) -> str:
+    """Quarto-only markdown made readable for nbconvert: a table caption line
+    `: caption {#tbl-x}` becomes `Table: caption`, a citation `[@key]` becomes `(key)`."""
+    return _CITATION.sub(r"(\1)", _PANDOC_CAPTION.sub(r"*Table: \1*", text))
+
+
 def preview_notebook(project: Path) -> nbformat.NotebookNode:
     """One notebook for the preview: the generated methods, then each executed notebook's
     markdown and the outputs of its labelled cells only (the tables and figures of the contract,
@@ -321,7 +331,7 @@ def preview_notebook(project: Path) -> nbformat.NotebookNode:
     combined = nbformat.v4.new_notebook()
 
     def include(name: str, title: str) -> None:
-        text = (project / name).read_text(encoding="utf-8")
+        text = plain_markdown((project / name).read_text(encoding="utf-8"))
         combined.cells.append(nbformat.v4.new_markdown_cell(f"# {title}\n\n{text}"))
 
     combined.cells.append(nbformat.v4.new_markdown_cell(
