@@ -49,9 +49,9 @@ def test_read_raw_keeps_every_cell_as_text(study: Path) -> None:
         expected = pd.DataFrame(csv_rows(study / f"{file}.csv"))
         got = raw[file]
         assert got["_LINE"].tolist() == list(range(2, len(expected) + 2))
-        pd.testing.assert_frame_equal(
-            got.drop(columns="_LINE").reset_index(drop=True), expected, check_dtype=False
-        )
+        cells = got.drop(columns="_LINE").reset_index(drop=True).astype(object)
+        assert cells.map(type).eq(str).all().all()
+        pd.testing.assert_frame_equal(cells, expected)
     assert raw["dm"].loc[0, "DTHDTC"] == ""  # empty stays "", not NaN
 
 
@@ -140,6 +140,7 @@ def test_utf8_with_byte_order_mark_is_read(study: Path) -> None:
 
 def test_to_typed_refuses_cells_that_do_not_convert(study: Path) -> None:
     raw = read_raw(study)
+    raw["dm"]["AGE"] = raw["dm"]["AGE"].astype(object)
     raw["dm"].loc[0, "AGE"] = "thirty"
     with pytest.raises(ValueError, match="AGE"):
         to_typed(raw)

@@ -211,3 +211,32 @@ def test_edss_confirmed_improvement():
     assert got["CONFFL"].to_dict() == {"A": "Y", "B": "N", "C": "Y", "D": "N", "E": "N"}
     assert got["CONFVIS"].dropna().to_dict() == {"A": "MONTH 3", "C": "MONTH 6"}
     assert got["NPOST"].to_dict() == {"A": 2, "B": 2, "C": 3, "D": 2, "E": 2}
+
+
+def test_categorical_codes_give_the_same_scores_in_string_order():
+    # codes as categoricals whose categories are not in string order (as a loader may give them)
+    qs = qs_of(
+        ("B", "FSMC", "MONTH 3", items("FSMC", [2] * 20)),
+        ("A", "FSMC", "BASELINE", {**items("FSMC", [3] * 20), "FSMCTOT": 60}),
+        ("A", "EDSS", "BASELINE", {"EDSS": 3.5}),
+    )
+    as_cat = qs.copy()
+    for col in ["USUBJID", "RESPONDENT", "QSCAT", "QSTESTCD", "VISIT"]:
+        as_cat[col] = pd.Categorical(qs[col], categories=sorted(qs[col].unique(), reverse=True))
+    got = scoring.score_questionnaires(as_cat).astype({"QSORIG": object})
+    want = scoring.score_questionnaires(qs).astype({"QSORIG": object})
+    key = ["USUBJID", "RESPONDENT", "QSTESTCD", "VISIT"]
+    for frame in (got, want):
+        for col in ["USUBJID", "RESPONDENT", "QSCAT", "QSTESTCD", "VISIT"]:
+            frame[col] = frame[col].astype(object)
+    pd.testing.assert_frame_equal(got, want)
+    # rows in string order of the key, whatever the category order
+    assert got[key].values.tolist() == sorted(got[key].values.tolist())
+    assert got["USUBJID"].tolist()[:4] == ["A"] * 4
+
+
+def test_item_given_twice_in_one_administration_is_an_error():
+    qs = qs_of(("A", "BDI-II", "BASELINE", items("BDI", [1] * 21)))
+    qs = pd.concat([qs, qs.iloc[[0]]], ignore_index=True)
+    with pytest.raises(ValueError, match="more than once"):
+        scoring.score_questionnaires(qs)

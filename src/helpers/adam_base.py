@@ -38,8 +38,9 @@ def study_year(days: pd.Series) -> pd.Series:
 
 
 def yes_no(mask: pd.Series) -> pd.Series:
-    """Boolean -> "Y"/"N" (missing counts as False)."""
-    return pd.Series(np.where(mask.fillna(False).astype(bool), "Y", "N"), index=mask.index)
+    """Boolean -> "Y"/"N" (missing counts as False), categorical."""
+    codes = mask.fillna(False).astype(bool).to_numpy(dtype="int8")
+    return pd.Series(pd.Categorical.from_codes(codes, categories=["N", "Y"]), index=mask.index)
 
 
 def exclusion(dataset: str, reason: str, records: pd.DataFrame) -> dict[str, object]:

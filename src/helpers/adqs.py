@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from helpers import spec
 from helpers.adam_base import elapsed_days, exclusion, yes_no
@@ -40,17 +41,24 @@ def sum_parameters(scores: pd.DataFrame) -> pd.DataFrame:
     frames = []
     for code, (qscat, parts) in SUM_PARAMETERS.items():
         comp = scores[scores["QSTESTCD"].isin(parts) & scores["QSSTRESN"].notna()]
-        wide = comp.pivot(index=key, columns="QSTESTCD", values="QSSTRESN").reindex(
-            columns=list(parts)
-        )
-        total = wide.sum(axis=1, min_count=len(parts))
-        dtc = comp.groupby(key)["QSDTC"].min()
-        frames.append(
-            pd.DataFrame({"QSSTRESN": total, "QSDTC": dtc}).reset_index().assign(
-                QSCAT=qscat, QSTESTCD=code, QSORIG=DERIVED
-            )
-        )
-    return pd.concat(frames, ignore_index=True)[scores.columns]
+        by = comp.groupby(key, observed=True)
+        rows = by.agg(QSSTRESN=("QSSTRESN", "sum"), QSDTC=("QSDTC", "min")).reset_index()
+        rows["QSSTRESN"] = rows["QSSTRESN"].where(by.size().to_numpy() == len(parts))
+        constant = {"QSCAT": qscat, "QSTESTCD": code, "QSORIG": DERIVED}
+        frames.append(rows.assign(**{c: pd.Categorical([v] * len(rows))
+                                     for c, v in constant.items()}))
+    return stack(frames)[scores.columns]
+
+
+def stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Rows of frames with the same columns, one after another; categorical columns stay
+    categorical (union of the categories, sorted)."""
+    columns = frames[0].columns
+    coded = [c for c in columns if isinstance(frames[0][c].dtype, pd.CategoricalDtype)]
+    out = pd.concat([f.drop(columns=coded) for f in frames], ignore_index=True)
+    for c in coded:
+        out[c] = union_categoricals([f[c] for f in frames], sort_categories=True)
+    return out[columns]
 
 
 def derive_adqs(
@@ -58,7 +66,7 @@ def derive_adqs(
 ) -> tuple[pd.DataFrame, list[dict]]:
     """ADQS (module docstring) and its exclusion rows. day0: TRTSDT indexed by USUBJID."""
     scores = score_questionnaires(qs)
-    scores = pd.concat([scores, sum_parameters(scores)], ignore_index=True)
+    scores = stack([scores, sum_parameters(scores)])
     treated = scores["USUBJID"].isin(day0.dropna().index)
     untreated_qs = qs[~qs["USUBJID"].isin(day0.dropna().index)]
 
@@ -67,7 +75,7 @@ def derive_adqs(
                  "QSSTRESN": "AVAL"}
     )
     adqs["AVISITN"] = adqs["AVISIT"].map(spec.VISITS).astype("float64")
-    adqs["ADY"] = elapsed_days(adqs["ADT"], adqs["USUBJID"].map(day0))
+    adqs["ADY"] = elapsed_days(adqs["ADT"], adqs["USUBJID"].map(day0).astype("datetime64[ns]"))
     adqs = adqs.sort_values([*PARAM_KEY, "AVISITN", "ADY"], na_position="first", ignore_index=True)
     target = adqs["AVISITN"] * spec.DAYS_PER_MONTH
     in_window = (adqs["ADY"] - target).abs().le(spec.VISIT_WINDOW_DAYS)
@@ -84,15 +92,14 @@ def derive_adqs(
     adqs["ABLFL"] = yes_no(is_base)
     adqs["ANLFL"] = yes_no(anl)
 
-    adqs["BASE"] = adqs["AVAL"].where(is_base).groupby(
-        [adqs[k] for k in PARAM_KEY]
-    ).transform("max")
+    groups = [adqs[k] for k in PARAM_KEY]
+    adqs["BASE"] = adqs["AVAL"].where(is_base).groupby(groups, observed=True).transform("max")
     analysed_post = post & anl
     adqs["CHG"] = (adqs["AVAL"] - adqs["BASE"]).where(analysed_post)
-    last = adqs[analysed_post].groupby(PARAM_KEY).cumcount(ascending=False).eq(0)
+    last = adqs[analysed_post].groupby(PARAM_KEY, observed=True).cumcount(ascending=False).eq(0)
     adqs["EOSFL"] = yes_no(last.reindex(adqs.index, fill_value=False))
 
-    has_post = analysed_post.groupby([adqs[k] for k in PARAM_KEY]).transform("any")
+    has_post = analysed_post.groupby(groups, observed=True).transform("any")
     excluded = [
         exclusion("ADQS", "qs rows of never-treated subjects (no elapsed day 0)", untreated_qs),
         exclusion("ADQS", "score missing: items do not allow scoring",

@@ -48,15 +48,15 @@ def fsmc_improvement(adqs: pd.DataFrame, fas: pd.Index) -> pd.DataFrame:
                & adqs["ANLFL"].eq("Y") & adqs["AVISITN"].gt(0) & adqs["USUBJID"].isin(fas)]
     rec = rec.sort_values(["USUBJID", "AVISITN", "ADY"])
     improved = rec["CHG"].round(ROUND_DECIMALS).le(FSMC_IMPROVEMENT_CHANGE)
-    event_dy = rec[improved].groupby("USUBJID")["ADY"].first()
-    censor_dy = rec.groupby("USUBJID")["ADY"].last()
+    event_dy = rec[improved].groupby("USUBJID", observed=True)["ADY"].first()
+    censor_dy = rec.groupby("USUBJID", observed=True)["ADY"].last()
     return _time_to_event(event_dy, censor_dy, "TTFSMCI")
 
 
 def relapse_parameters(adsl: pd.DataFrame, relapses: pd.DataFrame) -> pd.DataFrame:
     """TTREL and RELYk rows for the SAF subjects; relapses = counted relapses (USUBJID, ADY)."""
     saf = adsl[adsl["SAFFL"].eq("Y")].set_index("USUBJID")
-    first = relapses.groupby("USUBJID")["ADY"].min()
+    first = relapses.groupby("USUBJID", observed=True)["ADY"].min()
     frames = [_time_to_event(first, saf["EOSDY"], "TTREL")]
     year = study_year(relapses["ADY"])
     for k in spec.STUDY_YEARS:

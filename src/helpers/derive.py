@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from helpers.adae import derive_adae
@@ -157,22 +158,46 @@ class Adam:
 
 
 def conform(df: pd.DataFrame, dataset: str) -> pd.DataFrame:
-    """Documented columns in documented order and types, rows sorted by SORT_KEYS."""
+    """Documented columns in documented order and types, rows sorted by SORT_KEYS (text in
+    string order, missing first)."""
     cols = COLUMNS[dataset]
-    out = df[[c.name for c in cols]].copy()
-    for c in cols:
-        if c.kind == "date":
-            out[c.name] = pd.to_datetime(out[c.name], format=DATE_FORMAT).astype("datetime64[ns]")
-        elif c.kind == "num":
-            out[c.name] = pd.to_numeric(out[c.name]).astype("float64")
-        elif c.kind == "int":
-            out[c.name] = pd.to_numeric(out[c.name]).astype("int64")
-        else:
-            out[c.name] = out[c.name].astype(object).where(out[c.name].notna())
+    typed = {c.name: _typed(df[c.name].reset_index(drop=True), c.kind) for c in cols}
     keys = SORT_KEYS[dataset]
+    order = np.arange(len(df))
     if keys:
-        out = out.sort_values(keys, kind="mergesort", na_position="first")
-    return out.reset_index(drop=True)
+        order = pd.DataFrame({k: typed[k] for k in keys}).sort_values(
+            keys, kind="mergesort", na_position="first", key=_string_order
+        ).index.to_numpy()
+    return pd.DataFrame({
+        c.name: _text(typed[c.name].take(order)) if c.kind == "str"
+        else typed[c.name].to_numpy()[order]
+        for c in cols
+    })
+
+
+def _text(values: pd.Series) -> np.ndarray:
+    """Text as object, NaN when missing."""
+    return values.astype(object).where(values.notna()).to_numpy()
+
+
+def _typed(values: pd.Series, kind: Kind) -> pd.Series:
+    """A column as its documented kind; text stays as it is (categorical or object) until _text."""
+    if kind == "date":
+        return pd.to_datetime(values, format=DATE_FORMAT).astype("datetime64[ns]")
+    if kind == "num":
+        return pd.to_numeric(values).astype("float64")
+    if kind == "int":
+        return pd.to_numeric(values).astype("int64")
+    return values
+
+
+def _string_order(values: pd.Series) -> pd.Series:
+    """A sort key: categorical text with its categories in string order (as object text)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        categories = values.cat.categories
+        if not categories.is_monotonic_increasing:
+            return values.cat.reorder_categories(categories.sort_values())
+    return values
 
 
 def derive_adam(study: StudyData, exclude_out_of_window: bool = False) -> Adam:

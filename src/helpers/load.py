@@ -1,7 +1,8 @@
 """Read a study data folder (study/data-spec.md) into typed DataFrames.
 
-Every CSV is read with every cell as a string (nothing coerced), validated against every rule of
-data-spec.md (helpers.validate), and only then converted to types. A folder that breaks a rule is
+Every CSV is read with every cell as a string (nothing coerced; categorical columns, so that each
+distinct string is stored and checked once), validated against every rule of data-spec.md
+(helpers.validate), and only then converted to types. A folder that breaks a rule is
 rejected with the whole table of violations; warnings (e.g. rows outside their visit window) are
 returned beside the data.
 """
@@ -15,7 +16,7 @@ import pandas as pd
 
 from helpers import spec
 from helpers.schemas import empty_rows, typed_frame
-from helpers.validate import ValidationReport, read_folder, validate_raw
+from helpers.validate import ValidationReport, check_raw, read_folder
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,9 @@ class StudyDataError(Exception):
 def read_raw(folder: Path) -> dict[str, pd.DataFrame]:
     """The six CSVs of `folder` as str frames ("" when empty) with `_LINE` (header = line 1).
 
+    The cells are categorical columns of the exact strings (a cell is one of its column's
+    categories; set a new string with `.cat.add_categories` or cast the column to object first).
+
     Raises StudyDataError when a file is missing, not UTF-8 or not a CSV with a header row.
     """
     raw, problems = read_folder(Path(folder))
@@ -67,8 +71,7 @@ def to_typed(raw: dict[str, pd.DataFrame]) -> StudyData:
 
 def load_study(folder: Path) -> tuple[StudyData, ValidationReport]:
     """Read, validate and type a study data folder; raises StudyDataError if any rule is broken."""
-    raw = read_raw(folder)
-    report = validate_raw(raw)
+    report, typed = check_raw(read_raw(folder))
     if not report.ok:
         raise StudyDataError(report)
-    return to_typed(raw), report
+    return StudyData(**{f: typed[f] for f in spec.FILES}), report

@@ -1,9 +1,10 @@
 """Per-column rules of data-spec.md as pandera schemas, one per file of a study data folder.
 
-The schemas validate the *raw* frames (every cell a string, "" when empty) so that nothing is
-coerced before it is checked. Each column is built by a factory named after its data-spec type
-(text, code, integer, number, date); the factory records that type in the column's metadata,
-which `typed_frame` uses to convert a validated frame.
+The schemas validate the *raw* cells (every cell a string, "" when empty) so that nothing is
+coerced before it is checked; helpers.validate applies them to each column's distinct values
+(every check is elementwise) and maps failures back to the rows. Each column is built by a
+factory named after its data-spec type (text, code, integer, number, date); the factory
+records that type in the column's metadata, which `typed_frame` uses to convert a validated frame.
 
 Rules shared by every column: a cell holding a sentinel (spec.SENTINELS) is an error; an empty
 cell is allowed unless the column is *required* (below); every other check ignores empty and
@@ -211,9 +212,29 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
 COLUMNS: dict[str, tuple[str, ...]] = {name: tuple(s.columns) for name, s in SCHEMAS.items()}
 
 
+def distinct_values(s: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """The distinct values of a column (object, NaN counted as a value) and, per row, the position
+    of its value among them. A categorical column (helpers.validate.read_csv) gives both for free;
+    rules are checked and cells converted once per distinct value, then mapped back to the rows.
+    """
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        codes = s.cat.codes.to_numpy()
+        values = s.cat.categories.to_numpy(dtype=object)
+        missing = codes < 0
+        if missing.any():
+            codes = np.where(missing, len(values), codes.astype(np.intp))
+            values = np.append(values, np.array([np.nan], dtype=object))
+        return codes, pd.Series(values, dtype=object)
+    codes, values = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=False)
+    return codes, pd.Series(values, dtype=object)
+
+
 def empty_rows(raw: pd.DataFrame) -> pd.Series:
     """Rows whose every cell is empty (blank lines, lines of commas): not data."""
-    return raw.drop(columns=LINE).eq("").all(axis=1)
+    blank = np.ones(len(raw), dtype=bool)
+    for column in raw.columns.drop(LINE):
+        blank &= raw[column].eq("").to_numpy()
+    return pd.Series(blank, index=raw.index)
 
 
 def kind(file: str, column: str) -> Kind:
@@ -221,27 +242,56 @@ def kind(file: str, column: str) -> Kind:
     return SCHEMAS[file].columns[column].metadata["kind"]
 
 
-def typed_frame(file: str, raw: pd.DataFrame, errors: Literal["raise", "coerce"]) -> pd.DataFrame:
+def _missing_text(values: pd.Series) -> pd.Series:
+    return values.where(values.ne(""))
+
+
+CONVERTERS: dict[Kind, Callable[[pd.Series], pd.Series]] = {
+    "int": to_number,
+    "float": to_number,
+    "date": to_date,
+    "code": _missing_text,
+    "text": _missing_text,
+}
+
+
+def _as_category(codes: np.ndarray, values: pd.Series) -> pd.Categorical:
+    """Code or text cells (distinct values + codes) -> categorical, NaN when empty."""
+    keep = (values.notna() & values.ne("")).to_numpy()
+    renumber = np.where(keep, np.cumsum(keep) - 1, -1).astype(codes.dtype)
+    return pd.Categorical.from_codes(
+        renumber[codes], categories=pd.Index(values[keep], dtype=object), validate=False
+    )
+
+
+def typed_frame(
+    file: str,
+    raw: pd.DataFrame,
+    errors: Literal["raise", "coerce"],
+    text: Literal["object", "category"] = "object",
+) -> pd.DataFrame:
     """The data-spec columns of one raw frame (plus _LINE) converted to their types, same index.
 
     Dates -> datetime64[ns] (NaT when empty), int and float -> float64 (NaN when empty), codes and
-    text -> object (NaN when empty). errors="raise" fails on any cell that does not convert (use on
-    validated data); "coerce" turns such cells into NaN/NaT (for cross-file checks on data whose
-    bad cells are reported elsewhere).
+    text -> object (NaN when empty), or categorical with text="category" (for the checks across
+    rows, which only compare values). Each distinct value is converted once. errors="raise" fails
+    on any cell that does not convert (use on validated data); "coerce" turns such cells into
+    NaN/NaT (for cross-file checks on data whose bad cells are reported elsewhere).
     """
-    converters: dict[str, Callable[[pd.Series], pd.Series]] = {
-        "int": to_number,
-        "float": to_number,
-        "date": to_date,
-        "code": lambda s: s.where(s.ne("")),
-        "text": lambda s: s.where(s.ne("")),
-    }
-    out = pd.DataFrame(
-        {c: converters[kind(file, c)](raw[c]) for c in COLUMNS[file]}, index=raw.index
-    )
-    if errors == "raise":
-        lost = (out.isna() & raw[list(COLUMNS[file])].ne("")).any()
-        if lost.any():
-            raise ValueError(f"{file}: cells that do not convert in {', '.join(lost[lost].index)}")
-    out[LINE] = raw[LINE].astype("int64")
-    return out
+    out: dict[str, np.ndarray | pd.Categorical] = {}
+    lost: list[str] = []
+    for column in COLUMNS[file]:
+        converter = CONVERTERS[kind(file, column)]
+        codes, values = distinct_values(raw[column])
+        converted = converter(values)
+        if errors == "raise" and (converted.isna() & values.ne("")).to_numpy()[codes].any():
+            lost.append(column)
+        if text == "category" and converter is _missing_text:
+            out[column] = _as_category(codes, values)
+        else:
+            out[column] = converted.to_numpy()[codes]
+    if lost:
+        raise ValueError(f"{file}: cells that do not convert in {', '.join(lost)}")
+    frame = pd.DataFrame(out, index=raw.index, copy=False)
+    frame[LINE] = raw[LINE].astype("int64")
+    return frame

@@ -65,11 +65,14 @@ ZBI_LABELS = ("Little or no burden", "Mild to moderate", "Moderate to severe", "
 
 DERIVED = "DERIVED"
 COLLECTED = "COLLECTED"
-#: one questionnaire administration
-ADMIN_KEY = ["USUBJID", "RESPONDENT", "QSCAT", "VISIT"]
 SCORE_COLUMNS = ["USUBJID", "RESPONDENT", "QSCAT", "QSTESTCD", "VISIT", "QSDTC", "QSSTRESN",
                  "QSORIG"]
 ROUND_DECIMALS = 9  # float noise (100*5/36 - 100*3/36) is removed before comparisons
+#: every score code of every instrument (the QSTESTCD of a score row), sorted
+SCORE_CODES = pd.Index(sorted(code for ins in spec.INSTRUMENTS.values() for code in ins.scores))
+#: key of one score of one administration, most significant first (= output row order)
+SCORE_KEY = ["USUBJID", "RESPONDENT", "QSTESTCD", "VISIT", "QSCAT"]
+_NO_DATE = np.iinfo(np.int64).max  # stands for NaT while taking the earliest date
 
 
 def item_codes(qscat: str, numbers: Iterable[int]) -> tuple[str, ...]:
@@ -163,45 +166,152 @@ SCORING_RULES: dict[str, dict[str, ScoreRule]] = {
 }
 
 
-def _derived(qs: pd.DataFrame) -> pd.DataFrame:
+def sorted_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes of `values` (-1 when missing) and the sorted distinct values they index,
+    so that code order is string order (cheap when `values` is categorical already)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        cat = values.array
+        if not cat.categories.is_monotonic_increasing:
+            cat = cat.reorder_categories(cat.categories.sort_values())
+        return np.asarray(cat.codes), cat.categories
+    codes, uniques = pd.factorize(values, sort=True)
+    return codes, pd.Index(uniques)
+
+
+def lookup(categories: pd.Index, targets: pd.Index) -> np.ndarray:
+    """Per category code (and -1 = missing, last): its position in `targets`, -1 if absent."""
+    return np.append(targets.get_indexer(categories), -1)
+
+
+class _Coded:
+    """qs as integer codes: one int64 key per column combination, decodable back to columns.
+
+    Codes are shifted by one so that a missing value (-1) has its own place in a key."""
+
+    def __init__(self, qs: pd.DataFrame) -> None:
+        coded = {c: sorted_codes(qs[c]) for c in ("USUBJID", "RESPONDENT", "QSCAT", "VISIT",
+                                                   "QSTESTCD")}
+        self.codes = {c: codes for c, (codes, _) in coded.items()}
+        self.categories = {c: cats for c, (_, cats) in coded.items()}
+        # score rows are keyed by their score code (position in SCORE_CODES)
+        self.codes["QSTESTCD"] = lookup(coded["QSTESTCD"][1], SCORE_CODES)[coded["QSTESTCD"][0]]
+        self.categories["QSTESTCD"] = SCORE_CODES
+        self.test_codes, self.test_categories = coded["QSTESTCD"]
+        self.value = qs["QSSTRESN"].to_numpy(dtype="float64")
+        self.date = qs["QSDTC"].to_numpy(dtype="datetime64[ns]")
+        self.line = qs["_LINE"].to_numpy()
+
+    def shape(self, columns: list[str]) -> tuple[int, ...]:
+        return tuple(len(self.categories[c]) + 1 for c in columns)
+
+    def key(self, columns: list[str], codes: dict[str, np.ndarray]) -> np.ndarray:
+        """One int64 per row of `codes`, ordered like the columns (first most significant)."""
+        return np.ravel_multi_index([codes[c] + 1 for c in columns], self.shape(columns))
+
+    def decode(self, columns: list[str], key: np.ndarray) -> dict[str, np.ndarray]:
+        """Inverse of `key`: the codes of each column."""
+        return dict(zip(columns, (c - 1 for c in np.unravel_index(key, self.shape(columns))),
+                        strict=True))
+
+    def column(self, name: str, codes: np.ndarray) -> pd.Categorical:
+        return pd.Categorical.from_codes(codes, categories=self.categories[name])
+
+
+def _dense_unique(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """np.unique(key, return_inverse=True) for keys in range(size), without sorting."""
+    seen = np.zeros(size, dtype=bool)
+    seen[key] = True
+    return np.flatnonzero(seen), (np.cumsum(seen) - 1)[key]
+
+
+def _items_wide(coded: _Coded, rows: np.ndarray, position: np.ndarray, n_items: int,
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Item rows of one instrument -> administrations (USUBJID, RESPONDENT, VISIT key, sorted),
+    their values (one column per item, NaN when absent) and earliest item date."""
+    admin_cols = ["USUBJID", "RESPONDENT", "VISIT"]
+    admin_key = coded.key(admin_cols, {c: coded.codes[c][rows] for c in admin_cols})
+    admins, admin = _dense_unique(admin_key, int(np.prod(coded.shape(admin_cols))))
+    cell = admin * n_items + position
+    if np.bincount(cell).max(initial=0) > 1:
+        raise ValueError("qs has an item more than once in one administration")
+    values = np.full(len(admins) * n_items, np.nan)
+    values[cell] = coded.value[rows]
+    dates = coded.date[rows]
+    earliest = np.full(len(admins), _NO_DATE)
+    np.minimum.at(earliest, admin, np.where(np.isnat(dates), _NO_DATE, dates.view("int64")))
+    earliest = np.where(earliest == _NO_DATE, np.iinfo(np.int64).min, earliest)
+    return admins, values.reshape(len(admins), n_items), earliest.view("datetime64[ns]")
+
+
+def _derived(coded: _Coded) -> pd.DataFrame:
     """Scores from items: one row per administration with items x score code of the instrument
-    (derived NaN when the items do not allow scoring); QSDTC = earliest item date."""
-    frames = []
+    (derived NaN when the items do not allow scoring); derived_dtc = earliest item date.
+    Columns: key (SCORE_KEY), derived, derived_dtc."""
+    frames = [pd.DataFrame({"key": np.zeros(0, "int64"), "derived": np.zeros(0),
+                            "derived_dtc": np.zeros(0, "datetime64[ns]")})]
     for qscat, rules in SCORING_RULES.items():
-        items = qs[qs["QSCAT"].eq(qscat) & qs["QSTESTCD"].isin(spec.INSTRUMENTS[qscat].items)]
-        if items.empty:
+        item_codes_ = pd.Index(list(spec.INSTRUMENTS[qscat].items))
+        instrument = coded.categories["QSCAT"].get_indexer([qscat])[0]
+        position = lookup(coded.test_categories, item_codes_)[coded.test_codes]
+        rows = np.flatnonzero((coded.codes["QSCAT"] == instrument) & (position >= 0))
+        if instrument < 0 or rows.size == 0:
             continue
-        wide = items.pivot(index=ADMIN_KEY, columns="QSTESTCD", values="QSSTRESN")
-        scores = pd.DataFrame({code: rule(wide) for code, rule in rules.items()}, index=wide.index)
-        scores["derived_dtc"] = items.groupby(ADMIN_KEY)["QSDTC"].min()
-        frames.append(
-            scores.reset_index().melt(
-                id_vars=[*ADMIN_KEY, "derived_dtc"], var_name="QSTESTCD", value_name="derived"
-            )
-        )
-    columns = [*ADMIN_KEY, "QSTESTCD", "derived", "derived_dtc"]
-    if not frames:
-        return pd.DataFrame(columns=columns).astype({"derived": "float64",
-                                                      "derived_dtc": "datetime64[ns]"})
-    return pd.concat(frames, ignore_index=True)[columns]
+        admins, values, earliest = _items_wide(coded, rows, position[rows], len(item_codes_))
+        wide = pd.DataFrame(values, columns=item_codes_)
+        admin = coded.decode(["USUBJID", "RESPONDENT", "VISIT"], admins)
+        for code, rule in rules.items():
+            codes = {**admin, "QSCAT": np.full(len(admins), instrument),
+                     "QSTESTCD": np.full(len(admins), SCORE_CODES.get_loc(code))}
+            frames.append(pd.DataFrame({"key": coded.key(SCORE_KEY, codes),
+                                        "derived": rule(wide).to_numpy(dtype="float64"),
+                                        "derived_dtc": earliest}))
+    return pd.concat(frames, ignore_index=True)
 
 
-def _collected(qs: pd.DataFrame) -> pd.DataFrame:
-    """Score rows of qs (QSTESTCD a score code of its instrument)."""
-    is_score = qs["QSTESTCD"].isin(
-        [code for ins in spec.INSTRUMENTS.values() for code in ins.scores]
-    )
-    rows = qs.loc[is_score, [*ADMIN_KEY, "QSTESTCD", "QSSTRESN", "QSDTC", "_LINE"]]
-    return rows.rename(columns={"QSSTRESN": "collected", "QSDTC": "collected_dtc"})
+def _collected(coded: _Coded) -> pd.DataFrame:
+    """Score rows of qs (QSTESTCD a score code): key (SCORE_KEY), collected, collected_dtc,
+    _LINE."""
+    rows = np.flatnonzero(coded.codes["QSTESTCD"] >= 0)
+    return pd.DataFrame({
+        "key": coded.key(SCORE_KEY, {c: coded.codes[c][rows] for c in SCORE_KEY}),
+        "collected": coded.value[rows],
+        "collected_dtc": coded.date[rows],
+        "_LINE": coded.line[rows].astype("float64"),  # NaN beside derived-only scores
+    })
 
 
-def _derived_and_collected(qs: pd.DataFrame) -> pd.DataFrame:
-    """Every score of every administration, with its derived and collected value side by side."""
-    merged = _derived(qs).merge(
-        _collected(qs), on=[*ADMIN_KEY, "QSTESTCD"], how="outer", indicator=True
-    )
-    merged["has_collected"] = merged.pop("_merge").ne("left_only")
-    return merged
+_MISSING = {"f": np.nan, "M": np.datetime64("NaT", "ns"), "b": False}
+
+
+def _scatter(size: int, at: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """An array of `size` missing values (NaN, NaT or False by dtype), `values` at `at`."""
+    out = np.full(size, _MISSING[values.dtype.kind], dtype=values.dtype)
+    out[at] = values
+    return out
+
+
+def _derived_and_collected(qs: pd.DataFrame) -> tuple[pd.DataFrame, _Coded]:
+    """Every score of every administration, with its derived and collected value side by side
+    (an outer join on the key, SCORE_KEY), sorted by key."""
+    coded = _Coded(qs)
+    derived, collected = _derived(coded), _collected(coded)
+    if collected["key"].duplicated().any():
+        raise ValueError("qs has a score more than once in one administration")
+    key, where = np.unique(np.concatenate([derived["key"], collected["key"]]),
+                           return_inverse=True)
+    at = {"derived": where[: len(derived)], "collected": where[len(derived):]}
+    has_collected = _scatter(len(key), at["collected"], np.ones(len(collected), dtype=bool))
+    both = {"key": key, "has_collected": has_collected}
+    for name, frame in (("derived", derived), ("collected", collected)):
+        both |= {c: _scatter(len(key), at[name], frame[c].to_numpy())
+                 for c in frame.columns.drop("key")}
+    both = pd.DataFrame(both)
+    return both, coded
+
+
+def _key_columns(coded: _Coded, key: np.ndarray, columns: list[str]) -> dict[str, pd.Categorical]:
+    codes = coded.decode(SCORE_KEY, key)
+    return {c: coded.column(c, codes[c]) for c in columns}
 
 
 def score_questionnaires(qs: pd.DataFrame) -> pd.DataFrame:
@@ -211,27 +321,36 @@ def score_questionnaires(qs: pd.DataFrame) -> pd.DataFrame:
     the collected score row (QSORIG COLLECTED, NaN when left empty); administrations whose items
     do not allow scoring and carry no collected score keep a row with QSSTRESN NaN and QSORIG
     DERIVED, so that the caller can count them. QSDTC: earliest item date (DERIVED) or the score
-    row's date (COLLECTED).
+    row's date (COLLECTED). Rows sorted by USUBJID, RESPONDENT, QSTESTCD, VISIT; the code
+    columns are categorical (categories sorted).
     """
-    both = _derived_and_collected(qs)
+    both, coded = _derived_and_collected(qs)
     use_derived = both["derived"].notna() | ~both["has_collected"]
-    out = both.assign(
-        QSSTRESN=both["derived"].where(use_derived, both["collected"]),
-        QSDTC=both["derived_dtc"].where(use_derived, both["collected_dtc"]),
-        QSORIG=np.where(use_derived, DERIVED, COLLECTED),
-    )[SCORE_COLUMNS]
-    return out.sort_values(["USUBJID", "RESPONDENT", "QSTESTCD", "VISIT"]).reset_index(drop=True)
+    out = pd.DataFrame({
+        **_key_columns(coded, both["key"].to_numpy(), SCORE_KEY),
+        "QSDTC": both["derived_dtc"].where(use_derived, both["collected_dtc"]),
+        "QSSTRESN": both["derived"].where(use_derived, both["collected"]),
+        "QSORIG": pd.Categorical.from_codes(np.where(use_derived, 0, 1), [DERIVED, COLLECTED]),
+    })
+    return out[SCORE_COLUMNS]
 
 
 def collected_score_disagreements(qs: pd.DataFrame) -> pd.DataFrame:
     """Collected scores beside items that allow scoring, differing from the derived score by more
     than SCORE_AGREEMENT_TOLERANCE (missing collected value beside a derived one: not a
     disagreement). Columns USUBJID, RESPONDENT, VISIT, QSTESTCD, _LINE, collected, derived."""
-    both = _derived_and_collected(qs)
+    both, coded = _derived_and_collected(qs)
     diff = (both["collected"] - both["derived"]).abs().round(ROUND_DECIMALS)
     bad = both[diff.gt(SCORE_AGREEMENT_TOLERANCE)]
-    out = bad[["USUBJID", "RESPONDENT", "VISIT", "QSTESTCD", "_LINE", "collected", "derived"]]
-    return out.astype({"_LINE": "int64"}).sort_values("_LINE").reset_index(drop=True)
+    columns = ["USUBJID", "RESPONDENT", "VISIT", "QSTESTCD"]
+    out = pd.DataFrame({
+        **{c: np.asarray(v, dtype=object)
+           for c, v in _key_columns(coded, bad["key"].to_numpy(), columns).items()},
+        "_LINE": bad["_LINE"].to_numpy(dtype="int64"),
+        "collected": bad["collected"].to_numpy(),
+        "derived": bad["derived"].to_numpy(),
+    })
+    return out.sort_values("_LINE").reset_index(drop=True)
 
 
 # --- categories --------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ file-level problems), USUBJID, value, rule (a sentence naming the rule).
 
 from __future__ import annotations
 
+import codecs
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +37,14 @@ import pandas as pd
 import pandera.pandas as pa
 
 from helpers import spec
-from helpers.schemas import COLUMNS, LINE, SCHEMAS, empty_rows, typed_frame
+from helpers.schemas import (
+    COLUMNS,
+    LINE,
+    SCHEMAS,
+    distinct_values,
+    empty_rows,
+    typed_frame,
+)
 from helpers.scoring import collected_score_disagreements
 
 REPORT_COLUMNS = ["file", "column", "line", "USUBJID", "value", "rule"]
@@ -104,38 +112,93 @@ def _file_problem(file: str, rule: str) -> pd.DataFrame:
     )
 
 
+def _objects(s: pd.Series) -> pd.Series:
+    """Cells as plain Python objects (categorical or not), same index."""
+    return pd.Series(np.asarray(s, dtype=object), index=s.index)
+
+
 def _rows(
     file: str,
     raw: pd.DataFrame,
-    mask: pd.Series,
+    mask: pd.Series | np.ndarray,
     column: str,
     rule: str | pd.Series,
     value: pd.Series | None = None,
 ) -> pd.DataFrame:
-    """One violation per row of `raw` (indexed by _LINE) where `mask` holds."""
-    hit = raw.loc[mask]
+    """One violation per row of `raw` where `mask` holds; a Series `rule` or `value` needs only
+    the rows where `mask` holds (same index as `raw`)."""
+    hit = raw.loc[np.asarray(mask, dtype=bool)]
     return pd.DataFrame(
         {
             "file": file,
             "column": column,
             "line": hit[LINE],
-            "USUBJID": hit.get("USUBJID", ""),
-            "value": (hit[column] if value is None else value.loc[mask]).astype(str),
-            "rule": rule if isinstance(rule, str) else rule.loc[mask],
+            "USUBJID": _objects(hit["USUBJID"]) if "USUBJID" in hit else "",
+            "value": _objects(hit[column] if value is None else value.loc[hit.index]).astype(str),
+            "rule": rule if isinstance(rule, str) else rule.loc[hit.index],
         }
     )
+
+
+def _row_keys(frame: pd.DataFrame) -> np.ndarray:
+    """Per row, an integer naming the combination of its values (equal values, equal integer;
+    NaN is a value of its own). Categorical columns give their codes without hashing."""
+    key = np.zeros(len(frame), dtype=np.int64)
+    size = 1
+    for column in frame:
+        s = frame[column]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            codes, n = s.cat.codes.to_numpy().astype(np.int64) + 1, len(s.cat.categories) + 1
+        else:
+            codes, values = pd.factorize(s, use_na_sentinel=False)
+            n = len(values)
+        if size * n >= 2**62:  # renumber the combinations seen so far to keep int64 exact
+            key, seen = pd.factorize(key)
+            size = len(seen)
+        key = key * n + codes
+        size *= n
+    return key
+
+
+def _distinct(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """The distinct rows of `frame` (categoricals as object, index 0..k-1) and, per row of
+    `frame`, the position of its distinct row: row rules run once per distinct row."""
+    ids, seen = pd.factorize(_row_keys(frame))
+    first = np.zeros(len(seen), dtype=np.intp)
+    first[ids[::-1]] = np.arange(len(ids))[::-1]
+    distinct = frame.iloc[first].reset_index(drop=True)
+    categorical = [c for c in distinct if isinstance(distinct[c].dtype, pd.CategoricalDtype)]
+    return distinct.astype(dict.fromkeys(categorical, object)), ids
+
+
+def _expand(per_distinct: pd.Series, ids: np.ndarray, index: pd.Index) -> pd.Series:
+    """Values of the distinct rows back on the rows of the full frame."""
+    return pd.Series(per_distinct.to_numpy()[ids], index=index)
 
 
 # --- reading -------------------------------------------------------------------------------
 def read_csv(path: Path) -> pd.DataFrame:
     """One CSV, every cell a string ("" when empty), plus _LINE (CSV line, header = line 1).
 
-    _LINE counts the line breaks inside quoted cells, so it is the line where the row starts.
+    Columns are categorical (the exact strings of the cells, each distinct string stored once),
+    so that rules are checked once per distinct value. _LINE counts the line breaks inside quoted
+    cells, so it is the line where the row starts.
     """
+    with Path(path).open("rb") as f:
+        bom = f.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8
     raw = pd.read_csv(
-        path, dtype=str, keep_default_na=False, skip_blank_lines=False, encoding="utf-8-sig"
+        path,
+        dtype="category",
+        na_filter=False,
+        skip_blank_lines=False,
+        encoding="utf-8-sig" if bom else "utf-8",
     )
-    breaks = raw.apply(lambda col: col.str.count("\n")).sum(axis=1)
+    breaks = np.zeros(len(raw), dtype=np.int64)
+    for column in raw.columns:
+        codes, values = distinct_values(raw[column])
+        counts = values.str.count("\n").fillna(0).to_numpy(dtype=np.int64)
+        if counts.any():
+            breaks += counts[codes]
     raw[LINE] = 2 + np.arange(len(raw)) + (breaks.cumsum() - breaks)
     return raw
 
@@ -164,34 +227,57 @@ def read_folder(folder: Path) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
 
 
 # --- per-file rules (pandera) ---------------------------------------------------------------
-def _schema_violations(file: str, raw: pd.DataFrame) -> pd.DataFrame:
-    """Pandera's failure cases of one file as violation rows (pandera's index = _LINE).
+def _failures(file: str, raw: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Pandera's failure cases of `columns`, each distinct value checked once: one row per cell
+    and failed check, with the cell's row position (`row`), `column`, `check`, `failure_case`."""
+    out = [pd.DataFrame(columns=["row", "column", "check", "failure_case"])]
+    for column in columns:
+        codes, values = distinct_values(raw[column])
+        try:
+            SCHEMAS[file].columns[column].validate(pd.DataFrame({column: values}), lazy=True)
+        except pa.errors.SchemaErrors as e:
+            cases = e.failure_cases[["index", "column", "check", "failure_case"]]
+        else:
+            continue
+        failing = np.flatnonzero(np.isin(codes, cases["index"].to_numpy(dtype=np.int64)))
+        rows = pd.DataFrame({"row": failing, "index": codes[failing]})
+        out.append(rows.merge(cases.astype({"index": "int64"}), on="index"))
+    return pd.concat(out, ignore_index=True)
 
-    A missing column becomes "required column X is missing"; any other failure keeps its line
-    (empty when pandera gives none) and reads "<column> <check>".
+
+def _schema_violations(file: str, raw: pd.DataFrame) -> pd.DataFrame:
+    """Per-column rules (pandera schema of `file`) as violation rows.
+
+    A missing column becomes "required column X is missing"; any other failure keeps its CSV line
+    and reads "<column> <check>".
     """
-    try:
-        SCHEMAS[file].validate(raw, lazy=True)
-    except pa.errors.SchemaErrors as e:
-        fc = e.failure_cases
-    else:
-        return _table([])
-    missing = fc["check"].eq("column_in_dataframe")
-    case = fc["failure_case"].astype(str)
-    column = fc["column"].where(~missing, case).fillna("").astype(str)
-    line = pd.to_numeric(fc["index"].where(~missing), errors="coerce").astype("Int64")
-    usubjid = raw["USUBJID"] if "USUBJID" in raw else pd.Series("", index=raw.index)
-    return pd.DataFrame(
-        {
-            "file": file,
-            "column": column,
-            "line": line,
-            "USUBJID": usubjid.reindex(line).fillna("").to_numpy(),
-            "value": case.where(~missing, ""),
-            "rule": ("required column " + case + " is missing").where(
-                missing, column + " " + fc["check"].astype(str)
+    missing = [c for c in COLUMNS[file] if c not in raw]
+    fc = _failures(file, raw, [c for c in COLUMNS[file] if c in raw])
+    rows = fc["row"].to_numpy(dtype=np.intp)
+    usubjid = raw["USUBJID"].iloc[rows] if "USUBJID" in raw else pd.Series("", index=rows)
+    return _table(
+        [
+            pd.DataFrame(
+                {
+                    "file": file,
+                    "column": missing,
+                    "line": pd.NA,
+                    "USUBJID": "",
+                    "value": "",
+                    "rule": [f"required column {c} is missing" for c in missing],
+                }
             ),
-        }
+            pd.DataFrame(
+                {
+                    "file": file,
+                    "column": fc["column"].to_numpy(),
+                    "line": raw[LINE].to_numpy()[rows],
+                    "USUBJID": _objects(usubjid).fillna("").to_numpy(),
+                    "value": fc["failure_case"].astype(str).to_numpy(),
+                    "rule": (fc["column"] + " " + fc["check"].astype(str)).to_numpy(),
+                }
+            ),
+        ]
     )
 
 
@@ -201,10 +287,16 @@ def _duplicate_keys(file: str, raw: pd.DataFrame, typed: pd.DataFrame) -> pd.Dat
     scope = typed[cols].notna().all(axis=1)
     if file == "ex":
         scope &= typed["EXTRT"].eq(spec.ALEMTUZUMAB)
-    dup = scope & typed.loc[scope].duplicated(cols, keep=False).reindex(
-        typed.index, fill_value=False
+    key = _row_keys(typed[cols])
+    ordered = np.sort(key[scope.to_numpy()])  # a sort: cheaper than hashing unique keys
+    repeated = ordered[1:][ordered[1:] == ordered[:-1]]
+    dup = scope.to_numpy() & np.isin(key, repeated)
+    hit = raw.loc[dup, cols]
+    value = (
+        _objects(hit[cols[0]])
+        .astype(str)
+        .str.cat([_objects(hit[c]).astype(str) for c in cols[1:]], sep=" / ")
     )
-    value = raw[cols[0]].str.cat(raw[cols[1:]], sep=" / ") if len(cols) > 1 else raw[cols[0]]
     rule = " + ".join(cols) + " must be unique" + (" (ALEMTUZUMAB rows)" if file == "ex" else "")
     return _rows(file, raw, dup, cols[-1], rule, value)
 
@@ -231,45 +323,57 @@ def _fmt(x: pd.Series) -> pd.Series:
     return x.map("{:g}".format)
 
 
+def _distinct_rows(
+    file: str,
+    raw: pd.DataFrame,
+    ids: np.ndarray,
+    mask: pd.Series,
+    column: str,
+    rule: pd.Series,
+) -> pd.DataFrame:
+    """_rows for a rule computed on distinct rows (`_distinct`): `mask` and `rule` per distinct
+    row, `ids` the distinct row of each row of `raw`."""
+    hit = mask.to_numpy(dtype=bool)[ids]
+    return _rows(file, raw, hit, column, _expand(rule, ids[hit], raw.index[hit]))
+
+
 def _qs_rules(raw: pd.DataFrame, typed: pd.DataFrame) -> list[pd.DataFrame]:
-    """QSTESTCD a code of its QSCAT, RESPONDENT allowed for it, QSSTRESN range and step."""
-    code, cat = typed["QSTESTCD"], typed["QSCAT"]
+    """QSTESTCD a code of its QSCAT, RESPONDENT allowed for it, QSSTRESN range and step.
+
+    Checked once per distinct (QSTESTCD, QSCAT, RESPONDENT, QSSTRESN)."""
+    distinct, ids = _distinct(typed[["QSTESTCD", "QSCAT", "RESPONDENT", "QSSTRESN"]])
+    code, cat = distinct["QSTESTCD"], distinct["QSCAT"]
     code_cat = code.map(spec.TESTCD_TO_QSCAT)
     known_cat = cat.isin(list(spec.INSTRUMENTS))
-    respondent_ok = pd.MultiIndex.from_frame(typed[["QSCAT", "RESPONDENT"]]).isin(_RESPONDENT_PAIRS)
-    x = typed["QSSTRESN"]
+    respondent_ok = pd.MultiIndex.from_frame(distinct[["QSCAT", "RESPONDENT"]]).isin(
+        _RESPONDENT_PAIRS
+    )
+    x = distinct["QSSTRESN"]
     low, high, step = (code.map(_RANGES[c]) for c in ("low", "high", "step"))
     off_step = x.notna() & step.notna() & ~np.isclose(x / step, np.round(x / step))
-    return [
-        _rows(
-            "qs",
-            raw,
+    rules = [
+        (
             known_cat & code_cat.notna() & code_cat.ne(cat),
             "QSTESTCD",
             "QSTESTCD must be a code of its QSCAT (it is a " + code_cat.fillna("") + " code)",
         ),
-        _rows(
-            "qs",
-            raw,
-            known_cat & typed["RESPONDENT"].notna() & ~respondent_ok,
+        (
+            known_cat & distinct["RESPONDENT"].notna() & ~respondent_ok,
             "RESPONDENT",
             "RESPONDENT must be " + cat.map(_RESPONDENT_TEXT).fillna("") + " for " + cat.fillna(""),
         ),
-        _rows(
-            "qs",
-            raw,
+        (
             x.lt(low) | x.gt(high),
             "QSSTRESN",
             "QSSTRESN of " + code.fillna("") + " must be within " + _fmt(low) + "-" + _fmt(high),
         ),
-        _rows(
-            "qs",
-            raw,
+        (
             off_step,
             "QSSTRESN",
             "QSSTRESN of " + code.fillna("") + " must be in steps of " + _fmt(step),
         ),
     ]
+    return [_distinct_rows("qs", raw, ids, mask, col, rule) for mask, col, rule in rules]
 
 
 def _ex_rules(raw: pd.DataFrame, typed: pd.DataFrame) -> list[pd.DataFrame]:
@@ -336,52 +440,66 @@ def _cross_rules(
     return out
 
 
-def _score_rules(raw: pd.DataFrame, typed: pd.DataFrame, errors: pd.DataFrame) -> pd.DataFrame:
+def _score_rules(raw: pd.DataFrame, qs: pd.DataFrame, errors: pd.DataFrame) -> pd.DataFrame:
     """A collected score beside complete items must equal their score (helpers.scoring).
 
-    Rows that already have an error are left out (their items count as missing), so the scoring
-    sees unique, in-range, well-coded rows.
+    `qs` is typed (codes categorical or object). Rows that already have an error are left out
+    (their items count as missing), so the scoring sees unique, in-range, well-coded rows.
     """
-    bad = errors.loc[errors["file"].eq("qs"), "line"].dropna().astype("int64")
-    clean = typed.loc[~typed.index.isin(bad)].reset_index(drop=True)
-    found = collected_score_disagreements(clean).set_index(LINE)
-    derived = found["derived"].reindex(raw.index)
+    bad = qs[LINE].isin(errors.loc[errors["file"].eq("qs"), "line"].dropna().astype("int64"))
+    clean = qs.loc[~bad].reset_index(drop=True) if bad.any() else qs
+    found = collected_score_disagreements(clean).set_index(LINE)["derived"]
+    mask = raw[LINE].isin(found.index)
+    derived = raw.loc[mask, LINE].map(found)
     return _rows(
         "qs",
         raw,
-        derived.notna(),
+        mask,
         "QSSTRESN",
-        "QSSTRESN of a collected " + raw["QSTESTCD"] + " must equal the score of its "
-        "complete items (" + _fmt(derived) + ")",
+        "QSSTRESN of a collected " + _objects(raw.loc[mask, "QSTESTCD"]) + " must equal the "
+        "score of its complete items (" + _fmt(derived) + ")",
     )
 
 
 def _window_warnings(raw: pd.DataFrame, qs: pd.DataFrame, ex: pd.DataFrame) -> list[pd.DataFrame]:
-    """qs rows outside their visit window, in elapsed days from the first alemtuzumab infusion."""
-    day0 = ex.loc[ex["EXTRT"].eq(spec.ALEMTUZUMAB)].groupby("USUBJID")["EXSTDTC"].min()
-    elapsed = (qs["QSDTC"] - qs["USUBJID"].map(day0)).dt.days
-    target = qs["VISIT"].map(spec.VISITS) * spec.DAYS_PER_MONTH
-    baseline = qs["VISIT"].eq("BASELINE")
+    """qs rows outside their visit window, in elapsed days from the first alemtuzumab infusion.
+
+    Checked once per distinct (USUBJID, QSDTC, VISIT)."""
+    alemtuzumab = ex.loc[ex["EXTRT"].eq(spec.ALEMTUZUMAB)]
+    day0 = alemtuzumab.groupby("USUBJID", observed=True)["EXSTDTC"].min()
+    day0.index = day0.index.astype(object)
+    distinct, ids = _distinct(qs[["USUBJID", "QSDTC", "VISIT"]])
+    elapsed = (distinct["QSDTC"] - distinct["USUBJID"].map(day0)).dt.days
+    target = distinct["VISIT"].map(spec.VISITS) * spec.DAYS_PER_MONTH
+    baseline = distinct["VISIT"].eq("BASELINE")
+    outside = (
+        f"QSDTC outside the visit window (target month +/- "
+        f"{spec.VISIT_WINDOW_DAYS} days from the first infusion)"
+    )
+    late = "QSDTC of a BASELINE row after the first infusion (not a baseline)"
+    rules = [
+        (~baseline & (elapsed - target).abs().gt(spec.VISIT_WINDOW_DAYS), outside),
+        (baseline & elapsed.gt(0), late),
+    ]
     return [
-        _rows(
-            "qs",
-            raw,
-            ~baseline & (elapsed - target).abs().gt(spec.VISIT_WINDOW_DAYS),
-            "QSDTC",
-            f"QSDTC outside the visit window (target month +/- "
-            f"{spec.VISIT_WINDOW_DAYS} days from the first infusion)",
-        ),
-        _rows(
-            "qs",
-            raw,
-            baseline & elapsed.gt(0),
-            "QSDTC",
-            "QSDTC of a BASELINE row after the first infusion (not a baseline)",
-        ),
+        _distinct_rows("qs", raw, ids, mask, "QSDTC", pd.Series(rule, index=mask.index))
+        for mask, rule in rules
     ]
 
 
-def _validate(raw: dict[str, pd.DataFrame], problems: pd.DataFrame) -> ValidationReport:
+def _objects_frame(typed: pd.DataFrame) -> pd.DataFrame:
+    """Categorical code and text columns -> object (NaN when empty), as in StudyData."""
+    categorical = [c for c in typed if isinstance(typed[c].dtype, pd.CategoricalDtype)]
+    return typed.astype(dict.fromkeys(categorical, object))
+
+
+def check_raw(
+    raw: dict[str, pd.DataFrame], problems: pd.DataFrame | None = None
+) -> tuple[ValidationReport, dict[str, pd.DataFrame]]:
+    """Every rule on raw frames (+ file-level `problems` of read_folder): the report, and the
+    typed frames (as StudyData: object codes, index 0..n-1) of the files present with all
+    data-spec columns, lines of only empty cells left out. Complete when the report is ok."""
+    problems = _table([]) if problems is None else problems
     errors: list[pd.DataFrame] = [problems]
     warnings: list[pd.DataFrame] = []
     data: dict[str, pd.DataFrame] = {}
@@ -390,7 +508,7 @@ def _validate(raw: dict[str, pd.DataFrame], problems: pd.DataFrame) -> Validatio
             if not problems["file"].eq(file).any():
                 errors.append(_file_problem(file, f"required file {file}.csv is missing"))
             continue
-        frame = raw[file].set_axis(raw[file][LINE].to_numpy())
+        frame = raw[file].reset_index(drop=True)
         blank = empty_rows(frame)
         warnings.append(
             _rows(
@@ -402,30 +520,33 @@ def _validate(raw: dict[str, pd.DataFrame], problems: pd.DataFrame) -> Validatio
                 value=pd.Series("", index=frame.index),
             )
         )
-        data[file] = frame.loc[~blank]
+        data[file] = frame.loc[~blank].reset_index(drop=True) if blank.any() else frame
         if file in spec.FILES_NONEMPTY and data[file].empty:
             errors.append(_file_problem(file, f"{file}.csv must have at least one data row"))
         errors.append(_schema_violations(file, data[file]))
     typed = {
-        f: typed_frame(f, df, "coerce") for f, df in data.items() if set(COLUMNS[f]) <= set(df)
+        f: typed_frame(f, df, "coerce", text="category")
+        for f, df in data.items()
+        if set(COLUMNS[f]) <= set(df)
     }
     errors.extend(_cross_rules(data, typed))
+    if {"qs", "ex"} <= typed.keys():
+        warnings.extend(_window_warnings(data["qs"], typed["qs"], typed["ex"]))
     if "qs" in typed:
         errors.append(_score_rules(data["qs"], typed["qs"], _table(errors)))
         empty = data["qs"]["QSSTRESN"].eq("")
         warnings.append(
             _rows("qs", data["qs"], empty, "QSSTRESN", "QSSTRESN is empty (not answered)")
         )
-    if {"qs", "ex"} <= typed.keys():
-        warnings.extend(_window_warnings(data["qs"], typed["qs"], typed["ex"]))
-    return ValidationReport(_table(errors), _table(warnings))
+    report = ValidationReport(_table(errors), _table(warnings))
+    return report, {f: _objects_frame(df) for f, df in typed.items()}
 
 
 def validate_raw(raw: dict[str, pd.DataFrame]) -> ValidationReport:
     """Every rule of data-spec.md on raw frames (read_raw: str cells + _LINE), all violations."""
-    return _validate(raw, _table([]))
+    return check_raw(raw)[0]
 
 
 def validate_folder(folder: Path) -> ValidationReport:
     """Read a study data folder and check every rule; unreadable files are file-level errors."""
-    return _validate(*read_folder(folder))
+    return check_raw(*read_folder(folder))[0]
