@@ -9,13 +9,16 @@ from __future__ import annotations
 import itertools
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
 import pandas as pd
-from lifelines import KaplanMeierFitter
 from matplotlib.figure import Figure
 
 from helpers import labels, stats
+
+if TYPE_CHECKING:
+    from lifelines import KaplanMeierFitter
 
 #: fixed SVG ids and no timestamps/software tags: same figure -> same bytes
 SAVE_RC = {"svg.hashsalt": "reality", "svg.fonttype": "path", "path.simplify": True}

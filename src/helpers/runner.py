@@ -78,8 +78,13 @@ def code_key() -> str:
     return _digest(_glob_hashes(CODE_FILES))
 
 
+_CLOCK = {"start": time.perf_counter()}
+
+
 def _say(step: str, message: str) -> None:
-    print(f"[{step}] {message}", flush=True)
+    """One progress line, with the seconds since the run started."""
+    elapsed = time.perf_counter() - _CLOCK["start"]
+    print(f"[{step}] {message} ({elapsed:.1f} s)", flush=True)
 
 
 def _previous_steps(run_dir: Path) -> dict[str, Any]:
@@ -219,9 +224,10 @@ def _run_notebooks(
         return
     _check_kernel()
     (staging / "notebooks").mkdir(exist_ok=True)
-    with ProcessPoolExecutor(
-        max_workers=min(jobs, len(todo)), mp_context=get_context("spawn")
-    ) as pool:
+    # workers fork from a server that imported papermill once (a clean process, no threads)
+    context = get_context("forkserver")
+    context.set_forkserver_preload(["papermill", "helpers.runner"])
+    with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=context) as pool:
         futures = {
             pool.submit(_execute_notebook, nb, parameters, str(staging)): nb
             for nb, parameters in todo.items()
@@ -281,7 +287,7 @@ def run(
     params: RunParams, output_root: Path, *, force: bool = False, jobs: int | None = None
 ) -> RunResult:
     """Run every step for params into output_root/<run name>; see the module docstring."""
-    started = time.perf_counter()
+    started = _CLOCK["start"] = time.perf_counter()
     run_dir = Path(output_root) / params.name
     previous = {} if force else _previous_steps(run_dir)
     whole = run_key(params)
@@ -366,5 +372,5 @@ def run(
 
     _swap_into_place(staging, run_dir)
     seconds = time.perf_counter() - started
-    _say("done", f"{summary}; output in {run_dir} ({seconds:.1f} s)")
+    _say("done", f"{summary}; output in {run_dir}")
     return RunResult(run_dir, tuple(executed), tuple(reused), summary, seconds)

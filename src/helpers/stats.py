@@ -7,12 +7,14 @@ lifelines called directly.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from lifelines import KaplanMeierFitter
-from lifelines.utils import median_survival_times
 from scipy import stats as sps
+
+if TYPE_CHECKING:  # lifelines takes seconds to import: only the functions that fit load it
+    from lifelines import KaplanMeierFitter
 
 #: changes are rounded to this many decimals before ranking, so that float noise
 #: (100*5/36 - 100*3/36) cannot decide whether two changes tie (study/published.yaml)
@@ -139,6 +141,8 @@ def kaplan_meier_fit(
     durations: pd.Series, observed: pd.Series, alpha: float = 0.05
 ) -> KaplanMeierFitter:
     """lifelines KaplanMeierFitter fitted on durations (time) and observed (1 = event)."""
+    from lifelines import KaplanMeierFitter
+
     return KaplanMeierFitter(alpha=alpha).fit(
         durations.astype(float), observed.astype(bool), label="Patients"
     )
@@ -148,6 +152,8 @@ def kaplan_meier_summary(
     durations: pd.Series, observed: pd.Series, alpha: float = 0.05
 ) -> KMSummary:
     """Median time to event and its CI from lifelines (median_survival_times on the KM band)."""
+    from lifelines.utils import median_survival_times
+
     kmf = kaplan_meier_fit(durations, observed, alpha)
     ci = median_survival_times(kmf.confidence_interval_).to_numpy().ravel()
     return KMSummary(
