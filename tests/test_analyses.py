@@ -231,3 +231,11 @@ def test_no_subject_identifier_in_any_table() -> None:
     for df in built:
         text = tables.to_markdown(df)
         assert not any(i in text for i in ids), df.columns[0]
+
+
+def test_agreement_table_without_pairs_is_empty_and_aggregate():
+    empty = pd.DataFrame(columns=["USUBJID", "PARAMCD", "TIMEPOINT", "PATIENT", "CAREGIVER"])
+    table = caregiver.agreement_table(empty)
+    assert table.empty
+    assert "USUBJID" not in table.columns
+    assert list(table.columns[:2]) == ["Parameter", "Timepoint"]

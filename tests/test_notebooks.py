@@ -113,3 +113,17 @@ def test_the_pipeline_runs_unchanged_on_a_differently_shaped_folder(tmp_path: Pa
     adqs = pd.read_csv(result.run_dir / "adam" / "adqs.csv", dtype=str)
     fsmc = adqs[adqs["PARAMCD"] == "FSMCTOT"]
     assert set(fsmc["QSORIG"]) == {"DERIVED", "COLLECTED"}
+
+
+def test_the_pipeline_runs_on_a_four_patient_study_with_one_caregiver(tmp_path: Path):
+    """Tiny and sparse (tests/minimal_study.py): no patient-caregiver pair, one FAS patient;
+    every step still finishes and the report shows every labelled output."""
+    from minimal_study import write_minimal_study
+
+    folder = write_minimal_study(tmp_path / "study")
+    params = tmp_path / "tiny.yaml"
+    params.write_text(yaml.safe_dump({"data": str(folder)}))
+    result = run(load_params(params), tmp_path / "output")
+    assert (result.run_dir / "report").is_dir()
+    key_results = pd.read_csv(result.run_dir / "key_results.csv", dtype=str, keep_default_na=False)
+    assert dict(zip(key_results["id"], key_results["value"], strict=True))["n_enrolled"] == "4"

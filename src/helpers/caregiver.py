@@ -69,13 +69,18 @@ def agreement_pairs(adqs: pd.DataFrame, subjects: pd.Series, params: list[str]) 
     )
 
 
+AGREEMENT_COLUMNS = (
+    "Pairs",
+    "ICC(2,1) (95% CI)",
+    "ICC(3,1) (95% CI)",
+    "Mean difference, patient - caregiver (95% LoA)",
+)
+
+
 def _agreement(group: pd.DataFrame) -> pd.Series:
     ba = stats.bland_altman(group["PATIENT"], group["CAREGIVER"])
-    row = {
-        "Pairs": f"{ba.n}",
-        "ICC(2,1) (95% CI)": tables.MISSING,
-        "ICC(3,1) (95% CI)": tables.MISSING,
-    }
+    row = {"Pairs": f"{ba.n}", AGREEMENT_COLUMNS[1]: tables.MISSING,
+           AGREEMENT_COLUMNS[2]: tables.MISSING}
     if ba.n >= MIN_ICC_PAIRS:
         long = group.melt(
             id_vars="USUBJID", value_vars=list(spec.RESPONDENTS), var_name="rater", value_name="y"
@@ -85,7 +90,7 @@ def _agreement(group: pd.DataFrame) -> pd.Series:
             f"{r.type} (95% CI)": tables.fmt_pair(r.icc, r.lower, r.upper, decimals=2)
             for r in icc.itertuples()
         }
-    row["Mean difference, patient - caregiver (95% LoA)"] = tables.fmt_pair(
+    row[AGREEMENT_COLUMNS[3]] = tables.fmt_pair(
         ba.bias, ba.lower_loa, ba.upper_loa
     )
     return pd.Series(row)
@@ -93,7 +98,10 @@ def _agreement(group: pd.DataFrame) -> pd.Series:
 
 def agreement_table(pairs: pd.DataFrame) -> pd.DataFrame:
     """ICC(2,1), ICC(3,1) with 95% CI and Bland-Altman bias with limits of agreement per
-    parameter and timepoint (stats.intraclass_correlation, stats.bland_altman)."""
+    parameter and timepoint (stats.intraclass_correlation, stats.bland_altman); no rows when
+    no patient-caregiver pair was rated."""
+    if pairs.empty:
+        return pd.DataFrame(columns=["Parameter", "Timepoint", *AGREEMENT_COLUMNS])
     out = (
         pairs.groupby(["PARAMCD", "TIMEPOINT"], sort=True)[["USUBJID", *spec.RESPONDENTS]]
         .apply(_agreement)

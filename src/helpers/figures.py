@@ -73,11 +73,22 @@ def flow_diagram(steps: pd.DataFrame, reasons: pd.DataFrame) -> Figure:
     return fig
 
 
+def no_data(message: str) -> Figure:
+    """A small figure that says why there is nothing to plot (e.g. no caregiver pairs), so that
+    a data folder without that part of the data still gives every labelled figure."""
+    fig, ax = plt.subplots(figsize=(5, 1.2))
+    ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=10)
+    ax.set_axis_off()
+    return fig
+
+
 def change_over_time(ci: pd.DataFrame, groups: dict[str, tuple[str, ...]], alpha: float) -> Figure:
     """Mean change from baseline with t CIs by visit (stats.mean_t_ci rows of
     change.change_ci_by_visit), one panel per parameter group, one line per parameter."""
     present = {g: [p for p in ps if p in set(ci["PARAMCD"])] for g, ps in groups.items()}
     present = {g: ps for g, ps in present.items() if ps}
+    if not present:
+        return no_data("No change from baseline to show")
     ncol = min(3, len(present))
     nrow = math.ceil(len(present) / ncol)
     fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 3.3 * nrow), squeeze=False)
@@ -127,6 +138,8 @@ def bland_altman_plot(pairs: pd.DataFrame, a: str, b: str, by: str) -> Figure:
     """Bland-Altman plot per `by` value: difference a - b against the pair mean, with the bias
     and 95% limits of agreement (stats.bland_altman)."""
     panels = sorted(pairs[by].unique())
+    if not panels:
+        return no_data("No patient-caregiver pairs rated")
     fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4), squeeze=False)
     for ax, key in zip(axes.flat, panels, strict=True):
         d = pairs[pairs[by].eq(key)]
