@@ -97,14 +97,14 @@ def pipeline_figures(work: Path) -> None:
 
 
 def scaling_figures(sizes: list[int], work: Path) -> None:
-    from helpers.synth import write_synthetic_cohort
-
     print("\n== validate + derive by cohort size (fresh process each)")
     print(f"{'patients':>9} {'validate s':>11} {'derive s':>9} {'total s':>8} {'peak MiB':>9}")
     totals = []
     for n in sizes:
         folder = work / f"n{n}"
-        write_synthetic_cohort(folder, seed=1, n=n)
+        # generated in its own process, so that its memory is returned before the probe runs
+        subprocess.run([sys.executable, "-m", "helpers", "synth", "--out", str(folder),
+                        "--seed", "1", "--n", str(n)], check=True, capture_output=True)
         done = subprocess.run([sys.executable, "-c", SCALE_PROBE, str(folder)],
                               capture_output=True, text=True, check=True)
         figures = json.loads(done.stdout.strip().splitlines()[-1])
