@@ -22,22 +22,27 @@ import pandas as pd
 
 from helpers import spec
 from helpers.derive import Adam
+from helpers.params import PARAMS_SCHEMA, SAMPLE_SIZE_SCHEMA
 from helpers.population import analysis_set
 from helpers.stats import kaplan_meier_median, planned_sample_size, signed_rank_test
 
 PATIENT, CAREGIVER = spec.RESPONDENTS
 
 
+#: the sample-size assumptions' defaults, from the params schema (one place)
+_SAMPLE_SIZE = {name: key.default for name, key in SAMPLE_SIZE_SCHEMA.items()}
+
+
 @dataclass(frozen=True)
 class KeyResultSettings:
     """Population, country and the sample-size assumptions (published.yaml `n_planned`)."""
 
-    efficacy_population: str = "FAS"
+    efficacy_population: str = PARAMS_SCHEMA["population"].default
     country: str | None = None
-    effect_size: float = 0.4
-    alpha: float = 0.05
-    power: float = 0.9
-    dropout: float = 0.15
+    effect_size: float = _SAMPLE_SIZE["effect_size"]
+    alpha: float = _SAMPLE_SIZE["alpha"]
+    power: float = _SAMPLE_SIZE["power"]
+    dropout: float = _SAMPLE_SIZE["dropout"]
 
 
 @dataclass(frozen=True)
