@@ -164,12 +164,17 @@ def notebook_parameters(notebook: str, params: RunParams) -> dict[str, Any]:
 
 
 def _execute_notebook(notebook: str, parameters: dict[str, Any], run_dir: str) -> str:
-    """Execute one notebook into run_dir/notebooks (runs in a worker process)."""
+    """Execute one notebook into run_dir/notebooks (runs in a worker process). What the kernel
+    writes to stderr (start-up warnings, crashes) goes to run_dir/logs/<notebook>.log."""
     import papermill
 
     for name in ("tables_dir", "figures_dir"):
         if name in parameters:
             Path(run_dir, parameters[name]).mkdir(parents=True, exist_ok=True)
+    log = Path(run_dir, "logs", f"{notebook}.log")
+    log.parent.mkdir(exist_ok=True)
+    with open(log, "w", encoding="utf-8") as stderr:
+        os.dup2(stderr.fileno(), 2)  # inherited by the kernel this worker starts
     papermill.execute_notebook(
         str(NOTEBOOK_DIR / f"{notebook}.ipynb"),
         str(Path(run_dir, "notebooks", f"{notebook}.ipynb")),
@@ -184,7 +189,12 @@ def _execute_notebook(notebook: str, parameters: dict[str, Any], run_dir: str) -
 
 def _notebook_outputs(notebook: str) -> tuple[str, ...]:
     """Files of a run folder that belong to one notebook step."""
-    return (f"notebooks/{notebook}.ipynb", f"tables/{notebook}", f"figures/{notebook}")
+    return (
+        f"notebooks/{notebook}.ipynb",
+        f"tables/{notebook}",
+        f"figures/{notebook}",
+        f"logs/{notebook}.log",
+    )
 
 
 def _copy_outputs(names: tuple[str, ...], source: Path, target: Path) -> None:
