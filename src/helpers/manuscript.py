@@ -28,7 +28,12 @@ import pandas as pd
 import yaml
 
 from helpers.methods_text import methods_markdown
-from helpers.reproduction import PublishedFigure, format_reproduced, read_published
+from helpers.reproduction import (
+    PublishedFigure,
+    format_reproduced,
+    parse_value,
+    read_published,
+)
 from helpers.tables import fmt_p
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -139,12 +144,7 @@ def format_key_result(figure: PublishedFigure, value: str | None) -> str:
     if value is not None and value != "" and figure.id.endswith("_p"):
         p = fmt_p(float(value))
         return f"p < {p[1:]}" if p.startswith("<") else f"p = {p}"
-    number: object = value
-    if value not in (None, ""):
-        try:
-            number = float(value)  # type: ignore[arg-type]
-        except ValueError:
-            number = value
+    number = parse_value(value)
     if isinstance(number, float) and math.isinf(number):
         return "not reached"
     return format_reproduced(figure, number)

@@ -16,7 +16,7 @@ import pandas as pd
 
 from helpers import scoring, spec
 from helpers.labels import HRPQ_TOTALS, PARAM_LABELS
-from helpers.params import PARAMS_SCHEMA, SAMPLE_SIZE_SCHEMA
+from helpers.params import with_defaults
 from helpers.stats import CHANGE_DECIMALS
 
 #: bibliography key (references.bib) of each instrument's publication
@@ -42,10 +42,7 @@ POPULATIONS: dict[str, str] = {
 
 def run_settings(params: Mapping[str, Any]) -> dict[str, Any]:
     """The run's params (as given in its params.yaml) with helpers.params defaults filled in."""
-    values = {name: params.get(name, key.default) for name, key in PARAMS_SCHEMA.items()}
-    given = params.get("sample_size") or {}
-    values["sample_size"] = {k: given.get(k, key.default) for k, key in SAMPLE_SIZE_SCHEMA.items()}
-    return values
+    return with_defaults(dict(params), "params.yaml")
 
 
 def _range(low: float | None, high: float | None) -> str:

@@ -135,6 +135,11 @@ def _validate_mapping(where: str, schema: dict[str, Key], given: dict[str, Any])
     return out
 
 
+def with_defaults(given: dict[str, Any], where: str = "params") -> dict[str, Any]:
+    """Every key of PARAMS_SCHEMA: the given values (validated) with defaults for the rest."""
+    return _validate_mapping(f"{where}:", PARAMS_SCHEMA, given)
+
+
 def load_params(path: Path) -> RunParams:
     """Read and validate a params file; the run is named after the file (params/default.yaml ->
     default). A data folder given as a path must exist and be a folder."""
@@ -147,7 +152,7 @@ def load_params(path: Path) -> RunParams:
         raise ParamsError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(given, dict):
         raise ParamsError(f"{path}: expected a mapping of keys at the top level")
-    values = _validate_mapping(f"{path}:", PARAMS_SCHEMA, given)
+    values = with_defaults(given, str(path))
     if values["data"] != "synthetic" and not Path(values["data"]).is_dir():
         raise ParamsError(f"{path}:data: study data folder {values['data']!r} does not exist")
     return RunParams(name=path.stem, path=path, values=values)

@@ -169,7 +169,7 @@ def reproduction_table(key_results: pd.DataFrame, published: list[PublishedFigur
     rows = []
     for fig in published:
         value = values.get(fig.id)
-        value = _coerce(value)
+        value = parse_value(value)
         rows.append(
             {
                 "id": fig.id,
@@ -186,7 +186,7 @@ def reproduction_table(key_results: pd.DataFrame, published: list[PublishedFigur
     return pd.DataFrame(rows, columns=[*COLUMNS, "note"])
 
 
-def _coerce(value: object) -> object:
+def parse_value(value: object) -> object:
     """key_results.csv values arrive as text or numbers; numbers become float."""
     if isinstance(value, str) and _is_number(value):
         return float(value)
