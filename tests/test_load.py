@@ -80,9 +80,10 @@ def test_load_study_types(study: Path) -> None:
                 assert df[col].dtype == np.float64
                 expected = cells.astype(float)
             else:
-                assert df[col].dtype == object
+                assert isinstance(df[col].dtype, pd.CategoricalDtype)
                 expected = cells
-            pd.testing.assert_series_equal(df[col], expected, check_names=False)
+            got = df[col].astype(object) if col not in DATES[file] + NUMBERS[file] else df[col]
+            pd.testing.assert_series_equal(got, expected, check_names=False)
 
 
 def test_empty_cells_become_missing(study: Path) -> None:
@@ -90,7 +91,8 @@ def test_empty_cells_become_missing(study: Path) -> None:
     assert data.dm.set_index("USUBJID")["DTHDTC"].isna().to_dict() == {
         "P01": True, "P02": True, "P03": False, "P04": True,
     }  # fmt: skip
-    assert data.ex.set_index("EXTRT")["EXCOURSE"].isna().groupby(level=0).all().to_dict() == {
+    missing_course = data.ex.set_index("EXTRT")["EXCOURSE"].isna()
+    assert missing_course.groupby(level=0, observed=True).all().to_dict() == {
         "ALEMTUZUMAB": False, "OCRELIZUMAB": True,
     }  # fmt: skip
     assert data.ae["AEENDTC"].isna().sum() == 1

@@ -196,7 +196,7 @@ def test_line_numbers_count_line_breaks_inside_quoted_cells(study: Path) -> None
         ("latin1", "dm", "", "dm.csv must be UTF-8 encoded"),
         ("zero_bytes", "qs", "", "qs.csv must be comma-separated with one header row"),
         ("header_only", "dm", "", "dm.csv must have at least one data row"),
-        ("extra_field", "dm", "", "dm.csv must be comma-separated with one header row"),
+        ("repeated_name", "dm", "", "dm.csv must be comma-separated with one header row"),
         ("drop_column", "cg", "CGAGE", "required column CGAGE is missing"),
     ],
 )
@@ -209,10 +209,9 @@ def test_file_level_problem(study: Path, damage: str, file: str, column: str, ru
         path.write_bytes(path.read_bytes().replace(b"P04,S02", "P04,Sø".encode("latin-1")))
     elif damage == "zero_bytes":
         path.write_bytes(b"")
-    elif damage == "extra_field":
-        path.write_text(
-            path.read_text(encoding="utf-8") + "P05" + "," * 11 + "\n", encoding="utf-8"
-        )
+    elif damage == "repeated_name":
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace(header, header + ",AGE", 1), encoding="utf-8")
     elif damage == "header_only":
         path.write_text(header + "\n", encoding="utf-8")
     else:
@@ -220,6 +219,22 @@ def test_file_level_problem(study: Path, damage: str, file: str, column: str, ru
     report = validate_folder(study)
     hits = errors_at(report, file, column, None)
     assert hits["rule"].str.startswith(rule).any(), report.format()
+
+
+def test_lines_with_too_many_or_too_few_fields_are_errors_with_their_line(study: Path) -> None:
+    edit_csv(study, "ae", 2, "AETERM", "headache\nduring infusion")  # lines 2-3
+    path = study / "ae.csv"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    n_fields = len(lines[0].split(","))
+    lines[3] += ",extra"  # file line 4: the second data row
+    lines.insert(5, "P01,1")  # file line 6, after the third data row
+    path.write_text("\n".join(lines), encoding="utf-8")
+    errors = validate_folder(study).errors
+    assert errors[["file", "line", "value"]].values.tolist() == [
+        ["ae", 4, f"{n_fields + 1} fields"],
+        ["ae", 6, "2 fields"],
+    ]
+    assert errors["rule"].str.contains(f"the {n_fields} fields of the header").all()
 
 
 @pytest.mark.parametrize("file", ["ce", "ae", "cg"])

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import spec
-from helpers.adam_base import counted_relapses, elapsed_days, exclusion, yes_no
+from helpers.adam_base import by_subject, counted_relapses, elapsed_days, exclusion, yes_no
 
 CG_COLUMNS = ["CGSEX", "CGAGE", "CGREL", "CGYEARS", "CGEMPLOY", "CGCHILD"]
 COMPLETED = "COMPLETED"
@@ -31,11 +31,11 @@ def _treatment(ex: pd.DataFrame, day0: pd.Series) -> pd.DataFrame:
     """Per subject: NALEMCRS, RETRTDY, OTHTRTFL (booleans before Y/N), index USUBJID."""
     alem = ex["EXTRT"].eq(spec.ALEMTUZUMAB)
     retreat = ex[alem & ex["EXCOURSE"].ge(spec.RETREATMENT_FIRST_COURSE)]
-    retreat_start = retreat.groupby("USUBJID")["EXSTDTC"].min()
+    retreat_start = retreat.groupby("USUBJID", observed=True)["EXSTDTC"].min()
     return pd.DataFrame({
-        "NALEMCRS": alem.groupby(ex["USUBJID"]).sum(),
+        "NALEMCRS": alem.groupby(ex["USUBJID"], observed=True).sum(),
         "RETRTDY": elapsed_days(retreat_start, day0.reindex(retreat_start.index)),
-        "OTHTRTFL": (~alem).groupby(ex["USUBJID"]).any(),
+        "OTHTRTFL": (~alem).groupby(ex["USUBJID"], observed=True).any(),
     })
 
 
@@ -50,7 +50,7 @@ def derive_adsl(
     """ADSL (module docstring) and its exclusion rows (subjects outside SAF, FAS, CG)."""
     adsl = dm.rename(columns={"RFICDTC": "RFICDT", "DSSTDTC": "EOSDT", "DTHDTC": "DTHDT"})
     adsl = adsl.sort_values("USUBJID", ignore_index=True)
-    adsl["TRTSDT"] = adsl["USUBJID"].map(day0).astype("datetime64[ns]")
+    adsl["TRTSDT"] = by_subject(adsl["USUBJID"], day0).astype("datetime64[ns]")
     adsl["EOSDY"] = elapsed_days(adsl["EOSDT"], adsl["TRTSDT"])
     adsl["EOSSTT"] = np.select(
         [adsl["DSDECOD"].eq(COMPLETED), adsl["DSDECOD"].notna()],
@@ -71,13 +71,16 @@ def derive_adsl(
     adsl["COMPFL"] = yes_no(adsl["DSDECOD"].eq(COMPLETED))
 
     trt = _treatment(ex, day0)
-    adsl["NALEMCRS"] = adsl["USUBJID"].map(trt["NALEMCRS"]).fillna(0).astype("float64")
-    adsl["RETRTDY"] = adsl["USUBJID"].map(trt["RETRTDY"]).astype("float64")
+    adsl["NALEMCRS"] = (
+        by_subject(adsl["USUBJID"], trt["NALEMCRS"]).fillna(0).astype("float64")
+    )
+    adsl["RETRTDY"] = by_subject(adsl["USUBJID"], trt["RETRTDY"]).astype("float64")
     adsl["RETRTFL"] = yes_no(adsl["RETRTDY"].notna())
-    adsl["OTHTRTFL"] = yes_no(adsl["USUBJID"].map(trt["OTHTRTFL"]).eq(True))
+    adsl["OTHTRTFL"] = yes_no(by_subject(adsl["USUBJID"], trt["OTHTRTFL"]).eq(True))
 
     relapses, _ = counted_relapses(ce, adsl)
-    nrel = adsl["USUBJID"].map(relapses.groupby("USUBJID").size()).fillna(0)
+    relapses_by_subject = relapses.groupby("USUBJID", observed=True).size()
+    nrel = by_subject(adsl["USUBJID"], relapses_by_subject).fillna(0)
     adsl["NREL"] = nrel.astype("float64").where(saf)
     adsl["YRSSTUDY"] = adsl["EOSDY"] / spec.DAYS_PER_YEAR
 

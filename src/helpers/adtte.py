@@ -62,7 +62,7 @@ def relapse_parameters(adsl: pd.DataFrame, relapses: pd.DataFrame) -> pd.DataFra
     for k in spec.STUDY_YEARS:
         start = spec.DAYS_PER_YEAR * (k - 1)
         in_study = saf[saf["EOSDY"].gt(start)]
-        counts = relapses[year.eq(k)].groupby("USUBJID").size()
+        counts = relapses[year.eq(k)].groupby("USUBJID", observed=True).size()
         frames.append(pd.DataFrame({
             "USUBJID": in_study.index,
             "PARAMCD": f"RELY{k}",

@@ -268,15 +268,13 @@ def typed_frame(
     file: str,
     raw: pd.DataFrame,
     errors: Literal["raise", "coerce"],
-    text: Literal["object", "category"] = "object",
 ) -> pd.DataFrame:
     """The data-spec columns of one raw frame (plus _LINE) converted to their types, same index.
 
     Dates -> datetime64[ns] (NaT when empty), int and float -> float64 (NaN when empty), codes and
-    text -> object (NaN when empty), or categorical with text="category" (for the checks across
-    rows, which only compare values). Each distinct value is converted once. errors="raise" fails
-    on any cell that does not convert (use on validated data); "coerce" turns such cells into
-    NaN/NaT (for cross-file checks on data whose bad cells are reported elsewhere).
+    text -> categorical (NaN when empty). Each distinct value is converted once. errors="raise"
+    fails on any cell that does not convert (use on validated data); "coerce" turns such cells
+    into NaN/NaT (for cross-file checks on data whose bad cells are reported elsewhere).
     """
     out: dict[str, np.ndarray | pd.Categorical] = {}
     lost: list[str] = []
@@ -286,7 +284,7 @@ def typed_frame(
         converted = converter(values)
         if errors == "raise" and (converted.isna() & values.ne("")).to_numpy()[codes].any():
             lost.append(column)
-        if text == "category" and converter is _missing_text:
+        if converter is _missing_text:
             out[column] = _as_category(codes, values)
         else:
             out[column] = converted.to_numpy()[codes]

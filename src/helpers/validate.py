@@ -28,7 +28,6 @@ file-level problems), USUBJID, value, rule (a sentence naming the rule).
 
 from __future__ import annotations
 
-import codecs
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +36,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from helpers import spec
+from helpers.raw_csv import CsvFormatError, RawCsv, read_csv
 from helpers.schemas import (
     COLUMNS,
     LINE,
@@ -177,32 +177,6 @@ def _expand(per_distinct: pd.Series, ids: np.ndarray, index: pd.Index) -> pd.Ser
 
 
 # --- reading -------------------------------------------------------------------------------
-def read_csv(path: Path) -> pd.DataFrame:
-    """One CSV, every cell a string ("" when empty), plus _LINE (CSV line, header = line 1).
-
-    Columns are categorical (the exact strings of the cells, each distinct string stored once),
-    so that rules are checked once per distinct value. _LINE counts the line breaks inside quoted
-    cells, so it is the line where the row starts.
-    """
-    with Path(path).open("rb") as f:
-        bom = f.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8
-    raw = pd.read_csv(
-        path,
-        dtype="category",
-        na_filter=False,
-        skip_blank_lines=False,
-        encoding="utf-8-sig" if bom else "utf-8",
-    )
-    breaks = np.zeros(len(raw), dtype=np.int64)
-    for column in raw.columns:
-        codes, values = distinct_values(raw[column])
-        counts = values.str.count("\n").fillna(0).to_numpy(dtype=np.int64)
-        if counts.any():
-            breaks += counts[codes]
-    raw[LINE] = 2 + np.arange(len(raw)) + (breaks.cumsum() - breaks)
-    return raw
-
-
 def read_folder(folder: Path) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """The raw frames of the files that could be read, and the file-level errors of the others."""
     raw: dict[str, pd.DataFrame] = {}
@@ -213,17 +187,28 @@ def read_folder(folder: Path) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
             problems.append(_file_problem(file, f"required file {file}.csv is missing"))
             continue
         try:
-            raw[file] = read_csv(path)
+            csv_file = read_csv(path)
         except UnicodeDecodeError:
             problems.append(_file_problem(file, f"{file}.csv must be UTF-8 encoded"))
-        except (pd.errors.ParserError, pd.errors.EmptyDataError) as e:
+        except CsvFormatError as e:
             problems.append(
-                _file_problem(
-                    file,
-                    f"{file}.csv must be comma-separated with one header row ({str(e).strip()})",
-                )
+                _file_problem(file, f"{file}.csv must be comma-separated with one header row ({e})")
             )
+        else:
+            raw[file] = csv_file.frame
+            problems.append(_ragged_rows(file, csv_file))
     return raw, _table(problems)
+
+
+def _ragged_rows(file: str, csv_file: RawCsv) -> pd.DataFrame:
+    """One violation per line whose field count differs from the header's (the line is not read)."""
+    ragged = csv_file.ragged
+    n_fields = len(csv_file.frame.columns) - 1
+    return pd.DataFrame({
+        "file": file, "column": "", "line": ragged["line"], "USUBJID": "",
+        "value": ragged["fields"].astype(str) + " fields",
+        "rule": f"every line must have the {n_fields} fields of the header (line not read)",
+    })
 
 
 # --- per-file rules (pandera) ---------------------------------------------------------------
@@ -487,17 +472,11 @@ def _window_warnings(raw: pd.DataFrame, qs: pd.DataFrame, ex: pd.DataFrame) -> l
     ]
 
 
-def _objects_frame(typed: pd.DataFrame) -> pd.DataFrame:
-    """Categorical code and text columns -> object (NaN when empty), as in StudyData."""
-    categorical = [c for c in typed if isinstance(typed[c].dtype, pd.CategoricalDtype)]
-    return typed.astype(dict.fromkeys(categorical, object))
-
-
 def check_raw(
     raw: dict[str, pd.DataFrame], problems: pd.DataFrame | None = None
 ) -> tuple[ValidationReport, dict[str, pd.DataFrame]]:
     """Every rule on raw frames (+ file-level `problems` of read_folder): the report, and the
-    typed frames (as StudyData: object codes, index 0..n-1) of the files present with all
+    typed frames (as StudyData: categorical codes, index 0..n-1) of the files present with all
     data-spec columns, lines of only empty cells left out. Complete when the report is ok."""
     problems = _table([]) if problems is None else problems
     errors: list[pd.DataFrame] = [problems]
@@ -525,7 +504,7 @@ def check_raw(
             errors.append(_file_problem(file, f"{file}.csv must have at least one data row"))
         errors.append(_schema_violations(file, data[file]))
     typed = {
-        f: typed_frame(f, df, "coerce", text="category")
+        f: typed_frame(f, df, "coerce")
         for f, df in data.items()
         if set(COLUMNS[f]) <= set(df)
     }
@@ -539,7 +518,7 @@ def check_raw(
             _rows("qs", data["qs"], empty, "QSSTRESN", "QSSTRESN is empty (not answered)")
         )
     report = ValidationReport(_table(errors), _table(warnings))
-    return report, {f: _objects_frame(df) for f, df in typed.items()}
+    return report, typed
 
 
 def validate_raw(raw: dict[str, pd.DataFrame]) -> ValidationReport:

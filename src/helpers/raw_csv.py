@@ -1,0 +1,130 @@
+"""Read one CSV of a study data folder into categorical string columns, nothing coerced.
+
+Every cell stays the exact string of the file ("" when empty); each column is categorical, so
+that each distinct string is stored once and every rule is checked once per distinct value.
+pyarrow parses the file on all cores into dictionary-encoded columns (75M rows of qs.csv in a
+few GiB); the strings are decoded from UTF-8 once per distinct value.
+
+Line numbers (`_LINE`) are those of the file: the header is line 1 and a cell with line breaks
+inside quotes moves the next rows down. A line with every cell empty is a row of "" (validation
+warns about it). A row with more or fewer fields than the header is not read: it is returned as
+a ragged row (its line and field count) for validation to report.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+LINE = "_LINE"
+#: bytes of the file parsed per task; several tasks run at once
+BLOCK_BYTES = 1 << 24
+#: every cell as dictionary-encoded bytes (decoded once per distinct value)
+CELL_TYPE = pa.dictionary(pa.int32(), pa.binary())
+
+
+class CsvFormatError(ValueError):
+    """The file is not a comma-separated file with one header row (str(e) says why)."""
+
+
+@dataclass(frozen=True)
+class RawCsv:
+    """One CSV: `frame` has a categorical str column per header name plus _LINE (int64);
+    `ragged` has a row (line, fields) per line whose field count differs from the header's."""
+
+    frame: pd.DataFrame
+    ragged: pd.DataFrame
+
+
+def header_names(path: Path) -> list[str]:
+    """The header row's names. Raises UnicodeDecodeError (not UTF-8) or CsvFormatError (empty
+    file, empty or repeated names)."""
+    with Path(path).open(encoding="utf-8-sig", newline="") as f:
+        names = next(csv.reader(f), None)
+    if not names:
+        raise CsvFormatError("the file is empty")
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated or "" in names:
+        raise CsvFormatError(f"header names must be unique and non-empty: {repeated or ['']}")
+    return names
+
+
+def _parse(path: Path, names: list[str], threads: bool) -> tuple[pa.Table, list[tuple]]:
+    """The rows with as many fields as the header, and (row number, fields, text) of the others.
+    Row numbers (header = 1) are known only when `threads` is False."""
+    ragged: list[tuple] = []
+
+    def keep_ragged(row: pacsv.InvalidRow) -> str:
+        ragged.append((row.number, row.actual_columns, row.text))
+        return "skip"
+
+    table = pacsv.read_csv(
+        path,
+        read_options=pacsv.ReadOptions(use_threads=threads, block_size=BLOCK_BYTES),
+        parse_options=pacsv.ParseOptions(
+            newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=keep_ragged
+        ),
+        convert_options=pacsv.ConvertOptions(
+            column_types=dict.fromkeys(names, CELL_TYPE), strings_can_be_null=False
+        ),
+    )
+    return table, ragged
+
+
+def _categorical(column: pa.ChunkedArray) -> pd.Categorical:
+    """Dictionary-encoded bytes -> categorical str (raises UnicodeDecodeError on bad UTF-8)."""
+    column = column.unify_dictionaries()
+    if column.num_chunks == 0:
+        return pd.Categorical([], categories=pd.Index([], dtype=object))
+    dictionary = column.chunk(0).dictionary.to_pylist()
+    categories = pd.Index([value.decode("utf-8") for value in dictionary], dtype=object)
+    codes = np.concatenate([chunk.indices.to_numpy() for chunk in column.chunks])
+    return pd.Categorical.from_codes(codes, categories=categories, validate=False)
+
+
+def _line_breaks(column: pd.Categorical) -> np.ndarray:
+    """Per row, the line breaks inside its cell (counted once per distinct value)."""
+    per_value = np.array([value.count("\n") for value in column.categories], dtype=np.int64)
+    return per_value[column.codes] if per_value.any() else np.zeros(len(column), np.int64)
+
+
+def read_csv(path: Path) -> RawCsv:
+    """One CSV of a study data folder (module docstring). Raises UnicodeDecodeError when it is
+    not UTF-8 and CsvFormatError when it has no usable header row."""
+    names = header_names(path)
+    try:
+        table, ragged = _parse(path, names, threads=True)
+        if ragged:  # rare: read again on one thread, which knows the row numbers
+            table, ragged = _parse(path, names, threads=False)
+    except pa.ArrowInvalid as e:
+        raise CsvFormatError(str(e).strip()) from e
+    if table.column_names != names:
+        raise CsvFormatError(f"header not understood: {table.column_names} is not {names}")
+    columns = dict(zip(names, table.columns, strict=True))
+    breaks = np.zeros(table.num_rows, np.int64)
+    del table  # each column's memory is returned once it is converted
+    frame = {}
+    for name in names:
+        frame[name] = _categorical(columns.pop(name))
+        breaks += _line_breaks(frame[name])
+    return _numbered(pd.DataFrame(frame, copy=False), breaks, ragged)
+
+
+def _numbered(frame: pd.DataFrame, breaks: np.ndarray, ragged: list[tuple]) -> RawCsv:
+    """Add _LINE to the rows read, and the lines of the ragged rows (skipped by the parser)."""
+    n_rows = len(frame) + len(ragged)
+    skipped = np.zeros(n_rows, dtype=bool)
+    skipped[[number - 2 for number, _, _ in ragged]] = True
+    all_breaks = np.zeros(n_rows, dtype=np.int64)
+    all_breaks[~skipped] = breaks
+    all_breaks[skipped] = [text.count("\n") for _, _, text in sorted(ragged)]
+    line = 2 + np.arange(n_rows) + (all_breaks.cumsum() - all_breaks)
+    frame[LINE] = line[~skipped]
+    fields = [n_fields for _, n_fields, _ in sorted(ragged)]
+    return RawCsv(frame, pd.DataFrame({"line": line[skipped], "fields": fields}, dtype="int64"))
