@@ -12,7 +12,8 @@ from __future__ import annotations
 import pandas as pd
 
 from helpers import spec
-from helpers.adam_base import by_subject, elapsed_days, exclusion, study_year, yes_no
+from helpers.adam_base import elapsed_days, exclusion, study_year, yes_no
+from helpers.codes import map_values
 
 #: days after the last infusion day of a course still counted as infusion-associated
 IAR_DAYS_AFTER_INFUSION = 1
@@ -34,7 +35,7 @@ def derive_adae(
 ) -> tuple[pd.DataFrame, list[dict]]:
     """ADAE (module docstring) and its exclusion rows (AEs that are not treatment-emergent)."""
     adae = ae.rename(columns={"AESTDTC": "ASTDT", "AEENDTC": "AENDT"})
-    adae["ASTDY"] = elapsed_days(adae["ASTDT"], by_subject(adae["USUBJID"], day0))
+    adae["ASTDY"] = elapsed_days(adae["ASTDT"], map_values(adae["USUBJID"], day0))
     adae["TRTEMFL"] = yes_no(adae["ASTDY"].ge(0))
     adae["AYEAR"] = study_year(adae["ASTDY"])
     adae["IARFL"] = yes_no(infusion_associated(ae, ex))

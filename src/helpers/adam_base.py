@@ -12,21 +12,12 @@ import numpy as np
 import pandas as pd
 
 from helpers import spec
-from helpers.schemas import distinct_values
 
 
 def first_infusion(ex: pd.DataFrame) -> pd.Series:
     """Elapsed day 0 per subject (index USUBJID): the earliest alemtuzumab EXSTDTC."""
     alem = ex[ex["EXTRT"].eq(spec.ALEMTUZUMAB)]
     return alem.groupby("USUBJID", observed=True)["EXSTDTC"].min().rename("TRTSDT")
-
-
-def by_subject(usubjid: pd.Series, values: pd.Series) -> pd.Series:
-    """`values` (indexed by USUBJID) on each row of `usubjid` (same index), missing where a subject
-    has none; looked up once per distinct subject (cheap for categorical USUBJID)."""
-    codes, subjects = distinct_values(usubjid)
-    per_subject = values.set_axis(values.index.astype(object)).reindex(subjects.to_numpy())
-    return pd.Series(per_subject.to_numpy()[codes], index=usubjid.index, name=values.name)
 
 
 def elapsed_days(dates: pd.Series, day0: pd.Series) -> pd.Series:

@@ -23,7 +23,8 @@ import pandas as pd
 from pandas.api.types import union_categoricals
 
 from helpers import spec
-from helpers.adam_base import by_subject, elapsed_days, exclusion, yes_no
+from helpers.adam_base import elapsed_days, exclusion, yes_no
+from helpers.codes import map_values
 from helpers.scoring import COLLECTED, DERIVED, score_questionnaires
 
 #: derived parameters: code -> (instrument, component score codes summed)
@@ -75,7 +76,7 @@ def derive_adqs(
                  "QSSTRESN": "AVAL"}
     )
     adqs["AVISITN"] = adqs["AVISIT"].map(spec.VISITS).astype("float64")
-    day0_of_row = by_subject(adqs["USUBJID"], day0).astype("datetime64[ns]")
+    day0_of_row = map_values(adqs["USUBJID"], day0).astype("datetime64[ns]")
     adqs["ADY"] = elapsed_days(adqs["ADT"], day0_of_row)
     adqs = adqs.sort_values([*PARAM_KEY, "AVISITN", "ADY"], na_position="first", ignore_index=True)
     target = adqs["AVISITN"] * spec.DAYS_PER_MONTH

@@ -21,9 +21,10 @@ import pandas as pd
 
 from helpers.adae import derive_adae
 from helpers.adam_base import first_infusion
-from helpers.adqs import derive_adqs
+from helpers.adqs import derive_adqs, stack
 from helpers.adsl import derive_adsl
 from helpers.adtte import derive_adtte
+from helpers.codes import subject_blocks
 from helpers.load import StudyData
 
 Kind = Literal["str", "num", "int", "date"]
@@ -148,7 +149,10 @@ SORT_KEYS: dict[str, list[str]] = {
 
 @dataclass(frozen=True)
 class Adam:
-    """The analysis datasets of one run (columns: derive.COLUMNS)."""
+    """The analysis datasets of one run, conformed (`conform`: columns of derive.COLUMNS, rows
+    in SORT_KEYS order), as derive_adam and read_adam return them. Text columns are categorical
+    from derive_adam (a few bytes per cell on a large study) and object from read_adam (what the
+    notebooks use); the values are the same."""
 
     adsl: pd.DataFrame
     adqs: pd.DataFrame
@@ -159,40 +163,57 @@ class Adam:
 
 def conform(df: pd.DataFrame, dataset: str) -> pd.DataFrame:
     """Documented columns in documented order and types, rows sorted by SORT_KEYS (text in
-    string order, missing first)."""
+    string order, missing first). Text stays categorical or object (NaN when missing); a frame
+    that already conforms comes back without its columns being copied."""
     cols = COLUMNS[dataset]
     typed = {c.name: _typed(df[c.name].reset_index(drop=True), c.kind) for c in cols}
-    keys = SORT_KEYS[dataset]
-    order = np.arange(len(df))
-    if keys:
-        order = pd.DataFrame({k: typed[k] for k in keys}).sort_values(
-            keys, kind="mergesort", na_position="first", key=_string_order
-        ).index.to_numpy()
-    return pd.DataFrame({
-        c.name: _text(typed[c.name].take(order)) if c.kind == "str"
-        else typed[c.name].to_numpy()[order]
-        for c in cols
-    })
+    keys = pd.DataFrame({k: _string_order(typed[k]) for k in SORT_KEYS[dataset]})
+    if _is_sorted(keys):
+        return pd.DataFrame({c.name: _text(typed[c.name]) if c.kind == "str" else typed[c.name]
+                             for c in cols}, copy=False)
+    order = keys.sort_values(list(keys), kind="mergesort", na_position="first").index.to_numpy()
+    return pd.DataFrame({c.name: _text(typed[c.name].take(order).reset_index(drop=True))
+                         if c.kind == "str" else typed[c.name].to_numpy()[order] for c in cols})
 
 
-def _text(values: pd.Series) -> np.ndarray:
-    """Text as object, NaN when missing."""
+def _is_sorted(keys: pd.DataFrame) -> bool:
+    """Whether the rows are in the order of their columns (missing first; categorical by code)."""
+    if keys.empty or len(keys.columns) == 0:
+        return True
+    earlier = np.zeros(len(keys) - 1, dtype=bool)  # row i < row i+1 on some earlier column
+    tied = np.ones(len(keys) - 1, dtype=bool)  # row i == row i+1 on every column so far
+    for column in keys:
+        s = keys[column]
+        values = s.cat.codes.to_numpy() if isinstance(s.dtype, pd.CategoricalDtype) else (
+            np.nan_to_num(s.to_numpy(dtype="float64"), nan=-np.inf))
+        this, following = values[:-1], values[1:]
+        earlier |= tied & (this < following)
+        tied &= this == following
+    return bool((earlier | tied).all())
+
+
+def _text(values: pd.Series) -> pd.Series | np.ndarray:
+    """Categorical text as it is; other text as object, NaN when missing."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values
     return values.astype(object).where(values.notna()).to_numpy()
 
 
 def _typed(values: pd.Series, kind: Kind) -> pd.Series:
-    """A column as its documented kind; text stays as it is (categorical or object) until _text."""
+    """A column as its documented kind (no copy when it is already); text stays as it is."""
     if kind == "date":
-        return pd.to_datetime(values, format=DATE_FORMAT).astype("datetime64[ns]")
+        return pd.to_datetime(values, format=DATE_FORMAT).astype("datetime64[ns]", copy=False)
     if kind == "num":
-        return pd.to_numeric(values).astype("float64")
+        return pd.to_numeric(values).astype("float64", copy=False)
     if kind == "int":
-        return pd.to_numeric(values).astype("int64")
+        return pd.to_numeric(values).astype("int64", copy=False)
     return values
 
 
 def _string_order(values: pd.Series) -> pd.Series:
-    """A sort key: categorical text with its categories in string order (as object text)."""
+    """A sort key: text as categorical with its categories in string order; numbers as they are."""
+    if values.dtype == object:
+        return values.astype("category")  # categories sorted
     if isinstance(values.dtype, pd.CategoricalDtype):
         categories = values.cat.categories
         if not categories.is_monotonic_increasing:
@@ -201,24 +222,40 @@ def _string_order(values: pd.Series) -> pd.Series:
 
 
 def derive_adam(study: StudyData, exclude_out_of_window: bool = False) -> Adam:
-    """All analysis datasets of a typed study, and every exclusion counted.
+    """All analysis datasets of a typed study, conformed, and every exclusion counted.
 
     exclude_out_of_window: out-of-window post-baseline ADQS records get ANLFL = N and enter no
-    baseline, change or EOS (they stay in ADQS, flagged and counted).
+    baseline, change or EOS (they stay in ADQS, flagged and counted). ADQS is derived in blocks
+    of whole subjects (codes.BLOCK_ROWS qs rows), which bounds memory on a large qs.
     """
     day0 = first_infusion(study.ex)
-    adqs, ex_qs = derive_adqs(study.qs, day0, exclude_out_of_window)
+    adqs, ex_qs = _adqs_by_subject_blocks(study.qs, day0, exclude_out_of_window)
     adsl, ex_sl = derive_adsl(study.dm, study.ex, study.ce, study.cg, day0, adqs)
     adae, ex_ae = derive_adae(study.ae, study.ex, day0)
     adtte, ex_tte = derive_adtte(adsl, adqs, study.ce)
     exclusions = pd.DataFrame([*ex_sl, *ex_qs, *ex_ae, *ex_tte])
     return Adam(
         adsl=conform(adsl, "adsl"),
-        adqs=conform(adqs, "adqs"),
+        adqs=adqs,
         adae=conform(adae, "adae"),
         adtte=conform(adtte, "adtte"),
         exclusions=conform(exclusions, "exclusions"),
     )
+
+
+def _adqs_by_subject_blocks(
+    qs: pd.DataFrame, day0: pd.Series, exclude_out_of_window: bool
+) -> tuple[pd.DataFrame, list[dict]]:
+    """Conformed ADQS and its exclusion rows, derived block by block: blocks hold whole subjects
+    in string order, so the conformed blocks one after another are in SORT_KEYS order, and the
+    counts of each reason add up (a subject is in one block only)."""
+    blocks, excluded = [], []
+    for rows in subject_blocks(qs["USUBJID"]):
+        adqs, reasons = derive_adqs(qs.take(rows), day0, exclude_out_of_window)
+        blocks.append(conform(adqs, "adqs"))
+        excluded.append(pd.DataFrame(reasons))
+    counts = pd.concat(excluded).groupby(["dataset", "reason"], sort=False).sum()
+    return stack(blocks), counts.reset_index().to_dict("records")
 
 
 def write_adam(adam: Adam, folder: Path) -> None:
@@ -227,7 +264,7 @@ def write_adam(adam: Adam, folder: Path) -> None:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     for dataset in COLUMNS:
-        conform(getattr(adam, dataset), dataset).to_csv(
+        getattr(adam, dataset).to_csv(
             folder / f"{dataset}.csv",
             index=False,
             float_format=FLOAT_FORMAT,

@@ -55,9 +55,19 @@ def header_names(path: Path) -> list[str]:
     return names
 
 
+def has_quotes(path: Path) -> bool:
+    """Whether the file has a double quote anywhere (only then can a cell hold a line break)."""
+    with Path(path).open("rb") as f:
+        while chunk := f.read(BLOCK_BYTES):
+            if b'"' in chunk:
+                return True
+    return False
+
+
 def _parse(path: Path, names: list[str], threads: bool) -> tuple[pa.Table, list[tuple]]:
     """The rows with as many fields as the header, and (row number, fields, text) of the others.
-    Row numbers (header = 1) are known only when `threads` is False."""
+    Row numbers (header = 1) are known only when `threads` is False. Cells may hold line breaks
+    only in a file with quotes (the parser is faster when told there are none)."""
     ragged: list[tuple] = []
 
     def keep_ragged(row: pacsv.InvalidRow) -> str:
@@ -68,7 +78,9 @@ def _parse(path: Path, names: list[str], threads: bool) -> tuple[pa.Table, list[
         path,
         read_options=pacsv.ReadOptions(use_threads=threads, block_size=BLOCK_BYTES),
         parse_options=pacsv.ParseOptions(
-            newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=keep_ragged
+            newlines_in_values=has_quotes(path),
+            ignore_empty_lines=False,
+            invalid_row_handler=keep_ragged,
         ),
         convert_options=pacsv.ConvertOptions(
             column_types=dict.fromkeys(names, CELL_TYPE), strings_can_be_null=False
@@ -88,10 +100,10 @@ def _categorical(column: pa.ChunkedArray) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=categories, validate=False)
 
 
-def _line_breaks(column: pd.Categorical) -> np.ndarray:
-    """Per row, the line breaks inside its cell (counted once per distinct value)."""
+def _line_breaks(column: pd.Categorical) -> np.ndarray | None:
+    """Per row, the line breaks inside its cell (counted once per distinct value); None if none."""
     per_value = np.array([value.count("\n") for value in column.categories], dtype=np.int64)
-    return per_value[column.codes] if per_value.any() else np.zeros(len(column), np.int64)
+    return per_value[column.codes] if per_value.any() else None
 
 
 def read_csv(path: Path) -> RawCsv:
@@ -107,22 +119,24 @@ def read_csv(path: Path) -> RawCsv:
     if table.column_names != names:
         raise CsvFormatError(f"header not understood: {table.column_names} is not {names}")
     columns = dict(zip(names, table.columns, strict=True))
-    breaks = np.zeros(table.num_rows, np.int64)
     del table  # each column's memory is returned once it is converted
-    frame = {}
-    for name in names:
-        frame[name] = _categorical(columns.pop(name))
-        breaks += _line_breaks(frame[name])
+    frame = {name: _categorical(columns.pop(name)) for name in names}
+    in_cells = [b for b in map(_line_breaks, frame.values()) if b is not None]
+    breaks = np.sum(in_cells, axis=0) if in_cells else None
     return _numbered(pd.DataFrame(frame, copy=False), breaks, ragged)
 
 
-def _numbered(frame: pd.DataFrame, breaks: np.ndarray, ragged: list[tuple]) -> RawCsv:
-    """Add _LINE to the rows read, and the lines of the ragged rows (skipped by the parser)."""
+def _numbered(frame: pd.DataFrame, breaks: np.ndarray | None, ragged: list[tuple]) -> RawCsv:
+    """Add _LINE to the rows read (`breaks`: line breaks inside each row's cells, None when there
+    are none), and the lines of the ragged rows (skipped by the parser)."""
+    if not ragged and breaks is None:
+        frame[LINE] = np.arange(2, len(frame) + 2, dtype=np.int64)
+        return RawCsv(frame, pd.DataFrame({"line": [], "fields": []}, dtype="int64"))
     n_rows = len(frame) + len(ragged)
     skipped = np.zeros(n_rows, dtype=bool)
     skipped[[number - 2 for number, _, _ in ragged]] = True
     all_breaks = np.zeros(n_rows, dtype=np.int64)
-    all_breaks[~skipped] = breaks
+    all_breaks[~skipped] = 0 if breaks is None else breaks
     all_breaks[skipped] = [text.count("\n") for _, _, text in sorted(ragged)]
     line = 2 + np.arange(n_rows) + (all_breaks.cumsum() - all_breaks)
     frame[LINE] = line[~skipped]

@@ -27,6 +27,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from helpers import spec
+from helpers.codes import distinct_values
 
 Kind = Literal["text", "code", "int", "float", "date"]
 LINE = "_LINE"
@@ -212,23 +213,6 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
 COLUMNS: dict[str, tuple[str, ...]] = {name: tuple(s.columns) for name, s in SCHEMAS.items()}
 
 
-def distinct_values(s: pd.Series) -> tuple[np.ndarray, pd.Series]:
-    """The distinct values of a column (object, NaN counted as a value) and, per row, the position
-    of its value among them. A categorical column (helpers.validate.read_csv) gives both for free;
-    rules are checked and cells converted once per distinct value, then mapped back to the rows.
-    """
-    if isinstance(s.dtype, pd.CategoricalDtype):
-        codes = s.cat.codes.to_numpy()
-        values = s.cat.categories.to_numpy(dtype=object)
-        missing = codes < 0
-        if missing.any():
-            codes = np.where(missing, len(values), codes.astype(np.intp))
-            values = np.append(values, np.array([np.nan], dtype=object))
-        return codes, pd.Series(values, dtype=object)
-    codes, values = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=False)
-    return codes, pd.Series(values, dtype=object)
-
-
 def empty_rows(raw: pd.DataFrame) -> pd.Series:
     """Rows whose every cell is empty (blank lines, lines of commas): not data."""
     blank = np.ones(len(raw), dtype=bool)
@@ -255,8 +239,11 @@ CONVERTERS: dict[Kind, Callable[[pd.Series], pd.Series]] = {
 }
 
 
-def _as_category(codes: np.ndarray, values: pd.Series) -> pd.Categorical:
-    """Code or text cells (distinct values + codes) -> categorical, NaN when empty."""
+def _as_category(cells: pd.Series, codes: np.ndarray, values: pd.Series) -> pd.Categorical:
+    """Code or text cells (and their distinct values + codes) -> categorical, NaN when empty;
+    a categorical column without empty cells is returned as it is (no copy)."""
+    if isinstance(cells.dtype, pd.CategoricalDtype) and not cells.cat.categories.isin([""]).any():
+        return cells.array
     keep = (values.notna() & values.ne("")).to_numpy()
     renumber = np.where(keep, np.cumsum(keep) - 1, -1).astype(codes.dtype)
     return pd.Categorical.from_codes(
@@ -285,11 +272,11 @@ def typed_frame(
         if errors == "raise" and (converted.isna() & values.ne("")).to_numpy()[codes].any():
             lost.append(column)
         if converter is _missing_text:
-            out[column] = _as_category(codes, values)
+            out[column] = _as_category(raw[column], codes, values)
         else:
             out[column] = converted.to_numpy()[codes]
     if lost:
         raise ValueError(f"{file}: cells that do not convert in {', '.join(lost)}")
+    out[LINE] = raw[LINE].to_numpy(dtype="int64")
     frame = pd.DataFrame(out, index=raw.index, copy=False)
-    frame[LINE] = raw[LINE].astype("int64")
     return frame

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import spec
+from helpers.codes import dense_unique, positions_in, sorted_codes
 
 # --- Project rules (instruments.md); change here with the licensed manual ---------------------
 #: FSMC subscale items (item numbers)
@@ -81,17 +82,25 @@ def item_codes(qscat: str, numbers: Iterable[int]) -> tuple[str, ...]:
     return tuple(f"{prefix}{i:02d}" for i in numbers)
 
 
-def _block(wide: pd.DataFrame, items: tuple[str, ...]) -> pd.DataFrame:
-    return wide.reindex(columns=list(items)).astype("float64")
+def _block(wide: pd.DataFrame, items: tuple[str, ...]) -> np.ndarray:
+    """The columns `items` of `wide` as a float array, NaN where not answered."""
+    return wide.reindex(columns=list(items)).to_numpy(dtype="float64")
+
+
+def _where(ok: np.ndarray, value: np.ndarray, wide: pd.DataFrame) -> pd.Series:
+    return pd.Series(np.where(ok, value, np.nan), index=wide.index)
 
 
 def prorated_sum(wide: pd.DataFrame, items: tuple[str, ...], max_missing: int) -> pd.Series:
     """Sum of `items`; with 1..max_missing items missing, each is imputed by the mean of the
     answered items; with more missing, NaN."""
     block = _block(wide, items)
-    n_missing = block.isna().sum(axis=1)
-    value = block.sum(axis=1) + n_missing * block.mean(axis=1).fillna(0.0)
-    return value.where((n_missing <= max_missing) & (n_missing < len(items)))
+    n_answered = (~np.isnan(block)).sum(axis=1)
+    n_missing = len(items) - n_answered
+    answered_sum = np.nansum(block, axis=1)
+    mean = answered_sum / np.maximum(n_answered, 1)
+    ok = (n_missing <= max_missing) & (n_answered > 0)
+    return _where(ok, answered_sum + n_missing * mean, wide)
 
 
 def msis_subscale(wide: pd.DataFrame, items: tuple[str, ...]) -> pd.Series:
@@ -108,20 +117,20 @@ def rescaled_sum(wide: pd.DataFrame, items: tuple[str, ...], max_missing: int) -
     possible sum - their lowest possible sum) x 100; NaN with more than max_missing missing."""
     block = _block(wide, items)
     ranges = spec.INSTRUMENTS["TSQM"].items
-    low = pd.Series({c: ranges[c][0] for c in items}, dtype="float64")
-    high = pd.Series({c: ranges[c][1] for c in items}, dtype="float64")
-    answered = block.notna()
-    lowest = answered.mul(low).sum(axis=1)
-    highest = answered.mul(high).sum(axis=1)
-    n_missing = (~answered).sum(axis=1)
-    ok = (n_missing <= max_missing) & (n_missing < len(items))
-    return (100.0 * (block.sum(axis=1) - lowest) / (highest - lowest)).where(ok)
+    low, high = (np.array([ranges[c][i] for c in items], dtype="float64") for i in (0, 1))
+    answered = ~np.isnan(block)
+    lowest, highest = answered @ low, answered @ high
+    n_answered = answered.sum(axis=1)
+    ok = (len(items) - n_answered <= max_missing) & (n_answered > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):  # no item answered: not ok anyway
+        value = 100.0 * (np.nansum(block, axis=1) - lowest) / (highest - lowest)
+    return _where(ok, value, wide)
 
 
 def tsqm_side_effects(wide: pd.DataFrame) -> pd.Series:
     """TSQM side effects: 100 when item 4 = no (TSQM_NO_SIDE_EFFECTS), else items 5-8 rescaled."""
     from_items = rescaled_sum(wide, item_codes("TSQM", (5, 6, 7, 8)), TSQM_MAX_MISSING_PER_DOMAIN)
-    no_side_effects = _block(wide, ("TSQM04",))["TSQM04"].eq(TSQM_NO_SIDE_EFFECTS)
+    no_side_effects = _block(wide, ("TSQM04",))[:, 0] == TSQM_NO_SIDE_EFFECTS
     return from_items.mask(no_side_effects, 100.0)
 
 
@@ -166,23 +175,6 @@ SCORING_RULES: dict[str, dict[str, ScoreRule]] = {
 }
 
 
-def sorted_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """Integer codes of `values` (-1 when missing) and the sorted distinct values they index,
-    so that code order is string order (cheap when `values` is categorical already)."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        cat = values.array
-        if not cat.categories.is_monotonic_increasing:
-            cat = cat.reorder_categories(cat.categories.sort_values())
-        return np.asarray(cat.codes), cat.categories
-    codes, uniques = pd.factorize(values, sort=True)
-    return codes, pd.Index(uniques)
-
-
-def lookup(categories: pd.Index, targets: pd.Index) -> np.ndarray:
-    """Per category code (and -1 = missing, last): its position in `targets`, -1 if absent."""
-    return np.append(targets.get_indexer(categories), -1)
-
-
 class _Coded:
     """qs as integer codes: one int64 key per column combination, decodable back to columns.
 
@@ -194,9 +186,9 @@ class _Coded:
         self.codes = {c: codes for c, (codes, _) in coded.items()}
         self.categories = {c: cats for c, (_, cats) in coded.items()}
         # score rows are keyed by their score code (position in SCORE_CODES)
-        self.codes["QSTESTCD"] = lookup(coded["QSTESTCD"][1], SCORE_CODES)[coded["QSTESTCD"][0]]
-        self.categories["QSTESTCD"] = SCORE_CODES
         self.test_codes, self.test_categories = coded["QSTESTCD"]
+        self.codes["QSTESTCD"] = positions_in(self.test_categories, SCORE_CODES)[self.test_codes]
+        self.categories["QSTESTCD"] = SCORE_CODES
         self.value = qs["QSSTRESN"].to_numpy(dtype="float64")
         self.date = qs["QSDTC"].to_numpy(dtype="datetime64[ns]")
         self.line = qs["_LINE"].to_numpy()
@@ -217,20 +209,13 @@ class _Coded:
         return pd.Categorical.from_codes(codes, categories=self.categories[name])
 
 
-def _dense_unique(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """np.unique(key, return_inverse=True) for keys in range(size), without sorting."""
-    seen = np.zeros(size, dtype=bool)
-    seen[key] = True
-    return np.flatnonzero(seen), (np.cumsum(seen) - 1)[key]
-
-
 def _items_wide(coded: _Coded, rows: np.ndarray, position: np.ndarray, n_items: int,
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Item rows of one instrument -> administrations (USUBJID, RESPONDENT, VISIT key, sorted),
     their values (one column per item, NaN when absent) and earliest item date."""
     admin_cols = ["USUBJID", "RESPONDENT", "VISIT"]
     admin_key = coded.key(admin_cols, {c: coded.codes[c][rows] for c in admin_cols})
-    admins, admin = _dense_unique(admin_key, int(np.prod(coded.shape(admin_cols))))
+    admins, admin = dense_unique(admin_key, int(np.prod(coded.shape(admin_cols))))
     cell = admin * n_items + position
     if np.bincount(cell).max(initial=0) > 1:
         raise ValueError("qs has an item more than once in one administration")
@@ -249,14 +234,23 @@ def _derived(coded: _Coded) -> pd.DataFrame:
     Columns: key (SCORE_KEY), derived, derived_dtc."""
     frames = [pd.DataFrame({"key": np.zeros(0, "int64"), "derived": np.zeros(0),
                             "derived_dtc": np.zeros(0, "datetime64[ns]")})]
-    for qscat, rules in SCORING_RULES.items():
-        item_codes_ = pd.Index(list(spec.INSTRUMENTS[qscat].items))
+    # per row: the scored instrument its test code is an item of (-1: none), and its position
+    item_of = [pd.Index(list(spec.INSTRUMENTS[qscat].items)) for qscat in SCORING_RULES]
+    instrument_of_code = np.full(len(coded.test_categories) + 1, -1, dtype=np.int8)
+    position_of_code = np.zeros(len(coded.test_categories) + 1, dtype=np.int8)
+    for k, items in enumerate(item_of):
+        position = positions_in(coded.test_categories, items)
+        instrument_of_code[position >= 0] = k
+        position_of_code[position >= 0] = position[position >= 0]
+    row_instrument = instrument_of_code[coded.test_codes]
+    for k, (qscat, rules) in enumerate(SCORING_RULES.items()):
+        item_codes_ = item_of[k]
         instrument = coded.categories["QSCAT"].get_indexer([qscat])[0]
-        position = lookup(coded.test_categories, item_codes_)[coded.test_codes]
-        rows = np.flatnonzero((coded.codes["QSCAT"] == instrument) & (position >= 0))
+        rows = np.flatnonzero((row_instrument == k) & (coded.codes["QSCAT"] == instrument))
         if instrument < 0 or rows.size == 0:
             continue
-        admins, values, earliest = _items_wide(coded, rows, position[rows], len(item_codes_))
+        position = position_of_code[coded.test_codes[rows]].astype(np.intp)
+        admins, values, earliest = _items_wide(coded, rows, position, len(item_codes_))
         wide = pd.DataFrame(values, columns=item_codes_)
         admin = coded.decode(["USUBJID", "RESPONDENT", "VISIT"], admins)
         for code, rule in rules.items():
@@ -295,10 +289,13 @@ def _derived_and_collected(qs: pd.DataFrame) -> tuple[pd.DataFrame, _Coded]:
     (an outer join on the key, SCORE_KEY), sorted by key."""
     coded = _Coded(qs)
     derived, collected = _derived(coded), _collected(coded)
-    if collected["key"].duplicated().any():
+    collected_keys = np.sort(collected["key"].to_numpy())
+    if (collected_keys[1:] == collected_keys[:-1]).any():
         raise ValueError("qs has a score more than once in one administration")
-    key, where = np.unique(np.concatenate([derived["key"], collected["key"]]),
-                           return_inverse=True)
+    all_keys = np.concatenate([derived["key"], collected["key"]])
+    key = np.sort(all_keys)  # sorting beats hashing here; searchsorted finds each row's key
+    key = key[np.append(True, key[1:] != key[:-1])]
+    where = np.searchsorted(key, all_keys)
     at = {"derived": where[: len(derived)], "collected": where[len(derived):]}
     has_collected = _scatter(len(key), at["collected"], np.ones(len(collected), dtype=bool))
     both = {"key": key, "has_collected": has_collected}

@@ -36,13 +36,15 @@ import pandas as pd
 import pandera.pandas as pa
 
 from helpers import spec
+from helpers.adam_base import elapsed_days
+from helpers.codes import distinct_rows, distinct_values, map_values, row_keys, subject_blocks
 from helpers.raw_csv import CsvFormatError, RawCsv, read_csv
 from helpers.schemas import (
     COLUMNS,
     LINE,
     SCHEMAS,
-    distinct_values,
     empty_rows,
+    to_number,
     typed_frame,
 )
 from helpers.scoring import collected_score_disagreements
@@ -138,37 +140,6 @@ def _rows(
             "rule": rule if isinstance(rule, str) else rule.loc[hit.index],
         }
     )
-
-
-def _row_keys(frame: pd.DataFrame) -> np.ndarray:
-    """Per row, an integer naming the combination of its values (equal values, equal integer;
-    NaN is a value of its own). Categorical columns give their codes without hashing."""
-    key = np.zeros(len(frame), dtype=np.int64)
-    size = 1
-    for column in frame:
-        s = frame[column]
-        if isinstance(s.dtype, pd.CategoricalDtype):
-            codes, n = s.cat.codes.to_numpy().astype(np.int64) + 1, len(s.cat.categories) + 1
-        else:
-            codes, values = pd.factorize(s, use_na_sentinel=False)
-            n = len(values)
-        if size * n >= 2**62:  # renumber the combinations seen so far to keep int64 exact
-            key, seen = pd.factorize(key)
-            size = len(seen)
-        key = key * n + codes
-        size *= n
-    return key
-
-
-def _distinct(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
-    """The distinct rows of `frame` (categoricals as object, index 0..k-1) and, per row of
-    `frame`, the position of its distinct row: row rules run once per distinct row."""
-    ids, seen = pd.factorize(_row_keys(frame))
-    first = np.zeros(len(seen), dtype=np.intp)
-    first[ids[::-1]] = np.arange(len(ids))[::-1]
-    distinct = frame.iloc[first].reset_index(drop=True)
-    categorical = [c for c in distinct if isinstance(distinct[c].dtype, pd.CategoricalDtype)]
-    return distinct.astype(dict.fromkeys(categorical, object)), ids
 
 
 def _expand(per_distinct: pd.Series, ids: np.ndarray, index: pd.Index) -> pd.Series:
@@ -272,7 +243,7 @@ def _duplicate_keys(file: str, raw: pd.DataFrame, typed: pd.DataFrame) -> pd.Dat
     scope = typed[cols].notna().all(axis=1)
     if file == "ex":
         scope &= typed["EXTRT"].eq(spec.ALEMTUZUMAB)
-    key = _row_keys(typed[cols])
+    key, _ = row_keys(typed[cols])
     ordered = np.sort(key[scope.to_numpy()])  # a sort: cheaper than hashing unique keys
     repeated = ordered[1:][ordered[1:] == ordered[:-1]]
     dup = scope.to_numpy() & np.isin(key, repeated)
@@ -325,8 +296,10 @@ def _distinct_rows(
 def _qs_rules(raw: pd.DataFrame, typed: pd.DataFrame) -> list[pd.DataFrame]:
     """QSTESTCD a code of its QSCAT, RESPONDENT allowed for it, QSSTRESN range and step.
 
-    Checked once per distinct (QSTESTCD, QSCAT, RESPONDENT, QSSTRESN)."""
-    distinct, ids = _distinct(typed[["QSTESTCD", "QSCAT", "RESPONDENT", "QSSTRESN"]])
+    Checked once per distinct (QSTESTCD, QSCAT, RESPONDENT, QSSTRESN cell)."""
+    codes = typed[["QSTESTCD", "QSCAT", "RESPONDENT"]].assign(QSSTRESN=raw["QSSTRESN"])
+    distinct, ids = distinct_rows(codes)
+    distinct["QSSTRESN"] = to_number(distinct["QSSTRESN"])
     code, cat = distinct["QSTESTCD"], distinct["QSCAT"]
     code_cat = code.map(spec.TESTCD_TO_QSCAT)
     known_cat = cat.isin(list(spec.INSTRUMENTS))
@@ -382,12 +355,20 @@ def _ex_rules(raw: pd.DataFrame, typed: pd.DataFrame) -> list[pd.DataFrame]:
     ]
 
 
+def _unknown_subjects(file: str, raw: pd.DataFrame, typed: pd.DataFrame, dm: pd.DataFrame
+                      ) -> pd.DataFrame:
+    known = typed["USUBJID"].isin(dm["USUBJID"])
+    return _rows(file, raw, typed["USUBJID"].notna() & ~known, "USUBJID",
+                 "USUBJID must exist in dm.csv")
+
+
 def _cross_rules(
     raw: dict[str, pd.DataFrame], typed: dict[str, pd.DataFrame]
 ) -> list[pd.DataFrame]:
-    """Rules across rows, columns and files; `typed` holds the complete files only (present with
-    every data-spec column) and each rule runs when the files it needs are complete."""
-    out = [_duplicate_keys(f, raw[f], typed[f]) for f in KEYS if f in typed]
+    """Rules across rows, columns and files but those of qs rows (`_qs_rows_rules`); `typed`
+    holds the complete files only (present with every data-spec column) and each rule runs when
+    the files it needs are complete."""
+    out = [_duplicate_keys(f, raw[f], typed[f]) for f in KEYS if f in typed and f != "qs"]
     out += [
         _rows(f, raw[f], typed[f][later].lt(typed[f][earlier]), later,
               f"{later} must be on or after {earlier}")
@@ -396,12 +377,7 @@ def _cross_rules(
     ]  # fmt: skip
     if "dm" in typed:
         dm = typed["dm"]
-        out += [
-            _rows(f, raw[f], typed[f]["USUBJID"].notna() & ~typed[f]["USUBJID"].isin(dm["USUBJID"]),
-                  "USUBJID", "USUBJID must exist in dm.csv")
-            for f in typed
-            if f != "dm"
-        ]  # fmt: skip
+        out += [_unknown_subjects(f, raw[f], typed[f], dm) for f in typed if f not in ("dm", "qs")]
         out.append(
             _rows(
                 "dm",
@@ -413,16 +389,30 @@ def _cross_rules(
         )
     if "ex" in typed:
         out += _ex_rules(raw["ex"], typed["ex"])
-    if "qs" in typed:
-        out += _qs_rules(raw["qs"], typed["qs"])
-    if {"qs", "cg"} <= typed.keys():
-        qs = typed["qs"]
+    return out
+
+
+def _qs_rows_rules(
+    raw: pd.DataFrame, qs: pd.DataFrame, typed: dict[str, pd.DataFrame], errors: pd.DataFrame
+) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
+    """Errors and warnings of the rules on qs rows, for one block of whole subjects (`raw` and
+    `qs` the same rows; `typed` the complete files; `errors` found so far, whose rows the score
+    rule leaves out): unique key, known subject, codes, ranges, caregiver row, visit windows,
+    collected scores, unanswered items."""
+    found = [_duplicate_keys("qs", raw, qs), *_qs_rules(raw, qs)]
+    if "dm" in typed:
+        found.append(_unknown_subjects("qs", raw, qs, typed["dm"]))
+    if "cg" in typed:
         caregiver = qs["RESPONDENT"].eq("CAREGIVER") & ~qs["USUBJID"].isin(typed["cg"]["USUBJID"])
-        out.append(
-            _rows("qs", raw["qs"], caregiver, "RESPONDENT",
+        found.append(
+            _rows("qs", raw, caregiver, "RESPONDENT",
                   "a CAREGIVER row needs a row of its USUBJID in cg.csv")
         )  # fmt: skip
-    return out
+    found.append(_score_rules(raw, qs, _table([errors, *found])))
+    warnings = _window_warnings(raw, qs, typed["ex"]) if "ex" in typed else []
+    empty = raw["QSSTRESN"].eq("")
+    warnings.append(_rows("qs", raw, empty, "QSSTRESN", "QSSTRESN is empty (not answered)"))
+    return found, warnings
 
 
 def _score_rules(raw: pd.DataFrame, qs: pd.DataFrame, errors: pd.DataFrame) -> pd.DataFrame:
@@ -447,29 +437,24 @@ def _score_rules(raw: pd.DataFrame, qs: pd.DataFrame, errors: pd.DataFrame) -> p
 
 
 def _window_warnings(raw: pd.DataFrame, qs: pd.DataFrame, ex: pd.DataFrame) -> list[pd.DataFrame]:
-    """qs rows outside their visit window, in elapsed days from the first alemtuzumab infusion.
-
-    Checked once per distinct (USUBJID, QSDTC, VISIT)."""
+    """qs rows outside their visit window, in elapsed days from the first alemtuzumab infusion
+    (subjects without one are not checked)."""
     alemtuzumab = ex.loc[ex["EXTRT"].eq(spec.ALEMTUZUMAB)]
     day0 = alemtuzumab.groupby("USUBJID", observed=True)["EXSTDTC"].min()
-    day0.index = day0.index.astype(object)
-    distinct, ids = _distinct(qs[["USUBJID", "QSDTC", "VISIT"]])
-    elapsed = (distinct["QSDTC"] - distinct["USUBJID"].map(day0)).dt.days
-    target = distinct["VISIT"].map(spec.VISITS) * spec.DAYS_PER_MONTH
-    baseline = distinct["VISIT"].eq("BASELINE")
+    elapsed = elapsed_days(qs["QSDTC"], map_values(qs["USUBJID"], day0))
+    target = map_values(qs["VISIT"], spec.VISITS) * spec.DAYS_PER_MONTH
+    baseline = target.eq(0).to_numpy()
+    elapsed -= target  # now days from the visit's target day
     outside = (
         f"QSDTC outside the visit window (target month +/- "
         f"{spec.VISIT_WINDOW_DAYS} days from the first infusion)"
     )
     late = "QSDTC of a BASELINE row after the first infusion (not a baseline)"
-    rules = [
-        (~baseline & (elapsed - target).abs().gt(spec.VISIT_WINDOW_DAYS), outside),
-        (baseline & elapsed.gt(0), late),
-    ]
     return [
-        _distinct_rows("qs", raw, ids, mask, "QSDTC", pd.Series(rule, index=mask.index))
-        for mask, rule in rules
-    ]
+        _rows("qs", raw, ~baseline & elapsed.abs().gt(spec.VISIT_WINDOW_DAYS).to_numpy(),
+              "QSDTC", outside),
+        _rows("qs", raw, baseline & elapsed.gt(0).to_numpy(), "QSDTC", late),
+    ]  # fmt: skip
 
 
 def check_raw(
@@ -509,14 +494,13 @@ def check_raw(
         if set(COLUMNS[f]) <= set(df)
     }
     errors.extend(_cross_rules(data, typed))
-    if {"qs", "ex"} <= typed.keys():
-        warnings.extend(_window_warnings(data["qs"], typed["qs"], typed["ex"]))
     if "qs" in typed:
-        errors.append(_score_rules(data["qs"], typed["qs"], _table(errors)))
-        empty = data["qs"]["QSSTRESN"].eq("")
-        warnings.append(
-            _rows("qs", data["qs"], empty, "QSSTRESN", "QSSTRESN is empty (not answered)")
-        )
+        qs_errors = _table(errors)
+        for rows in subject_blocks(typed["qs"]["USUBJID"]):
+            found, warned = _qs_rows_rules(data["qs"].take(rows), typed["qs"].take(rows), typed,
+                                           qs_errors)
+            errors.extend(found)
+            warnings.extend(warned)
     report = ValidationReport(_table(errors), _table(warnings))
     return report, typed
 
