@@ -345,3 +345,16 @@ def test_minimal_study_folder_end_to_end(tmp_path):
     assert q.loc[("P01", "FSMCTOT", "MONTH 12"), ["BASE", "CHG"]].tolist() == [70, -19]
     assert q.loc[("P01", "FSMCTOT", "BASELINE"), "QSORIG"] == "DERIVED"
     assert adam.adae.loc[adam.adae["AEDECOD"].eq("Headache"), "IARFL"].tolist() == ["Y"]
+
+
+def test_adam_derived_in_blocks_of_subjects_equals_one_block(study, adam, tmp_path, monkeypatch):
+    """ADQS runs block by block (helpers.codes.BLOCK_ROWS); any block size gives the same bytes."""
+    import helpers.codes
+
+    write_adam(adam, tmp_path / "one")
+    monkeypatch.setattr(helpers.codes, "BLOCK_ROWS", 7)
+    write_adam(derive_adam(study), tmp_path / "blocks")
+    for name in COLUMNS:
+        assert (tmp_path / "one" / f"{name}.csv").read_bytes() == (
+            tmp_path / "blocks" / f"{name}.csv"
+        ).read_bytes(), name

@@ -55,6 +55,15 @@ def test_continuous_stats_match_pandas() -> None:
     assert s["Median (min, max)"] == f"{d.median():.1f} ({d.min():.1f}, {d.max():.1f})"
 
 
+@pytest.mark.parametrize("values", [[], [np.nan], [2.5], [np.nan, 7.0, 1.0]])
+def test_continuous_stats_of_few_values_match_pandas(values: list[float]) -> None:
+    d = pd.Series(values, dtype=float).dropna()
+    s = tables.continuous_stats(pd.Series(values, dtype=float))
+    assert s["n"] == str(len(d))
+    assert s["Mean (SD)"] == tables.fmt_pair(d.mean(), d.std())
+    assert s["Median (Q1, Q3)"] == tables.fmt_pair(d.median(), d.quantile(0.25), d.quantile(0.75))
+
+
 def test_category_counts_keeps_empty_levels_and_missing() -> None:
     out = tables.category_counts(pd.Series(["F", "F", None, "F"]), ("F", "M"))
     assert out.to_dict("list") == {

@@ -324,3 +324,21 @@ def test_missing_file_does_not_hide_rules_of_other_files(study: Path) -> None:
         "required file ae.csv is missing",
         "USUBJID + EXCOURSE must be unique (ALEMTUZUMAB rows)",
     }
+
+
+def test_qs_rules_checked_in_blocks_of_subjects_give_the_same_report(
+    study: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """qs rows are checked block by block (helpers.codes.BLOCK_ROWS): any block size gives the
+    same errors and warnings."""
+    import helpers.codes
+
+    for where, column, value in [(EDSS_BL, "QSSTRESN", "3.3"), (ZBI01_BL, "QSSTRESN", "5"),
+                                 (FSMC01_BL, "RESPONDENT", "CAREGIVER")]:
+        edit_csv(study, "qs", find_line(study, "qs", **where), column, value)
+    whole = validate_folder(study)
+    monkeypatch.setattr(helpers.codes, "BLOCK_ROWS", 3)
+    blocks = validate_folder(study)
+    assert not whole.ok
+    pd.testing.assert_frame_equal(blocks.errors, whole.errors)
+    pd.testing.assert_frame_equal(blocks.warnings, whole.warnings)

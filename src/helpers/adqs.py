@@ -24,7 +24,7 @@ from pandas.api.types import union_categoricals
 
 from helpers import spec
 from helpers.adam_base import elapsed_days, exclusion, yes_no
-from helpers.codes import map_values
+from helpers.codes import map_values, run_ids, sort_order, sorted_codes
 from helpers.scoring import COLLECTED, DERIVED, score_questionnaires
 
 #: derived parameters: code -> (instrument, component score codes summed)
@@ -54,12 +54,22 @@ def sum_parameters(scores: pd.DataFrame) -> pd.DataFrame:
 def stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
     """Rows of frames with the same columns, one after another; categorical columns stay
     categorical (union of the categories, sorted)."""
-    columns = frames[0].columns
-    coded = [c for c in columns if isinstance(frames[0][c].dtype, pd.CategoricalDtype)]
-    out = pd.concat([f.drop(columns=coded) for f in frames], ignore_index=True)
-    for c in coded:
-        out[c] = union_categoricals([f[c] for f in frames], sort_categories=True)
-    return out[columns]
+    return stack_columns({c: [f[c] for f in frames] for c in frames[0].columns})
+
+
+def stack_columns(parts: dict[str, list[pd.Series]]) -> pd.DataFrame:
+    """A frame of each column's parts one after another (categoricals: union of the categories,
+    sorted). `parts` is emptied column by column, so that a column's parts are freed as soon as
+    they are joined (peak memory: the result plus one column's parts)."""
+    out = {}
+    for column in list(parts):
+        pieces = parts.pop(column)
+        if isinstance(pieces[0].dtype, pd.CategoricalDtype):
+            out[column] = union_categoricals(pieces, sort_categories=True)
+        else:
+            out[column] = np.concatenate([p.to_numpy() for p in pieces])
+        del pieces
+    return pd.DataFrame(out, copy=False)
 
 
 def derive_adqs(
@@ -75,10 +85,10 @@ def derive_adqs(
         columns={"QSCAT": "PARCAT", "QSTESTCD": "PARAMCD", "VISIT": "AVISIT", "QSDTC": "ADT",
                  "QSSTRESN": "AVAL"}
     )
-    adqs["AVISITN"] = adqs["AVISIT"].map(spec.VISITS).astype("float64")
+    adqs["AVISITN"] = map_values(adqs["AVISIT"], spec.VISITS).astype("float64")
     day0_of_row = map_values(adqs["USUBJID"], day0).astype("datetime64[ns]")
     adqs["ADY"] = elapsed_days(adqs["ADT"], day0_of_row)
-    adqs = adqs.sort_values([*PARAM_KEY, "AVISITN", "ADY"], na_position="first", ignore_index=True)
+    adqs, parameter = _in_parameter_order(adqs)
     target = adqs["AVISITN"] * spec.DAYS_PER_MONTH
     in_window = (adqs["ADY"] - target).abs().le(spec.VISIT_WINDOW_DAYS)
     adqs["AWINFL"] = yes_no(in_window)
@@ -94,14 +104,21 @@ def derive_adqs(
     adqs["ABLFL"] = yes_no(is_base)
     adqs["ANLFL"] = yes_no(anl)
 
-    groups = [adqs[k] for k in PARAM_KEY]
-    adqs["BASE"] = adqs["AVAL"].where(is_base).groupby(groups, observed=True).transform("max")
-    analysed_post = post & anl
+    n_parameters = int(parameter.max(initial=-1)) + 1
+    base = np.full(n_parameters, np.nan)
+    baseline = is_base.to_numpy()
+    base[parameter[baseline]] = adqs["AVAL"].to_numpy()[baseline]  # one per parameter at most
+    adqs["BASE"] = base[parameter]
+    analysed_post = (post & anl).to_numpy()
     adqs["CHG"] = (adqs["AVAL"] - adqs["BASE"]).where(analysed_post)
-    last = adqs[analysed_post].groupby(PARAM_KEY, observed=True).cumcount(ascending=False).eq(0)
-    adqs["EOSFL"] = yes_no(last.reindex(adqs.index, fill_value=False))
-
-    has_post = analysed_post.groupby(groups, observed=True).transform("any")
+    rows = np.flatnonzero(analysed_post)  # in AVISITN order within each parameter
+    last = rows[np.append(parameter[rows][1:] != parameter[rows][:-1], True)]
+    eos = np.zeros(len(adqs), dtype=bool)
+    eos[last] = True
+    adqs["EOSFL"] = yes_no(pd.Series(eos, index=adqs.index))
+    has_post = np.zeros(n_parameters, dtype=bool)
+    has_post[parameter[rows]] = True
+    has_post = pd.Series(has_post[parameter], index=adqs.index)
     excluded = [
         exclusion("ADQS", "qs rows of never-treated subjects (no elapsed day 0)", untreated_qs),
         exclusion("ADQS", "score missing: items do not allow scoring",
@@ -120,6 +137,20 @@ def derive_adqs(
                   adqs[is_base & ~has_post]),
     ]
     return adqs, excluded
+
+
+def _in_parameter_order(adqs: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """ADQS rows sorted by USUBJID, RESPONDENT, PARAMCD (string order, missing first) and AVISITN
+    (the row order of ADQS; (USUBJID, RESPONDENT, PARAMCD, AVISIT) is unique, as the qs key is,
+    so ADY never breaks a tie), and per row the number of its parameter (PARAM_KEY) run."""
+    coded = [sorted_codes(adqs[c]) for c in PARAM_KEY]
+    months = np.sort(np.unique(list(spec.VISITS.values())))
+    visit = np.searchsorted(months, adqs["AVISITN"].fillna(-1).to_numpy()) + 1  # NaN first
+    codes = [c + 1 for c, _ in coded]
+    sizes = [len(categories) + 1 for _, categories in coded]
+    order = sort_order([*codes, visit], [*sizes, len(months) + 2])
+    parameter = run_ids(np.ravel_multi_index([c[order] for c in codes], sizes))
+    return adqs.take(order).reset_index(drop=True), parameter
 
 
 def subjects_with_change(adqs: pd.DataFrame, paramcd: str, respondent: str) -> pd.Index:

@@ -8,6 +8,8 @@ key per row, made unique by a dense table when the key space is small and by has
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pandas as pd
 
@@ -103,10 +105,10 @@ def distinct_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     return distinct.astype(dict.fromkeys(categorical, object)), ids
 
 
-def subject_blocks(usubjid: pd.Series, max_rows: int | None = None) -> list[np.ndarray]:
+def subject_blocks(usubjid: pd.Series, max_rows: int | None = None) -> Iterator[np.ndarray]:
     """Row positions of `usubjid` in blocks of whole subjects (missing USUBJID: a subject of its
     own), blocks in the subjects' string order, rows in file order within a block. A block holds
-    at most `max_rows` (default BLOCK_ROWS) rows unless a single subject has more, so that
+    fewer than `max_rows` (default BLOCK_ROWS) rows plus those of its last subject, so that
     per-subject work on a large qs runs block by block in bounded memory."""
     max_rows = BLOCK_ROWS if max_rows is None else max_rows
     codes, _ = sorted_codes(usubjid)
@@ -114,7 +116,25 @@ def subject_blocks(usubjid: pd.Series, max_rows: int | None = None) -> list[np.n
     start = np.cumsum(rows_per_subject) - rows_per_subject
     block_of_subject = start // max_rows
     if len(usubjid) == 0 or block_of_subject[-1] == 0:
-        return [np.arange(len(usubjid))]
+        yield np.arange(len(usubjid))
+        return
     block = block_of_subject.astype(np.min_scalar_type(block_of_subject[-1]))[codes + 1]
-    order = np.argsort(block, kind="stable")  # a radix sort for small integer keys
-    return np.split(order, np.cumsum(np.bincount(block))[:-1])
+    for b in np.unique(block_of_subject):
+        yield np.flatnonzero(block == b)
+
+
+def sort_order(codes: list[np.ndarray], sizes: list[int]) -> np.ndarray:
+    """Stable order of the rows by integer code columns (codes in range(size), first column most
+    significant): one sort of int64 keys that carry the row position in their low bits."""
+    key = np.ravel_multi_index(codes, sizes).astype(np.int64)
+    shift = max(len(key) - 1, 1).bit_length()
+    if float(np.prod(sizes, dtype=float)) * 2.0**shift >= 2.0**62:
+        return np.argsort(key, kind="stable")
+    return np.sort((key << shift) | np.arange(len(key))) & ((1 << shift) - 1)
+
+
+def run_ids(key: np.ndarray) -> np.ndarray:
+    """Per row, the number of the run of equal keys it is in (0, 1, ...; rows in order)."""
+    starts = np.ones(len(key), dtype=bool)
+    starts[1:] = key[1:] != key[:-1]
+    return np.cumsum(starts) - 1

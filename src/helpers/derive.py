@@ -14,18 +14,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
 
 from helpers.adae import derive_adae
 from helpers.adam_base import first_infusion
-from helpers.adqs import derive_adqs, stack
+from helpers.adqs import derive_adqs, stack_columns
 from helpers.adsl import derive_adsl
 from helpers.adtte import derive_adtte
 from helpers.codes import subject_blocks
-from helpers.load import StudyData
+
+if TYPE_CHECKING:  # notebooks import this module; load (pandera, pyarrow) is not needed there
+    from helpers.load import StudyData
 
 Kind = Literal["str", "num", "int", "date"]
 FLOAT_FORMAT = "%.12g"
@@ -201,6 +203,8 @@ def _text(values: pd.Series) -> pd.Series | np.ndarray:
 
 def _typed(values: pd.Series, kind: Kind) -> pd.Series:
     """A column as its documented kind (no copy when it is already); text stays as it is."""
+    if values.dtype == {"date": "datetime64[ns]", "num": "float64", "int": "int64"}.get(kind):
+        return values
     if kind == "date":
         return pd.to_datetime(values, format=DATE_FORMAT).astype("datetime64[ns]", copy=False)
     if kind == "num":
@@ -249,13 +253,15 @@ def _adqs_by_subject_blocks(
     """Conformed ADQS and its exclusion rows, derived block by block: blocks hold whole subjects
     in string order, so the conformed blocks one after another are in SORT_KEYS order, and the
     counts of each reason add up (a subject is in one block only)."""
-    blocks, excluded = [], []
+    columns: dict[str, list[pd.Series]] = {c.name: [] for c in COLUMNS["adqs"]}
+    excluded = []
     for rows in subject_blocks(qs["USUBJID"]):
         adqs, reasons = derive_adqs(qs.take(rows), day0, exclude_out_of_window)
-        blocks.append(conform(adqs, "adqs"))
+        for name, values in conform(adqs, "adqs").items():
+            columns[name].append(values)
         excluded.append(pd.DataFrame(reasons))
     counts = pd.concat(excluded).groupby(["dataset", "reason"], sort=False).sum()
-    return stack(blocks), counts.reset_index().to_dict("records")
+    return stack_columns(columns), counts.reset_index().to_dict("records")
 
 
 def write_adam(adam: Adam, folder: Path) -> None:

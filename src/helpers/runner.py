@@ -4,8 +4,8 @@ Steps (each prints one progress line):
   1 params    validate the params file (helpers.params)
   2 data      generate the synthetic cohort or hash the given study data folder
   3 derive    validate the data and derive the analysis datasets once (adam/)
-  4 notebooks execute the four notebooks with papermill, in parallel
-  5 results   key_results.csv and the reproduction check
+  4 notebooks execute the four notebooks with papermill, in parallel worker processes
+  5 results   key_results.csv and the reproduction check (computed while the notebooks run)
   6 record    provenance.json
   7 report    render the manuscript (or its HTML preview)
 
@@ -21,19 +21,24 @@ bytes as a full rebuild. When nothing at all changed, the run stops at once. --f
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import os
 import shutil
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from helpers.params import RunParams
 from helpers.provenance import REPO_ROOT, sha256_file, sha256_folder
+
+if TYPE_CHECKING:
+    from multiprocessing.context import BaseContext
 
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
 NOTEBOOKS = ("01-disposition", "02-patient-outcomes", "03-caregiver-outcomes", "04-safety")
@@ -145,12 +150,28 @@ def _derive(data_dir: Path, params: RunParams, staging: Path) -> None:
     write_adam(derive_adam(study, params["exclude_out_of_window"]), staging / "adam")
 
 
+def declared_parameters(notebook: str) -> tuple[str, ...]:
+    """Names assigned in the notebook's cell tagged `parameters`, in order (the names that
+    papermill.inspect_notebook reports), read with json + ast: importing papermill here would
+    cost the run seconds (nbformat -> jsonschema) before any notebook can start."""
+    cells = json.loads((NOTEBOOK_DIR / f"{notebook}.ipynb").read_text(encoding="utf-8"))["cells"]
+    source = next(
+        ("".join(c["source"]) for c in cells if "parameters" in c["metadata"].get("tags", ())),
+        "",
+    )
+    names = [
+        target.id
+        for node in ast.parse(source).body
+        if isinstance(node, ast.Assign | ast.AnnAssign)
+        for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+        if isinstance(target, ast.Name)
+    ]
+    return tuple(dict.fromkeys(names))
+
+
 def notebook_parameters(notebook: str, params: RunParams) -> dict[str, Any]:
     """The parameters injected into one notebook: the run params that its `parameters` cell
     declares, plus the folder paths (relative to the run folder, where it executes)."""
-    import papermill
-
-    declared = papermill.inspect_notebook(str(NOTEBOOK_DIR / f"{notebook}.ipynb"))
     paths = {
         "adam_dir": "adam",
         "tables_dir": f"tables/{notebook}",
@@ -158,7 +179,7 @@ def notebook_parameters(notebook: str, params: RunParams) -> dict[str, Any]:
     }
     return {
         name: paths[name] if name in paths else params[name]
-        for name in declared
+        for name in declared_parameters(notebook)
         if name in paths or name in params.values
     }
 
@@ -221,27 +242,45 @@ def _check_kernel() -> None:
         )
 
 
-def _run_notebooks(
+def _worker_context() -> BaseContext:
+    """Notebook workers fork from a server process that imported papermill once (a clean
+    process, no threads). Called at the start of a run, so that the server's imports (seconds)
+    overlap the data and derive steps instead of delaying the first notebook."""
+    from multiprocessing import forkserver, get_context
+
+    context = get_context("forkserver")
+    context.set_forkserver_preload(["papermill", "helpers.runner"])
+    forkserver.ensure_running()
+    return context
+
+
+@contextmanager
+def _notebooks_running(
     todo: dict[str, dict[str, Any]], staging: Path, jobs: int, progress: Callable[[str], None]
-) -> None:
-    """Execute notebooks in parallel worker processes; raise RunError naming the first failure."""
+) -> Iterator[None]:
+    """Execute notebooks in parallel worker processes while the with-block runs in this process
+    (which would otherwise only wait); on leaving the block, wait for them and raise RunError
+    naming the first failure."""
     from concurrent.futures import ProcessPoolExecutor, as_completed
-    from multiprocessing import get_context
 
     from tqdm import tqdm
 
     if not todo:
+        yield
         return
     _check_kernel()
     (staging / "notebooks").mkdir(exist_ok=True)
-    # workers fork from a server that imported papermill once (a clean process, no threads)
-    context = get_context("forkserver")
-    context.set_forkserver_preload(["papermill", "helpers.runner"])
+    context = _worker_context()  # already running since the start of the run
     with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=context) as pool:
         futures = {
             pool.submit(_execute_notebook, nb, parameters, str(staging)): nb
             for nb, parameters in todo.items()
         }
+        try:
+            yield
+        except BaseException:
+            pool.shutdown(cancel_futures=True)  # waits only for the notebooks already started
+            raise
         bar = tqdm(total=len(futures), desc="[4/7 notebooks]", unit="nb", file=sys.stdout)
         for future in as_completed(futures):
             notebook = futures[future]
@@ -317,6 +356,7 @@ def run(
     step = "2/7 data"
     try:
         _say("1/7 params", f"{params.path} ok (run {params.name!r})")
+        _worker_context()  # its imports now overlap the data and derive steps
         data_dir, data_source = _prepare_data(params, staging)
         data_files = sha256_folder(data_dir, "*.csv")
         _say(step, f"{data_source}: {len(data_files)} files")
@@ -349,11 +389,12 @@ def run(
                 todo[notebook] = parameters
         if len(todo) < len(NOTEBOOKS):
             _say(step, f"unchanged, reused: {', '.join(n for n in NOTEBOOKS if n not in todo)}")
-        _run_notebooks(todo, staging, jobs or min(4, os.cpu_count() or 1), executed.append)
-
-        step = "5/7 results"
-        summary = _results(staging, params)
-        _say(step, f"key_results.csv, reproduction.csv: {summary}")
+        jobs = jobs or min(4, os.cpu_count() or 1)
+        with _notebooks_running(todo, staging, jobs, executed.append):
+            step = "5/7 results"  # needs only adam/: computed here while the notebooks run
+            summary = _results(staging, params)
+            step = "4/7 notebooks"
+        _say("5/7 results", f"key_results.csv, reproduction.csv: {summary}")
 
         step = "6/7 record"
         from helpers.provenance import provenance_record, write_json

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import spec
-from helpers.codes import dense_unique, positions_in, sorted_codes
+from helpers.codes import DENSE_KEYS_MAX, dense_unique, positions_in, row_keys, sorted_codes
 
 # --- Project rules (instruments.md); change here with the licensed manual ---------------------
 #: FSMC subscale items (item numbers)
@@ -294,7 +294,7 @@ def _derived_and_collected(qs: pd.DataFrame) -> tuple[pd.DataFrame, _Coded]:
         raise ValueError("qs has a score more than once in one administration")
     all_keys = np.concatenate([derived["key"], collected["key"]])
     key = np.sort(all_keys)  # sorting beats hashing here; searchsorted finds each row's key
-    key = key[np.append(True, key[1:] != key[:-1])]
+    key = np.concatenate([key[:1], key[1:][key[1:] != key[:-1]]])
     where = np.searchsorted(key, all_keys)
     at = {"derived": where[: len(derived)], "collected": where[len(derived):]}
     has_collected = _scatter(len(key), at["collected"], np.ones(len(collected), dtype=bool))
@@ -332,11 +332,29 @@ def score_questionnaires(qs: pd.DataFrame) -> pd.DataFrame:
     return out[SCORE_COLUMNS]
 
 
+#: score codes of the instruments scored from their items (SCORING_RULES)
+ITEM_SCORE_CODES = [code for rules in SCORING_RULES.values() for code in rules]
+
+
+def _with_collected_item_scores(qs: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the administrations that hold a row of an ITEM_SCORE_CODES score."""
+    key, size = row_keys(qs[["USUBJID", "RESPONDENT", "VISIT", "QSCAT"]])
+    with_score = key[qs["QSTESTCD"].isin(ITEM_SCORE_CODES).to_numpy()]
+    if size <= DENSE_KEYS_MAX:
+        chosen = np.zeros(size, dtype=bool)
+        chosen[with_score] = True
+        return qs[chosen[key]]
+    return qs[np.isin(key, with_score)]
+
+
 def collected_score_disagreements(qs: pd.DataFrame) -> pd.DataFrame:
     """Collected scores beside items that allow scoring, differing from the derived score by more
     than SCORE_AGREEMENT_TOLERANCE (missing collected value beside a derived one: not a
-    disagreement). Columns USUBJID, RESPONDENT, VISIT, QSTESTCD, _LINE, collected, derived."""
-    both, coded = _derived_and_collected(qs)
+    disagreement). Columns USUBJID, RESPONDENT, VISIT, QSTESTCD, _LINE, collected, derived.
+
+    Only administrations (USUBJID, RESPONDENT, VISIT, QSCAT) that hold a collected score of an
+    instrument scored from items can disagree, so only their rows are scored."""
+    both, coded = _derived_and_collected(_with_collected_item_scores(qs))
     diff = (both["collected"] - both["derived"]).abs().round(ROUND_DECIMALS)
     bad = both[diff.gt(SCORE_AGREEMENT_TOLERANCE)]
     columns = ["USUBJID", "RESPONDENT", "VISIT", "QSTESTCD"]

@@ -472,7 +472,9 @@ def check_raw(
             if not problems["file"].eq(file).any():
                 errors.append(_file_problem(file, f"required file {file}.csv is missing"))
             continue
-        frame = raw[file].reset_index(drop=True)
+        frame = raw[file]
+        if not frame.index.equals(pd.RangeIndex(len(frame))):
+            frame = frame.reset_index(drop=True)
         blank = empty_rows(frame)
         warnings.append(
             _rows(
