@@ -69,7 +69,7 @@ def test_load_study_types(study: Path) -> None:
     for file in FILES:
         df = getattr(data, file)
         source = pd.DataFrame(csv_rows(study / f"{file}.csv"))
-        assert df.columns[-1] == "_LINE" and df["_LINE"].dtype == np.int64
+        assert df.columns[-1] == "_LINE" and df["_LINE"].dtype == np.int32
         assert set(df.columns) == {*source.columns, "_LINE"}
         for col in source.columns:
             cells = source[col].replace("", np.nan)

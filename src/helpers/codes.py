@@ -71,19 +71,24 @@ def row_keys(frame: pd.DataFrame) -> tuple[np.ndarray, int]:
     """Per row, an int64 naming the combination of its values (equal values, equal key; NaN is a
     value of its own), and the size of the key space. Categorical columns give their codes
     without hashing."""
-    key = np.zeros(len(frame), dtype=np.int64)
-    size = 1
+    codes, sizes = [], []
     for column in frame:
         s = frame[column]
         if isinstance(s.dtype, pd.CategoricalDtype):
-            codes, n = s.cat.codes.to_numpy().astype(np.int64) + 1, len(s.cat.categories) + 1
+            codes.append(s.cat.codes.to_numpy() + 1)  # missing (-1) becomes 0
+            sizes.append(len(s.cat.categories) + 1)
         else:
-            codes, values = pd.factorize(s, use_na_sentinel=False)
-            n = len(values)
+            column_codes, values = pd.factorize(s, use_na_sentinel=False)
+            codes.append(column_codes)
+            sizes.append(max(len(values), 1))
+    if float(np.prod(sizes, dtype=float)) < 2.0**62:
+        return np.ravel_multi_index(codes, sizes).astype(np.int64, copy=False), int(np.prod(sizes))
+    key, size = np.zeros(len(frame), dtype=np.int64), 1
+    for column_codes, n in zip(codes, sizes, strict=True):
         if size * n >= 2**62:  # renumber the combinations seen so far to keep int64 exact
             key, seen = pd.factorize(key)
             size = len(seen)
-        key = key * n + codes
+        key = key * n + column_codes
         size *= n
     return key, size
 

@@ -24,9 +24,9 @@ class StudyData:
     """The six files of a study data folder, typed.
 
     Only the columns of data-spec.md are kept, plus `_LINE` (the row's line number in its CSV
-    file, header = line 1, int64). Dates are datetime64[ns] (NaT when empty), numeric columns
-    float64, code and text columns categorical (NaN when empty; categories in no set order), so
-    that 75M qs rows take a few bytes per cell.
+    file, header = line 1; int32 below 2^31 lines). Dates are datetime64[ns] (NaT when empty),
+    numeric columns float64, code and text columns categorical (NaN when empty; categories in
+    no set order), so that 75M qs rows take a few bytes per cell.
     """
 
     dm: pd.DataFrame

@@ -277,6 +277,6 @@ def typed_frame(
             out[column] = converted.to_numpy()[codes]
     if lost:
         raise ValueError(f"{file}: cells that do not convert in {', '.join(lost)}")
-    out[LINE] = raw[LINE].to_numpy(dtype="int64")
+    out[LINE] = raw[LINE].to_numpy()
     frame = pd.DataFrame(out, index=raw.index, copy=False)
     return frame
