@@ -25,6 +25,7 @@ from pandas.api.types import union_categoricals
 from helpers import spec
 from helpers.adam_base import elapsed_days, exclusion, yes_no
 from helpers.codes import map_values, run_ids, sort_order, sorted_codes
+from helpers.memory import release_freed_memory
 from helpers.scoring import COLLECTED, DERIVED, score_questionnaires
 
 #: derived parameters: code -> (instrument, component score codes summed)
@@ -69,6 +70,7 @@ def stack_columns(parts: dict[str, list[pd.Series]]) -> pd.DataFrame:
         else:
             out[column] = np.concatenate([p.to_numpy() for p in pieces])
         del pieces
+        release_freed_memory()
     return pd.DataFrame(out, copy=False)
 
 

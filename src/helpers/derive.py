@@ -25,6 +25,7 @@ from helpers.adqs import derive_adqs, stack_columns
 from helpers.adsl import derive_adsl
 from helpers.adtte import derive_adtte
 from helpers.codes import subject_blocks
+from helpers.memory import release_freed_memory
 
 if TYPE_CHECKING:  # notebooks import this module; load (pandera, pyarrow) is not needed there
     from helpers.load import StudyData
@@ -260,6 +261,7 @@ def _adqs_by_subject_blocks(
         for name, values in conform(adqs, "adqs").items():
             columns[name].append(values)
         excluded.append(pd.DataFrame(reasons))
+    release_freed_memory()  # the blocks' work arrays
     counts = pd.concat(excluded).groupby(["dataset", "reason"], sort=False).sum()
     return stack_columns(columns), counts.reset_index().to_dict("records")
 

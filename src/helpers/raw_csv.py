@@ -22,6 +22,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from helpers.memory import release_freed_memory
+
 LINE = "_LINE"
 #: bytes of the file parsed per task; several tasks run at once
 BLOCK_BYTES = 1 << 24
@@ -127,6 +129,7 @@ def read_csv(path: Path) -> RawCsv:
     columns = dict(zip(names, table.columns, strict=True))
     del table  # each column's memory is returned once it is converted
     frame = {name: _categorical(columns.pop(name)) for name in names}
+    release_freed_memory()  # the arrow table is gone; its pages would stay with the allocator
     in_cells = [b for b in map(_line_breaks, frame.values()) if b is not None]
     breaks = np.sum(in_cells, axis=0) if in_cells else None
     return _numbered(pd.DataFrame(frame, copy=False), breaks, ragged)

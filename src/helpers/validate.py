@@ -38,6 +38,7 @@ import pandera.pandas as pa
 from helpers import spec
 from helpers.adam_base import elapsed_days
 from helpers.codes import distinct_rows, distinct_values, map_values, row_keys, subject_blocks
+from helpers.memory import release_freed_memory
 from helpers.raw_csv import CsvFormatError, RawCsv, read_csv
 from helpers.schemas import (
     COLUMNS,
@@ -503,6 +504,7 @@ def check_raw(
                                            qs_errors)
             errors.extend(found)
             warnings.extend(warned)
+        release_freed_memory()  # the blocks' work arrays
     report = ValidationReport(_table(errors), _table(warnings))
     return report, typed
 
