@@ -181,7 +181,7 @@ def conform(df: pd.DataFrame, dataset: str) -> pd.DataFrame:
 
 def _is_sorted(keys: pd.DataFrame) -> bool:
     """Whether the rows are in the order of their columns (missing first; categorical by code)."""
-    if keys.empty or len(keys.columns) == 0:
+    if keys.empty:  # no rows, or no sort keys
         return True
     earlier = np.zeros(len(keys) - 1, dtype=bool)  # row i < row i+1 on some earlier column
     tied = np.ones(len(keys) - 1, dtype=bool)  # row i == row i+1 on every column so far

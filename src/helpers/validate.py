@@ -143,11 +143,6 @@ def _rows(
     )
 
 
-def _expand(per_distinct: pd.Series, ids: np.ndarray, index: pd.Index) -> pd.Series:
-    """Values of the distinct rows back on the rows of the full frame."""
-    return pd.Series(per_distinct.to_numpy()[ids], index=index)
-
-
 # --- reading -------------------------------------------------------------------------------
 def read_folder(folder: Path) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """The raw frames of the files that could be read, and the file-level errors of the others."""
@@ -280,7 +275,7 @@ def _fmt(x: pd.Series) -> pd.Series:
     return x.map("{:g}".format)
 
 
-def _distinct_rows(
+def _rows_by_distinct(
     file: str,
     raw: pd.DataFrame,
     ids: np.ndarray,
@@ -288,10 +283,11 @@ def _distinct_rows(
     column: str,
     rule: pd.Series,
 ) -> pd.DataFrame:
-    """_rows for a rule computed on distinct rows (`_distinct`): `mask` and `rule` per distinct
-    row, `ids` the distinct row of each row of `raw`."""
+    """_rows for a rule computed on distinct rows (codes.distinct_rows): `mask` and `rule` per
+    distinct row, `ids` the distinct row of each row of `raw`."""
     hit = mask.to_numpy(dtype=bool)[ids]
-    return _rows(file, raw, hit, column, _expand(rule, ids[hit], raw.index[hit]))
+    rule_of_row = pd.Series(rule.to_numpy()[ids[hit]], index=raw.index[hit])
+    return _rows(file, raw, hit, column, rule_of_row)
 
 
 def _qs_rules(raw: pd.DataFrame, typed: pd.DataFrame) -> list[pd.DataFrame]:
@@ -332,7 +328,7 @@ def _qs_rules(raw: pd.DataFrame, typed: pd.DataFrame) -> list[pd.DataFrame]:
             "QSSTRESN of " + code.fillna("") + " must be in steps of " + _fmt(step),
         ),
     ]
-    return [_distinct_rows("qs", raw, ids, mask, col, rule) for mask, col, rule in rules]
+    return [_rows_by_distinct("qs", raw, ids, mask, col, rule) for mask, col, rule in rules]
 
 
 def _ex_rules(raw: pd.DataFrame, typed: pd.DataFrame) -> list[pd.DataFrame]:
