@@ -24,7 +24,16 @@ from pandas.api.types import union_categoricals
 
 from helpers import spec
 from helpers.adam_base import elapsed_days, exclusion, yes_no
-from helpers.codes import map_values, run_ids, sort_order, sorted_codes
+from helpers.codes import (
+    earliest_dates,
+    first_rows,
+    key_ids,
+    map_values,
+    row_keys,
+    run_ids,
+    sort_order,
+    sorted_codes,
+)
 from helpers.memory import release_freed_memory
 from helpers.scoring import COLLECTED, DERIVED, score_questionnaires
 
@@ -38,17 +47,21 @@ PARAM_KEY = ["USUBJID", "RESPONDENT", "PARAMCD"]
 
 def sum_parameters(scores: pd.DataFrame) -> pd.DataFrame:
     """Rows of SUM_PARAMETERS (scores layout): sum of the components, NaN when one is missing;
-    a row wherever at least one component has a value; QSDTC = earliest component date."""
-    key = ["USUBJID", "RESPONDENT", "VISIT"]
+    a row wherever at least one component has a value; QSDTC = earliest component date. Rows in
+    the order of USUBJID, RESPONDENT, VISIT codes."""
+    administration = ["USUBJID", "RESPONDENT", "VISIT"]
     frames = []
     for code, (qscat, parts) in SUM_PARAMETERS.items():
         comp = scores[scores["QSTESTCD"].isin(parts) & scores["QSSTRESN"].notna()]
-        by = comp.groupby(key, observed=True)
-        rows = by.agg(QSSTRESN=("QSSTRESN", "sum"), QSDTC=("QSDTC", "min")).reset_index()
-        rows["QSSTRESN"] = rows["QSSTRESN"].where(by.size().to_numpy() == len(parts))
+        admins, ids = key_ids(*row_keys(comp[administration]))
+        n = len(admins)
+        rows = comp[administration].iloc[first_rows(ids, n)].reset_index(drop=True)
+        n_parts = np.bincount(ids, minlength=n)
+        total = np.bincount(ids, weights=comp["QSSTRESN"].to_numpy(), minlength=n)
+        rows["QSSTRESN"] = np.where(n_parts == len(parts), total, np.nan)
+        rows["QSDTC"] = earliest_dates(ids, comp["QSDTC"].to_numpy(dtype="datetime64[ns]"), n)
         constant = {"QSCAT": qscat, "QSTESTCD": code, "QSORIG": DERIVED}
-        frames.append(rows.assign(**{c: pd.Categorical([v] * len(rows))
-                                     for c, v in constant.items()}))
+        frames.append(rows.assign(**{c: pd.Categorical([v] * n) for c, v in constant.items()}))
     return stack(frames)[scores.columns]
 
 
@@ -81,7 +94,7 @@ def derive_adqs(
     scores = score_questionnaires(qs)
     scores = stack([scores, sum_parameters(scores)])
     treated = scores["USUBJID"].isin(day0.dropna().index)
-    untreated_qs = qs[~qs["USUBJID"].isin(day0.dropna().index)]
+    untreated_qs = qs.loc[~qs["USUBJID"].isin(day0.dropna().index), ["USUBJID"]]
 
     adqs = scores[treated].rename(
         columns={"QSCAT": "PARCAT", "QSTESTCD": "PARAMCD", "VISIT": "AVISIT", "QSDTC": "ADT",
@@ -121,22 +134,23 @@ def derive_adqs(
     has_post = np.zeros(n_parameters, dtype=bool)
     has_post[parameter[rows]] = True
     has_post = pd.Series(has_post[parameter], index=adqs.index)
+    subjects = adqs[["USUBJID"]]  # what an exclusion row counts
     excluded = [
         exclusion("ADQS", "qs rows of never-treated subjects (no elapsed day 0)", untreated_qs),
         exclusion("ADQS", "score missing: items do not allow scoring",
-                  adqs[~has_value & adqs["QSORIG"].eq(DERIVED)]),
+                  subjects[~has_value & adqs["QSORIG"].eq(DERIVED)]),
         exclusion("ADQS", "score missing: collected score left empty",
-                  adqs[~has_value & adqs["QSORIG"].eq(COLLECTED)]),
+                  subjects[~has_value & adqs["QSORIG"].eq(COLLECTED)]),
         exclusion("ADQS", "BASELINE visit after elapsed day 0 or undated: not a baseline",
-                  adqs[late_base]),
+                  subjects[late_base]),
         exclusion("ADQS", "post-baseline record outside its visit window: excluded by switch",
-                  adqs[window_excluded]),
+                  subjects[window_excluded]),
         exclusion("ADQS", "post-baseline record outside its visit window: kept, flagged",
-                  adqs[window_out & ~window_excluded]),
+                  subjects[window_out & ~window_excluded]),
         exclusion("ADQS", "post-baseline value without baseline: no change from baseline",
-                  adqs[analysed_post & adqs["BASE"].isna()]),
+                  subjects[analysed_post & adqs["BASE"].isna()]),
         exclusion("ADQS", "baseline without post-baseline value: no change from baseline",
-                  adqs[is_base & ~has_post]),
+                  subjects[is_base & ~has_post]),
     ]
     return adqs, excluded
 

@@ -93,19 +93,35 @@ def row_keys(frame: pd.DataFrame) -> tuple[np.ndarray, int]:
     return key, size
 
 
+def key_ids(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct keys (sorted) and, per row, the position of its key among them: by a dense
+    table when the key space is small, else by sorting."""
+    if size <= DENSE_KEYS_MAX:
+        return dense_unique(key, size)
+    return np.unique(key, return_inverse=True, sorted=True)
+
+
+def first_rows(ids: np.ndarray, n_ids: int) -> np.ndarray:
+    """Per id in range(n_ids), the position of its first row."""
+    first = np.zeros(n_ids, dtype=np.intp)
+    first[ids[::-1]] = np.arange(len(ids))[::-1]
+    return first
+
+
+def earliest_dates(ids: np.ndarray, dates: np.ndarray, n_ids: int) -> np.ndarray:
+    """Per id in range(n_ids), the earliest of its datetime64[ns] `dates` (NaT when it has none)."""
+    no_date = np.iinfo(np.int64).max
+    earliest = np.full(n_ids, no_date)
+    np.minimum.at(earliest, ids, np.where(np.isnat(dates), no_date, dates.view("int64")))
+    earliest[earliest == no_date] = np.iinfo(np.int64).min  # NaT
+    return earliest.view("datetime64[ns]")
+
+
 def distinct_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     """The distinct rows of `frame` (categoricals as object, index 0..k-1) and, per row of
     `frame`, the position of its distinct row: a rule then runs once per distinct row."""
-    key, size = row_keys(frame)
-    if size <= DENSE_KEYS_MAX:
-        _, ids = dense_unique(key, size)
-        n_distinct = int(ids.max(initial=-1)) + 1
-    else:
-        ids, seen = pd.factorize(key)
-        n_distinct = len(seen)
-    first = np.zeros(n_distinct, dtype=np.intp)
-    first[ids[::-1]] = np.arange(len(ids))[::-1]
-    distinct = frame.iloc[first].reset_index(drop=True)
+    uniques, ids = key_ids(*row_keys(frame))
+    distinct = frame.iloc[first_rows(ids, len(uniques))].reset_index(drop=True)
     categorical = [c for c in distinct if isinstance(distinct[c].dtype, pd.CategoricalDtype)]
     return distinct.astype(dict.fromkeys(categorical, object)), ids
 

@@ -19,7 +19,14 @@ import numpy as np
 import pandas as pd
 
 from helpers import spec
-from helpers.codes import DENSE_KEYS_MAX, dense_unique, positions_in, row_keys, sorted_codes
+from helpers.codes import (
+    DENSE_KEYS_MAX,
+    dense_unique,
+    earliest_dates,
+    positions_in,
+    row_keys,
+    sorted_codes,
+)
 
 # --- Project rules (instruments.md); change here with the licensed manual ---------------------
 #: FSMC subscale items (item numbers)
@@ -73,7 +80,6 @@ ROUND_DECIMALS = 9  # float noise (100*5/36 - 100*3/36) is removed before compar
 SCORE_CODES = pd.Index(sorted(code for ins in spec.INSTRUMENTS.values() for code in ins.scores))
 #: key of one score of one administration, most significant first (= output row order)
 SCORE_KEY = ["USUBJID", "RESPONDENT", "QSTESTCD", "VISIT", "QSCAT"]
-_NO_DATE = np.iinfo(np.int64).max  # stands for NaT while taking the earliest date
 
 
 def item_codes(qscat: str, numbers: Iterable[int]) -> tuple[str, ...]:
@@ -221,11 +227,8 @@ def _items_wide(coded: _Coded, rows: np.ndarray, position: np.ndarray, n_items: 
         raise ValueError("qs has an item more than once in one administration")
     values = np.full(len(admins) * n_items, np.nan)
     values[cell] = coded.value[rows]
-    dates = coded.date[rows]
-    earliest = np.full(len(admins), _NO_DATE)
-    np.minimum.at(earliest, admin, np.where(np.isnat(dates), _NO_DATE, dates.view("int64")))
-    earliest = np.where(earliest == _NO_DATE, np.iinfo(np.int64).min, earliest)
-    return admins, values.reshape(len(admins), n_items), earliest.view("datetime64[ns]")
+    earliest = earliest_dates(admin, coded.date[rows], len(admins))
+    return admins, values.reshape(len(admins), n_items), earliest
 
 
 def _derived(coded: _Coded) -> pd.DataFrame:
