@@ -10,7 +10,9 @@ import pandas as pd
 import pytest
 from minimal_study import edit_csv, write_minimal_study
 
-from helpers.load import StudyData, StudyDataError, load_study, read_raw, to_typed
+from helpers import schemas
+from helpers.load import StudyData, StudyDataError, load_study, read_raw
+from helpers.schemas import typed_frame
 
 #: data-spec.md types, written out here independently of helpers.schemas
 DATES = {
@@ -140,9 +142,20 @@ def test_utf8_with_byte_order_mark_is_read(study: Path) -> None:
     assert data.dm.columns[0] == "USUBJID"
 
 
-def test_to_typed_refuses_cells_that_do_not_convert(study: Path) -> None:
+def test_typed_frame_refuses_cells_that_do_not_convert(study: Path) -> None:
     raw = read_raw(study)
     raw["dm"]["AGE"] = raw["dm"]["AGE"].astype(object)
     raw["dm"].loc[0, "AGE"] = "thirty"
     with pytest.raises(ValueError, match="AGE"):
-        to_typed(raw)
+        typed_frame("dm", raw["dm"], "raise")
+
+
+def test_a_valid_cell_lost_in_conversion_is_an_error_not_a_silent_missing_value(
+    study: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cells are converted only after they pass validation; should a converter still lose one
+    (a bug), loading fails instead of returning NaN."""
+    lossy = schemas.CONVERTERS["int"]
+    monkeypatch.setitem(schemas.CONVERTERS, "int", lambda s: lossy(s).where(s.ne("35")))
+    with pytest.raises(ValueError, match="AGE"):
+        load_study(study)

@@ -71,10 +71,11 @@ def stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return stack_columns({c: [f[c] for f in frames] for c in frames[0].columns})
 
 
-def stack_columns(parts: dict[str, list[pd.Series]]) -> pd.DataFrame:
+def stack_columns(parts: dict[str, list[pd.Series]], release_memory: bool = False) -> pd.DataFrame:
     """A frame of each column's parts one after another (categoricals: union of the categories,
     sorted). `parts` is emptied column by column, so that a column's parts are freed as soon as
-    they are joined (peak memory: the result plus one column's parts)."""
+    they are joined; with `release_memory` their pages also go back to the OS at once (for a
+    large join: peak memory the result plus one column's parts)."""
     out = {}
     for column in list(parts):
         pieces = parts.pop(column)
@@ -83,7 +84,8 @@ def stack_columns(parts: dict[str, list[pd.Series]]) -> pd.DataFrame:
         else:
             out[column] = np.concatenate([p.to_numpy() for p in pieces])
         del pieces
-        release_freed_memory()
+        if release_memory:
+            release_freed_memory()
     return pd.DataFrame(out, copy=False)
 
 

@@ -263,7 +263,7 @@ def _adqs_by_subject_blocks(
         excluded.append(pd.DataFrame(reasons))
     release_freed_memory()  # the blocks' work arrays
     counts = pd.concat(excluded).groupby(["dataset", "reason"], sort=False).sum()
-    return stack_columns(columns), counts.reset_index().to_dict("records")
+    return stack_columns(columns, release_memory=True), counts.reset_index().to_dict("records")
 
 
 def write_adam(adam: Adam, folder: Path) -> None:

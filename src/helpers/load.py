@@ -15,7 +15,6 @@ from pathlib import Path
 import pandas as pd
 
 from helpers import spec
-from helpers.schemas import empty_rows, typed_frame
 from helpers.validate import ValidationReport, check_raw, read_folder
 
 
@@ -57,17 +56,6 @@ def read_raw(folder: Path) -> dict[str, pd.DataFrame]:
     if not problems.empty:
         raise StudyDataError(ValidationReport(problems, problems.iloc[0:0]))
     return raw
-
-
-def to_typed(raw: dict[str, pd.DataFrame]) -> StudyData:
-    """Validated raw frames -> StudyData: data-spec columns + _LINE, typed, lines of only empty
-    cells left out (validation counts them as warnings). Raises ValueError on a cell that does not
-    convert (raw frames that did not pass validation)."""
-    frames = {
-        f: typed_frame(f, raw[f].loc[~empty_rows(raw[f])], errors="raise").reset_index(drop=True)
-        for f in spec.FILES
-    }
-    return StudyData(**frames)
 
 
 def load_study(folder: Path) -> tuple[StudyData, ValidationReport]:

@@ -72,10 +72,12 @@ def has_quotes(path: Path) -> bool:
     return False
 
 
-def _parse(path: Path, names: list[str], threads: bool) -> tuple[pa.Table, list[tuple]]:
+def _parse(
+    path: Path, names: list[str], threads: bool, quoted: bool
+) -> tuple[pa.Table, list[tuple]]:
     """The rows with as many fields as the header, and (row number, fields, text) of the others.
     Row numbers (header = 1) are known only when `threads` is False. Cells may hold line breaks
-    only in a file with quotes (the parser is faster when told there are none)."""
+    only in a `quoted` file (has_quotes; the parser is faster without)."""
     ragged: list[tuple] = []
 
     def keep_ragged(row: pacsv.InvalidRow) -> str:
@@ -86,7 +88,7 @@ def _parse(path: Path, names: list[str], threads: bool) -> tuple[pa.Table, list[
         path,
         read_options=pacsv.ReadOptions(use_threads=threads, block_size=BLOCK_BYTES),
         parse_options=pacsv.ParseOptions(
-            newlines_in_values=has_quotes(path),
+            newlines_in_values=quoted,
             ignore_empty_lines=False,
             invalid_row_handler=keep_ragged,
         ),
@@ -117,11 +119,11 @@ def _line_breaks(column: pd.Categorical) -> np.ndarray | None:
 def read_csv(path: Path) -> RawCsv:
     """One CSV of a study data folder (module docstring). Raises UnicodeDecodeError when it is
     not UTF-8 and CsvFormatError when it has no usable header row."""
-    names = header_names(path)
+    names, quoted = header_names(path), has_quotes(path)
     try:
-        table, ragged = _parse(path, names, threads=True)
+        table, ragged = _parse(path, names, threads=True, quoted=quoted)
         if ragged:  # rare: read again on one thread, which knows the row numbers
-            table, ragged = _parse(path, names, threads=False)
+            table, ragged = _parse(path, names, threads=False, quoted=quoted)
     except pa.ArrowInvalid as e:
         raise CsvFormatError(str(e).strip()) from e
     if table.column_names != names:
@@ -141,13 +143,14 @@ def _numbered(frame: pd.DataFrame, breaks: np.ndarray | None, ragged: list[tuple
     if not ragged and breaks is None:
         frame[LINE] = np.arange(2, len(frame) + 2, dtype=line_dtype(len(frame) + 1))
         return RawCsv(frame, pd.DataFrame({"line": [], "fields": []}, dtype="int64"))
+    ragged = sorted(ragged)  # by row number
     n_rows = len(frame) + len(ragged)
     skipped = np.zeros(n_rows, dtype=bool)
     skipped[[number - 2 for number, _, _ in ragged]] = True
     all_breaks = np.zeros(n_rows, dtype=np.int64)
     all_breaks[~skipped] = 0 if breaks is None else breaks
-    all_breaks[skipped] = [text.count("\n") for _, _, text in sorted(ragged)]
+    all_breaks[skipped] = [text.count("\n") for _, _, text in ragged]
     line = 2 + np.arange(n_rows) + (all_breaks.cumsum() - all_breaks)
     frame[LINE] = line[~skipped].astype(line_dtype(line[-1]))
-    fields = [n_fields for _, n_fields, _ in sorted(ragged)]
+    fields = [n_fields for _, n_fields, _ in ragged]
     return RawCsv(frame, pd.DataFrame({"line": line[skipped], "fields": fields}, dtype="int64"))

@@ -19,14 +19,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import spec
-from helpers.codes import (
-    DENSE_KEYS_MAX,
-    dense_unique,
-    earliest_dates,
-    positions_in,
-    row_keys,
-    sorted_codes,
-)
+from helpers.codes import earliest_dates, key_ids, positions_in, row_keys, sorted_codes
 
 # --- Project rules (instruments.md); change here with the licensed manual ---------------------
 #: FSMC subscale items (item numbers)
@@ -221,7 +214,7 @@ def _items_wide(coded: _Coded, rows: np.ndarray, position: np.ndarray, n_items: 
     their values (one column per item, NaN when absent) and earliest item date."""
     admin_cols = ["USUBJID", "RESPONDENT", "VISIT"]
     admin_key = coded.key(admin_cols, {c: coded.codes[c][rows] for c in admin_cols})
-    admins, admin = dense_unique(admin_key, int(np.prod(coded.shape(admin_cols))))
+    admins, admin = key_ids(admin_key, int(np.prod(coded.shape(admin_cols))))
     cell = admin * n_items + position
     if np.bincount(cell).max(initial=0) > 1:
         raise ValueError("qs has an item more than once in one administration")
@@ -341,13 +334,10 @@ ITEM_SCORE_CODES = [code for rules in SCORING_RULES.values() for code in rules]
 
 def _with_collected_item_scores(qs: pd.DataFrame) -> pd.DataFrame:
     """The rows of the administrations that hold a row of an ITEM_SCORE_CODES score."""
-    key, size = row_keys(qs[["USUBJID", "RESPONDENT", "VISIT", "QSCAT"]])
-    with_score = key[qs["QSTESTCD"].isin(ITEM_SCORE_CODES).to_numpy()]
-    if size <= DENSE_KEYS_MAX:
-        chosen = np.zeros(size, dtype=bool)
-        chosen[with_score] = True
-        return qs[chosen[key]]
-    return qs[np.isin(key, with_score)]
+    admins, admin = key_ids(*row_keys(qs[["USUBJID", "RESPONDENT", "VISIT", "QSCAT"]]))
+    chosen = np.zeros(len(admins), dtype=bool)
+    chosen[admin[qs["QSTESTCD"].isin(ITEM_SCORE_CODES).to_numpy()]] = True
+    return qs[chosen[admin]]
 
 
 def collected_score_disagreements(qs: pd.DataFrame) -> pd.DataFrame:

@@ -36,7 +36,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from helpers import spec
-from helpers.adam_base import elapsed_days
+from helpers.adam_base import elapsed_days, first_infusion
 from helpers.codes import distinct_rows, distinct_values, map_values, row_keys, subject_blocks
 from helpers.memory import release_freed_memory
 from helpers.raw_csv import CsvFormatError, RawCsv, read_csv
@@ -390,12 +390,16 @@ def _cross_rules(
 
 
 def _qs_rows_rules(
-    raw: pd.DataFrame, qs: pd.DataFrame, typed: dict[str, pd.DataFrame], errors: pd.DataFrame
+    raw: pd.DataFrame,
+    qs: pd.DataFrame,
+    typed: dict[str, pd.DataFrame],
+    day0: pd.Series | None,
+    errors: pd.DataFrame,
 ) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
     """Errors and warnings of the rules on qs rows, for one block of whole subjects (`raw` and
-    `qs` the same rows; `typed` the complete files; `errors` found so far, whose rows the score
-    rule leaves out): unique key, known subject, codes, ranges, caregiver row, visit windows,
-    collected scores, unanswered items."""
+    `qs` the same rows; `typed` the complete files; `day0` the first infusions, None without a
+    complete ex; `errors` found so far, whose rows the score rule leaves out): unique key, known
+    subject, codes, ranges, caregiver row, visit windows, collected scores, unanswered items."""
     found = [_duplicate_keys("qs", raw, qs), *_qs_rules(raw, qs)]
     if "dm" in typed:
         found.append(_unknown_subjects("qs", raw, qs, typed["dm"]))
@@ -406,7 +410,7 @@ def _qs_rows_rules(
                   "a CAREGIVER row needs a row of its USUBJID in cg.csv")
         )  # fmt: skip
     found.append(_score_rules(raw, qs, _table([errors, *found])))
-    warnings = _window_warnings(raw, qs, typed["ex"]) if "ex" in typed else []
+    warnings = [] if day0 is None else _window_warnings(raw, qs, day0)
     empty = raw["QSSTRESN"].eq("")
     warnings.append(_rows("qs", raw, empty, "QSSTRESN", "QSSTRESN is empty (not answered)"))
     return found, warnings
@@ -433,11 +437,9 @@ def _score_rules(raw: pd.DataFrame, qs: pd.DataFrame, errors: pd.DataFrame) -> p
     )
 
 
-def _window_warnings(raw: pd.DataFrame, qs: pd.DataFrame, ex: pd.DataFrame) -> list[pd.DataFrame]:
+def _window_warnings(raw: pd.DataFrame, qs: pd.DataFrame, day0: pd.Series) -> list[pd.DataFrame]:
     """qs rows outside their visit window, in elapsed days from the first alemtuzumab infusion
-    (subjects without one are not checked)."""
-    alemtuzumab = ex.loc[ex["EXTRT"].eq(spec.ALEMTUZUMAB)]
-    day0 = alemtuzumab.groupby("USUBJID", observed=True)["EXSTDTC"].min()
+    (day0, adam_base.first_infusion; subjects without one are not checked)."""
     elapsed = elapsed_days(qs["QSDTC"], map_values(qs["USUBJID"], day0))
     target = map_values(qs["VISIT"], spec.VISITS) * spec.DAYS_PER_MONTH
     baseline = target.eq(0).to_numpy()
@@ -464,6 +466,7 @@ def check_raw(
     errors: list[pd.DataFrame] = [problems]
     warnings: list[pd.DataFrame] = []
     data: dict[str, pd.DataFrame] = {}
+    has_cell_errors: dict[str, bool] = {}
     for file in spec.FILES:
         if file not in raw:
             if not problems["file"].eq(file).any():
@@ -486,18 +489,22 @@ def check_raw(
         data[file] = frame.loc[~blank].reset_index(drop=True) if blank.any() else frame
         if file in spec.FILES_NONEMPTY and data[file].empty:
             errors.append(_file_problem(file, f"{file}.csv must have at least one data row"))
-        errors.append(_schema_violations(file, data[file]))
+        violations = _schema_violations(file, data[file])
+        errors.append(violations)
+        has_cell_errors[file] = not violations.empty
+    # a file whose every cell passed has nothing to coerce: a cell lost there is a bug, raised
     typed = {
-        f: typed_frame(f, df, "coerce")
+        f: typed_frame(f, df, "coerce" if has_cell_errors[f] else "raise")
         for f, df in data.items()
         if set(COLUMNS[f]) <= set(df)
     }
     errors.extend(_cross_rules(data, typed))
     if "qs" in typed:
         qs_errors = _table(errors)
+        day0 = first_infusion(typed["ex"]) if "ex" in typed else None
         for rows in subject_blocks(typed["qs"]["USUBJID"]):
             found, warned = _qs_rows_rules(data["qs"].take(rows), typed["qs"].take(rows), typed,
-                                           qs_errors)
+                                           day0, qs_errors)
             errors.extend(found)
             warnings.extend(warned)
         release_freed_memory()  # the blocks' work arrays
