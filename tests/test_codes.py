@@ -20,7 +20,7 @@ def subjects() -> pd.Series:
 
 @pytest.mark.parametrize("max_rows", [1, 37, 120, 10_000])
 def test_subject_blocks_partition_the_rows_into_whole_subjects(subjects, max_rows):
-    blocks = list(codes.subject_blocks(subjects, max_rows))
+    blocks = [np.arange(len(subjects))[b] for b in codes.subject_blocks(subjects, max_rows)]
     everything = np.concatenate(blocks)
     assert np.array_equal(np.sort(everything), np.arange(len(subjects)))
     labels = subjects.astype(object).fillna("<missing>")
@@ -32,6 +32,13 @@ def test_subject_blocks_partition_the_rows_into_whole_subjects(subjects, max_row
         assert len(rows) < max_rows + labels.value_counts().max()
     order = [min(labels.iloc[rows].replace("<missing>", "")) for rows in blocks]
     assert order == sorted(order)  # blocks follow the subjects' string order
+
+
+def test_subject_blocks_of_a_file_sorted_by_subject_are_slices(subjects):
+    ordered = subjects.sort_values(na_position="first", ignore_index=True)
+    blocks = list(codes.subject_blocks(ordered, 37))
+    assert len(blocks) > 1 and all(isinstance(b, slice) for b in blocks)
+    assert np.array_equal(np.r_[tuple(blocks)], np.arange(len(ordered)))
 
 
 def test_sort_order_matches_a_stable_lexicographic_sort():
@@ -55,12 +62,43 @@ def test_map_values_is_series_map_with_a_plain_dtype(subjects):
     assert got.dtype == np.float64
 
 
-@pytest.mark.parametrize("dense_max", [1, codes.DENSE_KEYS_MAX])
-def test_distinct_rows_by_dense_table_or_hashing(monkeypatch, subjects, dense_max):
-    monkeypatch.setattr(codes, "DENSE_KEYS_MAX", dense_max)
+@pytest.mark.parametrize("span_per_row", [0, codes.DENSE_SPAN_PER_ROW])
+@pytest.mark.parametrize("low", [0, 10**12])
+def test_key_ids_is_numpy_unique_with_inverse(monkeypatch, span_per_row, low):
+    monkeypatch.setattr(codes, "DENSE_SPAN_PER_ROW", span_per_row)
+    key = low + np.random.default_rng(2).integers(0, 300, 200)
+    uniques, ids = codes.key_ids(key)
+    expected_uniques, expected_ids = np.unique(key, return_inverse=True)
+    assert np.array_equal(uniques, expected_uniques)
+    assert np.array_equal(ids, expected_ids)
+    assert [len(a) for a in codes.key_ids(key[:0])] == [0, 0]
+
+
+@pytest.mark.parametrize("span_per_row", [0, codes.DENSE_SPAN_PER_ROW])
+def test_distinct_rows_by_dense_table_or_sorting(monkeypatch, subjects, span_per_row):
+    monkeypatch.setattr(codes, "DENSE_SPAN_PER_ROW", span_per_row)
     frame = pd.DataFrame({"s": subjects, "x": np.arange(len(subjects)) % 3})
     distinct, ids = codes.distinct_rows(frame)
     rebuilt = distinct.iloc[ids].reset_index(drop=True)
     expected = frame.astype({"s": object})
     pd.testing.assert_frame_equal(rebuilt, expected)
     assert len(distinct) == len(expected.drop_duplicates())
+
+
+def test_is_in_is_series_isin(subjects):
+    allowed = pd.Index(["S001", "S017", "S999"], dtype=object)
+    expected = subjects.isin(allowed).to_numpy()
+    assert np.array_equal(codes.is_in(subjects, allowed), expected)
+    assert np.array_equal(codes.is_in(subjects.astype(object), allowed), expected)
+
+
+def test_subject_block_keeps_the_rows_and_only_the_block_subjects(subjects):
+    frame = pd.DataFrame({"USUBJID": subjects, "x": np.arange(len(subjects))})
+    for rows in codes.subject_blocks(subjects, 60):
+        block = codes.subject_block(frame, rows)
+        expected = frame.iloc[rows]
+        pd.testing.assert_frame_equal(block.astype({"USUBJID": object}),
+                                      expected.astype({"USUBJID": object}))
+        used = set(expected["USUBJID"].dropna())
+        assert set(block["USUBJID"].cat.categories) == used
+        assert block["USUBJID"].cat.categories.is_monotonic_increasing

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from minimal_study import edit_csv, write_minimal_study
 
@@ -55,6 +56,19 @@ def test_read_raw_keeps_every_cell_as_text(study: Path) -> None:
         assert cells.map(type).eq(str).all().all()
         pd.testing.assert_frame_equal(cells, expected)
     assert raw["dm"].loc[0, "DTHDTC"] == ""  # empty stays "", not NaN
+
+
+def test_quoted_header_and_cells_are_read_as_the_csv_module_reads_them(study: Path) -> None:
+    path = study / "ae.csv"
+    rows = csv_rows(path)
+    rows[0]["AETERM"] = 'pain, "sharp"'
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, list(rows[0]), quoting=csv.QUOTE_ALL, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    got = read_raw(study)["ae"]
+    assert got["_LINE"].tolist() == list(range(2, len(rows) + 2))
+    pd.testing.assert_frame_equal(got.drop(columns="_LINE").astype(object), pd.DataFrame(rows))
 
 
 def test_read_raw_missing_file_raises(study: Path) -> None:
@@ -159,3 +173,14 @@ def test_a_valid_cell_lost_in_conversion_is_an_error_not_a_silent_missing_value(
     monkeypatch.setitem(schemas.CONVERTERS, "int", lambda s: lossy(s).where(s.ne("35")))
     with pytest.raises(ValueError, match="AGE"):
         load_study(study)
+
+
+def test_a_column_parsed_in_blocks_is_one_categorical_of_its_cells() -> None:
+    from helpers.raw_csv import _categorical
+
+    rng = np.random.default_rng(8)
+    cells = [rng.choice(["b", "a", "é", "", "c"], size=n).tolist() for n in (5, 0, 9, 4)]
+    chunks = [pa.array([v.encode() for v in c], pa.binary()).dictionary_encode() for c in cells]
+    got = _categorical(pa.chunked_array(chunks, type=chunks[0].type))
+    assert list(got) == [v for c in cells for v in c]
+    assert got.categories.is_unique

@@ -15,9 +15,10 @@ from helpers import spec
 
 
 def first_infusion(ex: pd.DataFrame) -> pd.Series:
-    """Elapsed day 0 per subject (index USUBJID): the earliest alemtuzumab EXSTDTC."""
+    """Elapsed day 0 per subject (index USUBJID, object): the earliest alemtuzumab EXSTDTC."""
     alem = ex[ex["EXTRT"].eq(spec.ALEMTUZUMAB)]
-    return alem.groupby("USUBJID", observed=True)["EXSTDTC"].min().rename("TRTSDT")
+    day0 = alem.groupby("USUBJID", observed=True)["EXSTDTC"].min().rename("TRTSDT")
+    return day0.set_axis(day0.index.astype(object))  # one lookup table for every block of qs
 
 
 def elapsed_days(dates: pd.Series, day0: pd.Series) -> pd.Series:

@@ -18,6 +18,8 @@ Definitions (study/data-spec.md):
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pandas as pd
 from pandas.api.types import union_categoricals
@@ -53,7 +55,7 @@ def sum_parameters(scores: pd.DataFrame) -> pd.DataFrame:
     frames = []
     for code, (qscat, parts) in SUM_PARAMETERS.items():
         comp = scores[scores["QSTESTCD"].isin(parts) & scores["QSSTRESN"].notna()]
-        admins, ids = key_ids(*row_keys(comp[administration]))
+        admins, ids = key_ids(row_keys(comp[administration]))
         n = len(admins)
         rows = comp[administration].iloc[first_rows(ids, n)].reset_index(drop=True)
         n_parts = np.bincount(ids, minlength=n)
@@ -61,7 +63,8 @@ def sum_parameters(scores: pd.DataFrame) -> pd.DataFrame:
         rows["QSSTRESN"] = np.where(n_parts == len(parts), total, np.nan)
         rows["QSDTC"] = earliest_dates(ids, comp["QSDTC"].to_numpy(dtype="datetime64[ns]"), n)
         constant = {"QSCAT": qscat, "QSTESTCD": code, "QSORIG": DERIVED}
-        frames.append(rows.assign(**{c: pd.Categorical([v] * n) for c, v in constant.items()}))
+        frames.append(rows.assign(**{c: pd.Categorical.from_codes(np.zeros(n, np.int8), [v])
+                                     for c, v in constant.items()}))
     return stack(frames)[scores.columns]
 
 
@@ -80,7 +83,7 @@ def stack_columns(parts: dict[str, list[pd.Series]], release_memory: bool = Fals
     for column in list(parts):
         pieces = parts.pop(column)
         if isinstance(pieces[0].dtype, pd.CategoricalDtype):
-            out[column] = union_categoricals(pieces, sort_categories=True)
+            out[column] = _joined_categoricals(pieces)
         else:
             out[column] = np.concatenate([p.to_numpy() for p in pieces])
         del pieces
@@ -89,14 +92,35 @@ def stack_columns(parts: dict[str, list[pd.Series]], release_memory: bool = Fals
     return pd.DataFrame(out, copy=False)
 
 
+def _joined_categoricals(pieces: list[pd.Series]) -> pd.Categorical:
+    """Categoricals one after another, categories their union, sorted. Pieces whose sorted
+    categories are all equal (a code column of the blocks of one qs) or follow one another (their
+    USUBJID: blocks of subjects in string order) are joined by their codes, without hashing."""
+    categories = [p.cat.categories for p in pieces]
+    if all(c.is_monotonic_increasing for c in categories):
+        if all(c.equals(categories[0]) for c in categories[1:]):
+            codes = np.concatenate([p.cat.codes.to_numpy() for p in pieces])
+            return pd.Categorical.from_codes(codes, dtype=pieces[0].dtype)
+        used = [c for c in categories if len(c)]
+        if all(before[-1] < after[0] for before, after in pairwise(used)):
+            offsets = np.cumsum([0, *map(len, categories[:-1])])
+            codes = np.concatenate([
+                np.where(p.cat.codes < 0, -1, p.cat.codes.to_numpy(dtype=np.int64) + offset)
+                for p, offset in zip(pieces, offsets, strict=True)
+            ])
+            return pd.Categorical.from_codes(codes, categories=categories[0].append(categories[1:]),
+                                             validate=False)
+    return union_categoricals(pieces, sort_categories=True)
+
+
 def derive_adqs(
     qs: pd.DataFrame, day0: pd.Series, exclude_out_of_window: bool = False
 ) -> tuple[pd.DataFrame, list[dict]]:
     """ADQS (module docstring) and its exclusion rows. day0: TRTSDT indexed by USUBJID."""
     scores = score_questionnaires(qs)
     scores = stack([scores, sum_parameters(scores)])
-    treated = scores["USUBJID"].isin(day0.dropna().index)
-    untreated_qs = qs.loc[~qs["USUBJID"].isin(day0.dropna().index), ["USUBJID"]]
+    treated = map_values(scores["USUBJID"], day0).notna()
+    untreated_qs = qs.loc[map_values(qs["USUBJID"], day0).isna(), ["USUBJID"]]
 
     adqs = scores[treated].rename(
         columns={"QSCAT": "PARCAT", "QSTESTCD": "PARAMCD", "VISIT": "AVISIT", "QSDTC": "ADT",

@@ -13,10 +13,11 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
-#: largest key space handled by a dense table (one byte per possible key) instead of hashing
-DENSE_KEYS_MAX = 1 << 28
+#: keys spanning at most this many values per row are made unique by a dense table, others by
+#: sorting (a dense table costs the span, a sort n log n)
+DENSE_SPAN_PER_ROW = 8
 #: rows per block of whole subjects: qs rules and ADQS run block by block in bounded memory
-BLOCK_ROWS = 1 << 22
+BLOCK_ROWS = 1 << 21
 
 
 def distinct_values(s: pd.Series) -> tuple[np.ndarray, pd.Series]:
@@ -36,11 +37,30 @@ def distinct_values(s: pd.Series) -> tuple[np.ndarray, pd.Series]:
 
 def map_values(keys: pd.Series, table: pd.Series | dict) -> pd.Series:
     """`Series.map` looked up once per distinct key (same index as `keys`): the value of each row's
-    key in `table`, missing where absent; the result has the table's dtype, never categorical."""
+    key in `table`, missing where absent; the result has the table's dtype, never categorical.
+    A table with an object index, used for many blocks, builds its lookup (hash table) once."""
     table = pd.Series(table) if isinstance(table, dict) else table
     codes, values = distinct_values(keys)
-    per_value = table.set_axis(table.index.astype(object)).reindex(values.to_numpy())
+    per_value = table.set_axis(table.index.astype(object, copy=False)).reindex(values.to_numpy())
     return pd.Series(per_value.to_numpy()[codes], index=keys.index, name=table.name)
+
+
+def is_in(values: pd.Series, allowed: pd.Index) -> np.ndarray:
+    """Per row, whether its value is one of `allowed` (unique values, no NaN), looked up once per
+    distinct value; `allowed`, used for many blocks, builds its lookup (hash table) once."""
+    codes, distinct = distinct_values(values)
+    return (allowed.get_indexer(distinct.to_numpy()) >= 0)[codes]
+
+
+def with_used_categories(values: pd.Series) -> pd.Series:
+    """A categorical column keeping only the categories it uses, in their order (same index):
+    lookups on a block of subjects then cost the block's subjects, not the study's."""
+    used, codes = key_ids(values.cat.codes.to_numpy())
+    if len(used) and used[0] < 0:  # missing values (code -1): not a category
+        used, codes = used[1:], codes - 1
+    categories = values.cat.categories[used]
+    return pd.Series(pd.Categorical.from_codes(codes, categories=categories, validate=False),
+                     index=values.index, name=values.name)
 
 
 def sorted_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
@@ -64,13 +84,16 @@ def dense_unique(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     """np.unique(key, return_inverse=True) for keys in range(size), without sorting."""
     seen = np.zeros(size, dtype=bool)
     seen[key] = True
-    return np.flatnonzero(seen), (np.cumsum(seen) - 1)[key]
+    uniques = np.flatnonzero(seen)
+    position = np.empty(size, dtype=np.intp)  # only the pages of seen keys are written
+    position[uniques] = np.arange(len(uniques))
+    return uniques, position[key]
 
 
-def row_keys(frame: pd.DataFrame) -> tuple[np.ndarray, int]:
+def row_keys(frame: pd.DataFrame) -> np.ndarray:
     """Per row, an int64 naming the combination of its values (equal values, equal key; NaN is a
-    value of its own), and the size of the key space. Categorical columns give their codes
-    without hashing."""
+    value of its own; keys follow the order of the columns' codes, first column most
+    significant). Categorical columns give their codes without hashing."""
     codes, sizes = [], []
     for column in frame:
         s = frame[column]
@@ -82,7 +105,7 @@ def row_keys(frame: pd.DataFrame) -> tuple[np.ndarray, int]:
             codes.append(column_codes)
             sizes.append(max(len(values), 1))
     if float(np.prod(sizes, dtype=float)) < 2.0**62:
-        return np.ravel_multi_index(codes, sizes).astype(np.int64, copy=False), int(np.prod(sizes))
+        return np.ravel_multi_index(codes, sizes).astype(np.int64, copy=False)
     key, size = np.zeros(len(frame), dtype=np.int64), 1
     for column_codes, n in zip(codes, sizes, strict=True):
         if size * n >= 2**62:  # renumber the combinations seen so far to keep int64 exact
@@ -90,15 +113,21 @@ def row_keys(frame: pd.DataFrame) -> tuple[np.ndarray, int]:
             size = len(seen)
         key = key * n + column_codes
         size *= n
-    return key, size
+    return key
 
 
-def key_ids(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+def key_ids(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct keys (sorted) and, per row, the position of its key among them: by a dense
-    table when the key space is small, else by sorting."""
-    if size <= DENSE_KEYS_MAX:
-        return dense_unique(key, size)
-    return np.unique(key, return_inverse=True, sorted=True)
+    table over the keys' span (lowest to highest) when it is small for the rows, else by sorting.
+    """
+    if len(key) == 0:
+        return np.unique(key, return_inverse=True)
+    low = key.min()
+    span = int(key.max() - low) + 1
+    if span > DENSE_SPAN_PER_ROW * len(key):
+        return np.unique(key, return_inverse=True)
+    uniques, ids = dense_unique(key - low, span)
+    return uniques + low, ids
 
 
 def first_rows(ids: np.ndarray, n_ids: int) -> np.ndarray:
@@ -120,28 +149,49 @@ def earliest_dates(ids: np.ndarray, dates: np.ndarray, n_ids: int) -> np.ndarray
 def distinct_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     """The distinct rows of `frame` (categoricals as object, index 0..k-1) and, per row of
     `frame`, the position of its distinct row: a rule then runs once per distinct row."""
-    uniques, ids = key_ids(*row_keys(frame))
+    uniques, ids = key_ids(row_keys(frame))
     distinct = frame.iloc[first_rows(ids, len(uniques))].reset_index(drop=True)
     categorical = [c for c in distinct if isinstance(distinct[c].dtype, pd.CategoricalDtype)]
     return distinct.astype(dict.fromkeys(categorical, object)), ids
 
 
-def subject_blocks(usubjid: pd.Series, max_rows: int | None = None) -> Iterator[np.ndarray]:
+def subject_blocks(usubjid: pd.Series, max_rows: int | None = None) -> Iterator[slice | np.ndarray]:
     """Row positions of `usubjid` in blocks of whole subjects (missing USUBJID: a subject of its
-    own), blocks in the subjects' string order, rows in file order within a block. A block holds
-    fewer than `max_rows` (default BLOCK_ROWS) rows plus those of its last subject, so that
-    per-subject work on a large qs runs block by block in bounded memory."""
+    own), blocks in the subjects' string order, rows in file order within a block: a slice when
+    they are consecutive (always so in a file sorted by subject, missing first; `frame.iloc[block]`
+    is then a view, not a copy), else an array. A block holds fewer than `max_rows` (default
+    BLOCK_ROWS) rows plus those of its last subject, so that per-subject work on a large qs runs
+    block by block in bounded memory."""
     max_rows = BLOCK_ROWS if max_rows is None else max_rows
-    codes, _ = sorted_codes(usubjid)
-    rows_per_subject = np.bincount(codes + 1)
-    start = np.cumsum(rows_per_subject) - rows_per_subject
-    block_of_subject = start // max_rows
-    if len(usubjid) == 0 or block_of_subject[-1] == 0:
-        yield np.arange(len(usubjid))
+    codes, categories = sorted_codes(usubjid)
+    sorted_by_subject = bool((codes[1:] >= codes[:-1]).all())
+    if sorted_by_subject:  # each subject's first row, found without a pass over every row
+        first_row = np.searchsorted(codes, np.arange(-1, len(categories)))
+    else:  # where each subject's rows would start were the rows sorted by subject
+        rows_per_subject = np.bincount(codes + 1, minlength=len(categories) + 1)
+        first_row = np.cumsum(rows_per_subject) - rows_per_subject
+    block_of_subject = first_row // max_rows
+    numbers, first_subject = np.unique(block_of_subject, return_index=True)
+    if sorted_by_subject or len(numbers) == 1:
+        bounds = [*first_row[first_subject][1:], len(codes)] if sorted_by_subject else [len(codes)]
+        yield from (slice(int(a), int(b)) for a, b in zip([0, *bounds[:-1]], bounds, strict=True))
         return
-    block = block_of_subject.astype(np.min_scalar_type(block_of_subject[-1]))[codes + 1]
-    for b in np.unique(block_of_subject):
-        yield np.flatnonzero(block == b)
+    block = block_of_subject.astype(np.min_scalar_type(numbers[-1]))[codes + 1]
+    for number in numbers:
+        rows = np.flatnonzero(block == number)
+        consecutive = rows[-1] - rows[0] == len(rows) - 1
+        yield slice(int(rows[0]), int(rows[-1]) + 1) if consecutive else rows
+
+
+def subject_block(frame: pd.DataFrame, rows: slice | np.ndarray) -> pd.DataFrame:
+    """The rows of one block of `subject_blocks`, a categorical USUBJID keeping only the block's
+    subjects (with_used_categories); no other column is copied when `rows` is a slice."""
+    block = frame.iloc[rows]
+    if not isinstance(block["USUBJID"].dtype, pd.CategoricalDtype):
+        return block
+    columns = {c: block[c] for c in block}
+    columns["USUBJID"] = with_used_categories(block["USUBJID"])
+    return pd.DataFrame(columns, copy=False)
 
 
 def sort_order(codes: list[np.ndarray], sizes: list[int]) -> np.ndarray:

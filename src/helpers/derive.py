@@ -24,8 +24,9 @@ from helpers.adam_base import first_infusion
 from helpers.adqs import derive_adqs, stack_columns
 from helpers.adsl import derive_adsl
 from helpers.adtte import derive_adtte
-from helpers.codes import subject_blocks
+from helpers.codes import subject_block, subject_blocks
 from helpers.memory import release_freed_memory
+from helpers.parallel import map_blocks
 
 if TYPE_CHECKING:  # notebooks import this module; load (pandera, pyarrow) is not needed there
     from helpers.load import StudyData
@@ -256,9 +257,13 @@ def _adqs_by_subject_blocks(
     counts of each reason add up (a subject is in one block only)."""
     columns: dict[str, list[pd.Series]] = {c.name: [] for c in COLUMNS["adqs"]}
     excluded = []
-    for rows in subject_blocks(qs["USUBJID"]):
-        adqs, reasons = derive_adqs(qs.take(rows), day0, exclude_out_of_window)
-        for name, values in conform(adqs, "adqs").items():
+
+    def adqs_of_block(rows: slice | np.ndarray) -> tuple[pd.DataFrame, list[dict]]:
+        adqs, reasons = derive_adqs(subject_block(qs, rows), day0, exclude_out_of_window)
+        return conform(adqs, "adqs"), reasons
+
+    for adqs, reasons in map_blocks(adqs_of_block, [*subject_blocks(qs["USUBJID"])]):
+        for name, values in adqs.items():
             columns[name].append(values)
         excluded.append(pd.DataFrame(reasons))
     release_freed_memory()  # the blocks' work arrays

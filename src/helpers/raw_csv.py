@@ -3,7 +3,8 @@
 Every cell stays the exact string of the file ("" when empty); each column is categorical, so
 that each distinct string is stored once and every rule is checked once per distinct value.
 pyarrow parses the file on all cores into dictionary-encoded columns (75M rows of qs.csv in a
-few GiB); the strings are decoded from UTF-8 once per distinct value.
+few GiB); the strings are decoded from UTF-8 once per distinct value. The file is first parsed
+as if it had no double quote (the faster parse); if it has one, it is parsed again by its quotes.
 
 Line numbers (`_LINE`) are those of the file: the header is line 1 and a cell with line breaks
 inside quotes moves the next rows down. A line with every cell empty is a row of "" (validation
@@ -14,7 +15,9 @@ a ragged row (its line and field count) for validation to report.
 from __future__ import annotations
 
 import csv
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +26,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from helpers.memory import release_freed_memory
+from helpers.parallel import cores
 
 LINE = "_LINE"
 #: bytes of the file parsed per task; several tasks run at once
@@ -63,21 +67,13 @@ def header_names(path: Path) -> list[str]:
     return names
 
 
-def has_quotes(path: Path) -> bool:
-    """Whether the file has a double quote anywhere (only then can a cell hold a line break)."""
-    with Path(path).open("rb") as f:
-        while chunk := f.read(BLOCK_BYTES):
-            if b'"' in chunk:
-                return True
-    return False
-
-
 def _parse(
-    path: Path, names: list[str], threads: bool, quoted: bool
+    path: Path, names: list[str], threads: bool, quoting: bool
 ) -> tuple[pa.Table, list[tuple]]:
     """The rows with as many fields as the header, and (row number, fields, text) of the others.
-    Row numbers (header = 1) are known only when `threads` is False. Cells may hold line breaks
-    only in a `quoted` file (has_quotes; the parser is faster without)."""
+    Row numbers (header = 1) are known only when `threads` is False. Without `quoting`, a double
+    quote is an ordinary character (the faster parse, exact for a file that has none); with it, a
+    quoted cell may hold commas and line breaks."""
     ragged: list[tuple] = []
 
     def keep_ragged(row: pacsv.InvalidRow) -> str:
@@ -88,7 +84,8 @@ def _parse(
         path,
         read_options=pacsv.ReadOptions(use_threads=threads, block_size=BLOCK_BYTES),
         parse_options=pacsv.ParseOptions(
-            newlines_in_values=quoted,
+            quote_char='"' if quoting else False,
+            newlines_in_values=quoting,
             ignore_empty_lines=False,
             invalid_row_handler=keep_ragged,
         ),
@@ -100,14 +97,29 @@ def _parse(
 
 
 def _categorical(column: pa.ChunkedArray) -> pd.Categorical:
-    """Dictionary-encoded bytes -> categorical str (raises UnicodeDecodeError on bad UTF-8)."""
-    column = column.unify_dictionaries()
-    if column.num_chunks == 0:
-        return pd.Categorical([], categories=pd.Index([], dtype=object))
-    dictionary = column.chunk(0).dictionary.to_pylist()
-    categories = pd.Index([value.decode("utf-8") for value in dictionary], dtype=object)
-    codes = np.concatenate([chunk.indices.to_numpy() for chunk in column.chunks])
+    """Dictionary-encoded bytes (one dictionary per parsed block) -> categorical str, categories
+    in order of first appearance. Each block's codes are translated into the column's and written
+    straight into the result, so that converting a column needs no more memory than its result.
+    Raises UnicodeDecodeError on bad UTF-8."""
+    chunks = [chunk for chunk in column.chunks if len(chunk)]
+    values = [np.array([v.decode("utf-8") for v in c.dictionary.to_pylist()], dtype=object)
+              for c in chunks]
+    categories = pd.Index(pd.unique(np.concatenate(values)) if values else [], dtype=object)
+    codes = np.empty(len(column), dtype=_code_dtype(len(categories)))
+    end = 0
+    for chunk, chunk_values in zip(chunks, values, strict=True):
+        start, end = end, end + len(chunk)
+        in_column = categories.get_indexer(chunk_values).astype(codes.dtype)
+        np.take(in_column, chunk.indices.to_numpy(), out=codes[start:end])
     return pd.Categorical.from_codes(codes, categories=categories, validate=False)
+
+
+def _code_dtype(n_categories: int) -> type[np.signedinteger]:
+    """The smallest signed integer type for codes 0..n-1 and -1 (pandas' own choice)."""
+    for dtype in (np.int8, np.int16, np.int32):
+        if n_categories < np.iinfo(dtype).max:
+            return dtype
+    return np.int64
 
 
 def _line_breaks(column: pd.Categorical) -> np.ndarray | None:
@@ -119,22 +131,48 @@ def _line_breaks(column: pd.Categorical) -> np.ndarray | None:
 def read_csv(path: Path) -> RawCsv:
     """One CSV of a study data folder (module docstring). Raises UnicodeDecodeError when it is
     not UTF-8 and CsvFormatError when it has no usable header row."""
-    names, quoted = header_names(path), has_quotes(path)
+    names = header_names(path)
+    frame, ragged = _unquoted_frame(path, names) or _frame(path, names, quoting=True)
+    in_cells = [b for b in map(_line_breaks, frame.values()) if b is not None]
+    breaks = np.sum(in_cells, axis=0) if in_cells else None
+    return _numbered(pd.DataFrame(frame, copy=False), breaks, ragged)
+
+
+def _unquoted_frame(
+    path: Path, names: list[str]
+) -> tuple[dict[str, pd.Categorical], list[tuple]] | None:
+    """_frame read as if the file had no double quote (the faster parse), or None when it has
+    one (in a cell, a ragged row or the header), so that it must be read by its quotes."""
     try:
-        table, ragged = _parse(path, names, threads=True, quoted=quoted)
+        frame, ragged = _frame(path, names, quoting=False)
+    except CsvFormatError:
+        return None
+    cells = (value for column in frame.values() for value in column.categories)
+    if any('"' in text for text in chain(cells, (text for _, _, text in ragged))):
+        return None
+    return frame, ragged
+
+
+def _frame(
+    path: Path, names: list[str], quoting: bool
+) -> tuple[dict[str, pd.Categorical], list[tuple]]:
+    """The columns (categorical str) of the rows with as many fields as the header, and the
+    ragged rows (row number, fields, text)."""
+    try:
+        table, ragged = _parse(path, names, threads=True, quoting=quoting)
         if ragged:  # rare: read again on one thread, which knows the row numbers
-            table, ragged = _parse(path, names, threads=False, quoted=quoted)
+            table, ragged = _parse(path, names, threads=False, quoting=quoting)
     except pa.ArrowInvalid as e:
         raise CsvFormatError(str(e).strip()) from e
     if table.column_names != names:
         raise CsvFormatError(f"header not understood: {table.column_names} is not {names}")
     columns = dict(zip(names, table.columns, strict=True))
     del table  # each column's memory is returned once it is converted
-    frame = {name: _categorical(columns.pop(name)) for name in names}
+    with ThreadPoolExecutor(cores()) as pool:  # arrow and numpy let go of the GIL here
+        converted = pool.map(lambda name: _categorical(columns.pop(name)), names)
+        frame = dict(zip(names, converted, strict=True))
     release_freed_memory()  # the arrow table is gone; its pages would stay with the allocator
-    in_cells = [b for b in map(_line_breaks, frame.values()) if b is not None]
-    breaks = np.sum(in_cells, axis=0) if in_cells else None
-    return _numbered(pd.DataFrame(frame, copy=False), breaks, ragged)
+    return frame, ragged
 
 
 def _numbered(frame: pd.DataFrame, breaks: np.ndarray | None, ragged: list[tuple]) -> RawCsv:

@@ -269,7 +269,8 @@ def typed_frame(
         converter = CONVERTERS[kind(file, column)]
         codes, values = distinct_values(raw[column])
         converted = converter(values)
-        if errors == "raise" and (converted.isna() & values.ne("")).to_numpy()[codes].any():
+        lost_value = (converted.isna() & values.ne("")).to_numpy()
+        if errors == "raise" and lost_value.any() and lost_value[codes].any():
             lost.append(column)
         if converter is _missing_text:
             out[column] = _as_category(raw[column], codes, values)

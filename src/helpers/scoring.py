@@ -214,7 +214,7 @@ def _items_wide(coded: _Coded, rows: np.ndarray, position: np.ndarray, n_items: 
     their values (one column per item, NaN when absent) and earliest item date."""
     admin_cols = ["USUBJID", "RESPONDENT", "VISIT"]
     admin_key = coded.key(admin_cols, {c: coded.codes[c][rows] for c in admin_cols})
-    admins, admin = key_ids(admin_key, int(np.prod(coded.shape(admin_cols))))
+    admins, admin = key_ids(admin_key)
     cell = admin * n_items + position
     if np.bincount(cell).max(initial=0) > 1:
         raise ValueError("qs has an item more than once in one administration")
@@ -334,7 +334,7 @@ ITEM_SCORE_CODES = [code for rules in SCORING_RULES.values() for code in rules]
 
 def _with_collected_item_scores(qs: pd.DataFrame) -> pd.DataFrame:
     """The rows of the administrations that hold a row of an ITEM_SCORE_CODES score."""
-    admins, admin = key_ids(*row_keys(qs[["USUBJID", "RESPONDENT", "VISIT", "QSCAT"]]))
+    admins, admin = key_ids(row_keys(qs[["USUBJID", "RESPONDENT", "VISIT", "QSCAT"]]))
     chosen = np.zeros(len(admins), dtype=bool)
     chosen[admin[qs["QSTESTCD"].isin(ITEM_SCORE_CODES).to_numpy()]] = True
     return qs[chosen[admin]]

@@ -37,8 +37,17 @@ import pandera.pandas as pa
 
 from helpers import spec
 from helpers.adam_base import elapsed_days, first_infusion
-from helpers.codes import distinct_rows, distinct_values, map_values, row_keys, subject_blocks
+from helpers.codes import (
+    distinct_rows,
+    distinct_values,
+    is_in,
+    map_values,
+    row_keys,
+    subject_block,
+    subject_blocks,
+)
 from helpers.memory import release_freed_memory
+from helpers.parallel import map_blocks
 from helpers.raw_csv import CsvFormatError, RawCsv, read_csv
 from helpers.schemas import (
     COLUMNS,
@@ -239,7 +248,7 @@ def _duplicate_keys(file: str, raw: pd.DataFrame, typed: pd.DataFrame) -> pd.Dat
     scope = typed[cols].notna().all(axis=1)
     if file == "ex":
         scope &= typed["EXTRT"].eq(spec.ALEMTUZUMAB)
-    key, _ = row_keys(typed[cols])
+    key = row_keys(typed[cols])
     ordered = np.sort(key[scope.to_numpy()])  # a sort: cheaper than hashing unique keys
     repeated = ordered[1:][ordered[1:] == ordered[:-1]]
     dup = scope.to_numpy() & np.isin(key, repeated)
@@ -352,19 +361,24 @@ def _ex_rules(raw: pd.DataFrame, typed: pd.DataFrame) -> list[pd.DataFrame]:
     ]
 
 
-def _unknown_subjects(file: str, raw: pd.DataFrame, typed: pd.DataFrame, dm: pd.DataFrame
+def _unknown_subjects(file: str, raw: pd.DataFrame, typed: pd.DataFrame, in_dm: pd.Index
                       ) -> pd.DataFrame:
-    known = typed["USUBJID"].isin(dm["USUBJID"])
-    return _rows(file, raw, typed["USUBJID"].notna() & ~known, "USUBJID",
-                 "USUBJID must exist in dm.csv")
+    unknown = typed["USUBJID"].notna().to_numpy() & ~is_in(typed["USUBJID"], in_dm)
+    return _rows(file, raw, unknown, "USUBJID", "USUBJID must exist in dm.csv")
+
+
+def _subjects(typed: dict[str, pd.DataFrame]) -> dict[str, pd.Index]:
+    """The distinct USUBJIDs of dm and cg, of those complete (in `typed`)."""
+    return {f: pd.Index(typed[f]["USUBJID"].dropna().unique(), dtype=object)
+            for f in ("dm", "cg") if f in typed}
 
 
 def _cross_rules(
-    raw: dict[str, pd.DataFrame], typed: dict[str, pd.DataFrame]
+    raw: dict[str, pd.DataFrame], typed: dict[str, pd.DataFrame], subjects: dict[str, pd.Index]
 ) -> list[pd.DataFrame]:
     """Rules across rows, columns and files but those of qs rows (`_qs_rows_rules`); `typed`
     holds the complete files only (present with every data-spec column) and each rule runs when
-    the files it needs are complete."""
+    the files it needs are complete; `subjects` as _subjects."""
     out = [_duplicate_keys(f, raw[f], typed[f]) for f in KEYS if f in typed and f != "qs"]
     out += [
         _rows(f, raw[f], typed[f][later].lt(typed[f][earlier]), later,
@@ -374,7 +388,8 @@ def _cross_rules(
     ]  # fmt: skip
     if "dm" in typed:
         dm = typed["dm"]
-        out += [_unknown_subjects(f, raw[f], typed[f], dm) for f in typed if f not in ("dm", "qs")]
+        out += [_unknown_subjects(f, raw[f], typed[f], subjects["dm"])
+                for f in typed if f not in ("dm", "qs")]
         out.append(
             _rows(
                 "dm",
@@ -392,19 +407,20 @@ def _cross_rules(
 def _qs_rows_rules(
     raw: pd.DataFrame,
     qs: pd.DataFrame,
-    typed: dict[str, pd.DataFrame],
+    subjects: dict[str, pd.Index],
     day0: pd.Series | None,
     errors: pd.DataFrame,
 ) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
     """Errors and warnings of the rules on qs rows, for one block of whole subjects (`raw` and
-    `qs` the same rows; `typed` the complete files; `day0` the first infusions, None without a
-    complete ex; `errors` found so far, whose rows the score rule leaves out): unique key, known
-    subject, codes, ranges, caregiver row, visit windows, collected scores, unanswered items."""
+    `qs` the same rows; `subjects` of the complete dm and cg, _subjects; `day0` the first
+    infusions, None without a complete ex; `errors` found so far, whose rows the score rule
+    leaves out): unique key, known subject, codes, ranges, caregiver row, visit windows,
+    collected scores, unanswered items."""
     found = [_duplicate_keys("qs", raw, qs), *_qs_rules(raw, qs)]
-    if "dm" in typed:
-        found.append(_unknown_subjects("qs", raw, qs, typed["dm"]))
-    if "cg" in typed:
-        caregiver = qs["RESPONDENT"].eq("CAREGIVER") & ~qs["USUBJID"].isin(typed["cg"]["USUBJID"])
+    if "dm" in subjects:
+        found.append(_unknown_subjects("qs", raw, qs, subjects["dm"]))
+    if "cg" in subjects:
+        caregiver = qs["RESPONDENT"].eq("CAREGIVER") & ~is_in(qs["USUBJID"], subjects["cg"])
         found.append(
             _rows("qs", raw, caregiver, "RESPONDENT",
                   "a CAREGIVER row needs a row of its USUBJID in cg.csv")
@@ -498,13 +514,18 @@ def check_raw(
         for f, df in data.items()
         if set(COLUMNS[f]) <= set(df)
     }
-    errors.extend(_cross_rules(data, typed))
+    subjects = _subjects(typed)
+    errors.extend(_cross_rules(data, typed, subjects))
     if "qs" in typed:
         qs_errors = _table(errors)
         day0 = first_infusion(typed["ex"]) if "ex" in typed else None
-        for rows in subject_blocks(typed["qs"]["USUBJID"]):
-            found, warned = _qs_rows_rules(data["qs"].take(rows), typed["qs"].take(rows), typed,
-                                           day0, qs_errors)
+
+        def rules_of_block(rows: slice | np.ndarray) -> tuple[list, list]:
+            # raw cells serve only as reported values: their USUBJID needs no compacting
+            return _qs_rows_rules(data["qs"].iloc[rows], subject_block(typed["qs"], rows),
+                                  subjects, day0, qs_errors)
+
+        for found, warned in map_blocks(rules_of_block, [*subject_blocks(typed["qs"]["USUBJID"])]):
             errors.extend(found)
             warnings.extend(warned)
         release_freed_memory()  # the blocks' work arrays
