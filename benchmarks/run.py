@@ -1,7 +1,8 @@
 """Benchmark of the run command: prints measured figures, asserts nothing (`make benchmark`).
 
 1. cold full run (`helpers.runner.run`, --force) vs a naive baseline that papermills the four
-   notebooks one after another, each first loading, validating and deriving the data itself;
+   notebooks one after another, each first loading, validating and deriving the data itself:
+   the medians of --repeat runs of each (default 3), interleaved;
 2. a no-op rerun, and a rerun after changing one parameter that one notebook receives
    (sample_size.effect_size, read by 01-disposition only);
 3. validate + derive time and peak memory for 1k, 10k and 100k synthetic patients, with the
@@ -81,24 +82,30 @@ def naive_baseline(params_path: Path, work: Path) -> None:
         )
 
 
-def pipeline_figures(work: Path) -> None:
+def pipeline_figures(work: Path, repeat: int) -> None:
     params_path = work / "bench.yaml"
     values = yaml.safe_load(DEFAULT_PARAMS.read_text())
     values["render"] = False  # the report step is the same in both; measure the analyses
     params_path.write_text(yaml.safe_dump(values))
     run = ("-m", "helpers", "run", str(params_path), "--output", str(work / "output"))
 
-    naive = timed_command(__file__, "--naive", str(params_path), str(work / "naive"))
-    cold = timed_command(*run, "--force")
+    naive_times, cold_times = [], []
+    for i in range(repeat):  # interleaved, so that a slower spell of the machine hits both
+        naive = ("--naive", str(params_path), str(work / f"naive{i}"))
+        naive_times.append(timed_command(__file__, *naive))
+        cold_times.append(timed_command(*run, "--force"))
+    naive, cold = float(np.median(naive_times)), float(np.median(cold_times))
     noop = timed_command(*run)
     values["sample_size"]["effect_size"] = 0.35
     params_path.write_text(yaml.safe_dump(values))
     one_param = timed_command(*run)
 
     print("\n== run command, each a fresh process (default params, n=87, render off)")
-    print(f"naive baseline (sequential, derive per notebook): {naive:7.2f} s")
-    print(f"cold full run (derive once, notebooks parallel):  {cold:7.2f} s"
-          f"  ratio {cold / naive:.2f} (target <= 0.5)")
+    print(f"naive baseline (sequential, derive per notebook): {naive:7.2f} s  (median of "
+          f"{', '.join(f'{t:.1f}' for t in naive_times)})")
+    print(f"cold full run (derive once, notebooks parallel):  {cold:7.2f} s  (median of "
+          f"{', '.join(f'{t:.1f}' for t in cold_times)})")
+    print(f"ratio cold / naive: {cold / naive:.2f} (target <= 0.5)")
     print(f"no-op rerun:                                      {noop:7.2f} s  (target < 2 s)")
     print(f"rerun after sample_size.effect_size changed:      {one_param:7.2f} s")
 
@@ -167,6 +174,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
     parser.add_argument("--skip-pipeline", action="store_true", help="only the scaling figures")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="cold and naive runs, interleaved; their medians are compared")
     parser.add_argument("--cohorts", type=Path,
                         help="folder that keeps the generated cohorts (default: a temporary one)")
     parser.add_argument("--naive", nargs=2, type=Path, metavar=("PARAMS", "WORK"),
@@ -177,7 +186,7 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory(prefix="reality-bench-") as tmp:
         if not args.skip_pipeline:
-            pipeline_figures(Path(tmp))
+            pipeline_figures(Path(tmp), args.repeat)
         scaling_figures(args.sizes, args.cohorts or Path(tmp))
 
 

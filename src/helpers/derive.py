@@ -232,7 +232,8 @@ def derive_adam(study: StudyData, exclude_out_of_window: bool = False) -> Adam:
 
     exclude_out_of_window: out-of-window post-baseline ADQS records get ANLFL = N and enter no
     baseline, change or EOS (they stay in ADQS, flagged and counted). ADQS is derived in blocks
-    of whole subjects (codes.BLOCK_ROWS qs rows), which bounds memory on a large qs.
+    of whole subjects (codes.BLOCK_ROWS qs rows) on every core (helpers.parallel), which bounds
+    memory and time on a large qs.
     """
     day0 = first_infusion(study.ex)
     adqs, ex_qs = _adqs_by_subject_blocks(study.qs, day0, exclude_out_of_window)

@@ -23,7 +23,9 @@ qs rows (empty QSSTRESN), qs rows outside their visit window (post-baseline: |el
 given alemtuzumab have no day 0 and are not checked).
 
 Every violation is one row of a table: file, column, line (CSV line, header = line 1; empty for
-file-level problems), USUBJID, value, rule (a sentence naming the rule).
+file-level problems), USUBJID, value, rule (a sentence naming the rule). The rules on qs rows
+run in blocks of whole subjects (codes.subject_blocks) on every core (helpers.parallel); the
+report is the same for any block size.
 """
 
 from __future__ import annotations
