@@ -70,6 +70,20 @@ def test_a_run_writes_every_output(runs):
         assert (run_dir / "adam" / f"{dataset}.csv").is_file()
     assert any((run_dir / "figures").rglob("*.svg")) and any((run_dir / "figures").rglob("*.png"))
     assert (run_dir / "report").is_dir()
+    # each notebook's kernel log, also of the kernels started before their notebook was known
+    logs = sorted(p.name for p in (run_dir / "logs").iterdir())
+    assert logs == [f"{notebook}.log" for notebook in NOTEBOOKS]
+
+
+def test_a_kernel_started_early_runs_its_notebook_like_a_fresh_one(runs):
+    """The workers' first kernels are started while the data are derived, the notebooks'
+    imports preloaded: the preloading is not a cell, so every notebook counts its cells from 1."""
+    import json
+
+    for notebook in NOTEBOOKS:
+        cells = json.loads((runs["first"].run_dir / "notebooks" / f"{notebook}.ipynb").read_text())
+        code = [c for c in cells["cells"] if c["cell_type"] == "code"]
+        assert [c["execution_count"] for c in code] == list(range(1, len(code) + 1)), notebook
 
 
 def test_key_results_cover_every_published_id_and_the_check_judges_each(runs):

@@ -38,6 +38,7 @@ from helpers.params import RunParams
 from helpers.provenance import REPO_ROOT, sha256_file, sha256_folder
 
 if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
     from multiprocessing.context import BaseContext
 
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
@@ -48,6 +49,11 @@ CODE_FILES = ("src/helpers/**/*.py", "requirements.lock")
 MANUSCRIPT_FILES = ("_quarto.yml", "index.qmd", "references.bib", "study/published.yaml")
 #: parameters that locate files; given to every notebook, relative to the run folder
 PATH_PARAMETERS = ("adam_dir", "tables_dir", "figures_dir")
+#: modules the notebooks import, loaded by a worker's first kernel while the data are derived
+KERNEL_PRELOAD = ("pandas", "matplotlib.pyplot", "scipy.stats", "helpers.caregiver",
+                  "helpers.change", "helpers.derive", "helpers.disposition", "helpers.efficacy",
+                  "helpers.figures", "helpers.labels", "helpers.population", "helpers.safety",
+                  "helpers.stats", "helpers.tables")
 
 
 class RunError(RuntimeError):
@@ -184,9 +190,45 @@ def notebook_parameters(notebook: str, params: RunParams) -> dict[str, Any]:
     }
 
 
+#: in a notebook worker: its first kernel, started before its notebook is known (_start_kernel)
+_started_kernel: dict[str, Any] = {}
+
+
+def _start_kernel(run_dir: str) -> None:
+    """Notebook worker initializer: start the worker's first kernel at once, KERNEL_PRELOAD
+    imported (not in the notebook's namespace or execution count), while the run still derives
+    the data. Its stderr goes to a log that becomes logs/<notebook>.log. If it cannot start,
+    the notebook starts its own kernel as usual."""
+    from multiprocessing.util import Finalize
+
+    from jupyter_client.manager import KernelManager
+
+    log_path = Path(run_dir, "logs", f".kernel-{os.getpid()}.log")
+    log_path.parent.mkdir(exist_ok=True)
+    preload = f"import importlib as _i; [_i.import_module(m) for m in {KERNEL_PRELOAD!r}]; del _i"
+    try:
+        with open(log_path, "w", encoding="utf-8") as stderr:
+            manager = KernelManager(kernel_name=KERNEL)
+            manager.start_kernel(cwd=run_dir, stderr=stderr,
+                                 extra_arguments=[f"--IPKernelApp.exec_lines={[preload]!r}"])
+    except Exception:  # the notebook then starts its own kernel, as usual
+        return
+    _started_kernel.update(manager=manager, log=log_path)
+    Finalize(None, _stop_unused_kernel, exitpriority=10)  # run when the worker exits
+
+
+def _stop_unused_kernel() -> None:
+    """Worker exit: shut down a started kernel that no notebook used, and drop its log."""
+    if _started_kernel:
+        _started_kernel["manager"].shutdown_kernel(now=True)
+        _started_kernel["log"].unlink(missing_ok=True)
+        _started_kernel.clear()
+
+
 def _execute_notebook(notebook: str, parameters: dict[str, Any], run_dir: str) -> str:
-    """Execute one notebook into run_dir/notebooks (runs in a worker process). What the kernel
-    writes to stderr (start-up warnings, crashes) goes to run_dir/logs/<notebook>.log."""
+    """Execute one notebook into run_dir/notebooks (runs in a worker process), on the worker's
+    started kernel if it has one. What the kernel writes to stderr (start-up warnings, crashes)
+    goes to run_dir/logs/<notebook>.log."""
     import papermill
 
     for name in ("tables_dir", "figures_dir"):
@@ -194,17 +236,26 @@ def _execute_notebook(notebook: str, parameters: dict[str, Any], run_dir: str) -
             Path(run_dir, parameters[name]).mkdir(parents=True, exist_ok=True)
     log = Path(run_dir, "logs", f"{notebook}.log")
     log.parent.mkdir(exist_ok=True)
-    with open(log, "w", encoding="utf-8") as stderr:
-        os.dup2(stderr.fileno(), 2)  # inherited by the kernel this worker starts
-    papermill.execute_notebook(
-        str(NOTEBOOK_DIR / f"{notebook}.ipynb"),
-        str(Path(run_dir, "notebooks", f"{notebook}.ipynb")),
-        parameters=parameters,
-        kernel_name=KERNEL,
-        cwd=run_dir,
-        progress_bar=False,
-        log_output=False,
-    )
+    started = dict(_started_kernel)
+    _started_kernel.clear()
+    if not started:
+        with open(log, "w", encoding="utf-8") as stderr:
+            os.dup2(stderr.fileno(), 2)  # inherited by the kernel papermill starts
+    try:
+        papermill.execute_notebook(
+            str(NOTEBOOK_DIR / f"{notebook}.ipynb"),
+            str(Path(run_dir, "notebooks", f"{notebook}.ipynb")),
+            parameters=parameters,
+            kernel_name=KERNEL,
+            cwd=run_dir,
+            progress_bar=False,
+            log_output=False,
+            **({"km": started["manager"]} if started else {}),
+        )
+    finally:
+        if started:
+            started["manager"].shutdown_kernel(now=True)
+            started["log"].replace(log)
     return notebook
 
 
@@ -254,24 +305,38 @@ def _worker_context() -> BaseContext:
     return context
 
 
+def _notebook_workers(staging: Path, workers: int) -> ProcessPoolExecutor:
+    """Notebook worker processes, started now, each starting its first kernel (_start_kernel):
+    started before the derive step, their kernels get ready while the data are derived."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    _check_kernel()
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_worker_context(),
+                               initializer=_start_kernel, initargs=(str(staging),))
+    for _ in range(workers):  # a pool starts its workers with its first tasks
+        pool.submit(int)
+    return pool
+
+
 @contextmanager
 def _notebooks_running(
-    todo: dict[str, dict[str, Any]], staging: Path, jobs: int, progress: Callable[[str], None]
+    todo: dict[str, dict[str, Any]], staging: Path, pool: ProcessPoolExecutor | None,
+    progress: Callable[[str], None],
 ) -> Iterator[None]:
-    """Execute notebooks in parallel worker processes while the with-block runs in this process
-    (which would otherwise only wait); on leaving the block, wait for them and raise RunError
-    naming the first failure."""
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    """Execute notebooks in the worker processes of `pool` while the with-block runs in this
+    process (which would otherwise only wait); on leaving the block, wait for them, shut the
+    pool down and raise RunError naming the first failure."""
+    from concurrent.futures import as_completed
 
     from tqdm import tqdm
 
-    if not todo:
+    if pool is None or not todo:
+        if pool is not None:
+            pool.shutdown()
         yield
         return
-    _check_kernel()
     (staging / "notebooks").mkdir(exist_ok=True)
-    context = _worker_context()  # already running since the start of the run
-    with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=context) as pool:
+    with pool:
         futures = {
             pool.submit(_execute_notebook, nb, parameters, str(staging)): nb
             for nb, parameters in todo.items()
@@ -353,6 +418,7 @@ def run(
     staging.mkdir()
     executed: list[str] = []
     reused: list[str] = []
+    workers: ProcessPoolExecutor | None = None
     step = "2/7 data"
     try:
         _say("1/7 params", f"{params.path} ok (run {params.name!r})")
@@ -365,11 +431,13 @@ def run(
         code = code_key()
         keys = {"derive": _digest([data_files, params["exclude_out_of_window"], code])}
         derive_outputs = ("adam", "validation.md")
+        jobs = jobs or min(4, os.cpu_count() or 1)
         if previous.get("derive") == keys["derive"] and _has_outputs(derive_outputs, run_dir):
             _copy_outputs(derive_outputs, run_dir, staging)
             reused.append("derive")
             _say(step, "unchanged: analysis datasets reused")
-        else:
+        else:  # new analysis datasets: every notebook will run; their kernels start meanwhile
+            workers = _notebook_workers(staging, min(jobs, len(NOTEBOOKS)))
             _derive(data_dir, params, staging)
             executed.append("derive")
             _say(step, "data valid; analysis datasets written to adam/")
@@ -389,8 +457,9 @@ def run(
                 todo[notebook] = parameters
         if len(todo) < len(NOTEBOOKS):
             _say(step, f"unchanged, reused: {', '.join(n for n in NOTEBOOKS if n not in todo)}")
-        jobs = jobs or min(4, os.cpu_count() or 1)
-        with _notebooks_running(todo, staging, jobs, executed.append):
+        if workers is None and todo:
+            workers = _notebook_workers(staging, min(jobs, len(todo)))
+        with _notebooks_running(todo, staging, workers, executed.append):
             step = "5/7 results"  # needs only adam/: computed here while the notebooks run
             summary = _results(staging, params)
             step = "4/7 notebooks"
@@ -413,6 +482,8 @@ def run(
 
             render(staging, display_dir=run_dir)
     except Exception as exc:
+        if workers is not None:
+            workers.shutdown(cancel_futures=True)
         failed = run_dir.with_name(f"{run_dir.name}.failed")
         shutil.rmtree(failed, ignore_errors=True)
         staging.rename(failed)
