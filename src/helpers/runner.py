@@ -4,7 +4,8 @@ Steps (each prints one progress line):
   1 params    validate the params file (helpers.params)
   2 data      generate the synthetic cohort or hash the given study data folder
   3 derive    validate the data and derive the analysis datasets once (adam/)
-  4 notebooks execute the four notebooks with papermill, in parallel worker processes
+  4 notebooks execute the four notebooks with papermill, in parallel worker processes (started
+              during step 3, each with its first kernel, the notebooks' imports preloaded)
   5 results   key_results.csv and the reproduction check (computed while the notebooks run)
   6 record    provenance.json
   7 report    render the manuscript (or its HTML preview)
