@@ -240,3 +240,11 @@ def test_item_given_twice_in_one_administration_is_an_error():
     qs = pd.concat([qs, qs.iloc[[0]]], ignore_index=True)
     with pytest.raises(ValueError, match="more than once"):
         scoring.score_questionnaires(qs)
+
+
+def test_collected_score_given_twice_in_one_administration_is_an_error():
+    qs = qs_of(("A", "EDSS", "BASELINE", {"EDSS": 3.5}), ("B", "EDSS", "BASELINE", {"EDSS": 2.0}))
+    qs = pd.concat([qs, qs.iloc[[0]]], ignore_index=True)
+    with pytest.raises(ValueError, match="score more than once"):
+        scoring.score_questionnaires(qs)
+    scoring.score_questionnaires(qs.iloc[:2])  # each score once: no error

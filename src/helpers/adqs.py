@@ -119,7 +119,8 @@ def derive_adqs(
     """ADQS (module docstring) and its exclusion rows. day0: TRTSDT indexed by USUBJID."""
     scores = score_questionnaires(qs)
     scores = stack([scores, sum_parameters(scores)])
-    treated = map_values(scores["USUBJID"], day0).notna()
+    day0_of_score = map_values(scores["USUBJID"], day0).astype("datetime64[ns]")
+    treated = day0_of_score.notna()
     untreated_qs = qs.loc[map_values(qs["USUBJID"], day0).isna(), ["USUBJID"]]
 
     adqs = scores[treated].rename(
@@ -127,8 +128,7 @@ def derive_adqs(
                  "QSSTRESN": "AVAL"}
     )
     adqs["AVISITN"] = map_values(adqs["AVISIT"], spec.VISITS).astype("float64")
-    day0_of_row = map_values(adqs["USUBJID"], day0).astype("datetime64[ns]")
-    adqs["ADY"] = elapsed_days(adqs["ADT"], day0_of_row)
+    adqs["ADY"] = elapsed_days(adqs["ADT"], day0_of_score[treated])
     adqs, parameter = _in_parameter_order(adqs)
     target = adqs["AVISITN"] * spec.DAYS_PER_MONTH
     in_window = (adqs["ADY"] - target).abs().le(spec.VISIT_WINDOW_DAYS)

@@ -3,7 +3,7 @@ linear in the number of qs rows (75M at 100k patients).
 
 A categorical column already is codes plus its distinct values, so a rule or a lookup runs once
 per distinct value and is gathered back onto the rows; combinations of columns become one int64
-key per row, made unique by a dense table when the key space is small and by hashing otherwise.
+key per row, made unique by a dense table when the keys' span is small and by sorting otherwise.
 """
 
 from __future__ import annotations
@@ -173,8 +173,9 @@ def subject_blocks(usubjid: pd.Series, max_rows: int | None = None) -> Iterator[
     block_of_subject = first_row // max_rows
     numbers, first_subject = np.unique(block_of_subject, return_index=True)
     if sorted_by_subject or len(numbers) == 1:
-        bounds = [*first_row[first_subject][1:], len(codes)] if sorted_by_subject else [len(codes)]
-        yield from (slice(int(a), int(b)) for a, b in zip([0, *bounds[:-1]], bounds, strict=True))
+        starts = [*first_row[first_subject]] if sorted_by_subject else [0]
+        ends = [*starts[1:], len(codes)]
+        yield from (slice(int(a), int(b)) for a, b in zip(starts, ends, strict=True))
         return
     block = block_of_subject.astype(np.min_scalar_type(numbers[-1]))[codes + 1]
     for number in numbers:

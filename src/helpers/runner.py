@@ -213,6 +213,7 @@ def _start_kernel(run_dir: str) -> None:
             manager.start_kernel(cwd=run_dir, stderr=stderr,
                                  extra_arguments=[f"--IPKernelApp.exec_lines={[preload]!r}"])
     except Exception:  # the notebook then starts its own kernel, as usual
+        log_path.unlink(missing_ok=True)
         return
     _started_kernel.update(manager=manager, log=log_path)
     Finalize(None, _stop_unused_kernel, exitpriority=10)  # run when the worker exits

@@ -285,14 +285,13 @@ def _derived_and_collected(qs: pd.DataFrame) -> tuple[pd.DataFrame, _Coded]:
     (an outer join on the key, SCORE_KEY), sorted by key."""
     coded = _Coded(qs)
     derived, collected = _derived(coded), _collected(coded)
-    collected_keys = np.sort(collected["key"].to_numpy())
-    if (collected_keys[1:] == collected_keys[:-1]).any():
-        raise ValueError("qs has a score more than once in one administration")
     all_keys = np.concatenate([derived["key"], collected["key"]])
     key = np.sort(all_keys)  # sorting beats hashing here; searchsorted finds each row's key
     key = np.concatenate([key[:1], key[1:][key[1:] != key[:-1]]])
     where = np.searchsorted(key, all_keys)
     at = {"derived": where[: len(derived)], "collected": where[len(derived):]}
+    if np.bincount(at["collected"]).max(initial=0) > 1:
+        raise ValueError("qs has a score more than once in one administration")
     has_collected = _scatter(len(key), at["collected"], np.ones(len(collected), dtype=bool))
     both = {"key": key, "has_collected": has_collected}
     for name, frame in (("derived", derived), ("collected", collected)):
