@@ -76,8 +76,9 @@ def test_a_run_writes_every_output(runs):
 
 
 def test_a_kernel_started_early_runs_its_notebook_like_a_fresh_one(runs):
-    """The workers' first kernels are started while the data are derived, the notebooks'
-    imports preloaded: the preloading is not a cell, so every notebook counts its cells from 1."""
+    """The workers' first kernels are started while the data are derived, forked from the
+    kernel server that imported the notebooks' modules: no cell ran before the notebook's, so
+    every notebook counts its cells from 1."""
     import json
 
     for notebook in NOTEBOOKS:

@@ -42,6 +42,8 @@ if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing.context import BaseContext
 
+    from helpers.kernel_server import KernelServer
+
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
 NOTEBOOKS = ("01-disposition", "02-patient-outcomes", "03-caregiver-outcomes", "04-safety")
 KERNEL = "reality"
@@ -50,11 +52,6 @@ CODE_FILES = ("src/helpers/**/*.py", "requirements.lock")
 MANUSCRIPT_FILES = ("_quarto.yml", "index.qmd", "references.bib", "study/published.yaml")
 #: parameters that locate files; given to every notebook, relative to the run folder
 PATH_PARAMETERS = ("adam_dir", "tables_dir", "figures_dir")
-#: modules the notebooks import, loaded by a worker's first kernel while the data are derived
-KERNEL_PRELOAD = ("pandas", "matplotlib.pyplot", "scipy.stats", "helpers.caregiver",
-                  "helpers.change", "helpers.derive", "helpers.disposition", "helpers.efficacy",
-                  "helpers.figures", "helpers.labels", "helpers.population", "helpers.safety",
-                  "helpers.stats", "helpers.tables")
 
 
 class RunError(RuntimeError):
@@ -191,56 +188,65 @@ def notebook_parameters(notebook: str, params: RunParams) -> dict[str, Any]:
     }
 
 
-#: in a notebook worker: its first kernel, started before its notebook is known (_start_kernel)
-_started_kernel: dict[str, Any] = {}
+#: in a notebook worker: the run folder, the kernel server's socket (None: kernels start as
+#: usual) and the next notebook's kernel, started before its notebook is known (_start_worker)
+_worker: dict[str, Any] = {}
 
 
-def _start_kernel(run_dir: str) -> None:
-    """Notebook worker initializer: start the worker's first kernel at once, KERNEL_PRELOAD
-    imported (not in the notebook's namespace or execution count), while the run still derives
-    the data. Its stderr goes to a log that becomes logs/<notebook>.log. If it cannot start,
-    the notebook starts its own kernel as usual."""
+def _start_worker(run_dir: str, kernel_server: str | None) -> None:
+    """Notebook worker initializer: start the worker's first kernel at once, while the run still
+    derives the data."""
     from multiprocessing.util import Finalize
 
+    _worker.update(run_dir=run_dir, kernel_server=kernel_server)
+    _worker["kernel"] = _start_kernel()
+    Finalize(None, _stop_unused_kernel, exitpriority=10)  # run when the worker exits
+
+
+def _start_kernel() -> tuple[Any, Path] | None:
+    """A started kernel (forked by the kernel server when there is one) and its log, the
+    kernel's stderr (start-up warnings, crashes); None when it could not start (papermill then
+    starts one as usual)."""
     from jupyter_client.manager import KernelManager
 
-    log_path = Path(run_dir, "logs", f".kernel-{os.getpid()}.log")
-    log_path.parent.mkdir(exist_ok=True)
-    preload = f"import importlib as _i; [_i.import_module(m) for m in {KERNEL_PRELOAD!r}]; del _i"
+    from helpers.kernel_server import ForkedKernelSpecs
+
+    log = Path(_worker["run_dir"], "logs", f".kernel-{os.getpid()}-{time.monotonic_ns()}.log")
+    log.parent.mkdir(exist_ok=True)
+    specs = {}
+    if _worker["kernel_server"]:
+        specs["kernel_spec_manager"] = ForkedKernelSpecs(socket_path=_worker["kernel_server"])
     try:
-        with open(log_path, "w", encoding="utf-8") as stderr:
-            manager = KernelManager(kernel_name=KERNEL)
-            manager.start_kernel(cwd=run_dir, stderr=stderr,
-                                 extra_arguments=[f"--IPKernelApp.exec_lines={[preload]!r}"])
-    except Exception:  # the notebook then starts its own kernel, as usual
-        log_path.unlink(missing_ok=True)
-        return
-    _started_kernel.update(manager=manager, log=log_path)
-    Finalize(None, _stop_unused_kernel, exitpriority=10)  # run when the worker exits
+        with open(log, "w", encoding="utf-8") as stderr:
+            manager = KernelManager(kernel_name=KERNEL, **specs)
+            manager.start_kernel(cwd=_worker["run_dir"], stderr=stderr)
+    except Exception:
+        log.unlink(missing_ok=True)
+        return None
+    return manager, log
 
 
 def _stop_unused_kernel() -> None:
     """Worker exit: shut down a started kernel that no notebook used, and drop its log."""
-    if _started_kernel:
-        _started_kernel["manager"].shutdown_kernel(now=True)
-        _started_kernel["log"].unlink(missing_ok=True)
-        _started_kernel.clear()
+    if kernel := _worker.pop("kernel", None):
+        manager, log = kernel
+        manager.shutdown_kernel(now=True)
+        log.unlink(missing_ok=True)
 
 
-def _execute_notebook(notebook: str, parameters: dict[str, Any], run_dir: str) -> str:
-    """Execute one notebook into run_dir/notebooks (runs in a worker process), on the worker's
-    started kernel if it has one. What the kernel writes to stderr (start-up warnings, crashes)
-    goes to run_dir/logs/<notebook>.log."""
+def _execute_notebook(notebook: str, parameters: dict[str, Any]) -> str:
+    """Execute one notebook into run_dir/notebooks (runs in a worker process), on the kernel the
+    worker started for it or on a new one. What the kernel writes to stderr goes to
+    run_dir/logs/<notebook>.log."""
     import papermill
 
+    run_dir = _worker["run_dir"]
     for name in ("tables_dir", "figures_dir"):
         if name in parameters:
             Path(run_dir, parameters[name]).mkdir(parents=True, exist_ok=True)
     log = Path(run_dir, "logs", f"{notebook}.log")
-    log.parent.mkdir(exist_ok=True)
-    started = dict(_started_kernel)
-    _started_kernel.clear()
-    if not started:
+    kernel = _worker.pop("kernel", None) or _start_kernel()
+    if kernel is None:
         with open(log, "w", encoding="utf-8") as stderr:
             os.dup2(stderr.fileno(), 2)  # inherited by the kernel papermill starts
     try:
@@ -252,12 +258,12 @@ def _execute_notebook(notebook: str, parameters: dict[str, Any], run_dir: str) -
             cwd=run_dir,
             progress_bar=False,
             log_output=False,
-            **({"km": started["manager"]} if started else {}),
+            **({"km": kernel[0]} if kernel else {}),
         )
     finally:
-        if started:
-            started["manager"].shutdown_kernel(now=True)
-            started["log"].replace(log)
+        if kernel:
+            kernel[0].shutdown_kernel(now=True)
+            kernel[1].replace(log)
     return notebook
 
 
@@ -307,47 +313,65 @@ def _worker_context() -> BaseContext:
     return context
 
 
-def _notebook_workers(staging: Path, workers: int) -> ProcessPoolExecutor:
-    """Notebook worker processes, started now, each starting its first kernel (_start_kernel):
-    started before the derive step, their kernels get ready while the data are derived."""
+@dataclass
+class _NotebookWorkers:
+    """Notebook worker processes and the kernel server that forks their kernels (if any)."""
+
+    pool: ProcessPoolExecutor
+    kernel_server: KernelServer | None
+
+    def shutdown(self, cancel_futures: bool = False) -> None:
+        """Wait for the notebooks that have started (all, unless cancel_futures), then end the
+        workers and the kernel server."""
+        self.pool.shutdown(cancel_futures=cancel_futures)
+        if self.kernel_server is not None:
+            self.kernel_server.close()
+
+
+def _notebook_workers(staging: Path, workers: int) -> _NotebookWorkers:
+    """Notebook worker processes, started now, each starting its first kernel (_start_worker);
+    started before the derive step, their kernels get ready while the data are derived. On
+    Linux the kernels are forked by one kernel server (helpers.kernel_server), which imports the
+    notebooks' modules once for all of them."""
     from concurrent.futures import ProcessPoolExecutor
 
+    from helpers.kernel_server import KernelServer
+
     _check_kernel()
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_worker_context(),
-                               initializer=_start_kernel, initargs=(str(staging),))
+    server = KernelServer(KERNEL) if KernelServer.supported else None
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=_worker_context(), initializer=_start_worker,
+        initargs=(str(staging), server and server.socket_path),
+    )
     for _ in range(workers):  # a pool starts its workers with its first tasks
         pool.submit(int)
-    return pool
+    return _NotebookWorkers(pool, server)
 
 
 @contextmanager
 def _notebooks_running(
-    todo: dict[str, dict[str, Any]], staging: Path, pool: ProcessPoolExecutor | None,
+    todo: dict[str, dict[str, Any]], staging: Path, workers: _NotebookWorkers | None,
     progress: Callable[[str], None],
 ) -> Iterator[None]:
-    """Execute notebooks in the worker processes of `pool` while the with-block runs in this
-    process (which would otherwise only wait); on leaving the block, wait for them, shut the
-    pool down and raise RunError naming the first failure."""
+    """Execute notebooks in the worker processes while the with-block runs in this process
+    (which would otherwise only wait); on leaving the block, wait for them, shut the workers
+    down and raise RunError naming the first failure."""
     from concurrent.futures import as_completed
 
     from tqdm import tqdm
 
-    if pool is None or not todo:
-        if pool is not None:
-            pool.shutdown()
+    if workers is None or not todo:
+        if workers is not None:
+            workers.shutdown()
         yield
         return
     (staging / "notebooks").mkdir(exist_ok=True)
-    with pool:
-        futures = {
-            pool.submit(_execute_notebook, nb, parameters, str(staging)): nb
-            for nb, parameters in todo.items()
-        }
-        try:
-            yield
-        except BaseException:
-            pool.shutdown(cancel_futures=True)  # waits only for the notebooks already started
-            raise
+    futures = {
+        workers.pool.submit(_execute_notebook, nb, parameters): nb
+        for nb, parameters in todo.items()
+    }
+    try:
+        yield
         bar = tqdm(total=len(futures), desc="[4/7 notebooks]", unit="nb", file=sys.stdout)
         for future in as_completed(futures):
             notebook = futures[future]
@@ -358,6 +382,10 @@ def _notebooks_running(
             bar.update(1)
             progress(notebook)
         bar.close()
+    except BaseException:
+        workers.shutdown(cancel_futures=True)  # waits only for the notebooks already started
+        raise
+    workers.shutdown()
 
 
 def _results(staging: Path, params: RunParams) -> str:
@@ -420,7 +448,7 @@ def run(
     staging.mkdir()
     executed: list[str] = []
     reused: list[str] = []
-    workers: ProcessPoolExecutor | None = None
+    workers: _NotebookWorkers | None = None
     step = "2/7 data"
     try:
         _say("1/7 params", f"{params.path} ok (run {params.name!r})")
