@@ -142,3 +142,38 @@ def test_only_ipykernel_commands_can_be_forked():
         ["py", "-X", "o"], ["-f", "c.json"])
     with pytest.raises(ValueError, match="not an ipykernel command"):
         _split_launcher(["R", "--slave", "-e", "IRkernel::main()", "--args", "c.json"])
+
+
+LAUNCHER = """
+import sys
+from jupyter_client.manager import KernelManager
+from helpers.kernel_server import ForkedKernelSpecs
+manager = KernelManager(kernel_name=sys.argv[2],
+                        kernel_spec_manager=ForkedKernelSpecs(socket_path=sys.argv[1]))
+manager.start_kernel()
+client = manager.client()
+client.start_channels()
+client.wait_for_ready(timeout=60)
+client.execute("import os; print(os.getpid())")
+while True:
+    message = client.get_iopub_msg(timeout=60)
+    if message["msg_type"] == "stream":
+        print(message["content"]["text"].strip(), flush=True)
+        break
+sys.stdin.read()  # until killed
+"""
+
+
+def test_a_kernel_ends_when_the_process_that_started_it_dies(server):
+    """As ipykernel's parent poller ends a kernel whose parent is gone, the stand-in ends its
+    kernel when the process that launched the stand-in dies without shutting it down."""
+    import subprocess
+    import sys
+
+    launcher = subprocess.Popen([sys.executable, "-c", LAUNCHER, server.socket_path, KERNEL],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    pid = int(launcher.stdout.readline())
+    assert process_exists(pid)
+    launcher.kill()
+    launcher.wait()
+    assert wait_until_gone(pid)

@@ -10,6 +10,7 @@ import hashlib
 import json
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -167,6 +168,45 @@ def test_bad_data_stops_the_run_and_keeps_the_previous_output(runs, tmp_path: Pa
     assert re.search(violation, message), message
     assert file_hashes(run_dir) == before
     assert (run_dir.parent / f"{run_dir.name}.failed").is_dir()
+
+
+def run_processes() -> list[str]:
+    """Command lines of the kernel server, kernels and stand-ins a run starts, still running."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            command = cmdline.read_bytes().replace(b"\0", b" ").decode()
+        except OSError:  # ended meanwhile
+            continue
+        if "helpers.kernel_s" in command or "ipykernel_launcher" in command:
+            found.append(command)
+    return found
+
+
+def test_a_failing_notebook_stops_the_run_and_leaves_no_process_behind(
+    runs, tmp_path: Path, monkeypatch
+):
+    """A cell error fails the run naming the notebook and the error; the previous output stays
+    as it was, and no kernel, stand-in or kernel server is left running."""
+    from helpers import runner
+
+    notebooks = tmp_path / "notebooks"
+    shutil.copytree(runner.NOTEBOOK_DIR, notebooks)
+    failing = notebooks / "03-caregiver-outcomes.ipynb"
+    content = json.loads(failing.read_text())
+    content["cells"].append({"cell_type": "code", "metadata": {}, "execution_count": None,
+                             "outputs": [], "source": ["raise RuntimeError('deliberate failure')"]})
+    failing.write_text(json.dumps(content))
+    monkeypatch.setattr(runner, "NOTEBOOK_DIR", notebooks)
+    run_dir = runs["first"].run_dir
+    before = file_hashes(run_dir)
+    with pytest.raises(RunError, match=r"notebook 03-caregiver-outcomes failed(.|\n)*deliberate"):
+        run(load_params(runs["params"]), run_dir.parent)
+    assert file_hashes(run_dir) == before
+    deadline = time.monotonic() + 20
+    while run_processes() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert run_processes() == []
 
 
 def test_no_subject_identifier_reaches_tables_figures_or_notebook_outputs(runs):

@@ -120,7 +120,7 @@ def run_key(params: RunParams) -> str:
             "params": params.values,
             "data": data_key(params),
             "code": code_key(),
-            "notebooks": _glob_hashes(("notebooks/*.ipynb",)),
+            "notebooks": {nb: sha256_file(NOTEBOOK_DIR / f"{nb}.ipynb") for nb in NOTEBOOKS},
             "manuscript": _glob_hashes(MANUSCRIPT_FILES),
             "quarto": shutil.which("quarto") is not None,
         }
@@ -234,10 +234,10 @@ def _stop_unused_kernel() -> None:
         log.unlink(missing_ok=True)
 
 
-def _execute_notebook(notebook: str, parameters: dict[str, Any]) -> str:
-    """Execute one notebook into run_dir/notebooks (runs in a worker process), on the kernel the
-    worker started for it or on a new one. What the kernel writes to stderr goes to
-    run_dir/logs/<notebook>.log."""
+def _execute_notebook(source: str, notebook: str, parameters: dict[str, Any]) -> str:
+    """Execute the notebook at source into run_dir/notebooks/<notebook>.ipynb (runs in a worker
+    process), on the kernel the worker started for it or on a new one. What the kernel writes to
+    stderr goes to run_dir/logs/<notebook>.log."""
     import papermill
 
     run_dir = _worker["run_dir"]
@@ -251,7 +251,7 @@ def _execute_notebook(notebook: str, parameters: dict[str, Any]) -> str:
             os.dup2(stderr.fileno(), 2)  # inherited by the kernel papermill starts
     try:
         papermill.execute_notebook(
-            str(NOTEBOOK_DIR / f"{notebook}.ipynb"),
+            source,
             str(Path(run_dir, "notebooks", f"{notebook}.ipynb")),
             parameters=parameters,
             kernel_name=KERNEL,
@@ -367,8 +367,8 @@ def _notebooks_running(
         return
     (staging / "notebooks").mkdir(exist_ok=True)
     futures = {
-        workers.pool.submit(_execute_notebook, nb, parameters): nb
-        for nb, parameters in todo.items()
+        workers.pool.submit(_execute_notebook, str(NOTEBOOK_DIR / f"{nb}.ipynb"), nb, arguments): nb
+        for nb, arguments in todo.items()
     }
     try:
         yield
