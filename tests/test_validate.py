@@ -348,3 +348,31 @@ def test_qs_rules_checked_in_blocks_of_subjects_give_the_same_report(
     assert not whole.ok
     pd.testing.assert_frame_equal(blocks.errors, whole.errors)
     pd.testing.assert_frame_equal(blocks.warnings, whole.warnings)
+
+
+def test_report_order_is_a_stable_sort_by_file_line_column_rule_value_missing_first():
+    """Against pandas' stable multi-key sort (missing first), on a table with ties on file and
+    line, missing lines and text, an unknown file and fully equal rows."""
+    from helpers import spec
+    from helpers.validate import report_order
+
+    rng = np.random.default_rng(7)
+    n = 3000
+    table = pd.DataFrame({
+        "file": rng.choice(["qs", "dm", "ae", "zz"], n),
+        "column": rng.choice(["QSDTC", "QSSTRESN", "", None], n),
+        "line": pd.array(np.where(rng.random(n) < 0.05, None, rng.integers(1, 400, n)),
+                         dtype="Int64"),
+        "USUBJID": [f"S{i}" for i in range(n)],  # tells equal rows apart
+        "value": rng.choice(["", "1", "10", "2", np.nan], n),
+        "rule": rng.choice(["a rule", "b rule"], n),
+    })
+    rank = {f: i for i, f in enumerate(spec.FILES)}  # data-spec order; zz: unknown, missing
+    expected = (table.assign(_f=table["file"].map(rank))
+                .sort_values(["_f", "line", "column", "rule", "value"], na_position="first",
+                             kind="stable").index.to_numpy())
+    np.testing.assert_array_equal(report_order(table), expected)
+    alone = table.drop_duplicates(["file", "line"]).reset_index(drop=True)
+    expected_alone = (alone.assign(_f=alone["file"].map(rank))
+                      .sort_values(["_f", "line"], na_position="first", kind="stable").index)
+    np.testing.assert_array_equal(report_order(alone), expected_alone.to_numpy())

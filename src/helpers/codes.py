@@ -166,7 +166,8 @@ def subject_blocks(usubjid: pd.Series, max_rows: int | None = None) -> Iterator[
     codes, categories = sorted_codes(usubjid)
     sorted_by_subject = bool((codes[1:] >= codes[:-1]).all())
     if sorted_by_subject:  # each subject's first row, found without a pass over every row
-        first_row = np.searchsorted(codes, np.arange(-1, len(categories)))
+        # the needles in the codes' dtype: numpy would otherwise cast all the codes (75M rows)
+        first_row = np.searchsorted(codes, np.arange(-1, len(categories), dtype=codes.dtype))
     else:  # where each subject's rows would start were the rows sorted by subject
         rows_per_subject = np.bincount(codes + 1, minlength=len(categories) + 1)
         first_row = np.cumsum(rows_per_subject) - rows_per_subject

@@ -147,8 +147,9 @@ def _unquoted_frame(
         frame, ragged = _frame(path, names, quoting=False)
     except CsvFormatError:
         return None
-    cells = (value for column in frame.values() for value in column.categories)
-    if any('"' in text for text in chain(cells, (text for _, _, text in ragged))):
+    texts = chain(("".join(column.categories) for column in frame.values()),
+                  (text for _, _, text in ragged))  # each column's distinct cells, joined
+    if any('"' in text for text in texts):
         return None
     return frame, ragged
 

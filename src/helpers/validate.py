@@ -113,11 +113,27 @@ def _table(parts: list[pd.DataFrame]) -> pd.DataFrame:
         )
     out = pd.concat(parts, ignore_index=True)[REPORT_COLUMNS]
     out["line"] = out["line"].astype("Int64")
-    order = out["file"].map({f: i for i, f in enumerate(spec.FILES)})
-    out = out.assign(_f=order).sort_values(
-        ["_f", "line", "column", "rule", "value"], na_position="first", kind="stable"
-    )
-    return out.drop(columns="_f").reset_index(drop=True)
+    return out.take(report_order(out)).reset_index(drop=True)
+
+
+def report_order(table: pd.DataFrame) -> np.ndarray:
+    """The row order of a violation table: by file (data-spec order), line, column, rule, value,
+    missing first, ties in their order (a stable sort). Most rows are alone on their file and
+    line (1.2M warnings at 100k patients), so the text is compared only among those that are not."""
+    file = table["file"].map({f: i for i, f in enumerate(spec.FILES)}).fillna(-1).to_numpy()
+    line = table["line"].to_numpy(dtype="float64", na_value=-1)
+    order = np.lexsort((line, file))
+    same = (file[order][1:] == file[order][:-1]) & (line[order][1:] == line[order][:-1])
+    shared = np.zeros(len(table), dtype=bool)
+    shared[order[1:][same]] = shared[order[:-1][same]] = True
+    if not shared.any():
+        return order
+    text = []
+    for column in ("value", "rule", "column"):  # lexsort: the last key is the most significant
+        codes = np.zeros(len(table), dtype=np.intp)  # missing: -1, first
+        codes[shared] = pd.factorize(table[column].to_numpy()[shared], sort=True)[0]
+        text.append(codes)
+    return np.lexsort((*text, line, file))
 
 
 def _file_problem(file: str, rule: str) -> pd.DataFrame:
