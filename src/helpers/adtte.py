@@ -45,7 +45,8 @@ def _time_to_event(event_dy: pd.Series, censor_dy: pd.Series, paramcd: str) -> p
 def fsmc_improvement(adqs: pd.DataFrame, fas: pd.Index) -> pd.DataFrame:
     """TTFSMCI rows for the FAS subjects."""
     rec = adqs[adqs["PARAMCD"].eq("FSMCTOT") & adqs["RESPONDENT"].eq("PATIENT")
-               & adqs["ANLFL"].eq("Y") & adqs["AVISITN"].gt(0) & adqs["USUBJID"].isin(fas)]
+               & adqs["ANLFL"].eq("Y") & adqs["AVISITN"].gt(0)]
+    rec = rec[rec["USUBJID"].isin(fas)]  # after the cheap conditions: a few rows, not all ADQS
     rec = rec.sort_values(["USUBJID", "AVISITN", "ADY"])
     improved = rec["CHG"].round(ROUND_DECIMALS).le(FSMC_IMPROVEMENT_CHANGE)
     event_dy = rec[improved].groupby("USUBJID", observed=True)["ADY"].first()

@@ -9,8 +9,8 @@ interpreter and flags of the kernel spec and the working directory, environment 
 streams that Jupyter gave the kernel's stand-in (helpers.kernel_stand_in, the process Jupyter
 launches and manages in its place). It leads its own session, as a kernel Jupyter starts does.
 
-Linux only (fork; `KernelServer.supported`): elsewhere, and for kernel specs that do not run
-`-m ipykernel_launcher`, kernels start as usual.
+Linux only (fork), and only for kernel specs that run `-m ipykernel_launcher` (`can_fork`):
+elsewhere kernels start as usual.
 """
 
 from __future__ import annotations
@@ -58,23 +58,33 @@ class ForkedKernelSpecs(KernelSpecManager):
         return spec
 
 
-def _split_launcher(argv: list[str]) -> tuple[list[str], list[str]]:
-    """A kernel command `<interpreter and flags> -m ipykernel_launcher <arguments>`, split."""
+def forked_kernel_manager(kernel_name: str, socket_path: str) -> KernelManager:
+    """A jupyter_client KernelManager (not started) whose kernel the server at socket_path forks."""
+    specs = ForkedKernelSpecs(socket_path=socket_path)
+    return KernelManager(kernel_name=kernel_name, kernel_spec_manager=specs)
+
+
+def can_fork(kernel_name: str) -> bool:
+    """Whether kernels of this spec can be forked here: on Linux, of an ipykernel command."""
+    argv = KernelSpecManager().get_kernel_spec(kernel_name).argv
+    return sys.platform == "linux" and _split_launcher(argv) is not None
+
+
+def _split_launcher(argv: list[str]) -> tuple[list[str], list[str]] | None:
+    """A kernel command `<interpreter and flags> -m ipykernel_launcher <arguments>`, split (None
+    when it is another command)."""
     for i in range(len(argv) - 1):
         if argv[i : i + 2] == LAUNCHER:
             return argv[:i], argv[i + 2 :]
-    raise ValueError(f"not an ipykernel command: {argv}")
+    return None
 
 
 class KernelServer:
-    """The server process for one kernel spec (started on construction; `close` ends it).
-    `manager()` gives a jupyter_client KernelManager whose kernels are forked by it."""
-
-    supported = sys.platform == "linux"
+    """The server process for one kernel spec that `can_fork` (started on construction; `close`
+    ends it); `socket_path` is where its kernels are requested (forked_kernel_manager)."""
 
     def __init__(self, kernel_name: str) -> None:
         interpreter, _ = _split_launcher(KernelSpecManager().get_kernel_spec(kernel_name).argv)
-        self.kernel_name = kernel_name
         self._folder = Path(tempfile.mkdtemp(prefix="reality-kernels-"))  # private: mode 0700
         self.socket_path = str(self._folder / "server")
         with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as listener:
@@ -85,11 +95,6 @@ class KernelServer:
                 [*interpreter, "-m", "helpers.kernel_server", str(listener.fileno())],
                 stdin=subprocess.PIPE, pass_fds=[listener.fileno()], start_new_session=True,
             )
-
-    def manager(self) -> KernelManager:
-        """A manager (not started) of a kernel forked by this server."""
-        specs = ForkedKernelSpecs(socket_path=self.socket_path)
-        return KernelManager(kernel_name=self.kernel_name, kernel_spec_manager=specs)
 
     def close(self) -> None:
         """End the server (kernels it forked live on until they are shut down)."""

@@ -209,16 +209,15 @@ def _start_kernel() -> tuple[Any, Path] | None:
     starts one as usual)."""
     from jupyter_client.manager import KernelManager
 
-    from helpers.kernel_server import ForkedKernelSpecs
+    from helpers.kernel_server import forked_kernel_manager
 
     log = Path(_worker["run_dir"], "logs", f".kernel-{os.getpid()}-{time.monotonic_ns()}.log")
     log.parent.mkdir(exist_ok=True)
-    specs = {}
-    if _worker["kernel_server"]:
-        specs["kernel_spec_manager"] = ForkedKernelSpecs(socket_path=_worker["kernel_server"])
     try:
         with open(log, "w", encoding="utf-8") as stderr:
-            manager = KernelManager(kernel_name=KERNEL, **specs)
+            server = _worker["kernel_server"]
+            manager = (forked_kernel_manager(KERNEL, server) if server
+                       else KernelManager(kernel_name=KERNEL))
             manager.start_kernel(cwd=_worker["run_dir"], stderr=stderr)
     except Exception:
         log.unlink(missing_ok=True)
@@ -335,10 +334,10 @@ def _notebook_workers(staging: Path, workers: int) -> _NotebookWorkers:
     notebooks' modules once for all of them."""
     from concurrent.futures import ProcessPoolExecutor
 
-    from helpers.kernel_server import KernelServer
+    from helpers.kernel_server import KernelServer, can_fork
 
     _check_kernel()
-    server = KernelServer(KERNEL) if KernelServer.supported else None
+    server = KernelServer(KERNEL) if can_fork(KERNEL) else None
     pool = ProcessPoolExecutor(
         max_workers=workers, mp_context=_worker_context(), initializer=_start_worker,
         initargs=(str(staging), server and server.socket_path),
