@@ -10,6 +10,7 @@ import hashlib
 import json
 import re
 import shutil
+import subprocess
 import time
 from pathlib import Path
 
@@ -170,16 +171,16 @@ def test_bad_data_stops_the_run_and_keeps_the_previous_output(runs, tmp_path: Pa
     assert (run_dir.parent / f"{run_dir.name}.failed").is_dir()
 
 
-def run_processes() -> list[str]:
-    """Command lines of the kernel server, kernels and stand-ins a run starts, still running."""
+def processes_working_in(folder: Path) -> list[int]:
+    """Processes whose working directory is folder or below it (kernels and their stand-ins
+    work in the run folder)."""
     found = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+    for cwd in Path("/proc").glob("[0-9]*/cwd"):
         try:
-            command = cmdline.read_bytes().replace(b"\0", b" ").decode()
-        except OSError:  # ended meanwhile
+            if Path(cwd.readlink()).is_relative_to(folder):
+                found.append(int(cwd.parent.name))
+        except OSError:  # ended meanwhile, or not ours to read
             continue
-        if "helpers.kernel_s" in command or "ipykernel_launcher" in command:
-            found.append(command)
     return found
 
 
@@ -187,8 +188,8 @@ def test_a_failing_notebook_stops_the_run_and_leaves_no_process_behind(
     runs, tmp_path: Path, monkeypatch
 ):
     """A cell error fails the run naming the notebook and the error; the previous output stays
-    as it was, and no kernel, stand-in or kernel server is left running."""
-    from helpers import runner
+    as it was, and no kernel, stand-in or kernel server of the run is left running."""
+    from helpers import kernel_server, runner
 
     notebooks = tmp_path / "notebooks"
     shutil.copytree(runner.NOTEBOOK_DIR, notebooks)
@@ -198,15 +199,26 @@ def test_a_failing_notebook_stops_the_run_and_leaves_no_process_behind(
                              "outputs": [], "source": ["raise RuntimeError('deliberate failure')"]})
     failing.write_text(json.dumps(content))
     monkeypatch.setattr(runner, "NOTEBOOK_DIR", notebooks)
+    servers: list[subprocess.Popen] = []
+
+    class RecordedServer(kernel_server.KernelServer):
+        def __init__(self, kernel_name: str) -> None:
+            super().__init__(kernel_name)
+            servers.append(self._process)
+
+    monkeypatch.setattr(kernel_server, "KernelServer", RecordedServer)
     run_dir = runs["first"].run_dir
     before = file_hashes(run_dir)
     with pytest.raises(RunError, match=r"notebook 03-caregiver-outcomes failed(.|\n)*deliberate"):
         run(load_params(runs["params"]), run_dir.parent)
     assert file_hashes(run_dir) == before
+    failed = run_dir.parent / f"{run_dir.name}.failed"
+    assert (failed / "logs" / "03-caregiver-outcomes.log").is_file()
     deadline = time.monotonic() + 20
-    while run_processes() and time.monotonic() < deadline:
+    while processes_working_in(failed) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert run_processes() == []
+    assert processes_working_in(failed) == []
+    assert len(servers) == 1 and servers[0].poll() is not None  # the run's server has ended
 
 
 def test_no_subject_identifier_reaches_tables_figures_or_notebook_outputs(runs):
