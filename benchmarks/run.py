@@ -6,11 +6,13 @@
 2. a no-op rerun, and a rerun after changing one parameter that one notebook receives
    (sample_size.effect_size, read by 01-disposition only);
 3. validate + derive time and peak memory for 1k, 10k and 100k synthetic patients, with the
-   log-log slope of time against n. Time comes from one fresh process; peak memory from a second
-   run of it, as the highest sum of the proportional set size (PSS: a page shared by k processes
-   counts 1/k in each) of the process and its forked workers, sampled every 50 ms from outside
-   (Linux /proc), or the main process's max RSS in that run if higher (a peak between samples);
-   elsewhere the main process's max RSS. The timed run's main-process max RSS is shown beside it.
+   log-log slope of time against n. The cohort's files are read once first, so that they are in
+   the page cache (as right after they are written). Time comes from one fresh process; peak
+   memory from a second run of it, as the highest sum of the proportional set size (PSS: a page
+   shared by k processes counts 1/k in each) of the process and its forked workers, sampled
+   every 50 ms from outside (Linux /proc), or the main process's max RSS in that run if higher
+   (a peak between samples); elsewhere the main process's max RSS. The timed run's
+   main-process max RSS is shown beside it.
 Targets (issue "Fast reruns"): cold <= 0.5 x naive; no-op < 2 s; slope <= 1.1; 100k derived in
 < 60 s with < 4 GiB peak memory. Usage: python benchmarks/run.py [--sizes 1000 10000 100000]
 [--cohorts DIR] (DIR keeps the generated cohorts for the next run: 100k takes minutes to make).
@@ -149,6 +151,16 @@ def probe_figures(folder: Path) -> dict[str, float]:
     return figures | {"peak_mib": max(peak, main_mib)}
 
 
+def _read_through(folder: Path) -> None:
+    """Read every CSV of folder once, so that the timed probe finds them in the page cache, as
+    right after they were written (a kept cohort, or one the machine paged out meanwhile, would
+    otherwise add a disk read: seconds for the 4.5 GB of 100k patients)."""
+    for path in sorted(folder.glob("*.csv")):
+        with path.open("rb") as f:
+            while f.read(1 << 24):
+                pass
+
+
 def scaling_figures(sizes: list[int], cohorts: Path) -> None:
     print("\n== validate + derive by cohort size (fresh process each)")
     print(f"{'patients':>9} {'validate s':>11} {'derive s':>9} {'total s':>8} {'peak MiB':>9} "
@@ -159,6 +171,7 @@ def scaling_figures(sizes: list[int], cohorts: Path) -> None:
         if not (folder / "qs.csv").is_file():  # made in its own process, its memory returned
             subprocess.run([sys.executable, "-m", "helpers", "synth", "--out", str(folder),
                             "--seed", "1", "--n", str(n)], check=True, capture_output=True)
+        _read_through(folder)
         figures = probe_figures(folder)
         total = figures["validate_s"] + figures["derive_s"]
         totals.append(total)
