@@ -160,7 +160,7 @@ def _run_kernel(stand_in: socket.socket, request: dict, streams: list[int]) -> N
         launch_new_instance(argv=[*request["argv"], parent])
         exit_code = 0
     except SystemExit as exc:
-        exit_code = exc.code if isinstance(exc.code, int) else 1
+        exit_code = 0 if exc.code is None else exc.code if isinstance(exc.code, int) else 1
     except BaseException:
         traceback.print_exc()
     finally:
