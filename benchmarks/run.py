@@ -66,7 +66,7 @@ def naive_baseline(params_path: Path, work: Path) -> None:
     from helpers.derive import derive_adam, write_adam
     from helpers.load import load_study
     from helpers.params import load_params
-    from helpers.runner import KERNEL, NOTEBOOK_DIR, NOTEBOOKS, notebook_parameters
+    from helpers.runner import KERNEL, NOTEBOOKS, notebook_parameters, notebook_source
     from helpers.synth import write_synthetic_cohort
 
     params = load_params(params_path)
@@ -79,7 +79,7 @@ def naive_baseline(params_path: Path, work: Path) -> None:
         for name in ("tables_dir", "figures_dir"):
             (folder / parameters[name]).mkdir(parents=True, exist_ok=True)
         papermill.execute_notebook(
-            str(NOTEBOOK_DIR / f"{notebook}.ipynb"), str(folder / f"{notebook}.ipynb"),
+            str(notebook_source(notebook)), str(folder / f"{notebook}.ipynb"),
             parameters=parameters, kernel_name=KERNEL, cwd=str(folder), progress_bar=False,
         )
 

@@ -5,7 +5,8 @@ Steps (each prints one progress line):
   2 data      generate the synthetic cohort or hash the given study data folder
   3 derive    validate the data and derive the analysis datasets once (adam/)
   4 notebooks execute the four notebooks with papermill, in parallel worker processes (started
-              during step 3, each with its first kernel, the notebooks' imports preloaded)
+              during step 3, each with its first kernel; on Linux the kernels are forked by a
+              kernel server that imported the notebooks' modules once)
   5 results   key_results.csv and the reproduction check (computed while the notebooks run)
   6 record    provenance.json
   7 report    render the manuscript (or its HTML preview)
@@ -112,6 +113,11 @@ def data_key(params: RunParams) -> Any:
     return sha256_folder(Path(params["data"]), "*.csv")
 
 
+def notebook_source(notebook: str) -> Path:
+    """The stored notebook (without outputs) that a run executes."""
+    return NOTEBOOK_DIR / f"{notebook}.ipynb"
+
+
 def run_key(params: RunParams) -> str:
     """Key of the whole run: params, data, code, notebooks, manuscript and whether Quarto is
     available (installing it changes what the report step produces)."""
@@ -120,7 +126,7 @@ def run_key(params: RunParams) -> str:
             "params": params.values,
             "data": data_key(params),
             "code": code_key(),
-            "notebooks": {nb: sha256_file(NOTEBOOK_DIR / f"{nb}.ipynb") for nb in NOTEBOOKS},
+            "notebooks": {nb: sha256_file(notebook_source(nb)) for nb in NOTEBOOKS},
             "manuscript": _glob_hashes(MANUSCRIPT_FILES),
             "quarto": shutil.which("quarto") is not None,
         }
@@ -158,7 +164,7 @@ def declared_parameters(notebook: str) -> tuple[str, ...]:
     """Names assigned in the notebook's cell tagged `parameters`, in order (the names that
     papermill.inspect_notebook reports), read with json + ast: importing papermill here would
     cost the run seconds (nbformat -> jsonschema) before any notebook can start."""
-    cells = json.loads((NOTEBOOK_DIR / f"{notebook}.ipynb").read_text(encoding="utf-8"))["cells"]
+    cells = json.loads(notebook_source(notebook).read_text(encoding="utf-8"))["cells"]
     source = next(
         ("".join(c["source"]) for c in cells if "parameters" in c["metadata"].get("tags", ())),
         "",
@@ -366,7 +372,7 @@ def _notebooks_running(
         return
     (staging / "notebooks").mkdir(exist_ok=True)
     futures = {
-        workers.pool.submit(_execute_notebook, str(NOTEBOOK_DIR / f"{nb}.ipynb"), nb, arguments): nb
+        workers.pool.submit(_execute_notebook, str(notebook_source(nb)), nb, arguments): nb
         for nb, arguments in todo.items()
     }
     try:
@@ -476,7 +482,7 @@ def run(
         todo: dict[str, dict[str, Any]] = {}
         for notebook in NOTEBOOKS:
             parameters = notebook_parameters(notebook, params)
-            source = sha256_file(NOTEBOOK_DIR / f"{notebook}.ipynb")
+            source = sha256_file(notebook_source(notebook))
             keys[notebook] = _digest([source, parameters, adam_hashes, code])
             outputs = _notebook_outputs(notebook)
             if previous.get(notebook) == keys[notebook] and _has_outputs(outputs, run_dir):
