@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers.params import ParamsError, load_params, schema_markdown, with_data_folder
+from helpers.params import (
+    ParamsError,
+    check_country,
+    load_params,
+    schema_markdown,
+    with_data_folder,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = sorted((ROOT / "params").glob("*.yaml"))
@@ -39,28 +45,70 @@ def test_defaults_fill_missing_keys(tmp_path: Path):
     }
 
 
+KEYS = "data, synthetic, population, country, exclude_out_of_window, alpha, sample_size, render"
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("populaton: FAS\n", "unknown key 'populaton'; allowed keys: title, data"),
-        ("sample_size: {power: 0.8, efect_size: 0.3}\n", "sample_size: unknown key 'efect_size'"),
+        ("populaton: FAS\n", f"unknown key 'populaton'; allowed keys: {KEYS}"),
+        ("title: x\n", f"unknown key 'title'; allowed keys: {KEYS}"),
+        (
+            "sample_size: {power: 0.8, efect_size: 0.3}\n",
+            "sample_size: unknown key 'efect_size'; allowed keys: effect_size, alpha, power, "
+            "dropout",
+        ),
         ("population: ITT\n", "population: 'ITT' is not allowed; allowed: FAS, COMP"),
-        ("alpha: high\n", "alpha: expected float, got 'high'"),
-        ("render: 1\n", "render: expected bool, got 1"),
-        ("synthetic: {n: true}\n", "synthetic.n: expected int, got True"),
+        ("alpha: high\n", "alpha: 'high' has the wrong type; allowed: float"),
+        ("render: 1\n", "render: 1 has the wrong type; allowed: bool"),
+        ("synthetic: {n: true}\n", "synthetic.n: True has the wrong type; allowed: int"),
+        ("synthetic: 3\n", "synthetic: 3 has the wrong type; allowed: a mapping of seed, n"),
         ("sample_size: {power: 1.5}\n", "sample_size.power: 1.5 is outside [0.5, 0.999]"),
+        ("alpha: 0.5\n", None),  # the edge of [0.0001, 0.5] is allowed
+        ("alpha: 0.5001\n", "alpha: 0.5001 is outside [0.0001, 0.5]"),
+        ("country: NOR\n", None),
+        ("country: Norway\n", "country: 'Norway' is not allowed; allowed: an ISO alpha-3 code "
+                              "in capitals, e.g. NOR"),
+        ("country: nor\n", "country: 'nor' is not allowed; allowed: an ISO alpha-3 code in "
+                           "capitals, e.g. NOR"),
+        ("country: 7\n", "country: 7 has the wrong type; allowed: str or null"),
         ("data: /no/such/folder\n", "data: study data folder '/no/such/folder' does not exist"),
-        ("- a\n- b\n", "expected a mapping of keys"),
-        ("a: [\n", "not valid YAML"),
+        ("- a\n- b\n", "expected a mapping of keys at the top level"),
     ],
 )
-def test_bad_params_name_the_key_and_the_rule(tmp_path: Path, text: str, message: str):
+def test_bad_params_name_file_key_value_and_what_is_allowed_once(
+    tmp_path: Path, text: str, message: str | None
+):
     path = tmp_path / "bad.yaml"
     path.write_text(text)
+    if message is None:
+        load_params(path)
+        return
     with pytest.raises(ParamsError) as info:
         load_params(path)
-    assert message in str(info.value)
-    assert str(path) in str(info.value)
+    assert str(info.value) == f"{path}: {message}"
+
+
+def test_invalid_yaml_names_the_file(tmp_path: Path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("a: [\n")
+    with pytest.raises(ParamsError, match="not valid YAML") as info:
+        load_params(path)
+    assert str(info.value).startswith(f"{path}: ")
+
+
+def test_a_country_absent_from_the_data_names_the_ones_present(tmp_path: Path):
+    path = tmp_path / "swe.yaml"
+    path.write_text("country: SWE\n")
+    params = load_params(path)
+    with pytest.raises(ParamsError) as info:
+        check_country(params, ["NOR", "DNK", "NOR", "ITA"])
+    assert str(info.value) == (
+        f"{path}: country: 'SWE' is not in the data; allowed: DNK, ITA, NOR (the countries "
+        "present), or null"
+    )
+    check_country(load_params(ROOT / "params" / "country-nor.yaml"), ["DNK", "NOR"])
+    check_country(load_params(ROOT / "params" / "default.yaml"), ["DNK"])  # null: all
 
 
 def test_missing_params_file_is_reported(tmp_path: Path):
@@ -84,5 +132,5 @@ def test_shipped_files_differ_from_default_only_in_their_purpose():
     default = yaml.safe_load((ROOT / "params" / "default.yaml").read_text())
     for path in SHIPPED:
         other = yaml.safe_load(path.read_text())
-        changed = {k for k in default if other.get(k) != default[k]} - {"title"}
+        changed = {k for k in default if other.get(k) != default[k]}
         assert len(changed) <= 1, f"{path.name} changes {sorted(changed)}"

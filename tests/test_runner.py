@@ -214,6 +214,13 @@ def test_a_failing_notebook_stops_the_run_and_leaves_no_process_behind(
     assert file_hashes(run_dir) == before
     failed = run_dir.parent / f"{run_dir.name}.failed"
     assert (failed / "logs" / "03-caregiver-outcomes.log").is_file()
+    # the failed folder tells its story: step, reason, the failing cell's traceback, the logs
+    story = (failed / "error.txt").read_text()
+    assert story.startswith("step: 4/7 notebooks\n")
+    assert "notebook 03-caregiver-outcomes failed" in story
+    assert "RuntimeError" in story and "deliberate failure" in story
+    assert "\x1b[" not in story  # no terminal colour codes
+    assert "logs/03-caregiver-outcomes.log" in story
     deadline = time.monotonic() + 20
     while processes_working_in(failed) and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -236,3 +243,28 @@ def test_no_subject_identifier_reaches_tables_figures_or_notebook_outputs(runs):
             for cell in json.loads(notebook.read_text())["cells"]
         ]
         assert not pattern.search("".join(outputs)), notebook
+
+
+def test_a_country_absent_from_the_data_stops_before_any_notebook_and_a_success_clears_it(
+    tmp_path: Path, capsys
+):
+    """country: SWE passes the schema (an ISO alpha-3 code) but is not in the data: the run stops
+    after the data are read, before any notebook, naming the countries present; error.txt says
+    so. The next successful run of the same run name removes the stale .failed folder."""
+    from helpers.cli import main
+
+    out = tmp_path / "out"
+    params = write_params(tmp_path / "params", name="country", country="SWE")
+    assert main(["run", str(params), "--output", str(out)]) == 1
+    message = capsys.readouterr().err
+    assert f"{params}: country: 'SWE' is not in the data; allowed: DNK, ITA, NOR" in message
+    story = out / "country.failed" / "error.txt"
+    assert f"why this run failed: {story}" in message
+    assert "step: 3/7 derive" in story.read_text()
+    assert not (out / "country.failed" / "notebooks").exists()  # no notebook ran
+    assert not (out / "country").exists()
+
+    write_params(tmp_path / "params", name="country", country="NOR", render=False)
+    assert main(["run", str(params), "--output", str(out)]) == 0
+    assert (out / "country" / "key_results.csv").is_file()
+    assert not (out / "country.failed").exists()

@@ -1,4 +1,4 @@
-"""Command line: `python -m helpers <command> --help`.
+"""Command line: `.venv/bin/python -m helpers <command> --help` (`make setup` creates .venv).
 
 Commands: synth, validate, derive, run, render, params. Heavy libraries are imported inside each
 command, so that `--help` and a no-op `run` answer at once.

@@ -27,6 +27,7 @@ import nbformat
 import pandas as pd
 import yaml
 
+from helpers.commands import python_command
 from helpers.methods_text import methods_markdown
 from helpers.reproduction import (
     PublishedFigure,
@@ -51,8 +52,8 @@ PROVENANCE_FILE = "_provenance-generated.md"
 QUARTO_MISSING = (
     "quarto not found on PATH: the Quarto report (HTML, DOCX, PDF) was not rendered; wrote the "
     "HTML preview {preview} instead. Install Quarto with conda-forge `quarto` "
-    "(environment.yml), `pip install quarto-cli` on a machine with internet access, or the "
-    "installer from https://quarto.org, then run `python -m helpers render {run_dir}`."
+    "(environment.yml), `{pip_install}` on a machine with internet access, or the "
+    "installer from https://quarto.org, then run `{render}`."
 )
 
 _EMBED = re.compile(r"\{\{<\s*embed\s+([^#\s>]+)#([\w-]+)[^>]*>\}\}")
@@ -291,8 +292,11 @@ def render(run_dir: Path, *, display_dir: Path | None = None) -> RenderResult:
     quarto = shutil.which("quarto")
     if quarto is None:
         preview = write_preview(run_dir, project)
-        message = QUARTO_MISSING.format(preview=shown / preview.relative_to(run_dir),
-                                        run_dir=shown)
+        message = QUARTO_MISSING.format(
+            preview=shown / preview.relative_to(run_dir),
+            pip_install=python_command("-m pip install quarto-cli"),
+            render=python_command(f"-m helpers render {shown}"),
+        )
         print(message, flush=True)
         return RenderResult("preview", (preview,), report, message)
     done = subprocess.run(

@@ -3,11 +3,17 @@
 papermill only warns on an unknown parameter, so a typo would silently run the default. Here an
 unknown key, a wrong type, a value outside its allowed set or a missing data folder fails at once,
 naming the key and what is allowed. Every key is documented in PARAMS_SCHEMA (params/README.md
-is generated from it: `python -m helpers params --doc`).
+is generated from it: `.venv/bin/python -m helpers params`). Every message reads
+`<file>: <key>: <value> <what is wrong>; <what is allowed>`, once.
+
+A country must also be present in the data; that is known only once the data are read, so the
+runner checks it (`check_country`) before any notebook runs.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +27,8 @@ class ParamsError(ValueError):
 
 @dataclass(frozen=True)
 class Key:
-    """One params key: its type, default, allowed values and meaning."""
+    """One params key: its type, default, meaning and what is allowed (a set of values, a range
+    [low, high] or a regular expression that the whole text must match)."""
 
     type: type | tuple[type, ...]
     default: Any
@@ -29,22 +36,26 @@ class Key:
     allowed: tuple[Any, ...] | None = None
     low: float | None = None
     high: float | None = None
+    pattern: str | None = None
+    #: how the pattern is shown in messages and in params/README.md
+    pattern_doc: str = ""
 
 
 SAMPLE_SIZE_SCHEMA: dict[str, Key] = {
-    "effect_size": Key(float, 0.4, "standardised mean change (Cohen's d) to detect", low=0.01),
+    "effect_size": Key(
+        float, 0.4, "standardised mean change (Cohen's d) to detect", low=0.01, high=5.0
+    ),
     "alpha": Key(float, 0.05, "two-sided significance level", low=0.0001, high=0.5),
     "power": Key(float, 0.9, "power of the test", low=0.5, high=0.999),
     "dropout": Key(float, 0.15, "fraction expected to drop out (inflates n)", low=0.0, high=0.9),
 }
 
 SYNTHETIC_SCHEMA: dict[str, Key] = {
-    "seed": Key(int, 2024, "seed of the synthetic cohort generator", low=0),
+    "seed": Key(int, 2024, "seed of the synthetic cohort generator", low=0, high=2**32 - 1),
     "n": Key(int, 87, "number of synthetic patients enrolled", low=5, high=1_000_000),
 }
 
 PARAMS_SCHEMA: dict[str, Key] = {
-    "title": Key(str, "REALITY study", "title of this run, shown in the report"),
     "data": Key(
         str,
         "synthetic",
@@ -63,7 +74,10 @@ PARAMS_SCHEMA: dict[str, Key] = {
     "country": Key(
         (str, type(None)),
         None,
-        "restrict every analysis to one country (ISO alpha-3), or null",
+        "restrict every analysis to one country, or null (all countries); the ISO alpha-3 "
+        "code as in dm COUNTRY, and it must be present in the data",
+        pattern=r"[A-Z]{3}",
+        pattern_doc="an ISO alpha-3 code in capitals, e.g. NOR",
     ),
     "exclude_out_of_window": Key(
         bool, False, "drop post-baseline assessments outside their visit window (+/- 31 days)"
@@ -108,28 +122,42 @@ def _check_value(where: str, key: Key, value: Any) -> Any:
     accepted = key.type if isinstance(key.type, tuple) else (key.type,)
     # bool is an int subclass: a YAML `true` must not pass as a number, nor 1 as a flag
     if (isinstance(value, bool) and bool not in accepted) or not isinstance(value, accepted):
-        raise ParamsError(f"{where}: expected {_type_name(key.type)}, got {value!r}")
+        raise ParamsError(f"{where}: {value!r} has the wrong type; allowed: {_type_name(key.type)}")
+    if value is None:
+        return value
     if key.allowed is not None and value not in key.allowed:
         raise ParamsError(f"{where}: {value!r} is not allowed; allowed: {', '.join(key.allowed)}")
     if (key.low is not None and value < key.low) or (key.high is not None and value > key.high):
         raise ParamsError(f"{where}: {value!r} is outside [{key.low}, {key.high}]")
+    if key.pattern is not None and not re.fullmatch(key.pattern, value):
+        raise ParamsError(f"{where}: {value!r} is not allowed; allowed: {key.pattern_doc}")
     return value
 
 
-def _validate_mapping(where: str, schema: dict[str, Key], given: dict[str, Any]) -> dict[str, Any]:
+def _validate_mapping(
+    file: str, prefix: str, schema: dict[str, Key], given: dict[str, Any]
+) -> dict[str, Any]:
+    """Every key of schema (given values checked, defaults for the rest). Messages start with
+    `file: ` and name nested keys with their dotted path (`sample_size.power`)."""
     unknown = sorted(set(given) - set(schema))
     if unknown:
-        raise ParamsError(f"{where}: unknown key {unknown[0]!r}; allowed keys: {', '.join(schema)}")
+        where = f"{file}: {prefix[:-1]}" if prefix else file
+        raise ParamsError(
+            f"{where}: unknown key {unknown[0]!r}; allowed keys: {', '.join(schema)}"
+        )
     out: dict[str, Any] = {}
     for name, key in schema.items():
-        label = f"{where}{name}" if where.endswith(":") else f"{where}.{name}"
+        where = f"{file}: {prefix}{name}"
         if key.type is dict:
             sub = given.get(name, {})
             if not isinstance(sub, dict):
-                raise ParamsError(f"{label}: expected a mapping of {', '.join(key.default)}")
-            out[name] = _validate_mapping(label, key.default, sub)
+                raise ParamsError(
+                    f"{where}: {sub!r} has the wrong type; allowed: a mapping of "
+                    f"{', '.join(key.default)}"
+                )
+            out[name] = _validate_mapping(file, f"{prefix}{name}.", key.default, sub)
         elif name in given:
-            out[name] = _check_value(label, key, given[name])
+            out[name] = _check_value(where, key, given[name])
         else:
             out[name] = key.default
     return out
@@ -137,7 +165,17 @@ def _validate_mapping(where: str, schema: dict[str, Key], given: dict[str, Any])
 
 def with_defaults(given: dict[str, Any], where: str = "params") -> dict[str, Any]:
     """Every key of PARAMS_SCHEMA: the given values (validated) with defaults for the rest."""
-    return _validate_mapping(f"{where}:", PARAMS_SCHEMA, given)
+    return _validate_mapping(where, "", PARAMS_SCHEMA, given)
+
+
+def check_country(params: RunParams, present: Iterable[str]) -> None:
+    """Raise ParamsError when params' country is set and is not one of the data's countries."""
+    country, present = params["country"], sorted(set(present))
+    if country is not None and country not in present:
+        raise ParamsError(
+            f"{params.path}: country: {country!r} is not in the data; "
+            f"allowed: {', '.join(present)} (the countries present), or null"
+        )
 
 
 def load_params(path: Path) -> RunParams:
@@ -154,7 +192,7 @@ def load_params(path: Path) -> RunParams:
         raise ParamsError(f"{path}: expected a mapping of keys at the top level")
     values = with_defaults(given, str(path))
     if values["data"] != "synthetic" and not Path(values["data"]).is_dir():
-        raise ParamsError(f"{path}:data: study data folder {values['data']!r} does not exist")
+        raise ParamsError(f"{path}: data: study data folder {values['data']!r} does not exist")
     return RunParams(name=path.stem, path=path, values=values)
 
 
@@ -175,7 +213,9 @@ def schema_markdown() -> str:
                 lines.append(f"| `{prefix}{name}` | mapping | | {key.doc} |")
                 rows(f"{prefix}{name}.", key.default)
             else:
-                allowed = f" (one of {', '.join(key.allowed)})" if key.allowed else ""
+                allowed = (f" (one of {', '.join(key.allowed)})" if key.allowed
+                           else f" ({key.pattern_doc})" if key.pattern else
+                           f" (from {key.low} to {key.high})" if key.low is not None else "")
                 default = (
                     "null" if key.default is None else yaml.safe_dump(key.default).split("\n")[0]
                 )

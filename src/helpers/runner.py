@@ -1,4 +1,4 @@
-"""`python -m helpers run params/<name>.yaml`: the whole job, atomic and incremental.
+"""`.venv/bin/python -m helpers run params/<name>.yaml`: the whole job, atomic and incremental.
 
 Steps (each prints one progress line):
   1 params    validate the params file (helpers.params)
@@ -13,7 +13,8 @@ Steps (each prints one progress line):
 
 Atomic: everything is built in a staging folder beside the run folder and moved into place only
 when every step succeeded; a failed run leaves the previous output untouched and keeps its
-partial work in output/<run>.failed/ for inspection.
+partial work in output/<run>.failed/ for inspection, with error.txt saying which step failed,
+why, the traceback and the kernels' logs. A later successful run removes that folder.
 
 Incremental: each step has a content key (SHA-256 of what it depends on: its source, the params
 it receives, the data it reads by content, the helper code). A step whose key equals the one in
@@ -36,7 +37,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from helpers.params import RunParams
+from helpers.commands import python_command
+from helpers.params import RunParams, check_country
 from helpers.provenance import REPO_ROOT, sha256_file, sha256_folder
 
 if TYPE_CHECKING:
@@ -273,13 +275,14 @@ def _execute_notebook(source: str, notebook: str, parameters: dict[str, Any]) ->
 
 
 def _notebook_outputs(notebook: str) -> tuple[str, ...]:
-    """Files of a run folder that belong to one notebook step."""
-    return (
-        f"notebooks/{notebook}.ipynb",
-        f"tables/{notebook}",
-        f"figures/{notebook}",
-        f"logs/{notebook}.log",
+    """Files of a run folder that belong to one notebook step: its executed copy, its log and
+    the tables/figures folders it declares."""
+    folders = tuple(
+        f"{name.removesuffix('_dir')}/{notebook}"
+        for name in ("tables_dir", "figures_dir")
+        if name in declared_parameters(notebook)
     )
+    return (f"notebooks/{notebook}.ipynb", *folders, f"logs/{notebook}.log")
 
 
 def _copy_outputs(names: tuple[str, ...], source: Path, target: Path) -> None:
@@ -301,8 +304,8 @@ def _check_kernel() -> None:
 
     if KERNEL not in KernelSpecManager().find_kernel_specs():
         raise RunError(
-            f"the Jupyter kernel {KERNEL!r} is not installed; run `make setup` or "
-            f"`python -m ipykernel install --sys-prefix --name {KERNEL}`"
+            f"the Jupyter kernel {KERNEL!r} is not installed; run `make setup` or `"
+            + python_command(f"-m ipykernel install --sys-prefix --name {KERNEL}") + "`"
         )
 
 
@@ -421,6 +424,37 @@ def _results(staging: Path, params: RunParams) -> str:
     return summary_line(table)
 
 
+def _countries(adam_dir: Path) -> set[str]:
+    """The countries of the enrolled patients (ADSL COUNTRY), read without the ADaM stack."""
+    import csv
+
+    with (adam_dir / "adsl.csv").open(encoding="utf-8", newline="") as f:
+        return {row["COUNTRY"] for row in csv.DictReader(f) if row["COUNTRY"]}
+
+
+def _failure_story(step: str, exc: BaseException, failed: Path) -> Path:
+    """Write failed/error.txt: the step, the reason, the traceback (for a notebook: papermill's
+    traceback of the failing cell, ANSI colours removed) and the kernels' log files."""
+    import re
+    import traceback
+
+    cause = exc.__cause__ or exc
+    cell_traceback = getattr(cause, "traceback", None)  # papermill's PapermillExecutionError
+    if cell_traceback:
+        trace = "\n".join(cell_traceback)
+    else:
+        trace = "".join(traceback.format_exception(cause))
+    trace = re.sub(r"\x1b\[[0-9;]*m", "", trace).rstrip()
+    logs = sorted(str(p.relative_to(failed)) for p in (failed / "logs").glob("*.log"))
+    text = (
+        f"step: {step}\n\nreason:\n{exc}\n\ntraceback:\n{trace}\n\n"
+        f"logs (relative to this folder): {', '.join(logs) or 'none'}\n"
+    )
+    path = failed / "error.txt"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 def _swap_into_place(staging: Path, run_dir: Path) -> None:
     """Replace run_dir by staging with two renames (the old run is removed only afterwards)."""
     old = run_dir.with_name(f".{run_dir.name}.old")
@@ -429,6 +463,11 @@ def _swap_into_place(staging: Path, run_dir: Path) -> None:
         run_dir.rename(old)
     staging.rename(run_dir)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def _failed_folder(run_dir: Path) -> Path:
+    """Where a failed run of run_dir keeps its partial output and error.txt."""
+    return run_dir.with_name(f"{run_dir.name}.failed")
 
 
 # --- the run -----------------------------------------------------------------------------------
@@ -445,6 +484,7 @@ def run(
         _say(
             "run", f"nothing changed since the last run: {run_dir} is up to date (--force rebuilds)"
         )
+        shutil.rmtree(_failed_folder(run_dir), ignore_errors=True)
         return RunResult(run_dir, (), ("all",), summary, time.perf_counter() - started)
 
     run_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -476,6 +516,8 @@ def run(
             _derive(data_dir, params, staging)
             executed.append("derive")
             _say(step, "data valid; analysis datasets written to adam/")
+
+        check_country(params, _countries(staging / "adam"))
 
         step = "4/7 notebooks"
         adam_hashes = sha256_folder(staging / "adam")
@@ -519,15 +561,17 @@ def run(
     except Exception as exc:
         if workers is not None:
             workers.shutdown(cancel_futures=True)
-        failed = run_dir.with_name(f"{run_dir.name}.failed")
+        failed = _failed_folder(run_dir)
         shutil.rmtree(failed, ignore_errors=True)
         staging.rename(failed)
+        story = _failure_story(step, exc, failed)
         raise RunError(
-            f"step {step} failed: {exc}\n{run_dir} was left as it was; the partial output of "
-            f"this run is in {failed}"
+            f"step {step} failed: {exc}\n{run_dir} was left as it was; why this run failed: "
+            f"{story} (its partial output is in {failed})"
         ) from exc
 
     _swap_into_place(staging, run_dir)
+    shutil.rmtree(_failed_folder(run_dir), ignore_errors=True)
     seconds = time.perf_counter() - started
     _say("done", f"{summary}; output in {run_dir}")
     return RunResult(run_dir, tuple(executed), tuple(reused), summary, seconds)
