@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 QUARTO_VERSION := 1.9.38
 PARAMS ?= params/default.yaml
 
-.PHONY: setup report test lint quarto-optional benchmark clean
+.PHONY: setup report test lint lab quarto-optional benchmark clean
 
 setup: $(STAMP)
 
@@ -32,6 +32,11 @@ quarto-optional: $(VENV)/.quarto-tried
 
 report: setup quarto-optional
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m helpers run $(PARAMS)
+
+# JupyterLab from .venv on notebooks/ (kernel "REALITY (.venv)"); run `make report` first so that
+# the notebooks' defaults find the default run's analysis datasets (output/default/adam)
+lab: setup
+	$(BIN)/jupyter lab --notebook-dir=notebooks
 
 lint: setup
 	$(BIN)/python -m ruff check .
