@@ -15,7 +15,12 @@ def _synth(args: argparse.Namespace) -> int:
     from helpers.synth import write_synthetic_cohort
 
     write_synthetic_cohort(args.out, seed=args.seed, n=args.n)
-    print(f"synthetic cohort (seed {args.seed}, n {args.n}) written to {args.out}")
+    if args.format != "csv":
+        from helpers.data.formats import convert_folder
+
+        convert_folder(args.out, args.format)
+    print(f"synthetic cohort (seed {args.seed}, n {args.n}) written to {args.out} "
+          f"({args.format})")
     return 0
 
 
@@ -87,9 +92,13 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="command")
 
     p = commands.add_parser("synth", help="write the deterministic synthetic cohort")
-    p.add_argument("--out", type=Path, required=True, help="folder to write the CSV files to")
+    p.add_argument("--out", type=Path, required=True, help="folder to write the files to")
     p.add_argument("--seed", type=int, default=2024, help="random seed (default 2024)")
     p.add_argument("--n", type=int, default=87, help="patients enrolled (default 87)")
+    p.add_argument(
+        "--format", choices=("csv", "xpt", "json"), default="csv",
+        help="file format: CSV, SAS transport v8 or Dataset-JSON 1.1 (default csv)",
+    )
     p.set_defaults(func=_synth)
 
     p = commands.add_parser("validate", help="check a study data folder against the data spec")

@@ -1,6 +1,6 @@
 """Read a study data folder (study/data-spec.md) into typed DataFrames.
 
-Every CSV is read with every cell as a string (nothing coerced; categorical columns, so that each
+Every file (CSV, SAS transport or Dataset-JSON) is read with every cell as a string (nothing coerced; categorical columns, so that each
 distinct string is stored and checked once), validated against every rule of data-spec.md
 (helpers.validate), and only then converted to types. A folder that breaks a rule is
 rejected with the whole table of violations; warnings (e.g. rows outside their visit window) are
@@ -45,16 +45,17 @@ class StudyDataError(Exception):
 
 
 def read_raw(folder: Path) -> dict[str, pd.DataFrame]:
-    """The six CSVs of `folder` as str frames ("" when empty) with `_LINE` (header = line 1).
+    """The six files of `folder` (CSV, XPT or Dataset-JSON, helpers.validate.read_folder) as str
+    frames ("" when empty) with `_LINE` (a CSV's line, header = line 1; an XPT or JSON record).
 
     The cells are categorical columns of the exact strings (a cell is one of its column's
     categories; set a new string with `.cat.add_categories` or cast the column to object first).
 
-    Raises StudyDataError when a file is missing, not UTF-8 or not a CSV with a header row.
+    Raises StudyDataError when a domain has no file or two, or a file cannot be read.
     """
-    raw, problems = read_folder(Path(folder))
+    raw, problems, files = read_folder(Path(folder))
     if not problems.empty:
-        raise StudyDataError(ValidationReport(problems, problems.iloc[0:0]))
+        raise StudyDataError(ValidationReport(problems, problems.iloc[0:0], files))
     return raw
 
 

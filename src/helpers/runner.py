@@ -109,10 +109,18 @@ def _previous_steps(run_dir: Path) -> dict[str, Any]:
 
 def data_key(params: RunParams) -> Any:
     """What identifies the input data without reading it into pandas: the synthetic settings,
-    or the SHA-256 of every CSV file of the given folder."""
+    or the SHA-256 of every study data file of the given folder."""
     if params.uses_synthetic_data:
         return {"synthetic": params["synthetic"]}
-    return sha256_folder(Path(params["data"]), "*.csv")
+    return data_file_hashes(Path(params["data"]))
+
+
+def data_file_hashes(folder: Path) -> dict[str, str]:
+    """SHA-256 of every study data file of a folder (each format of data-spec.md), by name."""
+    from helpers.data.formats import FORMATS
+
+    hashes = {fmt: sha256_folder(folder, f"*.{fmt}") for fmt in FORMATS}
+    return dict(sorted(item for by_name in hashes.values() for item in by_name.items()))
 
 
 def notebook_source(notebook: str) -> Path:
@@ -499,7 +507,7 @@ def run(
         _say("1/7 params", f"{params.path} ok (run {params.name!r})")
         _worker_context()  # its imports now overlap the data and derive steps
         data_dir, data_source = _prepare_data(params, staging)
-        data_files = sha256_folder(data_dir, "*.csv")
+        data_files = data_file_hashes(data_dir)
         _say(step, f"{data_source}: {len(data_files)} files")
 
         step = "3/7 derive"

@@ -30,7 +30,7 @@ report is the same for any block size.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +48,7 @@ from helpers.codes import (
     subject_block,
     subject_blocks,
 )
+from helpers.data.formats import FORMATS, FormatError, read_dataset_json, read_xpt
 from helpers.memory import release_freed_memory
 from helpers.parallel import map_blocks
 from helpers.raw_csv import CsvFormatError, RawCsv, read_csv
@@ -83,6 +84,8 @@ class ValidationReport:
 
     errors: pd.DataFrame
     warnings: pd.DataFrame
+    #: each domain's file name (dm -> dm.xpt); a domain not named here is shown as <domain>.csv
+    files: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -93,7 +96,7 @@ class ValidationReport:
         lines = [f"{len(self.errors)} error(s), {len(self.warnings)} warning(s)"]
         if not self.errors.empty:
             shown = self.errors.head(max_rows).astype({"line": "string"}).fillna({"line": ""})
-            shown["file"] = shown["file"] + ".csv"
+            shown["file"] = shown["file"].map(lambda f: self.files.get(f, f"{f}.csv"))
             lines.append(shown.to_string(index=False))
             if len(self.errors) > max_rows:
                 lines.append(f"... and {len(self.errors) - max_rows} more")
@@ -171,27 +174,62 @@ def _rows(
 
 
 # --- reading -------------------------------------------------------------------------------
-def read_folder(folder: Path) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
-    """The raw frames of the files that could be read, and the file-level errors of the others."""
-    raw: dict[str, pd.DataFrame] = {}
+def domain_files(folder: Path) -> tuple[dict[str, Path], pd.DataFrame]:
+    """Each domain's file in folder (dm.csv, dm.xpt or dm.json: data-spec.md, File formats), and
+    the file-level errors: a domain with no file, or with more than one."""
+    found: dict[str, Path] = {}
     problems: list[pd.DataFrame] = []
     for file in spec.FILES:
-        path = Path(folder) / f"{file}.csv"
-        if not path.is_file():
-            problems.append(_file_problem(file, f"required file {file}.csv is missing"))
-            continue
-        try:
-            csv_file = read_csv(path)
-        except UnicodeDecodeError:
-            problems.append(_file_problem(file, f"{file}.csv must be UTF-8 encoded"))
-        except CsvFormatError as e:
-            problems.append(
-                _file_problem(file, f"{file}.csv must be comma-separated with one header row ({e})")
-            )
+        paths = [Path(folder) / f"{file}.{fmt}" for fmt in FORMATS]
+        present = [p for p in paths if p.is_file()]
+        if not present:
+            others = " or ".join(p.name for p in paths[1:])
+            rule = f"required file {file}.csv is missing (or {others})"
+            problems.append(_file_problem(file, rule))
+        elif len(present) > 1:
+            names = " and ".join(p.name for p in present)
+            problems.append(_file_problem(file, f"{names}: one file per domain, in one format"))
         else:
-            raw[file] = csv_file.frame
-            problems.append(_ragged_rows(file, csv_file))
-    return raw, _table(problems)
+            found[file] = present[0]
+    return found, _table(problems)
+
+
+def read_folder(folder: Path) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, dict[str, str]]:
+    """The raw frames of the files that could be read, the file-level errors of the others and
+    each domain's file name. A frame's attrs["file"] is its file's name."""
+    paths, found_problems = domain_files(folder)
+    raw: dict[str, pd.DataFrame] = {}
+    problems: list[pd.DataFrame] = [found_problems]
+    for file, path in paths.items():
+        try:
+            raw[file], read_problems = _read_file(file, path)
+        except UnicodeDecodeError:
+            problems.append(_file_problem(file, f"{path.name} must be UTF-8 encoded"))
+        except CsvFormatError as e:
+            rule = f"{path.name} must be comma-separated with one header row ({e})"
+            problems.append(_file_problem(file, rule))
+        except FormatError as e:
+            problems.append(_file_problem(file, f"{path.name}: {e}"))
+        else:
+            raw[file].attrs["file"] = path.name
+            problems.append(read_problems)
+    return raw, _table(problems), {file: path.name for file, path in paths.items()}
+
+
+def _read_file(file: str, path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One domain's file as raw text cells, and its rows that could not be read as cells: a CSV
+    line with the wrong number of fields, a Dataset-JSON value of the wrong type."""
+    if path.suffix == ".csv":
+        csv_file = read_csv(path)
+        return csv_file.frame, _ragged_rows(file, csv_file)
+    table = read_xpt(path) if path.suffix == ".xpt" else read_dataset_json(path)
+    errors = table.type_errors
+    usubjid = table.frame.get("USUBJID")
+    return table.frame, pd.DataFrame({
+        "file": file, "column": errors["column"], "line": errors["line"],
+        "USUBJID": "" if usubjid is None else [str(usubjid.iloc[i - 1]) for i in errors["line"]],
+        "value": errors["value"], "rule": errors["rule"],
+    })
 
 
 def _ragged_rows(file: str, csv_file: RawCsv) -> pd.DataFrame:
@@ -491,11 +529,16 @@ def _window_warnings(raw: pd.DataFrame, qs: pd.DataFrame, day0: pd.Series) -> li
 
 
 def check_raw(
-    raw: dict[str, pd.DataFrame], problems: pd.DataFrame | None = None
+    raw: dict[str, pd.DataFrame],
+    problems: pd.DataFrame | None = None,
+    files: dict[str, str] | None = None,
 ) -> tuple[ValidationReport, dict[str, pd.DataFrame]]:
-    """Every rule on raw frames (+ file-level `problems` of read_folder): the report, and the
-    typed frames (as StudyData: categorical codes, index 0..n-1) of the files present with all
-    data-spec columns, lines of only empty cells left out. Complete when the report is ok."""
+    """Every rule on raw frames (+ file-level `problems` of read_folder, and the file name of each
+    domain; by default each frame's attrs["file"]): the report, and the typed frames (as
+    StudyData: categorical codes, index 0..n-1) of the files present with all data-spec columns,
+    lines of only empty cells left out. Complete when the report is ok."""
+    if files is None:
+        files = {f: df.attrs["file"] for f, df in raw.items() if "file" in df.attrs}
     problems = _table([]) if problems is None else problems
     errors: list[pd.DataFrame] = [problems]
     warnings: list[pd.DataFrame] = []
@@ -547,7 +590,7 @@ def check_raw(
             errors.extend(found)
             warnings.extend(warned)
         release_freed_memory()  # the blocks' work arrays
-    report = ValidationReport(_table(errors), _table(warnings))
+    report = ValidationReport(_table(errors), _table(warnings), files)
     return report, typed
 
 

@@ -1,0 +1,1 @@
+"""The study data contract's file formats (data-spec.md, File formats)."""
