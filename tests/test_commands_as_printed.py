@@ -21,7 +21,7 @@ VENV_PYTHON = ".venv/bin/python"
 DOCS = [ROOT / "README.md", ROOT / "params" / "README.md", *sorted(ROOT.glob("params/*.yaml"))]
 SOURCES = sorted((ROOT / "src" / "helpers").rglob("*.py"))
 #: placeholders in documented commands and what a test substitutes for them
-PLACEHOLDERS = {"DIR": "study-data", "FILE": "params/default.yaml", "N": "1",
+PLACEHOLDERS = {"DIR": "study-data", "FILE": "params/default.yaml", "N": "1", "F": "xpt",
                 "output/<run>": "output/default", "params/<name>.yaml": "params/default.yaml"}
 
 

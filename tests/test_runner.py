@@ -268,3 +268,17 @@ def test_a_country_absent_from_the_data_stops_before_any_notebook_and_a_success_
     assert main(["run", str(params), "--output", str(out)]) == 0
     assert (out / "country" / "key_results.csv").is_file()
     assert not (out / "country.failed").exists()
+
+
+def test_a_folder_mixing_formats_gives_byte_identical_key_results(runs, tmp_path: Path):
+    """The default cohort with dm as SAS transport and qs as Dataset-JSON (the rest CSV)."""
+    from helpers.data.formats import convert_folder
+
+    mixed = tmp_path / "mixed"
+    shutil.copytree(runs["first"].run_dir / "data", mixed)
+    convert_folder(mixed, "xpt", ("dm",))
+    convert_folder(mixed, "json", ("qs",))
+    params = write_params(tmp_path / "params", data=str(mixed), render=False)
+    result = run(load_params(params), tmp_path / "out")
+    same = ("key_results.csv", "reproduction.csv", "tables", "adam")
+    assert file_hashes(result.run_dir, same) == file_hashes(runs["first"].run_dir, same)

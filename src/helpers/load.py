@@ -1,8 +1,9 @@
 """Read a study data folder (study/data-spec.md) into typed DataFrames.
 
-Every file (CSV, SAS transport or Dataset-JSON) is read with every cell as a string (nothing coerced; categorical columns, so that each
-distinct string is stored and checked once), validated against every rule of data-spec.md
-(helpers.validate), and only then converted to types. A folder that breaks a rule is
+Every file (CSV, SAS transport or Dataset-JSON) is read with every cell as a string (nothing
+coerced; categorical columns, so that each distinct string is stored and checked once),
+validated against every rule of data-spec.md (helpers.validate), and only then converted to
+types. A folder that breaks a rule is
 rejected with the whole table of violations; warnings (e.g. rows outside their visit window) are
 returned beside the data.
 """
