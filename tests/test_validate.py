@@ -313,7 +313,8 @@ def test_validate_raw_reports_missing_frames(study: Path) -> None:
     raw = {f: read_csv(study, f).assign(_LINE=lambda d: d.index + 2) for f in ("dm", "ex", "qs")}
     errors = validate_raw(raw).errors
     assert errors[["file", "rule"]].values.tolist() == [
-        [f, f"required file {f}.csv is missing"] for f in ("ce", "ae", "cg")
+        [f, f"required file {f}.csv is missing (or {f}.xpt or {f}.json)"]
+        for f in ("ce", "ae", "cg")
     ]
 
 
@@ -322,7 +323,7 @@ def test_missing_file_does_not_hide_rules_of_other_files(study: Path) -> None:
     edit_csv(study, "ex", find_line(study, "ex", **COURSE2), "EXCOURSE", "1")
     rules = set(validate_folder(study).errors["rule"])
     assert rules == {
-        "required file ae.csv is missing",
+        "required file ae.csv is missing (or ae.xpt or ae.json)",
         "USUBJID + EXCOURSE must be unique (ALEMTUZUMAB rows)",
     }
 

@@ -183,15 +183,17 @@ def domain_files(folder: Path) -> tuple[dict[str, Path], pd.DataFrame]:
         paths = [Path(folder) / f"{file}.{fmt}" for fmt in FORMATS]
         present = [p for p in paths if p.is_file()]
         if not present:
-            others = " or ".join(p.name for p in paths[1:])
-            rule = f"required file {file}.csv is missing (or {others})"
-            problems.append(_file_problem(file, rule))
+            problems.append(_file_problem(file, _missing_file_rule(file)))
         elif len(present) > 1:
             names = " and ".join(p.name for p in present)
             problems.append(_file_problem(file, f"{names}: one file per domain, in one format"))
         else:
             found[file] = present[0]
     return found, _table(problems)
+
+
+def _missing_file_rule(file: str) -> str:
+    return f"required file {file}.csv is missing (or {file}.xpt or {file}.json)"
 
 
 def read_folder(folder: Path) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, dict[str, str]]:
@@ -547,7 +549,7 @@ def check_raw(
     for file in spec.FILES:
         if file not in raw:
             if not problems["file"].eq(file).any():
-                errors.append(_file_problem(file, f"required file {file}.csv is missing"))
+                errors.append(_file_problem(file, _missing_file_rule(file)))
             continue
         frame = raw[file]
         if not frame.index.equals(pd.RangeIndex(len(frame))):
