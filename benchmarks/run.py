@@ -187,6 +187,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
     parser.add_argument("--skip-pipeline", action="store_true", help="only the scaling figures")
+    parser.add_argument("--skip-scaling", action="store_true",
+                        help="only the run command's figures (cold / naive ratio, reruns)")
     parser.add_argument("--repeat", type=int, default=3,
                         help="cold and naive runs, interleaved; their medians are compared")
     parser.add_argument("--cohorts", type=Path,
@@ -200,7 +202,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="reality-bench-") as tmp:
         if not args.skip_pipeline:
             pipeline_figures(Path(tmp), args.repeat)
-        scaling_figures(args.sizes, args.cohorts or Path(tmp))
+        if not args.skip_scaling:
+            scaling_figures(args.sizes, args.cohorts or Path(tmp))
 
 
 if __name__ == "__main__":

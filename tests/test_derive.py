@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -305,7 +307,7 @@ def test_write_read_round_trip_and_deterministic_bytes(study, adam, tmp_path):
     for name in COLUMNS:
         # derive_adam keeps text categorical (memory at scale); read_adam gives object text
         pd.testing.assert_frame_equal(getattr(back, name), text_as_object(getattr(adam, name)),
-                                      rtol=1e-11)
+                                      check_exact=True)
     # same study with rows in another order -> identical bytes
     shuffled = StudyData(**{
         name: getattr(study, name).sample(frac=1, random_state=3)
@@ -318,6 +320,23 @@ def test_write_read_round_trip_and_deterministic_bytes(study, adam, tmp_path):
         ).read_bytes()
     text = (tmp_path / "a" / "adsl.csv").read_text()
     assert "2020-01-06" in text and "00:00:00" not in text and "\r" not in text
+
+
+#: floats that 12 significant digits (or a careless parser) would change: a change of thirds
+#: of a 36-point scale on the 9-decimal rounding midpoint, float noise, extremes
+AWKWARD_FLOATS = [100 * 5 / 36 - 100 * 3 / 36, -5.5555555555, -50 / 9, 1 / 3, 0.1 + 0.2,
+                  123456789.12345679, 1e-300, 5e-324, -0.0, 2.0]
+
+
+def test_adam_files_keep_full_float_precision(adam, tmp_path):
+    """Every float is written as its shortest round-trip text (Python's repr) and read back as
+    the same float64, bit for bit."""
+    values = np.resize(np.array(AWKWARD_FLOATS), len(adam.adqs))
+    write_adam(dataclasses.replace(adam, adqs=adam.adqs.assign(AVAL=values)), tmp_path)
+    text = pd.read_csv(tmp_path / "adqs.csv", dtype=str)["AVAL"]
+    assert text.tolist() == [repr(float(v)) for v in values]
+    back = read_adam(tmp_path).adqs["AVAL"].to_numpy()
+    assert back.view(np.int64).tolist() == values.view(np.int64).tolist()
 
 
 def test_analysis_set(adam):

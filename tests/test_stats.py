@@ -99,17 +99,33 @@ def test_kaplan_meier_not_reached_is_inf() -> None:
     assert np.isinf(res.median)
 
 
-def _icc_by_hand(y: np.ndarray) -> tuple[float, float]:
-    """Shrout and Fleiss ICC(2,1), ICC(3,1) from the two-way ANOVA mean squares (n x k)."""
+def _mean_squares(y: np.ndarray) -> tuple[float, float, float]:
+    """Two-way ANOVA mean squares of an n x k table: rows (targets), columns (raters), error."""
     n, k = y.shape
     grand = y.mean()
     msr = k * ((y.mean(axis=1) - grand) ** 2).sum() / (n - 1)
     msc = n * ((y.mean(axis=0) - grand) ** 2).sum() / (k - 1)
     sse = ((y - y.mean(axis=1, keepdims=True) - y.mean(axis=0, keepdims=True) + grand) ** 2).sum()
-    mse = sse / ((n - 1) * (k - 1))
+    return msr, msc, sse / ((n - 1) * (k - 1))
+
+
+def _icc_by_hand(y: np.ndarray) -> tuple[float, float]:
+    """Shrout and Fleiss ICC(2,1), ICC(3,1) from the two-way ANOVA mean squares (n x k)."""
+    n, k = y.shape
+    msr, msc, mse = _mean_squares(y)
     icc2 = (msr - mse) / (msr + (k - 1) * mse + k * (msc - mse) / n)
     icc3 = (msr - mse) / (msr + (k - 1) * mse)
     return icc2, icc3
+
+
+def _icc3_ci_by_hand(y: np.ndarray, alpha: float = 0.05) -> tuple[float, float]:
+    """Shrout and Fleiss (1979) F-based CI of ICC(3,1)."""
+    n, k = y.shape
+    msr, _, mse = _mean_squares(y)
+    f0, df1, df2 = msr / mse, n - 1, (n - 1) * (k - 1)
+    f_low = f0 / sps.f.ppf(1 - alpha / 2, df1, df2)
+    f_up = f0 * sps.f.ppf(1 - alpha / 2, df2, df1)
+    return (f_low - 1) / (f_low + k - 1), (f_up - 1) / (f_up + k - 1)
 
 
 def test_intraclass_correlation_matches_anova_formulas() -> None:
@@ -123,6 +139,10 @@ def test_intraclass_correlation_matches_anova_formulas() -> None:
     assert res.loc["ICC(2,1)", "icc"] == pytest.approx(icc2)
     assert res.loc["ICC(3,1)", "icc"] == pytest.approx(icc3)
     assert (res["lower"] <= res["icc"]).all() and (res["icc"] <= res["upper"]).all()
+    # confidence limits at full precision (pingouin would round them to 2 decimals)
+    limits = res.loc["ICC(3,1)", ["lower", "upper"]].tolist()
+    assert limits == pytest.approx(_icc3_ci_by_hand(y), rel=1e-12)
+    assert all(round(v, 2) != v for v in limits)
 
 
 def test_bland_altman_by_hand() -> None:

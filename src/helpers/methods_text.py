@@ -17,7 +17,11 @@ import pandas as pd
 from helpers import scoring, spec
 from helpers.labels import HRPQ_TOTALS, PARAM_LABELS
 from helpers.params import with_defaults
-from helpers.stats import CHANGE_DECIMALS
+from helpers.stats import (
+    CHANGE_DECIMALS,
+    SIGNED_RANK_EXACT_MAX_N,
+    SIGNED_RANK_PERMUTATION_MAX_N,
+)
 
 #: bibliography key (references.bib) of each instrument's publication
 INSTRUMENT_CITATIONS: dict[str, str] = {
@@ -210,11 +214,25 @@ constant of the analysis code:
 
 Continuous outcomes are summarised by n, mean (SD), median (Q1, Q3) and median (min, max).
 Change from baseline is tested with the two-sided Wilcoxon signed-rank test
-(`scipy.stats.wilcoxon`, zero differences dropped, exact or normal approximation chosen by
-scipy), each change rounded to {CHANGE_DECIMALS} decimals first so that floating-point noise
-cannot decide ties; the significance level is {s['alpha']:g}. Time to the first clinically
+(`scipy.stats.wilcoxon`, method "auto"), each change rounded to {CHANGE_DECIMALS} decimals first
+so that floating-point noise cannot decide ties; zero changes are dropped before ranking, and
+tied absolute changes get their mean rank. With n changes (zeros included), the p-value is
+exact when n <= {SIGNED_RANK_EXACT_MAX_N} and no change is zero or tied; computed from all sign
+permutations when n <= {SIGNED_RANK_PERMUTATION_MAX_N} with zeros or ties; otherwise from the normal
+approximation with tie-corrected variance and **without continuity correction** (R's
+`wilcox.test` applies one by default: `exact = FALSE, correct = FALSE` reproduces ours). The
+95% CI of a mean (change) is the t interval, mean +/- t(1 - alpha/2, n - 1) SD / sqrt(n). The
+significance level is {s['alpha']:g}. Time to the first clinically
 relevant FSMC improvement is estimated with the Kaplan-Meier method (median in months), censored
-at the last FSMC assessment. Relapses: a patient of SAF is in study at the start of year k when
+at the last FSMC assessment; its pointwise confidence band uses Greenwood's variance on the
+**log(-log) scale** (R: `survfit(conf.type = "log-log")`; R's default is `"log"`), and each limit
+of the median's CI is the first time its band reaches 0.5 or less. Relapse rates per
+patient-year have exact (Garwood) Poisson confidence intervals (R: `poisson.test`). Agreement of
+patient and caregiver ratings: ICC(2,1) (two-way random effects, absolute agreement) and ICC(3,1)
+(two-way mixed, consistency) with their F-based 95% CIs (McGraw and Wong), and Bland-Altman bias
+with limits bias +/- 1.96 SD. Every statistic is stored at full precision (the analysis
+datasets' CSV files as the shortest text that reads back as the same number) and rounded only
+for display. Relapses: a patient of SAF is in study at the start of year k when
 the end of study lies after day {spec.DAYS_PER_YEAR:g}(k - 1); a relapse counts in the study year
 of its onset (relapses on or before day 0 never count). Retreatment = an alemtuzumab course
 {spec.RETREATMENT_FIRST_COURSE} or later. Adverse events are treatment-emergent when their onset

@@ -4,9 +4,9 @@ Steps (each prints one progress line):
   1 params    validate the params file (helpers.params)
   2 data      generate the synthetic cohort or hash the given study data folder
   3 derive    validate the data and derive the analysis datasets once (adam/)
-  4 notebooks execute the four notebooks with papermill, in parallel worker processes (started
-              during step 3, each with its first kernel; on Linux the kernels are forked by a
-              kernel server that imported the notebooks' modules once)
+  4 notebooks execute the four notebooks with papermill's standard engine, in parallel, each on
+              an ordinary `reality` kernel started during step 3 (logs/<notebook>.log: its
+              stderr)
   5 results   key_results.csv and the reproduction check (computed while the notebooks run)
   6 record    provenance.json
   7 report    render the manuscript (or its HTML preview)
@@ -31,7 +31,7 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,10 +42,7 @@ from helpers.params import RunParams, check_country
 from helpers.provenance import REPO_ROOT, sha256_file, sha256_folder
 
 if TYPE_CHECKING:
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing.context import BaseContext
-
-    from helpers.kernel_server import KernelServer
+    from jupyter_client.manager import KernelManager
 
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
 NOTEBOOKS = ("01-disposition", "02-patient-outcomes", "03-caregiver-outcomes", "04-safety")
@@ -204,82 +201,68 @@ def notebook_parameters(notebook: str, params: RunParams) -> dict[str, Any]:
     }
 
 
-#: in a notebook worker: the run folder, the kernel server's socket (None: kernels start as
-#: usual) and the next notebook's kernel, started before its notebook is known (_start_worker)
-_worker: dict[str, Any] = {}
+class _Kernels:
+    """Ordinary Jupyter kernels of the `reality` spec, one per notebook, started in the run
+    folder before their notebooks run (while the data are derived), each with the environment
+    of the run and its stderr (start-up warnings, crashes) written to logs/<notebook>.log."""
+
+    def __init__(self, notebooks: Iterable[str], run_dir: Path) -> None:
+        from jupyter_client.manager import KernelManager
+
+        _check_kernel()
+        (run_dir / "logs").mkdir(exist_ok=True)
+        self._run_dir = run_dir
+        self._managers: dict[str, KernelManager] = {}
+        for notebook in notebooks:
+            manager = KernelManager(kernel_name=KERNEL)
+            with open(self._log(notebook), "w", encoding="utf-8") as stderr:
+                manager.start_kernel(cwd=str(run_dir), stderr=stderr)
+            self._managers[notebook] = manager
+
+    def _log(self, notebook: str) -> Path:
+        return self._run_dir / "logs" / f"{notebook}.log"
+
+    def take(self, notebook: str) -> KernelManager:
+        """The notebook's kernel, handed over (whoever takes it shuts it down)."""
+        return self._managers.pop(notebook)
+
+    def keep_only(self, notebooks: Iterable[str]) -> None:
+        """Shut down the kernels of the other notebooks (reused, not executed) and drop their
+        logs, so that the reused outputs bring their own."""
+        for notebook in set(self._managers) - set(notebooks):
+            self.take(notebook).shutdown_kernel(now=True)
+            self._log(notebook).unlink()
+
+    def close(self) -> None:
+        """Shut down every kernel not handed over (a run that stopped before its notebooks)."""
+        for notebook in list(self._managers):
+            self.take(notebook).shutdown_kernel(now=True)
 
 
-def _start_worker(run_dir: str, kernel_server: str | None) -> None:
-    """Notebook worker initializer: start the worker's first kernel at once, while the run still
-    derives the data."""
-    from multiprocessing.util import Finalize
-
-    _worker.update(run_dir=run_dir, kernel_server=kernel_server)
-    _worker["kernel"] = _start_kernel()
-    Finalize(None, _stop_unused_kernel, exitpriority=10)  # run when the worker exits
-
-
-def _start_kernel() -> tuple[Any, Path] | None:
-    """A started kernel (forked by the kernel server when there is one) and its log, the
-    kernel's stderr (start-up warnings, crashes); None when it could not start (papermill then
-    starts one as usual)."""
-    from jupyter_client.manager import KernelManager
-
-    from helpers.kernel_server import forked_kernel_manager
-
-    log = Path(_worker["run_dir"], "logs", f".kernel-{os.getpid()}-{time.monotonic_ns()}.log")
-    log.parent.mkdir(exist_ok=True)
-    try:
-        with open(log, "w", encoding="utf-8") as stderr:
-            server = _worker["kernel_server"]
-            manager = (forked_kernel_manager(KERNEL, server) if server
-                       else KernelManager(kernel_name=KERNEL))
-            manager.start_kernel(cwd=_worker["run_dir"], stderr=stderr)
-    except Exception:
-        log.unlink(missing_ok=True)
-        return None
-    return manager, log
-
-
-def _stop_unused_kernel() -> None:
-    """Worker exit: shut down a started kernel that no notebook used, and drop its log."""
-    if kernel := _worker.pop("kernel", None):
-        manager, log = kernel
-        manager.shutdown_kernel(now=True)
-        log.unlink(missing_ok=True)
-
-
-def _execute_notebook(source: str, notebook: str, parameters: dict[str, Any]) -> str:
-    """Execute the notebook at source into run_dir/notebooks/<notebook>.ipynb (runs in a worker
-    process), on the kernel the worker started for it or on a new one. What the kernel writes to
-    stderr goes to run_dir/logs/<notebook>.log."""
+def _execute_notebook(
+    notebook: str, parameters: dict[str, Any], run_dir: Path, kernels: _Kernels
+) -> None:
+    """Execute the stored notebook with papermill's standard engine on its started kernel into
+    run_dir/notebooks/<notebook>.ipynb; the kernel is shut down afterwards, whatever happened."""
     import papermill
 
-    run_dir = _worker["run_dir"]
-    for name in ("tables_dir", "figures_dir"):
-        if name in parameters:
-            Path(run_dir, parameters[name]).mkdir(parents=True, exist_ok=True)
-    log = Path(run_dir, "logs", f"{notebook}.log")
-    kernel = _worker.pop("kernel", None) or _start_kernel()
-    if kernel is None:
-        with open(log, "w", encoding="utf-8") as stderr:
-            os.dup2(stderr.fileno(), 2)  # inherited by the kernel papermill starts
+    kernel = kernels.take(notebook)
     try:
+        for name in ("tables_dir", "figures_dir"):
+            if name in parameters:
+                Path(run_dir, parameters[name]).mkdir(parents=True, exist_ok=True)
         papermill.execute_notebook(
-            source,
-            str(Path(run_dir, "notebooks", f"{notebook}.ipynb")),
+            str(notebook_source(notebook)),
+            str(run_dir / "notebooks" / f"{notebook}.ipynb"),
             parameters=parameters,
             kernel_name=KERNEL,
-            cwd=run_dir,
+            cwd=str(run_dir),
             progress_bar=False,
             log_output=False,
-            **({"km": kernel[0]} if kernel else {}),
+            km=kernel,
         )
     finally:
-        if kernel:
-            kernel[0].shutdown_kernel(now=True)
-            kernel[1].replace(log)
-    return notebook
+        kernel.shutdown_kernel(now=True)
 
 
 def _notebook_outputs(notebook: str) -> tuple[str, ...]:
@@ -317,73 +300,26 @@ def _check_kernel() -> None:
         )
 
 
-def _worker_context() -> BaseContext:
-    """Notebook workers fork from a server process that imported papermill once (a clean
-    process, no threads). Called at the start of a run, so that the server's imports (seconds)
-    overlap the data and derive steps instead of delaying the first notebook."""
-    from multiprocessing import forkserver, get_context
-
-    context = get_context("forkserver")
-    context.set_forkserver_preload(["papermill", "helpers.runner"])
-    forkserver.ensure_running()
-    return context
-
-
-@dataclass
-class _NotebookWorkers:
-    """Notebook worker processes and the kernel server that forks their kernels (if any)."""
-
-    pool: ProcessPoolExecutor
-    kernel_server: KernelServer | None
-
-    def shutdown(self, cancel_futures: bool = False) -> None:
-        """Wait for the notebooks that have started (all, unless cancel_futures), then end the
-        workers and the kernel server."""
-        self.pool.shutdown(cancel_futures=cancel_futures)
-        if self.kernel_server is not None:
-            self.kernel_server.close()
-
-
-def _notebook_workers(staging: Path, workers: int) -> _NotebookWorkers:
-    """Notebook worker processes, started now, each starting its first kernel (_start_worker);
-    started before the derive step, their kernels get ready while the data are derived. On
-    Linux the kernels are forked by one kernel server (helpers.kernel_server), which imports the
-    notebooks' modules once for all of them."""
-    from concurrent.futures import ProcessPoolExecutor
-
-    from helpers.kernel_server import KernelServer, can_fork
-
-    _check_kernel()
-    server = KernelServer(KERNEL) if can_fork(KERNEL) else None
-    pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=_worker_context(), initializer=_start_worker,
-        initargs=(str(staging), server and server.socket_path),
-    )
-    for _ in range(workers):  # a pool starts its workers with its first tasks
-        pool.submit(int)
-    return _NotebookWorkers(pool, server)
-
-
 @contextmanager
 def _notebooks_running(
-    todo: dict[str, dict[str, Any]], staging: Path, workers: _NotebookWorkers | None,
+    todo: dict[str, dict[str, Any]], staging: Path, kernels: _Kernels | None, jobs: int,
     progress: Callable[[str], None],
 ) -> Iterator[None]:
-    """Execute notebooks in the worker processes while the with-block runs in this process
-    (which would otherwise only wait); on leaving the block, wait for them, shut the workers
-    down and raise RunError naming the first failure."""
-    from concurrent.futures import as_completed
+    """Execute the notebooks of todo on their kernels, `jobs` at a time in threads of this
+    process (papermill waits on its kernel, which does the work), while the with-block runs; on
+    leaving the block, wait for them and raise RunError naming the first failure. Every kernel
+    is shut down when the block is left, whatever happened."""
+    from concurrent.futures import ThreadPoolExecutor, as_completed
 
     from tqdm import tqdm
 
-    if workers is None or not todo:
-        if workers is not None:
-            workers.shutdown()
+    if kernels is None or not todo:
         yield
         return
     (staging / "notebooks").mkdir(exist_ok=True)
+    pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="notebook")
     futures = {
-        workers.pool.submit(_execute_notebook, str(notebook_source(nb)), nb, arguments): nb
+        pool.submit(_execute_notebook, nb, arguments, staging, kernels): nb
         for nb, arguments in todo.items()
     }
     try:
@@ -398,10 +334,9 @@ def _notebooks_running(
             bar.update(1)
             progress(notebook)
         bar.close()
-    except BaseException:
-        workers.shutdown(cancel_futures=True)  # waits only for the notebooks already started
-        raise
-    workers.shutdown()
+    finally:  # waits for the notebooks already started; the others are cancelled
+        pool.shutdown(cancel_futures=True)
+        kernels.close()
 
 
 def _results(staging: Path, params: RunParams) -> str:
@@ -410,7 +345,7 @@ def _results(staging: Path, params: RunParams) -> str:
     The reproduction check reads key_results.csv back, so it judges exactly what was written."""
     import pandas as pd
 
-    from helpers.derive import read_adam
+    from helpers.adam_files import read_adam
     from helpers.key_results import KeyResultSettings, compute_key_results, write_key_results
     from helpers.reproduction import (
         read_published,
@@ -501,11 +436,10 @@ def run(
     staging.mkdir()
     executed: list[str] = []
     reused: list[str] = []
-    workers: _NotebookWorkers | None = None
+    kernels: _Kernels | None = None
     step = "2/7 data"
     try:
         _say("1/7 params", f"{params.path} ok (run {params.name!r})")
-        _worker_context()  # its imports now overlap the data and derive steps
         data_dir, data_source = _prepare_data(params, staging)
         data_files = data_file_hashes(data_dir)
         _say(step, f"{data_source}: {len(data_files)} files")
@@ -519,8 +453,8 @@ def run(
             _copy_outputs(derive_outputs, run_dir, staging)
             reused.append("derive")
             _say(step, "unchanged: analysis datasets reused")
-        else:  # new analysis datasets: every notebook will run; their kernels start meanwhile
-            workers = _notebook_workers(staging, min(jobs, len(NOTEBOOKS)))
+        else:  # new analysis datasets: the notebooks will run; their kernels start meanwhile
+            kernels = _Kernels(NOTEBOOKS, staging)
             _derive(data_dir, params, staging)
             executed.append("derive")
             _say(step, "data valid; analysis datasets written to adam/")
@@ -542,9 +476,11 @@ def run(
                 todo[notebook] = parameters
         if len(todo) < len(NOTEBOOKS):
             _say(step, f"unchanged, reused: {', '.join(n for n in NOTEBOOKS if n not in todo)}")
-        if workers is None and todo:
-            workers = _notebook_workers(staging, min(jobs, len(todo)))
-        with _notebooks_running(todo, staging, workers, executed.append):
+        if kernels is None and todo:
+            kernels = _Kernels(todo, staging)
+        elif kernels is not None:
+            kernels.keep_only(todo)
+        with _notebooks_running(todo, staging, kernels, jobs, executed.append):
             step = "5/7 results"  # needs only adam/: computed here while the notebooks run
             summary = _results(staging, params)
             step = "4/7 notebooks"
@@ -567,8 +503,8 @@ def run(
 
             render(staging, display_dir=run_dir)
     except Exception as exc:
-        if workers is not None:
-            workers.shutdown(cancel_futures=True)
+        if kernels is not None:
+            kernels.close()
         failed = _failed_folder(run_dir)
         shutil.rmtree(failed, ignore_errors=True)
         staging.rename(failed)

@@ -19,6 +19,14 @@ if TYPE_CHECKING:  # lifelines takes seconds to import: only the functions that 
 #: changes are rounded to this many decimals before ranking, so that float noise
 #: (100*5/36 - 100*3/36) cannot decide whether two changes tie (study/published.yaml)
 CHANGE_DECIMALS = 9
+#: how scipy.stats.wilcoxon(method="auto") of the pinned scipy computes the p-value (counting
+#: every change, zeros included): exact when there are at most SIGNED_RANK_EXACT_MAX_N changes,
+#: none zero and none tied; by all sign permutations when there are at most
+#: SIGNED_RANK_PERMUTATION_MAX_N changes with zeros or ties; else by the normal approximation
+#: with tie-corrected variance and no continuity correction (R: wilcox.test(exact = FALSE,
+#: correct = FALSE) on the non-zero changes)
+SIGNED_RANK_EXACT_MAX_N = 50
+SIGNED_RANK_PERMUTATION_MAX_N = 13
 
 
 @dataclass(frozen=True)
@@ -40,7 +48,8 @@ def signed_rank_test(change: pd.Series) -> SignedRankResult:
     """Two-sided Wilcoxon signed-rank test that the median change is zero.
 
     Definition: scipy.stats.wilcoxon(chg, zero_method="wilcox", method="auto") on the non-missing
-    changes, each rounded to CHANGE_DECIMALS first; zero changes are dropped ("wilcox").
+    changes, each rounded to CHANGE_DECIMALS first; zero changes are dropped ("wilcox"); the
+    p-value is exact, by permutation or approximate as SIGNED_RANK_EXACT_MAX_N says.
     """
     chg = pd.to_numeric(change, errors="raise").dropna().round(CHANGE_DECIMALS).to_numpy()
     nonzero = chg[chg != 0]
@@ -128,7 +137,9 @@ def poisson_rate_ci(events: int, exposure: float, alpha: float = 0.05) -> RateCI
 @dataclass(frozen=True)
 class KMSummary:
     """Kaplan-Meier summary: subjects, events, median time with the (1 - alpha) CI of lifelines
-    (exponential Greenwood pointwise band, inverted at S = 0.5); inf when not reached."""
+    (exponential Greenwood pointwise band, i.e. Greenwood's variance on the log(-log S) scale,
+    R's survfit conf.type = "log-log"; each limit = the first time its band is <= 0.5); inf
+    when not reached."""
 
     n: int
     events: int
@@ -172,11 +183,18 @@ def intraclass_correlation(
 
     ICC(2,1) = two-way random effects, absolute agreement (pingouin "ICC(A,1)");
     ICC(3,1) = two-way mixed effects, consistency (pingouin "ICC(C,1)"). Targets rated by every
-    rater only (pingouin drops the others). Columns: type, icc, lower, upper (95% CI), p.
+    rater only (pingouin drops the others). Columns: type, icc, lower, upper (95% CI, not
+    rounded: pingouin rounds its CI95 to 2 decimals unless told otherwise), p.
     """
     import pingouin as pg
 
-    res = pg.intraclass_corr(ratings, targets=target, raters=rater, ratings=value)
+    options = dict(pg.options)
+    pg.options["round.column.CI95"] = None  # full precision, as every other statistic
+    try:
+        res = pg.intraclass_corr(ratings, targets=target, raters=rater, ratings=value)
+    finally:
+        pg.options.clear()
+        pg.options.update(options)
     names = {"ICC(A,1)": "ICC(2,1)", "ICC(C,1)": "ICC(3,1)"}
     res = res[res["Type"].isin(names)].reset_index(drop=True)
     ci = np.vstack(res["CI95"].to_numpy())
