@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from pandas.api.types import union_categoricals
 
-from helpers import population
+from helpers import change, disposition, population
 from helpers.adqs import stack_columns
 from helpers.derive import COLUMNS, Adam, derive_adam, read_adam, write_adam
 from helpers.load import StudyData
@@ -192,6 +192,10 @@ def test_adqs_baseline_change_eos_independent(study, adam):
     qs["month"] = qs["VISIT"].map({"BASELINE": 0, "MONTH 3": 3, "MONTH 6": 6, "MONTH 12": 12})
     key = ["USUBJID", "RESPONDENT", "QSTESTCD"]
     base = qs[(qs["month"] == 0) & (qs["ady"] <= 0)].set_index(key)["QSSTRESN"]
+    never_treated = study.qs[~study.qs["USUBJID"].isin(d0.index)
+                             & study.qs["QSTESTCD"].isin(["FSMCTOT", "EDSS", "ZBITOT"])
+                             & study.qs["VISIT"].eq("BASELINE")]
+    base = pd.concat([base, never_treated.set_index(key)["QSSTRESN"]])
     post = qs[qs["month"] > 0].copy()
     post["base"] = post.set_index(key).index.map(base)
     post["chg"] = post["QSSTRESN"] - post["base"]
@@ -219,8 +223,25 @@ def test_adqs_flags_and_derived_parameters(adam):
     msis = q.loc[("S2", "MSISPHYS", "BASELINE")]
     assert np.isnan(msis["AVAL"]) and msis["QSORIG"] == "DERIVED" and msis["ANLFL"] == "N"
     assert q.loc[("S2", "MSISPSY", "BASELINE"), "AVAL"] == pytest.approx(25.0)
-    assert not adam.adqs["USUBJID"].eq("S3").any()
-    assert adam.adqs["ADY"].eq(adam.adqs["ADY"].round()).all()
+    # S3, never treated: only its BASELINE record, its baseline without day or change
+    s3 = adam.adqs[adam.adqs["USUBJID"].eq("S3")]
+    assert s3[["PARAMCD", "AVISIT", "AVAL", "ABLFL", "ANLFL", "EOSFL"]].values.tolist() == [
+        ["FSMCTOT", "BASELINE", 48.0, "Y", "Y", "N"]]  # fmt: skip
+    assert s3[["ADY", "CHG"]].isna().all(axis=None) and s3["BASE"].tolist() == [48.0]
+    dated = adam.adqs["ADY"].dropna()
+    assert dated.eq(dated.round()).all()
+
+
+def test_a_never_treated_baseline_counts_in_the_enr_baseline_not_in_change(adam):
+    """FSMC total at BASELINE: S1 60 (day -3), S2 70 (day 0), S3 48 (never treated), S4 66 (day
+    2: not a baseline). ENR mean (SD) = mean(60, 70, 48) = 59.33 (SD 11.02), n = 3; the change
+    analysis has S1 and S2 only (S3 has no day 0 and no post-baseline value)."""
+    adsl, adqs = text_as_object(adam.adsl), text_as_object(adam.adqs)
+    table = disposition.baseline_table(adsl, adqs, {"Enrolled": "ENRFL"})
+    fsmc = table[table["Characteristic"].str.startswith("FSMC total")].set_index("Statistic")
+    assert fsmc.iloc[:, -1][["n", "Mean (SD)"]].tolist() == ["3", "59.3 (11.0)"]
+    records = change.analysed_records(adqs, adsl["USUBJID"], "PATIENT", ["FSMCTOT"])
+    assert sorted(records["USUBJID"].unique()) == ["S1", "S2"]
 
 
 def test_out_of_window_switch(study):
@@ -236,7 +257,10 @@ def test_out_of_window_switch(study):
 
 def test_exclusions_counted(adam):
     ex = adam.exclusions.set_index("reason")[["n_records", "n_subjects"]]
-    assert ex.loc["qs rows of never-treated subjects (no elapsed day 0)"].tolist() == [1, 1]
+    assert ex.loc["qs rows of never-treated subjects after BASELINE (no elapsed day 0)"
+                  ].tolist() == [0, 0]
+    assert ex.loc["baseline of never-treated subjects: ENR baseline characteristics only"
+                  ].tolist() == [1, 1]
     assert ex.loc["score missing: items do not allow scoring"].tolist() == [1, 1]
     assert ex.loc["score missing: collected score left empty"].tolist() == [1, 1]
     assert ex.loc["BASELINE visit after elapsed day 0 or undated: not a baseline"].tolist() == [

@@ -10,7 +10,6 @@ import hashlib
 import json
 import re
 import shutil
-import subprocess
 import time
 from pathlib import Path
 
@@ -72,15 +71,14 @@ def test_a_run_writes_every_output(runs):
         assert (run_dir / "adam" / f"{dataset}.csv").is_file()
     assert any((run_dir / "figures").rglob("*.svg")) and any((run_dir / "figures").rglob("*.png"))
     assert (run_dir / "report").is_dir()
-    # each notebook's kernel log, also of the kernels started before their notebook was known
+    # each notebook's kernel log
     logs = sorted(p.name for p in (run_dir / "logs").iterdir())
     assert logs == [f"{notebook}.log" for notebook in NOTEBOOKS]
 
 
 def test_a_kernel_started_early_runs_its_notebook_like_a_fresh_one(runs):
-    """The workers' first kernels are started while the data are derived, forked from the
-    kernel server that imported the notebooks' modules: no cell ran before the notebook's, so
-    every notebook counts its cells from 1."""
+    """The kernels are started while the data are derived: no cell ran before the notebook's,
+    so every notebook counts its cells from 1."""
     import json
 
     for notebook in NOTEBOOKS:
@@ -172,8 +170,8 @@ def test_bad_data_stops_the_run_and_keeps_the_previous_output(runs, tmp_path: Pa
 
 
 def processes_working_in(folder: Path) -> list[int]:
-    """Processes whose working directory is folder or below it (kernels and their stand-ins
-    work in the run folder)."""
+    """Processes whose working directory is folder or below it (kernels work in the run
+    folder)."""
     found = []
     for cwd in Path("/proc").glob("[0-9]*/cwd"):
         try:
@@ -188,8 +186,8 @@ def test_a_failing_notebook_stops_the_run_and_leaves_no_process_behind(
     runs, tmp_path: Path, monkeypatch
 ):
     """A cell error fails the run naming the notebook and the error; the previous output stays
-    as it was, and no kernel, stand-in or kernel server of the run is left running."""
-    from helpers import kernel_server, runner
+    as it was, and no kernel of the run is left running."""
+    from helpers import runner
 
     notebooks = tmp_path / "notebooks"
     shutil.copytree(runner.NOTEBOOK_DIR, notebooks)
@@ -199,14 +197,6 @@ def test_a_failing_notebook_stops_the_run_and_leaves_no_process_behind(
                              "outputs": [], "source": ["raise RuntimeError('deliberate failure')"]})
     failing.write_text(json.dumps(content))
     monkeypatch.setattr(runner, "NOTEBOOK_DIR", notebooks)
-    servers: list[subprocess.Popen] = []
-
-    class RecordedServer(kernel_server.KernelServer):
-        def __init__(self, kernel_name: str) -> None:
-            super().__init__(kernel_name)
-            servers.append(self._process)
-
-    monkeypatch.setattr(kernel_server, "KernelServer", RecordedServer)
     run_dir = runs["first"].run_dir
     before = file_hashes(run_dir)
     with pytest.raises(RunError, match=r"notebook 03-caregiver-outcomes failed(.|\n)*deliberate"):
@@ -225,7 +215,6 @@ def test_a_failing_notebook_stops_the_run_and_leaves_no_process_behind(
     while processes_working_in(failed) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert processes_working_in(failed) == []
-    assert len(servers) == 1 and servers[0].poll() is not None  # the run's server has ended
 
 
 def test_no_subject_identifier_reaches_tables_figures_or_notebook_outputs(runs):

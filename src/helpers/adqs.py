@@ -3,10 +3,13 @@
 Definitions (study/data-spec.md):
 - AVAL = the instrument score (helpers.scoring: derived from items, else collected); extra
   parameters HRPQWTOT = HRPQWMIS + HRPQWRED and HRPQHTOT = HRPQHMIS + HRPQHRED.
-- ADY = elapsed days of ADT from the first alemtuzumab infusion; rows of never-treated subjects
-  have no day 0 and are left out (counted).
+- ADY = elapsed days of ADT from the first alemtuzumab infusion. A never-treated subject has no
+  day 0: its BASELINE visit records are kept (ADY empty, AWINFL N) as that patient's baseline,
+  for the baseline characteristics of enrolled patients (ENR), and enter no change (it has no
+  post-baseline record); its other qs rows are left out (both counted).
 - AWINFL = Y when |ADY - 30.4375 x target month| <= 31 days, N otherwise (N when undated).
-- ABLFL = Y on the BASELINE visit record with AVAL dated on or before elapsed day 0.
+- ABLFL = Y on the BASELINE visit record with AVAL dated on or before elapsed day 0, or of a
+  never-treated subject (data-spec: still that patient's baseline).
 - ANLFL = N when AVAL is missing, on a BASELINE visit record that is not a valid baseline (after
   day 0 or undated), and, with exclude_out_of_window, on out-of-window post-baseline records;
   Y otherwise. Only ANLFL = Y records enter BASE, CHG and EOSFL.
@@ -120,16 +123,18 @@ def derive_adqs(
     scores = score_questionnaires(qs)
     scores = stack([scores, sum_parameters(scores)])
     day0_of_score = map_values(scores["USUBJID"], day0).astype("datetime64[ns]")
-    treated = day0_of_score.notna()
-    untreated_qs = qs.loc[map_values(qs["USUBJID"], day0).isna(), ["USUBJID"]]
+    kept = day0_of_score.notna() | _baseline_visit(scores["VISIT"])
+    untreated_qs = qs.loc[map_values(qs["USUBJID"], day0).isna().to_numpy()
+                          & ~_baseline_visit(qs["VISIT"]).to_numpy(), ["USUBJID"]]
 
-    adqs = scores[treated].rename(
+    adqs = scores[kept].rename(
         columns={"QSCAT": "PARCAT", "QSTESTCD": "PARAMCD", "VISIT": "AVISIT", "QSDTC": "ADT",
                  "QSSTRESN": "AVAL"}
     )
     adqs["AVISITN"] = map_values(adqs["AVISIT"], spec.VISITS).astype("float64")
-    adqs["ADY"] = elapsed_days(adqs["ADT"], day0_of_score[treated])
+    adqs["ADY"] = elapsed_days(adqs["ADT"], day0_of_score[kept])
     adqs, parameter = _in_parameter_order(adqs)
+    never_treated = map_values(adqs["USUBJID"], day0).isna()
     target = adqs["AVISITN"] * spec.DAYS_PER_MONTH
     in_window = (adqs["ADY"] - target).abs().le(spec.VISIT_WINDOW_DAYS)
     adqs["AWINFL"] = yes_no(in_window)
@@ -137,8 +142,8 @@ def derive_adqs(
     has_value = adqs["AVAL"].notna()
     baseline_visit = adqs["AVISITN"].eq(0)
     post = ~baseline_visit
-    is_base = baseline_visit & has_value & adqs["ADY"].le(0)
-    late_base = baseline_visit & has_value & ~adqs["ADY"].le(0)
+    is_base = baseline_visit & has_value & (adqs["ADY"].le(0) | never_treated)
+    late_base = baseline_visit & has_value & ~is_base
     window_out = post & has_value & ~in_window
     window_excluded = window_out & exclude_out_of_window
     anl = has_value & ~late_base & ~window_excluded
@@ -162,7 +167,10 @@ def derive_adqs(
     has_post = pd.Series(has_post[parameter], index=adqs.index)
     subjects = adqs[["USUBJID"]]  # what an exclusion row counts
     excluded = [
-        exclusion("ADQS", "qs rows of never-treated subjects (no elapsed day 0)", untreated_qs),
+        exclusion("ADQS", "qs rows of never-treated subjects after BASELINE (no elapsed day 0)",
+                  untreated_qs),
+        exclusion("ADQS", "baseline of never-treated subjects: ENR baseline characteristics only",
+                  subjects[is_base & never_treated]),
         exclusion("ADQS", "score missing: items do not allow scoring",
                   subjects[~has_value & adqs["QSORIG"].eq(DERIVED)]),
         exclusion("ADQS", "score missing: collected score left empty",
@@ -179,6 +187,11 @@ def derive_adqs(
                   subjects[is_base & ~has_post]),
     ]
     return adqs, excluded
+
+
+def _baseline_visit(visit: pd.Series) -> pd.Series:
+    """Per row, whether the visit is the BASELINE visit (target month 0)."""
+    return map_values(visit, spec.VISITS).eq(0)
 
 
 def _in_parameter_order(adqs: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
