@@ -27,7 +27,6 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
-import os
 import shutil
 import sys
 import time
@@ -259,6 +258,7 @@ def _execute_notebook(
             cwd=str(run_dir),
             progress_bar=False,
             log_output=False,
+            request_save_on_cell_execute=False,  # written once, when it has run
             km=kernel,
         )
     finally:
@@ -448,7 +448,7 @@ def run(
         code = code_key()
         keys = {"derive": _digest([data_files, params["exclude_out_of_window"], code])}
         derive_outputs = ("adam", "validation.md")
-        jobs = jobs or min(4, os.cpu_count() or 1)
+        jobs = jobs or len(NOTEBOOKS)  # threads that wait on kernels: all at once by default
         if previous.get("derive") == keys["derive"] and _has_outputs(derive_outputs, run_dir):
             _copy_outputs(derive_outputs, run_dir, staging)
             reused.append("derive")
