@@ -173,3 +173,47 @@ def _n_by_noncentral_t(d: float, alpha: float, power: float) -> int:
 def test_planned_sample_size_matches_noncentral_t(d: float, power: float, dropout: float) -> None:
     n = _n_by_noncentral_t(d, 0.05, power)
     assert stats.planned_sample_size(d, 0.05, power, dropout) == int(np.ceil(n / (1 - dropout)))
+
+
+def _normal_approximation_p(changes: np.ndarray) -> float:
+    """Two-sided signed-rank p by the normal approximation, zeros dropped, tie-corrected
+    variance, no continuity correction (written out)."""
+    d = changes[changes != 0]
+    n = d.size
+    ranks = sps.rankdata(np.abs(d))
+    _, ties = np.unique(np.abs(d), return_counts=True)
+    variance = n * (n + 1) * (2 * n + 1) / 24 - (ties**3 - ties).sum() / 48
+    z = (ranks[d > 0].sum() - n * (n + 1) / 4) / np.sqrt(variance)
+    return float(2 * sps.norm.sf(abs(z)))
+
+
+@pytest.mark.parametrize("n", [stats.SIGNED_RANK_EXACT_MAX_N, stats.SIGNED_RANK_EXACT_MAX_N + 1])
+def test_signed_rank_p_is_exact_up_to_its_limit_then_approximate(n: int) -> None:
+    """Distinct non-zero changes: exact p at the limit (methods text), normal just past it."""
+    changes = np.arange(1, n + 1) * np.where(np.arange(n) % 3 == 0, 1.0, -1.0)
+    got = stats.signed_rank_test(pd.Series(changes)).p
+    if n <= stats.SIGNED_RANK_EXACT_MAX_N:
+        assert got == pytest.approx(sps.wilcoxon(changes, method="exact").pvalue, rel=1e-12)
+    else:
+        assert got == pytest.approx(_normal_approximation_p(changes), rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "n", [stats.SIGNED_RANK_PERMUTATION_MAX_N, stats.SIGNED_RANK_PERMUTATION_MAX_N + 1]
+)
+def test_signed_rank_p_with_ties_by_permutation_up_to_its_limit_then_approximate(n: int) -> None:
+    """Changes with a tie and a zero: all sign permutations at the limit, normal just past it."""
+    changes = np.concatenate([[0.0, 2.0, -2.0], np.arange(3, n) * -1.0 + 0.5])
+    got = stats.signed_rank_test(pd.Series(changes)).p
+    approximate = _normal_approximation_p(changes)
+    if n <= stats.SIGNED_RANK_PERMUTATION_MAX_N:
+        nonzero = changes[changes != 0]
+        signs = np.array(np.meshgrid(*[[-1, 1]] * nonzero.size)).reshape(nonzero.size, -1).T
+        ranks = sps.rankdata(np.abs(nonzero))
+        plus = (signs > 0) @ ranks
+        observed = ranks[nonzero > 0].sum()
+        centre = ranks.sum() / 2
+        exact = np.mean(np.abs(plus - centre) >= abs(observed - centre) - 1e-9)
+        assert got == pytest.approx(exact, rel=1e-9) and got != pytest.approx(approximate)
+    else:
+        assert got == pytest.approx(approximate, rel=1e-12)
