@@ -26,9 +26,11 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import importlib
 import json
 import shutil
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -440,7 +442,13 @@ def run(
     step = "2/7 data"
     try:
         _say("1/7 params", f"{params.path} ok (run {params.name!r})")
+        if not previous:  # a cold run executes every notebook: kernels and papermill load now
+            kernels = _Kernels(NOTEBOOKS, staging)
+            importer = threading.Thread(target=importlib.import_module, args=("papermill",))
+            importer.start()
         data_dir, data_source = _prepare_data(params, staging)
+        if not previous:
+            importer.join()  # before the derive step may fork its block workers
         data_files = data_file_hashes(data_dir)
         _say(step, f"{data_source}: {len(data_files)} files")
 
@@ -454,7 +462,7 @@ def run(
             reused.append("derive")
             _say(step, "unchanged: analysis datasets reused")
         else:  # new analysis datasets: the notebooks will run; their kernels start meanwhile
-            kernels = _Kernels(NOTEBOOKS, staging)
+            kernels = kernels or _Kernels(NOTEBOOKS, staging)
             _derive(data_dir, params, staging)
             executed.append("derive")
             _say(step, "data valid; analysis datasets written to adam/")
