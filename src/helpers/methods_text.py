@@ -195,8 +195,10 @@ days / {spec.DAYS_PER_MONTH:g}; study year k = elapsed days in ({spec.DAYS_PER_Y
 
 Efficacy analyses use the {s['population']} population, {country}. For each parameter, the
 analysed patients are those of the population with a baseline and at least one post-baseline
-value of that parameter. Baseline is the baseline-visit value on or before day 0. The end of study
-(EOS) value is a patient's last post-baseline value of that parameter; change = value - baseline.
+value of that parameter. Baseline is the baseline-visit value on or before day 0; a patient
+never treated has no day 0, and that patient's baseline-visit value counts in the baseline
+characteristics of enrolled patients only. The end of study (EOS) value is a patient's last
+post-baseline value of that parameter; change = value - baseline.
 By visit, the analysed patients are those with a baseline and a value at that visit.
 
 ### Instruments and scoring rules

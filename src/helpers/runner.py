@@ -5,8 +5,8 @@ Steps (each prints one progress line):
   2 data      generate the synthetic cohort or hash the given study data folder
   3 derive    validate the data and derive the analysis datasets once (adam/)
   4 notebooks execute the four notebooks with papermill's standard engine, in parallel, each on
-              an ordinary `reality` kernel started during step 3 (logs/<notebook>.log: its
-              stderr)
+              an ordinary `reality` kernel started early (a cold run: during step 2; else
+              during step 3; logs/<notebook>.log: its stderr)
   5 results   key_results.csv and the reproduction check (computed while the notebooks run)
   6 record    provenance.json
   7 report    render the manuscript (or its HTML preview)
@@ -204,8 +204,8 @@ def notebook_parameters(notebook: str, params: RunParams) -> dict[str, Any]:
 
 class _Kernels:
     """Ordinary Jupyter kernels of the `reality` spec, one per notebook, started in the run
-    folder before their notebooks run (while the data are derived), each with the environment
-    of the run and its stderr (start-up warnings, crashes) written to logs/<notebook>.log."""
+    folder before their notebooks run (while the data are generated or derived), each with the
+    environment of the run and its stderr (start-up warnings, crashes) in logs/<notebook>.log."""
 
     def __init__(self, notebooks: Iterable[str], run_dir: Path) -> None:
         from jupyter_client.manager import KernelManager
