@@ -44,9 +44,11 @@ def execute(notebooks: dict[str, tuple[str, ...]], tmp_path: Path, monkeypatch) 
     run_dir = tmp_path / "run"
     run_dir.mkdir()
     kernels = runner._Kernels(notebooks, run_dir)
+    before = Path.cwd()
     with runner._notebooks_running({name: {} for name in notebooks}, run_dir, kernels, 2,
                                    lambda _: None):
         pass
+    assert Path.cwd() == before  # notebooks in threads never move this process
     return run_dir
 
 

@@ -252,12 +252,13 @@ def _execute_notebook(
         for name in ("tables_dir", "figures_dir"):
             if name in parameters:
                 Path(run_dir, parameters[name]).mkdir(parents=True, exist_ok=True)
+        # no cwd=: papermill would chdir this whole process (its threads race); the kernel
+        # already works in run_dir, started so
         papermill.execute_notebook(
             str(notebook_source(notebook)),
             str(run_dir / "notebooks" / f"{notebook}.ipynb"),
             parameters=parameters,
             kernel_name=KERNEL,
-            cwd=str(run_dir),
             progress_bar=False,
             log_output=False,
             request_save_on_cell_execute=False,  # written once, when it has run
