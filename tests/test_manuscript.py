@@ -360,3 +360,57 @@ def test_preview_markdown_drops_quarto_only_syntax():
     assert plain_markdown(text) == (
         "| a |\n|---|\n| 1 |\n\n*Table: Analysis populations.*\n\nSee (penner2009)."
     )
+
+
+# --- render: any path, and a failure keeps the previous report ------------------------------------
+def fake_quarto(bin_dir: Path, script: str) -> None:
+    """A `quarto` on PATH that runs `script` (sh) instead of Quarto."""
+    bin_dir.mkdir(exist_ok=True)
+    exe = bin_dir / "quarto"
+    exe.write_text(f"#!/bin/sh\n{script}\n", encoding="utf-8")
+    exe.chmod(0o755)
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file()}
+
+
+def test_render_accepts_a_relative_run_dir(
+    run_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Quarto gets the project as an absolute path (a relative one, resolved again inside the
+    project, found no input files)."""
+    fake_quarto(tmp_path / "bin", 'case "$2" in /*) ;; *) echo "ERROR: No valid input files" >&2;'
+                                  ' exit 1;; esac\nmkdir -p "$2/_manuscript"\n'
+                                  'echo ok > "$2/_manuscript/index.html"')
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:/usr/bin:/bin")
+    monkeypatch.chdir(run_dir.parent)
+    result = manuscript.render(Path(run_dir.name))
+    assert result.tool == "quarto"
+    assert (run_dir / "report" / "index.html").read_text() == "ok\n"
+
+
+@pytest.mark.parametrize("partial", [False, True])
+def test_a_failed_render_keeps_the_previous_report(
+    run_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, partial: bool,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from helpers.cli import main
+
+    previous = run_dir / "report"
+    (previous / "index_files").mkdir(parents=True)
+    (previous / "index.html").write_text("the previous report", encoding="utf-8")
+    (previous / "index_files" / "figure.png").write_bytes(b"\x89PNG old")
+    before = snapshot(previous)
+    writes = 'mkdir -p "$2/_manuscript"; echo half > "$2/_manuscript/index.html"\n' if partial else ""
+    fake_quarto(tmp_path / "bin", f'{writes}echo "ERROR: Typst compile failed: boom" >&2\nexit 1')
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:/usr/bin:/bin")
+    with pytest.raises(manuscript.ManuscriptError, match="Typst compile failed: boom"):
+        manuscript.render(run_dir)
+    assert snapshot(previous) == before
+    assert main(["render", str(run_dir)]) == 1
+    err = capsys.readouterr().err
+    assert "step render failed" in err and "Typst compile failed: boom" in err
+    assert snapshot(previous) == before
+    assert not list(run_dir.glob(".report*"))  # nothing half-written left beside it

@@ -281,17 +281,24 @@ def render(run_dir: Path, *, display_dir: Path | None = None) -> RenderResult:
     """Stage the manuscript, then render it with Quarto (HTML, DOCX, PDF via Typst) into
     run_dir/report/; without Quarto print one message and write report/preview.html.
 
+    Any form of run_dir works (relative or absolute): Quarto is given the absolute project path.
+    The new report is written beside the old one and swapped in only when complete, so a failed
+    render (ManuscriptError naming Quarto's message) leaves the previous report/ byte-identical.
+
     display_dir: the run folder as the message should name it (the runner renders in a staging
     folder that it moves into place afterwards); default run_dir.
     """
-    run_dir = Path(run_dir)
-    shown = Path(display_dir) if display_dir is not None else run_dir
+    shown = Path(display_dir) if display_dir is not None else Path(run_dir)
+    run_dir = Path(run_dir).resolve()
     project = stage(run_dir)
     report = run_dir / REPORT_DIR
-    shutil.rmtree(report, ignore_errors=True)
+    fresh = run_dir / f".{REPORT_DIR}.new"
+    shutil.rmtree(fresh, ignore_errors=True)
     quarto = shutil.which("quarto")
     if quarto is None:
-        preview = write_preview(run_dir, project)
+        write_preview(fresh, project)
+        _swap_in(fresh, report)
+        preview = report / PREVIEW_FILE
         message = QUARTO_MISSING.format(
             preview=shown / preview.relative_to(run_dir),
             pip_install=python_command("-m pip install quarto-cli"),
@@ -303,10 +310,30 @@ def render(run_dir: Path, *, display_dir: Path | None = None) -> RenderResult:
         [quarto, "render", str(project)], cwd=project, capture_output=True, text=True
     )
     if done.returncode != 0:
-        raise ManuscriptError(f"quarto render failed in {project}:\n{done.stderr[-4000:]}")
-    shutil.copytree(_quarto_output_dir(project), report)
+        raise ManuscriptError(
+            f"quarto render failed in {project} (the previous {shown / REPORT_DIR} is kept):\n"
+            + _quarto_message(done.stderr + done.stdout)
+        )
+    shutil.copytree(_quarto_output_dir(project), fresh)
+    _swap_in(fresh, report)
     outputs = tuple(sorted(p for p in report.glob("index.*") if p.is_file()))
     return RenderResult("quarto", outputs, report, "")
+
+
+def _quarto_message(output: str, limit: int = 4000) -> str:
+    """Quarto's own error lines (those from the first ERROR on), else the tail of its output."""
+    start = output.find("ERROR")
+    return (output[start:] if start >= 0 else output)[-limit:].strip()
+
+
+def _swap_in(fresh: Path, report: Path) -> None:
+    """Put the complete folder `fresh` in place of `report` (the old one removed only after)."""
+    old = report.with_name(f".{report.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if report.exists():
+        report.rename(old)
+    fresh.rename(report)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def _caption_cell(label: str, options: Mapping[str, Any]) -> nbformat.NotebookNode:
@@ -363,16 +390,15 @@ def preview_notebook(project: Path) -> nbformat.NotebookNode:
     return nbformat.from_dict(combined)
 
 
-def write_preview(run_dir: Path, project: Path | None = None) -> Path:
-    """run_dir/report/preview.html: preview_notebook() exported by nbconvert's HTMLExporter with
+def write_preview(report_dir: Path, project: Path) -> Path:
+    """report_dir/preview.html: preview_notebook() exported by nbconvert's HTMLExporter with
     every input hidden (exclude_input=True), images embedded, one self-contained file."""
     from nbconvert import HTMLExporter
 
-    project = Path(project) if project is not None else Path(run_dir) / STAGE_DIR
     exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True)
-    html, _ = exporter.from_notebook_node(preview_notebook(project))
-    out = Path(run_dir) / REPORT_DIR / PREVIEW_FILE
+    html, _ = exporter.from_notebook_node(preview_notebook(Path(project)))
+    out = Path(report_dir) / PREVIEW_FILE
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(html, encoding="utf-8")
     return out
