@@ -76,7 +76,7 @@ def overprinted(chars: list[dict]) -> list[str]:
     boxes = sorted((core_box(c), c["text"]) for c in chars if c["text"].strip())
     found = []
     for i, ((ax0, ax1, atop, abottom), atext) in enumerate(boxes):
-        for (bx0, bx1, btop, bbottom), btext in boxes[i + 1:]:
+        for (bx0, _, btop, bbottom), btext in boxes[i + 1:]:
             if bx0 >= ax1:
                 break
             same = atext == btext and abs(ax0 - bx0) < 0.5 and abs(atop - btop) < 0.5
@@ -151,7 +151,9 @@ def style_size(styles: ElementTree.Element, style_id: str | None) -> float:
     return int(default.get(f"{W}val")) / 2 if default is not None else 10.0
 
 
-def cell_runs(cell: ElementTree.Element, styles: ElementTree.Element) -> Iterator[tuple[str, float]]:
+def cell_runs(
+    cell: ElementTree.Element, styles: ElementTree.Element
+) -> Iterator[tuple[str, float]]:
     """(text, font size in pt) of each run of a table cell."""
     for paragraph in cell.iter(f"{W}p"):
         style = paragraph.find(f"{W}pPr/{W}pStyle")

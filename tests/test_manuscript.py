@@ -403,7 +403,8 @@ def test_a_failed_render_keeps_the_previous_report(
     (previous / "index.html").write_text("the previous report", encoding="utf-8")
     (previous / "index_files" / "figure.png").write_bytes(b"\x89PNG old")
     before = snapshot(previous)
-    writes = 'mkdir -p "$2/_manuscript"; echo half > "$2/_manuscript/index.html"\n' if partial else ""
+    half = 'mkdir -p "$2/_manuscript"; echo half > "$2/_manuscript/index.html"\n'
+    writes = half if partial else ""
     fake_quarto(tmp_path / "bin", f'{writes}echo "ERROR: Typst compile failed: boom" >&2\nexit 1')
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:/usr/bin:/bin")
     with pytest.raises(manuscript.ManuscriptError, match="Typst compile failed: boom"):
