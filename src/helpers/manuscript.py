@@ -144,7 +144,7 @@ def format_key_result(figure: PublishedFigure, value: str | None) -> str:
     median, "not computed" when missing."""
     if value is not None and value != "" and figure.id.endswith("_p"):
         p = fmt_p(float(value))
-        return f"p < {p[1:]}" if p.startswith("<") else f"p = {p}"
+        return f"p {p}" if p.startswith("<") else f"p = {p}"
     number = parse_value(value)
     if isinstance(number, float) and math.isinf(number):
         return "not reached"

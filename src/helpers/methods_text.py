@@ -18,6 +18,7 @@ from helpers import scoring, spec
 from helpers.labels import HRPQ_TOTALS, PARAM_LABELS
 from helpers.params import with_defaults
 from helpers.stats import CHANGE_DECIMALS
+from helpers.tables import to_markdown
 
 #: bibliography key (references.bib) of each instrument's publication
 INSTRUMENT_CITATIONS: dict[str, str] = {
@@ -165,9 +166,9 @@ def methods_markdown(params: Mapping[str, Any], data_source: str | None) -> str:
         "excluded from the analysis" if s["exclude_out_of_window"]
         else "kept in the analysis (flagged and counted)"
     )
-    pop_table = pd.DataFrame(
+    pop_table = to_markdown(pd.DataFrame(
         {"Population": list(POPULATIONS), "Definition": list(POPULATIONS.values())}
-    ).to_markdown(index=False)
+    ))
     ss = s["sample_size"]
     rules = "\n".join(f"- {rule}" for rule in project_rules())
     return f"""\
@@ -197,7 +198,7 @@ By visit, the analysed patients are those with a baseline and a value at that vi
 
 ### Instruments and scoring rules
 
-{instrument_table().to_markdown(index=False)}
+{to_markdown(instrument_table())}
 
 : Instruments, scores and missing-item rules. {{#tbl-instruments}}
 
