@@ -110,7 +110,7 @@ def test_no_text_is_set_below_8_pt(pdf_pages: list) -> None:
 def test_every_row_label_of_every_table_is_in_the_pdf(run_dir: Path, pdf_pages: list) -> None:
     """Each label's words all appear as whole words on one page (a row overprinted at a page
     foot, or a word hyphenated inside a cell, fails)."""
-    pages = [{w["text"] for w in words} for (_, _, _, words) in pdf_pages]
+    pages = [{w["text"].replace("\u2019", "'") for w in words} for (_, _, _, words) in pdf_pages]
     tables = embedded_tables(run_dir)
     assert tables, "index.qmd embeds no table"
     missing = []
@@ -164,16 +164,41 @@ def cell_runs(
             yield "".join(t.text or "" for t in run.iter(f"{W}t")), pt
 
 
+def section_text_widths(document: ElementTree.Element) -> dict[int, int]:
+    """id() of each top-level body element -> text width in twips of its section (page width
+    less left and right margins; a section's properties close it: a paragraph's sectPr, or the
+    body's last sectPr)."""
+    body = document.find(f"{W}body")
+    widths: dict[int, int] = {}
+    pending: list[ElementTree.Element] = []
+    for element in body:
+        pending.append(element)
+        sect = element if element.tag == f"{W}sectPr" else element.find(f"{W}pPr/{W}sectPr")
+        if sect is not None:
+            size, margin = sect.find(f"{W}pgSz"), sect.find(f"{W}pgMar")
+            width = int(size.get(f"{W}w")) - int(margin.get(f"{W}left")) - int(
+                margin.get(f"{W}right"))
+            widths.update({id(e): width for e in pending})
+            pending.clear()
+    return widths
+
+
 def test_every_docx_table_sets_widths_that_hold_its_longest_word(run_dir: Path) -> None:
+    """A column's width is its share of the table grid times the section's text width (the
+    tables span the text width: tblW 100 %)."""
     document, styles = docx_parts(run_dir)
+    text_width = section_text_widths(document)
+    top_level = {id(t): id(e) for e in document.find(f"{W}body") for t in e.iter(f"{W}tbl")}
     tables = list(data_tables(document))
     assert tables, "the DOCX has no table"
     problems = []
     for number, table in enumerate(tables, 1):
-        widths = [int(c.get(f"{W}w") or 0) for c in table.iter(f"{W}gridCol")]
-        if not widths or min(widths) <= 0:
-            problems.append(f"table {number}: column widths not set ({widths})")
+        grid = [int(c.get(f"{W}w") or 0) for c in table.iter(f"{W}gridCol")]
+        if not grid or min(grid) <= 0:
+            problems.append(f"table {number}: column widths not set ({grid})")
             continue
+        section = text_width[top_level[id(table)]]
+        widths = [g / sum(grid) * section for g in grid]
         for row in table.iter(f"{W}tr"):
             cells = row.findall(f"{W}tc")
             if len(cells) != len(widths):
@@ -184,5 +209,5 @@ def test_every_docx_table_sets_widths_that_hold_its_longest_word(run_dir: Path) 
                         need = len(word) * CHAR_EM * pt * 20 + DEFAULT_CELL_MARGIN_TWIPS
                         if need > widths[column]:
                             problems.append(f"table {number} column {column + 1}: {word!r} needs"
-                                            f" {need:.0f} twips, has {widths[column]}")
+                                            f" {need:.0f} twips, has {widths[column]:.0f}")
     assert not problems, f"{len(problems)} problems: {problems[:12]}"

@@ -364,10 +364,13 @@ def test_preview_markdown_drops_quarto_only_syntax():
 
 # --- render: any path, and a failure keeps the previous report ------------------------------------
 def fake_quarto(bin_dir: Path, script: str) -> None:
-    """A `quarto` on PATH that runs `script` (sh) instead of Quarto."""
+    """A `quarto` on PATH that runs `script` (sh) instead of Quarto; `quarto pandoc -o FILE`
+    writes an empty zip as the reference document."""
     bin_dir.mkdir(exist_ok=True)
     exe = bin_dir / "quarto"
-    exe.write_text(f"#!/bin/sh\n{script}\n", encoding="utf-8")
+    empty_zip = "{ printf 'PK\\005\\006'; head -c 18 /dev/zero; }"
+    reference = f'if [ "$1" = pandoc ]; then {empty_zip} > "$3"; exit 0; fi'
+    exe.write_text(f"#!/bin/sh\n{reference}\n{script}\n", encoding="utf-8")
     exe.chmod(0o755)
 
 

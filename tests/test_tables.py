@@ -119,7 +119,7 @@ def test_snapshot_ae_soc_pt() -> None:
     _check_snapshot("tbl-ae-soc-pt", safety.soc_pt_table(safety.teae(adae(), saf), len(saf)))
 
 
-# --- layout: group rows, alignment, explicit widths ------------------------------------------------
+# --- layout: group rows, alignment, explicit widths -------------------------------------------
 def test_group_rows_give_the_table_1_layout() -> None:
     long = pd.DataFrame({
         "Characteristic": ["Age (years)", "Age (years)", "Sex, n (%)"],

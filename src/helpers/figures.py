@@ -18,11 +18,12 @@ from matplotlib.figure import Figure
 from helpers import labels, stats
 
 if TYPE_CHECKING:
+    from IPython.display import Image
     from lifelines import KaplanMeierFitter
 
 #: fixed SVG ids and no timestamps/software tags: same figure -> same bytes
 SAVE_RC = {"svg.hashsalt": "reality", "svg.fonttype": "path", "path.simplify": True}
-PNG_DPI = 150
+PNG_DPI = 300  # print resolution (journals ask for at least 300 dpi)
 
 
 def save_figure(fig: Figure, fig_id: str, figures_dir: str | Path) -> tuple[Path, Path]:
@@ -161,9 +162,12 @@ def bland_altman_plot(pairs: pd.DataFrame, a: str, b: str, by: str) -> Figure:
     return fig
 
 
-def publish(fig: Figure, fig_id: str, figures_dir: str | Path) -> Figure:
-    """save_figure, then return the figure for display; pyplot's copy is closed so that the
-    notebook shows it once."""
-    save_figure(fig, fig_id, figures_dir)
+def publish(fig: Figure, fig_id: str, figures_dir: str | Path) -> Image:
+    """save_figure, then return the saved PNG (PNG_DPI) for display, shown at the figure's size
+    (the manuscript embeds this print-resolution image); pyplot's copy is closed."""
+    from IPython.display import Image
+
+    png, _ = save_figure(fig, fig_id, figures_dir)
+    width = round(fig.get_size_inches()[0] * 96)  # CSS pixels: the figure's width on screen
     plt.close(fig)
-    return fig
+    return Image(filename=str(png), width=width)

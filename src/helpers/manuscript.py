@@ -18,6 +18,7 @@ import re
 import shutil
 import subprocess
 import warnings
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,11 +36,11 @@ from helpers.reproduction import (
     parse_value,
     read_published,
 )
-from helpers.tables import fmt_p
+from helpers.tables import fmt_p, to_markdown
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 #: the manuscript sources, at the repository root, copied into each run's staging folder
-SOURCES = ("_quarto.yml", "index.qmd", "references.bib")
+SOURCES = ("_quarto.yml", "index.qmd", "references.bib", "_typst-tables.typ")
 STAGE_DIR = "manuscript"  # output/<run>/manuscript/: the Quarto project that is rendered
 REPORT_DIR = "report"  # output/<run>/report/: what a reader opens
 PREVIEW_FILE = "preview.html"
@@ -48,6 +49,13 @@ VARIABLES_FILE = "_variables.yml"
 METHODS_FILE = "_methods-generated.md"
 REPRODUCTION_FILE = "_reproduction-generated.md"
 PROVENANCE_FILE = "_provenance-generated.md"
+REFERENCE_DOCX = "reference.docx"  # written at render time (write_reference_docx)
+#: A4 page (twips) with the PDF's margins (2.2 cm left and right, 2.5 cm top and bottom)
+DOCX_PAGE = (
+    '<w:pgSz w:w="11906" w:h="16838"/><w:pgMar w:top="1418" w:right="1247" w:bottom="1418"'
+    ' w:left="1247" w:header="709" w:footer="709" w:gutter="0"/>'
+)
+DOCX_TABLE_TEXT = '<w:rPr><w:sz w:val="18"/><w:szCs w:val="18"/></w:rPr>'  # 9 pt
 
 QUARTO_MISSING = (
     "quarto not found on PATH: the Quarto report (HTML, DOCX, PDF) was not rendered; wrote the "
@@ -165,8 +173,33 @@ def key_result_variables(
 
 
 def reproduction_include(reproduction_md: str) -> str:
-    """reproduction.md without its own top-level title (the appendix section gives it)."""
-    return re.sub(r"\A# [^\n]*\n+", "", reproduction_md)
+    """reproduction.md without its own top-level title (the appendix section gives it), its
+    table in the report's layout (helpers.tables.to_markdown)."""
+    return relayout_pipe_tables(re.sub(r"\A# [^\n]*\n+", "", reproduction_md))
+
+
+def relayout_pipe_tables(markdown: str) -> str:
+    """Every pipe table of a markdown text (consecutive lines starting with "|": header,
+    separator, rows) rewritten by helpers.tables.to_markdown: explicit widths, alignment."""
+    out: list[str] = []
+    block: list[str] = []
+
+    def flush() -> None:
+        if len(block) >= 2:
+            cells = [[c.strip() for c in line.strip().strip("|").split("|")] for line in block]
+            out.append(to_markdown(pd.DataFrame(cells[2:], columns=cells[0])))
+        else:
+            out.extend(block)
+        block.clear()
+
+    for line in markdown.splitlines():
+        if line.startswith("|"):
+            block.append(line)
+            continue
+        flush()
+        out.append(line)
+    flush()
+    return "\n".join(out) + "\n"
 
 
 def _flatten(record: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]:
@@ -188,7 +221,7 @@ def provenance_include(record: Mapping[str, Any]) -> str:
     return (
         "Where this run came from (provenance.json of the run folder): code commit, params file,"
         " SHA-256 of each input file, content keys of each step and software versions.\n\n"
-        + table.to_markdown(index=False)
+        + to_markdown(table)
         + "\n"
     )
 
@@ -306,6 +339,7 @@ def render(run_dir: Path, *, display_dir: Path | None = None) -> RenderResult:
         )
         print(message, flush=True)
         return RenderResult("preview", (preview,), report, message)
+    write_reference_docx(quarto, project / REFERENCE_DOCX)
     done = subprocess.run(
         [quarto, "render", str(project)], cwd=project, capture_output=True, text=True
     )
@@ -318,6 +352,33 @@ def render(run_dir: Path, *, display_dir: Path | None = None) -> RenderResult:
     _swap_in(fresh, report)
     outputs = tuple(sorted(p for p in report.glob("index.*") if p.is_file()))
     return RenderResult("quarto", outputs, report, "")
+
+
+def write_reference_docx(quarto: str, path: Path) -> Path:
+    """The DOCX reference document: pandoc's default (`quarto pandoc --print-default-data-file
+    reference.docx`) with an A4 page (DOCX_PAGE in the body's section properties) and the
+    paragraph style of table cells, Compact, at 9 pt (helpers.tables sizes columns for it)."""
+    done = subprocess.run(
+        [quarto, "pandoc", "-o", str(path), "--print-default-data-file", "reference.docx"],
+        capture_output=True, text=True,
+    )
+    if done.returncode != 0:
+        raise ManuscriptError(f"quarto pandoc could not write {path.name}: {done.stderr[-2000:]}")
+    with zipfile.ZipFile(path) as source:
+        parts = {info: source.read(info.filename) for info in source.infolist()}
+    for info in parts:
+        text = parts[info].decode("utf-8") if info.filename.endswith(".xml") else None
+        if info.filename == "word/document.xml":
+            text = re.sub(r"<w:sectPr>", f"<w:sectPr>{DOCX_PAGE}", text, count=1)
+        elif info.filename == "word/styles.xml":
+            text = re.sub(r'(w:styleId="Compact">.*?</w:pPr>)', rf"\1{DOCX_TABLE_TEXT}", text,
+                          count=1, flags=re.S)
+        if text is not None:
+            parts[info] = text.encode("utf-8")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, data in parts.items():
+            target.writestr(info, data)
+    return path
 
 
 def _quarto_message(output: str, limit: int = 4000) -> str:
