@@ -34,6 +34,7 @@ MIN_PT = 8.0
 #: the proportional fonts Word and LibreOffice use (digits are 0.5-0.56 em)
 CHAR_EM = 0.5
 DEFAULT_CELL_MARGIN_TWIPS = 2 * 108  # Word's default left + right cell margins
+WORD_DEFAULT_PAGE = {"w": 12240, "left": 1440, "right": 1440}  # Letter, 1-inch margins (twips)
 
 
 @pytest.fixture(scope="module")
@@ -71,9 +72,10 @@ def core_box(char: dict) -> tuple[float, float, float, float]:
 
 
 def overprinted(chars: list[dict]) -> list[str]:
-    """Visible characters whose inner boxes intersect (the same glyph drawn twice at one place,
-    as for fake bold, does not count)."""
-    boxes = sorted((core_box(c), c["text"]) for c in chars if c["text"].strip())
+    """Letters and digits whose inner boxes intersect (the same glyph drawn twice at one place,
+    as for fake bold, does not count; kerned punctuation such as ',' before a quote is left
+    out)."""
+    boxes = sorted((core_box(c), c["text"]) for c in chars if c["text"].isalnum())
     found = []
     for i, ((ax0, ax1, atop, abottom), atext) in enumerate(boxes):
         for (bx0, _, btop, bbottom), btext in boxes[i + 1:]:
@@ -167,17 +169,25 @@ def cell_runs(
 def section_text_widths(document: ElementTree.Element) -> dict[int, int]:
     """id() of each top-level body element -> text width in twips of its section (page width
     less left and right margins; a section's properties close it: a paragraph's sectPr, or the
-    body's last sectPr)."""
+    body's last sectPr, whose page size and margins a section that leaves them out keeps)."""
     body = document.find(f"{W}body")
+    final = body.find(f"{W}sectPr")
+
+    def twips(sect: ElementTree.Element, tag: str, attr: str) -> int:
+        for source in (sect, final):
+            found = source.find(f"{W}{tag}")
+            if found is not None and found.get(f"{W}{attr}"):
+                return int(found.get(f"{W}{attr}"))
+        return WORD_DEFAULT_PAGE[attr]
+
     widths: dict[int, int] = {}
     pending: list[ElementTree.Element] = []
     for element in body:
         pending.append(element)
         sect = element if element.tag == f"{W}sectPr" else element.find(f"{W}pPr/{W}sectPr")
         if sect is not None:
-            size, margin = sect.find(f"{W}pgSz"), sect.find(f"{W}pgMar")
-            width = int(size.get(f"{W}w")) - int(margin.get(f"{W}left")) - int(
-                margin.get(f"{W}right"))
+            width = (twips(sect, "pgSz", "w") - twips(sect, "pgMar", "left")
+                     - twips(sect, "pgMar", "right"))
             widths.update({id(e): width for e in pending})
             pending.clear()
     return widths
