@@ -161,6 +161,24 @@ def test_every_cross_reference_has_a_label() -> None:
     assert {label for _, label in EMBED.findall(ARTICLE)} - refs == set(), "an output not cited"
 
 
+def test_display_items_are_numbered_in_order_of_first_citation() -> None:
+    """Quarto numbers tables and figures by their place in the text: each kind's embeds must
+    come in the order in which the text first cites them."""
+    body = ARTICLE.split("---", 2)[-1]
+    prose = EMBED.sub("", body)
+    for kind in ("tbl", "fig"):
+        cited = list(dict.fromkeys(r for r in XREF.findall(prose) if r.startswith(f"{kind}-")))
+        placed = [label for _, label in EMBED.findall(body) if label.startswith(f"{kind}-")]
+        assert cited == placed, kind
+
+
+def test_main_text_words_count_prose_and_includes_only() -> None:
+    article = ("# x\n\n## Introduction\n\nOne two {{< var kr.n >}}.\n\n"
+               "{{< embed notebooks/a.ipynb#tbl-a >}}\n\n| a | b |\n|---|---|\n\n: Caption {#tbl-a}\n\n"
+               "{{< include _m.md >}}\n\n## References\n\nNot counted.")
+    assert manuscript.main_text_words(article, {"_m.md": "Three four five."}) == 6
+
+
 def test_every_citation_is_in_references_bib() -> None:
     bib = (ROOT / "references.bib").read_text(encoding="utf-8")
     keys = set(re.findall(r"^@\w+\{(\w+),", bib, flags=re.M))
@@ -173,7 +191,10 @@ def test_every_quoted_number_is_a_published_id() -> None:
     quoted = VAR.findall(ARTICLE)
     assert len(quoted) > 40
     assert {name for _, name in quoted} - set(published_ids()) == set()
-    assert len(quoted) == len(re.findall(r"\{\{< var ", ARTICLE))  # no other kind of variable
+    # the only other variables: the reproduction summary and the word count, generated
+    others = set(re.findall(r"\{\{< var ((?!kr\.|pub\.)[\w.]+) >\}\}", ARTICLE))
+    assert others == {"summary.reproduced", "words.main"}
+    assert len(quoted) + 2 == len(re.findall(r"\{\{< var ", ARTICLE))
     # no number typed in the results prose: every digit there belongs to a shortcode or label
     results = ARTICLE.split("## Results", 1)[1].split("## Discussion", 1)[0]
     prose = re.sub(r"\{\{<.*?>\}\}|@\S+|#+ .*|years 1, 2 and 3|BDI-II|MSIS-29|SF-36|ZBI-22|"

@@ -49,6 +49,7 @@ VARIABLES_FILE = "_variables.yml"
 METHODS_FILE = "_methods-generated.md"
 REPRODUCTION_FILE = "_reproduction-generated.md"
 PROVENANCE_FILE = "_provenance-generated.md"
+DATA_AVAILABILITY_FILE = "_data-availability-generated.md"
 REFERENCE_DOCX = "reference.docx"  # written at render time (write_reference_docx)
 #: A4 page (twips) with the PDF's margins (2.2 cm left and right, 2.5 cm top and bottom)
 DOCX_PAGE = (
@@ -226,6 +227,39 @@ def provenance_include(record: Mapping[str, Any]) -> str:
     )
 
 
+_INCLUDE = re.compile(r"\{\{<\s*include\s+(\S+)\s*>\}\}")
+_SHORTCODE = re.compile(r"\{\{<.*?>\}\}", re.S)
+
+
+def main_text_words(article: str, includes: Mapping[str, str]) -> int:
+    """Words of the main text: from the Introduction heading to the References heading, the
+    given includes inserted; tables (lines starting with "|" or a ": caption"), figure and table
+    embeds, headings' markers, citations' brackets and code marks left out; a quoted number
+    (`{{< var >}}`) counts as one word."""
+    body = article.split("## Introduction", 1)[-1].split("## References", 1)[0]
+    body = _INCLUDE.sub(lambda m: includes.get(m.group(1), ""), body)
+    body = _EMBED.sub(" ", body)
+    body = _SHORTCODE.sub(" n ", body)
+    lines = [line for line in body.splitlines() if not line.lstrip().startswith(("|", ": "))]
+    return len(re.findall(r"[A-Za-z0-9][\w'.,%-]*", "\n".join(lines)))
+
+
+def data_availability(provenance: Mapping[str, Any] | None) -> str:
+    """The Data availability statement, from the run's provenance: the code commit and the data
+    analysed, the study team's part marked as a placeholder."""
+    if not provenance:
+        return "**Data availability.** *provenance.json is missing from this run folder.*\n"
+    commit = _lookup(provenance, "code.commit") or "unknown"
+    dirty = " with uncommitted changes" if _lookup(provenance, "code.dirty") else ""
+    source = _lookup(provenance, "data.source") or "the study data"
+    return (
+        f"**Data availability.** The analysis code is available in the project repository (commit `{commit}`{dirty}). "
+        f"This report analysed {source}; the SHA-256 of every input file is listed in the "
+        "provenance of the run (@sec-provenance). *Placeholder for the study team:* where and "
+        "under which conditions the study data can be requested.\n"
+    )
+
+
 def _read_if_exists(path: Path, what: str) -> str | None:
     if path.is_file():
         return path.read_text(encoding="utf-8")
@@ -247,16 +281,22 @@ def _generated_includes(run_dir: Path, article: str) -> dict[str, str]:
         raise ManuscriptError(f"{kr_path} not found: the run has no key results to quote")
     key_results = pd.read_csv(kr_path, dtype=str, keep_default_na=False)
     quoted = key_result_variables(key_results, published)
-    unknown = [v for v in variables(article) if _lookup(quoted, v) is None]
-    if unknown:
-        raise ManuscriptError(f"index.qmd quotes unknown variables: {', '.join(unknown)}")
     reproduction = _read_if_exists(run_dir / "reproduction.md", "the reproduction check")
     provenance_text = _read_if_exists(run_dir / "provenance.json", "the provenance record")
     provenance = json.loads(provenance_text) if provenance_text else None
     data_source = _lookup(provenance, "data.source") if provenance else None
+    methods = methods_markdown(_run_settings(run_dir), data_source)
+    summary = _lookup(provenance, "summary") if provenance else None
+    quoted["summary"] = {"reproduced": f"{summary[:1].upper()}{summary[1:]}." if summary
+                         else "The reproduction check is in the appendix."}
+    quoted["words"] = {"main": str(main_text_words(article, {METHODS_FILE: methods}))}
+    unknown = [v for v in variables(article) if _lookup(quoted, v) is None]
+    if unknown:
+        raise ManuscriptError(f"index.qmd quotes unknown variables: {', '.join(unknown)}")
     return {
         VARIABLES_FILE: yaml.safe_dump(quoted, sort_keys=False, allow_unicode=True),
-        METHODS_FILE: methods_markdown(_run_settings(run_dir), data_source),
+        METHODS_FILE: methods,
+        DATA_AVAILABILITY_FILE: data_availability(provenance),
         REPRODUCTION_FILE: reproduction_include(reproduction)
         if reproduction
         else "*reproduction.md is missing from this run folder.*\n",
