@@ -174,7 +174,8 @@ def test_display_items_are_numbered_in_order_of_first_citation() -> None:
 
 def test_main_text_words_count_prose_and_includes_only() -> None:
     article = ("# x\n\n## Introduction\n\nOne two {{< var kr.n >}}.\n\n"
-               "{{< embed notebooks/a.ipynb#tbl-a >}}\n\n| a | b |\n|---|---|\n\n: Caption {#tbl-a}\n\n"
+               "{{< embed notebooks/a.ipynb#tbl-a >}}\n\n| a | b |\n|---|---|\n\n"
+               ": Caption {#tbl-a}\n\n"
                "{{< include _m.md >}}\n\n## References\n\nNot counted.")
     assert manuscript.main_text_words(article, {"_m.md": "Three four five."}) == 6
 

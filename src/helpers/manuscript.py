@@ -253,7 +253,8 @@ def data_availability(provenance: Mapping[str, Any] | None) -> str:
     dirty = " with uncommitted changes" if _lookup(provenance, "code.dirty") else ""
     source = _lookup(provenance, "data.source") or "the study data"
     return (
-        f"**Data availability.** The analysis code is available in the project repository (commit `{commit}`{dirty}). "
+        "**Data availability.** The analysis code is available in the project repository "
+        f"(commit `{commit}`{dirty}). "
         f"This report analysed {source}; the SHA-256 of every input file is listed in the "
         "provenance of the run (@sec-provenance). *Placeholder for the study team:* where and "
         "under which conditions the study data can be requested.\n"
