@@ -40,7 +40,9 @@ from helpers.tables import fmt_p, to_markdown
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 #: the manuscript sources, at the repository root, copied into each run's staging folder
-SOURCES = ("_quarto.yml", "index.qmd", "references.bib", "_typst-tables.typ")
+SOURCES = (
+    "_quarto.yml", "index.qmd", "references.bib", "vancouver.csl", "_typst-tables.typ"
+)
 STAGE_DIR = "manuscript"  # output/<run>/manuscript/: the Quarto project that is rendered
 REPORT_DIR = "report"  # output/<run>/report/: what a reader opens
 PREVIEW_FILE = "preview.html"
