@@ -193,6 +193,17 @@ def section_text_widths(document: ElementTree.Element) -> dict[int, int]:
     return widths
 
 
+def test_every_docx_section_is_a4(run_dir: Path) -> None:
+    document, _ = docx_parts(run_dir)
+    sections = [s for s in document.iter(f"{W}sectPr")]
+    sizes = []
+    for sect in sections:
+        size = sect.find(f"{W}pgSz")
+        sizes.append(None if size is None else
+                     tuple(sorted((int(size.get(f"{W}w")), int(size.get(f"{W}h"))))))
+    assert sizes and all(size == (11906, 16838) for size in sizes), sizes
+
+
 def test_every_docx_table_sets_widths_that_hold_its_longest_word(run_dir: Path) -> None:
     """A column's width is its share of the table grid times the section's text width (the
     tables span the text width: tblW 100 %)."""

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 #: fixed SVG ids and no timestamps/software tags: same figure -> same bytes
 SAVE_RC = {"svg.hashsalt": "reality", "svg.fonttype": "path", "path.simplify": True}
 PNG_DPI = 300  # print resolution (journals ask for at least 300 dpi)
+TEXT_WIDTH_PX = 627  # 16.6 cm at 96 px per inch
 
 
 def save_figure(fig: Figure, fig_id: str, figures_dir: str | Path) -> tuple[Path, Path]:
@@ -168,6 +169,8 @@ def publish(fig: Figure, fig_id: str, figures_dir: str | Path) -> Image:
     from IPython.display import Image
 
     png, _ = save_figure(fig, fig_id, figures_dir)
-    width = round(fig.get_size_inches()[0] * 96)  # CSS pixels: the figure's width on screen
+    # CSS pixels (96 per inch): the figure's width, at most the A4 text width (16.6 cm), so
+    # that DOCX and PDF scale a wide figure down instead of cropping it
+    width = min(round(fig.get_size_inches()[0] * 96), TEXT_WIDTH_PX)
     plt.close(fig)
     return Image(filename=str(png), width=width)

@@ -392,6 +392,7 @@ def render(run_dir: Path, *, display_dir: Path | None = None) -> RenderResult:
             + _quarto_message(done.stderr + done.stdout)
         )
     shutil.copytree(_quarto_output_dir(project), fresh)
+    a4_sections(fresh / "index.docx")
     _swap_in(fresh, report)
     outputs = tuple(sorted(p for p in report.glob("index.*") if p.is_file()))
     return RenderResult("quarto", outputs, report, "")
@@ -422,6 +423,26 @@ def write_reference_docx(quarto: str, path: Path) -> Path:
         for info, data in parts.items():
             target.writestr(info, data)
     return path
+
+
+def a4_sections(docx: Path) -> None:
+    """Give every section of a DOCX the A4 page and margins of DOCX_PAGE: Quarto's landscape
+    divs close the sections before them with empty section properties (Word and LibreOffice
+    then use their own default, US Letter) and their own with a page size but no margins."""
+    if not docx.is_file():
+        return
+    with zipfile.ZipFile(docx) as source:
+        parts = [(info, source.read(info.filename)) for info in source.infolist()]
+    margins = DOCX_PAGE[DOCX_PAGE.index("<w:pgMar"):]
+    landscape = re.compile(r'<w:pgSz w:h="11906" w:w="16838" w:orient="landscape"\s*/>')
+    with zipfile.ZipFile(docx, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, data in parts:
+            if info.filename == "word/document.xml":
+                text = data.decode("utf-8").replace("<w:sectPr></w:sectPr>",
+                                                    f"<w:sectPr>{DOCX_PAGE}</w:sectPr>")
+                text = landscape.sub(lambda m: m.group(0) + margins, text)
+                data = text.encode("utf-8")
+            target.writestr(info, data)
 
 
 def _quarto_message(output: str, limit: int = 4000) -> str:
