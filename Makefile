@@ -45,10 +45,10 @@ test: setup lint
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest
 
 # Page images of the default report shown in the README (needs pdftoppm from poppler-utils).
-PAGES ?= 1 8 13
+PAGES ?= 1 5 7
 readme-pages: report
 	mkdir -p docs/pages
-	for p in $(PAGES); do pdftoppm -png -r 45 -f $$p -l $$p -singlefile \
+	for p in $(PAGES); do pdftoppm -png -r 60 -f $$p -l $$p -singlefile \
 	  output/default/report/index.pdf docs/pages/page-$$p; done
 
 benchmark: setup
