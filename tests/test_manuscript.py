@@ -440,3 +440,28 @@ def test_a_failed_render_keeps_the_previous_report(
     assert "step render failed" in err and "Typst compile failed: boom" in err
     assert snapshot(previous) == before
     assert not list(run_dir.glob(".report*"))  # nothing half-written left beside it
+
+
+def test_caption_tokens_are_filled_from_the_run(run_dir: Path) -> None:
+    """N of each population counted by hand from a five-row ADSL; the efficacy population and
+    country come from the run's params.yaml (COMP, no country in the fake run)."""
+    (run_dir / "adam").mkdir()
+    pd.DataFrame({
+        "USUBJID": ["a", "b", "c", "d", "e"], "ENRFL": ["Y"] * 5,
+        "SAFFL": ["Y", "Y", "Y", "Y", "N"], "FASFL": ["Y", "Y", "Y", "N", "N"],
+        "COMPFL": ["Y", "Y", "N", "N", "N"], "CGPOPFL": ["Y", "N", "N", "N", "N"],
+        "COUNTRY": ["DNK"] * 5,
+    }).to_csv(run_dir / "adam" / "adsl.csv", index=False)
+    notebook = run_dir / "notebooks" / "04-safety.ipynb"
+    nb = nbformat.read(notebook, as_version=4)
+    nb.cells[-1].source = nb.cells[-1].source.replace(
+        "Caption of tbl-iar", "Safety (N = {N:SAF}); efficacy in the {EFF}; caregivers {N:CG}")
+    nbformat.write(nb, notebook)
+    project = manuscript.stage(run_dir)
+    cells = manuscript.labelled_cells(project / "notebooks" / "04-safety.ipynb")
+    caption = manuscript.cell_options(cells["tbl-iar"].source)["tbl-cap"]
+    assert caption == "Safety (N = 4); efficacy in the completers (COMP, N = 2); caregivers 1"
+    nb.cells[-1].source = nb.cells[-1].source.replace("{N:CG}", "{N:XYZ}")
+    nbformat.write(nb, notebook)
+    with pytest.raises(manuscript.ManuscriptError, match="N:XYZ"):
+        manuscript.stage(run_dir)

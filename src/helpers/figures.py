@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,39 +39,43 @@ def save_figure(fig: Figure, fig_id: str, figures_dir: str | Path) -> tuple[Path
     return png, svg
 
 
-def _box(ax: plt.Axes, x: float, y: float, text: str, width: float = 0.42) -> None:
+def _box(ax: plt.Axes, x: float, y: float, text: str, ha: str = "center") -> None:
     ax.text(
         x,
         y,
         text,
-        ha="center",
+        ha=ha,
         va="center",
-        fontsize=9,
+        fontsize=8.5,
         wrap=True,
         bbox={"boxstyle": "round,pad=0.4", "fc": "white", "ec": "black", "lw": 0.8},
     )
 
 
-def flow_diagram(steps: pd.DataFrame, reasons: pd.DataFrame) -> Figure:
-    """Patient flow: one box per step (step, n) top to bottom, arrows between them, and a side
-    box with discontinued patients by reason (reason, n)."""
+def flow_diagram(steps: pd.DataFrame, exits: pd.DataFrame) -> Figure:
+    """STROBE-style flow (helpers.disposition.strobe_flow): one box per step (step, n) top to
+    bottom with arrows between them, except the last (the analysed population), which a dashed
+    line joins to the treated patients; each exit (after, text) a side box to the right of the
+    arrow leaving step `after`, with an arrow reaching it. Sized to be legible at column width."""
     k = len(steps)
-    fig, ax = plt.subplots(figsize=(7.5, 0.75 * k + 1))
+    fig, ax = plt.subplots(figsize=(6.5, 1.05 * k + 0.4))
     ax.set_axis_off()
     ax.set_xlim(0, 1)
-    ax.set_ylim(-0.5, k - 0.5)
+    ax.set_ylim(-0.6, k - 0.4)
     ys = [k - 1 - i for i in range(k)]
     for y, (step, n) in zip(ys, steps.itertuples(index=False, name=None), strict=True):
         _box(ax, 0.3, y, f"{step}\nn = {n}")
-    for y0, y1 in itertools.pairwise(ys):
-        ax.annotate(
-            "", xy=(0.3, y1 + 0.28), xytext=(0.3, y0 - 0.28), arrowprops={"arrowstyle": "->"}
-        )
-    lines = [f"{r.reason.capitalize()}: {r.n}" for r in reasons.itertuples()]
-    side = "\n".join([f"Discontinued: {int(reasons['n'].sum())}", *lines])
-    mid = (k - 1) / 2
-    _box(ax, 0.78, mid, side)
-    ax.annotate("", xy=(0.6, mid), xytext=(0.42, mid), arrowprops={"arrowstyle": "->"})
+    arrow = {"arrowstyle": "->", "lw": 0.8}
+    for y0, y1 in itertools.pairwise(ys[:-1]):
+        ax.annotate("", xy=(0.3, y1 + 0.25), xytext=(0.3, y0 - 0.25), arrowprops=arrow)
+    ax.plot([0.04, 0.01, 0.01, 0.04], [ys[1], ys[1], ys[-1], ys[-1]], ls="--", lw=0.8,
+            color="black")
+    for after, text in exits.itertuples(index=False, name=None):
+        y = ys[after] - (0.5 if after < k - 2 else 0.0)
+        head, *rest = text.split("\n")
+        body = textwrap.fill(", ".join(rest), 44) if rest else ""
+        _box(ax, 0.6, y, f"{head}\n{body}".strip(), ha="left")
+        ax.annotate("", xy=(0.59, y), xytext=(0.3, y), arrowprops=arrow)
     fig.tight_layout()
     return fig
 

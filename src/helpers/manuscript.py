@@ -30,6 +30,7 @@ import yaml
 
 from helpers.commands import python_command
 from helpers.methods_text import methods_markdown
+from helpers.methods_text import run_settings as methods_run_settings
 from helpers.reproduction import (
     PublishedFigure,
     format_reproduced,
@@ -67,6 +68,11 @@ QUARTO_MISSING = (
     "installer from https://quarto.org, then run `{render}`."
 )
 
+#: caption tokens of the notebooks' `#| tbl-cap` / `#| fig-cap`, filled in when staging:
+#: {N:<population>} = its size, {EFF} = the run's efficacy population named with its size
+_CAPTION_TOKEN = re.compile(r"\{(N:\w+|EFF)\}")
+POPULATION_NAMES = {"ENR": "enrolled patients", "SAF": "safety population",
+                    "FAS": "full analysis set", "COMP": "completers", "CG": "caregivers"}
 _EMBED = re.compile(r"\{\{<\s*embed\s+([^#\s>]+)#([\w-]+)[^>]*>\}\}")
 _VAR = re.compile(r"\{\{<\s*var\s+([\w.-]+)\s*>\}\}")
 _CELL_OPTION = re.compile(r"^#\|\s?(.*)$")
@@ -309,6 +315,34 @@ def _generated_includes(run_dir: Path, article: str) -> dict[str, str]:
     }
 
 
+def caption_values(run_dir: Path) -> dict[str, str]:
+    """Values of the caption tokens of a run: "N:<population>" = number of ADSL rows of the
+    population (helpers.population.analysis_set; the efficacy population restricted to the
+    run's country when it has one) and "EFF" = e.g. "full analysis set (FAS, N = 84)"."""
+    from helpers.population import POPULATION_FLAGS, analysis_set
+
+    adsl_path = run_dir / "adam" / "adsl.csv"
+    if not adsl_path.is_file():
+        raise ManuscriptError(f"{adsl_path} not found: the captions' population sizes need it")
+    adsl = pd.read_csv(adsl_path, dtype=str, keep_default_na=False)
+    settings = methods_run_settings(_run_settings(run_dir))
+    efficacy, country = settings["population"], settings["country"]
+    values = {f"N:{pop}": str(len(analysis_set(adsl, pop))) for pop in POPULATION_FLAGS}
+    n_efficacy = len(analysis_set(adsl, efficacy, country))
+    where = f", {country}" if country else ""
+    values["EFF"] = f"{POPULATION_NAMES[efficacy]} ({efficacy}{where}, N = {n_efficacy})"
+    return values
+
+
+def fill_captions(notebook: Path, values: Mapping[str, str]) -> None:
+    """Replace the caption tokens in a (staged) notebook file; an unknown token is an error."""
+    text = notebook.read_text(encoding="utf-8")
+    unknown = sorted({t for t in _CAPTION_TOKEN.findall(text) if t not in values})
+    if unknown:
+        raise ManuscriptError(f"{notebook.name}: unknown caption tokens {unknown}")
+    notebook.write_text(_CAPTION_TOKEN.sub(lambda m: values[m.group(1)], text), encoding="utf-8")
+
+
 def _lookup(variables: Mapping[str, Any], dotted: str) -> Any:
     node: Any = variables
     for part in dotted.split("."):
@@ -336,6 +370,11 @@ def stage(run_dir: Path, sources: Path = REPO_ROOT) -> Path:
     for name in SOURCES:
         shutil.copy2(Path(sources) / name, project / name)
     shutil.copytree(run_dir / "notebooks", project / "notebooks")
+    staged = sorted((project / "notebooks").glob("*.ipynb"))
+    if any(_CAPTION_TOKEN.search(nb.read_text(encoding="utf-8")) for nb in staged):
+        values = caption_values(run_dir)
+        for notebook in staged:
+            fill_captions(notebook, values)
     article = (project / "index.qmd").read_text(encoding="utf-8")
     for name, content in _generated_includes(run_dir, article).items():
         (project / name).write_text(content, encoding="utf-8")
