@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
 import pandas as pd
+import seaborn as sns
 from matplotlib.figure import Figure
 
 from helpers import labels, stats
@@ -21,6 +22,11 @@ from helpers import labels, stats
 if TYPE_CHECKING:
     from IPython.display import Image
     from lifelines import KaplanMeierFitter
+
+#: one style for every figure: seaborn's ticks theme at "paper" scale with its colour-blind-safe
+#: palette (applied when this module is imported, i.e. before any figure is drawn)
+STYLE = {"context": "paper", "style": "ticks", "palette": "colorblind", "font_scale": 1.1}
+sns.set_theme(**STYLE)
 
 #: fixed SVG ids and no timestamps/software tags: same figure -> same bytes
 SAVE_RC = {"svg.hashsalt": "reality", "svg.fonttype": "path", "path.simplify": True}
@@ -98,7 +104,7 @@ def change_over_time(ci: pd.DataFrame, groups: dict[str, tuple[str, ...]], alpha
         return no_data("No change from baseline to show")
     ncol = min(3, len(present))
     nrow = math.ceil(len(present) / ncol)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 3.3 * nrow), squeeze=False)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 4.3 * nrow), squeeze=False)
     for ax, (group, params) in zip(axes.flat, present.items(), strict=False):
         for i, p in enumerate(params):
             d = ci[ci["PARAMCD"].eq(p)].sort_values("AVISITN")
@@ -118,8 +124,9 @@ def change_over_time(ci: pd.DataFrame, groups: dict[str, tuple[str, ...]], alpha
         ax.set_xlabel("Month")
         ax.set_ylabel(f"Mean change ({100 * (1 - alpha):.0f}% CI)")
         ax.set_xticks(sorted(ci["AVISITN"].unique()))
-        if len(params) > 1:
-            ax.legend(fontsize=7, frameon=False)
+        if len(params) > 1:  # below the panel, so that it never covers the data
+            ax.legend(fontsize=7.5, frameon=False, loc="upper center", ncol=2,
+                      bbox_to_anchor=(0.5, -0.22))
     for ax in list(axes.flat)[len(present) :]:
         ax.set_axis_off()
     fig.tight_layout()
