@@ -109,6 +109,14 @@ def test_no_text_is_set_below_8_pt(pdf_pages: list) -> None:
     assert not small, small[:10]
 
 
+def test_no_markdown_or_cell_attributes_leak_into_the_pdf(pdf_pages: list) -> None:
+    """An embed Quarto could not read prints its fenced div as text (`::: {#tbl-x .cell ...`)."""
+    leaks = [f"page {n}: {w['text']!r}" for n, (_, _, _, words) in enumerate(pdf_pages, 1)
+             for w in words if w["text"].startswith(":::") or "quarto-private" in w["text"]
+             or w["text"].startswith("{#")]
+    assert not leaks, leaks[:10]
+
+
 def test_every_row_label_of_every_table_is_in_the_pdf(run_dir: Path, pdf_pages: list) -> None:
     """Each label's words all appear as whole words on one page (a row overprinted at a page
     foot, or a word hyphenated inside a cell, fails)."""
