@@ -412,7 +412,7 @@ def render(run_dir: Path, *, display_dir: Path | None = None) -> RenderResult:
     quarto = shutil.which("quarto")
     if quarto is None:
         write_preview(fresh, project)
-        _swap_in(fresh, report)
+        swap_in(fresh, report)
         preview = report / PREVIEW_FILE
         message = QUARTO_MISSING.format(
             preview=shown / preview.relative_to(run_dir),
@@ -432,7 +432,7 @@ def render(run_dir: Path, *, display_dir: Path | None = None) -> RenderResult:
         )
     shutil.copytree(_quarto_output_dir(project), fresh)
     a4_sections(fresh / "index.docx")
-    _swap_in(fresh, report)
+    swap_in(fresh, report)
     outputs = tuple(sorted(p for p in report.glob("index.*") if p.is_file()))
     return RenderResult("quarto", outputs, report, "")
 
@@ -490,8 +490,9 @@ def _quarto_message(output: str, limit: int = 4000) -> str:
     return (output[start:] if start >= 0 else output)[-limit:].strip()
 
 
-def _swap_in(fresh: Path, report: Path) -> None:
-    """Put the complete folder `fresh` in place of `report` (the old one removed only after)."""
+def swap_in(fresh: Path, report: Path) -> None:
+    """Put the complete folder `fresh` in place of `report` with two renames (the old one is
+    removed only afterwards); the runner swaps a whole run folder in the same way."""
     old = report.with_name(f".{report.name}.old")
     shutil.rmtree(old, ignore_errors=True)
     if report.exists():
