@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 QUARTO_VERSION := 1.9.38
 PARAMS ?= params/default.yaml
 
-.PHONY: setup report test lint lab quarto-optional benchmark clean
+.PHONY: setup report test lint lab quarto-optional benchmark clean readme-pages
 
 setup: $(STAMP)
 
@@ -43,6 +43,13 @@ lint: setup
 
 test: setup lint
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest
+
+# Page images of the default report shown in the README (needs pdftoppm from poppler-utils).
+PAGES ?= 1 4 5
+readme-pages: report
+	mkdir -p docs/pages
+	for p in $(PAGES); do pdftoppm -png -r 60 -f $$p -l $$p -singlefile \
+	  output/default/report/index.pdf docs/pages/page-$$p; done
 
 benchmark: setup
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/run.py $(BENCHMARK_ARGS)

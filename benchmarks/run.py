@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -110,6 +111,11 @@ def pipeline_figures(work: Path, repeat: int) -> None:
     print(f"ratio cold / naive: {cold / naive:.2f} (target <= 0.5)")
     print(f"no-op rerun:                                      {noop:7.2f} s  (target < 2 s)")
     print(f"rerun after sample_size.effect_size changed:      {one_param:7.2f} s")
+    if shutil.which("quarto"):  # the report step alone: stage and render the last run
+        render = timed_command("-m", "helpers", "render", str(work / "output" / "bench"))
+        print(f"render step (python -m helpers render, Quarto):   {render:7.2f} s")
+    else:
+        print("render step: quarto not on PATH, not measured")
 
 
 def _process_tree(pid: int) -> list[int]:

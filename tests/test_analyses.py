@@ -82,16 +82,31 @@ def test_disposition_by_country_matches_crosstab() -> None:
     assert out.loc["Enrolled", f"Total (N={len(a)})"] == f"{len(a)} (100.0)"
 
 
-def test_flow_counts_match_pandas() -> None:
-    flow = disposition.flow_counts(adsl(), adqs()).set_index("step")["n"]
-    q = adqs()
-    m3 = q[
-        q["AVISIT"].eq("MONTH 3")
-        & q["USUBJID"].isin(SAF["USUBJID"])
-        & q["RESPONDENT"].eq("PATIENT")
+def test_strobe_flow_counts_each_exit_at_its_interval_edge() -> None:
+    """Hand-made cohort: one never treated; discontinued on day 365.25 (edge: year 1), day
+    365.26 (year 2), day 0 and a missing day (year 1), day 1100 (after year 3: year 3); two
+    completers, one of whom is not in the FAS."""
+    rows = [  # SAFFL, FASFL, EOSSTT, EOSDY, DCSREAS, COMPFL
+        ("N", "N", "DISCONTINUED", np.nan, "WITHDRAWAL BY SUBJECT", "N"),
+        ("Y", "Y", "DISCONTINUED", 365.25, "ADVERSE EVENT", "N"),
+        ("Y", "Y", "DISCONTINUED", 365.26, "DEATH", "N"),
+        ("Y", "Y", "DISCONTINUED", 0.0, "LOST TO FOLLOW-UP", "N"),
+        ("Y", "Y", "DISCONTINUED", np.nan, "ADVERSE EVENT", "N"),
+        ("Y", "Y", "DISCONTINUED", 1100.0, "OTHER", "N"),
+        ("Y", "Y", "COMPLETED", 1096.0, np.nan, "Y"),
+        ("Y", "N", "COMPLETED", 1096.0, np.nan, "Y"),
     ]
-    assert flow["Attended Month 3"] == m3["USUBJID"].nunique()
-    assert flow["Treated with alemtuzumab (SAF)"] == len(SAF)
+    adsl_ = pd.DataFrame(rows, columns=["SAFFL", "FASFL", "EOSSTT", "EOSDY", "DCSREAS", "COMPFL"])
+    steps, exits = disposition.strobe_flow(adsl_)
+    assert steps["n"].tolist() == [8, 7, 7, 4, 3, 2, 6]
+    assert exits["after"].tolist() == [0, 2, 3, 4, 6]
+    assert exits["text"].tolist() == [
+        "Never treated: 1",
+        "Discontinued in year 1: 3\nAdverse event: 2\nLost to follow-up: 1",
+        "Discontinued in year 2: 1\nDeath: 1",
+        "Discontinued in year 3: 1\nOther: 1",
+        "Treated, not in the FAS: 1\n(no baseline or no post-baseline FSMC total)",
+    ]
 
 
 def test_baseline_table_age_and_scores() -> None:

@@ -161,6 +161,25 @@ def test_every_cross_reference_has_a_label() -> None:
     assert {label for _, label in EMBED.findall(ARTICLE)} - refs == set(), "an output not cited"
 
 
+def test_display_items_are_numbered_in_order_of_first_citation() -> None:
+    """Quarto numbers tables and figures by their place in the text: each kind's embeds must
+    come in the order in which the text first cites them."""
+    body = ARTICLE.split("---", 2)[-1]
+    prose = EMBED.sub("", body)
+    for kind in ("tbl", "fig"):
+        cited = list(dict.fromkeys(r for r in XREF.findall(prose) if r.startswith(f"{kind}-")))
+        placed = [label for _, label in EMBED.findall(body) if label.startswith(f"{kind}-")]
+        assert cited == placed, kind
+
+
+def test_main_text_words_count_prose_and_includes_only() -> None:
+    article = ("# x\n\n## Introduction\n\nOne two {{< var kr.n >}}.\n\n"
+               "{{< embed notebooks/a.ipynb#tbl-a >}}\n\n| a | b |\n|---|---|\n\n"
+               ": Caption {#tbl-a}\n\n"
+               "{{< include _m.md >}}\n\n## References\n\nNot counted.")
+    assert manuscript.main_text_words(article, {"_m.md": "Three four five."}) == 6
+
+
 def test_every_citation_is_in_references_bib() -> None:
     bib = (ROOT / "references.bib").read_text(encoding="utf-8")
     keys = set(re.findall(r"^@\w+\{(\w+),", bib, flags=re.M))
@@ -173,7 +192,10 @@ def test_every_quoted_number_is_a_published_id() -> None:
     quoted = VAR.findall(ARTICLE)
     assert len(quoted) > 40
     assert {name for _, name in quoted} - set(published_ids()) == set()
-    assert len(quoted) == len(re.findall(r"\{\{< var ", ARTICLE))  # no other kind of variable
+    # the only other variables: the reproduction summary and the word count, generated
+    others = set(re.findall(r"\{\{< var ((?!kr\.|pub\.)[\w.]+) >\}\}", ARTICLE))
+    assert others == {"summary.reproduced", "words.main"}
+    assert len(quoted) + 2 == len(re.findall(r"\{\{< var ", ARTICLE))
     # no number typed in the results prose: every digit there belongs to a shortcode or label
     results = ARTICLE.split("## Results", 1)[1].split("## Discussion", 1)[0]
     prose = re.sub(r"\{\{<.*?>\}\}|@\S+|#+ .*|years 1, 2 and 3|BDI-II|MSIS-29|SF-36|ZBI-22|"
@@ -360,3 +382,86 @@ def test_preview_markdown_drops_quarto_only_syntax():
     assert plain_markdown(text) == (
         "| a |\n|---|\n| 1 |\n\n*Table: Analysis populations.*\n\nSee (penner2009)."
     )
+
+
+# --- render: any path, and a failure keeps the previous report ------------------------------------
+def fake_quarto(bin_dir: Path, script: str) -> None:
+    """A `quarto` on PATH that runs `script` (sh) instead of Quarto; `quarto pandoc -o FILE`
+    writes an empty zip as the reference document."""
+    bin_dir.mkdir(exist_ok=True)
+    exe = bin_dir / "quarto"
+    empty_zip = "{ printf 'PK\\005\\006'; head -c 18 /dev/zero; }"
+    reference = f'if [ "$1" = pandoc ]; then {empty_zip} > "$3"; exit 0; fi'
+    exe.write_text(f"#!/bin/sh\n{reference}\n{script}\n", encoding="utf-8")
+    exe.chmod(0o755)
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file()}
+
+
+def test_render_accepts_a_relative_run_dir(
+    run_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Quarto gets the project as an absolute path (a relative one, resolved again inside the
+    project, found no input files)."""
+    fake_quarto(tmp_path / "bin", 'case "$2" in /*) ;; *) echo "ERROR: No valid input files" >&2;'
+                                  ' exit 1;; esac\nmkdir -p "$2/_manuscript"\n'
+                                  'echo ok > "$2/_manuscript/index.html"')
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:/usr/bin:/bin")
+    monkeypatch.chdir(run_dir.parent)
+    result = manuscript.render(Path(run_dir.name))
+    assert result.tool == "quarto"
+    assert (run_dir / "report" / "index.html").read_text() == "ok\n"
+
+
+@pytest.mark.parametrize("partial", [False, True])
+def test_a_failed_render_keeps_the_previous_report(
+    run_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, partial: bool,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from helpers.cli import main
+
+    previous = run_dir / "report"
+    (previous / "index_files").mkdir(parents=True)
+    (previous / "index.html").write_text("the previous report", encoding="utf-8")
+    (previous / "index_files" / "figure.png").write_bytes(b"\x89PNG old")
+    before = snapshot(previous)
+    half = 'mkdir -p "$2/_manuscript"; echo half > "$2/_manuscript/index.html"\n'
+    writes = half if partial else ""
+    fake_quarto(tmp_path / "bin", f'{writes}echo "ERROR: Typst compile failed: boom" >&2\nexit 1')
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:/usr/bin:/bin")
+    with pytest.raises(manuscript.ManuscriptError, match="Typst compile failed: boom"):
+        manuscript.render(run_dir)
+    assert snapshot(previous) == before
+    assert main(["render", str(run_dir)]) == 1
+    err = capsys.readouterr().err
+    assert "step render failed" in err and "Typst compile failed: boom" in err
+    assert snapshot(previous) == before
+    assert not list(run_dir.glob(".report*"))  # nothing half-written left beside it
+
+
+def test_caption_tokens_are_filled_from_the_run(run_dir: Path) -> None:
+    """N of each population counted by hand from a five-row ADSL; the efficacy population and
+    country come from the run's params.yaml (COMP, no country in the fake run)."""
+    (run_dir / "adam").mkdir()
+    pd.DataFrame({
+        "USUBJID": ["a", "b", "c", "d", "e"], "ENRFL": ["Y"] * 5,
+        "SAFFL": ["Y", "Y", "Y", "Y", "N"], "FASFL": ["Y", "Y", "Y", "N", "N"],
+        "COMPFL": ["Y", "Y", "N", "N", "N"], "CGPOPFL": ["Y", "N", "N", "N", "N"],
+        "COUNTRY": ["DNK"] * 5,
+    }).to_csv(run_dir / "adam" / "adsl.csv", index=False)
+    notebook = run_dir / "notebooks" / "04-safety.ipynb"
+    nb = nbformat.read(notebook, as_version=4)
+    nb.cells[-1].source = nb.cells[-1].source.replace(
+        "Caption of tbl-iar", "Safety (N = {N:SAF}); efficacy in the {EFF}; caregivers {N:CG}")
+    nbformat.write(nb, notebook)
+    project = manuscript.stage(run_dir)
+    cells = manuscript.labelled_cells(project / "notebooks" / "04-safety.ipynb")
+    caption = manuscript.cell_options(cells["tbl-iar"].source)["tbl-cap"]
+    assert caption == "Safety (N = 4); efficacy in the completers (COMP, N = 2); caregivers 1"
+    nb.cells[-1].source = nb.cells[-1].source.replace("{N:CG}", "{N:XYZ}")
+    nbformat.write(nb, notebook)
+    with pytest.raises(manuscript.ManuscriptError, match="N:XYZ"):
+        manuscript.stage(run_dir)

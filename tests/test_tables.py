@@ -29,7 +29,8 @@ def test_fmt_num(x: float, decimals: int, text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("p", "text"), [(0.0004, "<0.001"), (0.001, "0.001"), (0.0123, "0.012"), (np.nan, "-")]
+    ("p", "text"), [(0.0004, "< 0.001"), (0.000999, "< 0.001"), (0.001, "0.001"), (0.0123, "0.012"),
+     (np.nan, "-")]
 )
 def test_fmt_p(p: float, text: str) -> None:
     assert tables.fmt_p(p) == text
@@ -116,3 +117,44 @@ def test_snapshot_outcomes_eos() -> None:
 def test_snapshot_ae_soc_pt() -> None:
     saf = adsl().query("SAFFL == 'Y'")
     _check_snapshot("tbl-ae-soc-pt", safety.soc_pt_table(safety.teae(adae(), saf), len(saf)))
+
+
+# --- layout: group rows, alignment, explicit widths -------------------------------------------
+def test_group_rows_give_the_table_1_layout() -> None:
+    long = pd.DataFrame({
+        "Characteristic": ["Age (years)", "Age (years)", "Sex, n (%)"],
+        "Statistic": ["n", "Mean (SD)", "Female"],
+        "All (N=3)": ["3", "40.0 (2.0)", "2 (66.7)"],
+    })
+    shown = tables.group_rows(long)
+    i = tables.INDENT
+    assert shown.to_dict("list") == {
+        "Characteristic": ["**Age (years)**", f"{i}n", f"{i}Mean (SD)", "**Sex, n (%)**",
+                           f"{i}Female"],
+        "All (N=3)": ["", "3", "40.0 (2.0)", "", "2 (66.7)"],
+    }
+    no_repeat = long.drop_duplicates("Characteristic")
+    assert tables.group_rows(no_repeat).equals(no_repeat)
+
+
+def test_separator_sets_alignment_and_widths_that_hold_the_longest_word() -> None:
+    df = pd.DataFrame({"Parameter": ["MSIS-29 psychological", "FSMC total"],
+                       "p": ["< 0.001", "0.829"], "Comment": ["x " * 150, "y"]})
+    separator = tables.to_markdown(df).splitlines()[1].strip("|").split("|")
+    assert separator[0].startswith(":") and separator[1].endswith(":")  # text left, numbers right
+    dashes = [len(cell.strip(":")) + 1 for cell in separator]
+    assert sum(dashes) > 72  # pandoc applies relative widths only to a wide pipe table
+    widths = tables.column_widths(df)
+    assert sum(widths) == pytest.approx(1.0)
+    em = tables.CHAR_EM * tables.TABLE_FONT_PT
+    for share, longest in zip(widths, [len("psychological"), len("< 0.001"), len("Comment")],
+                              strict=True):
+        assert share * tables.TABLE_WIDTH_PT >= longest * em  # the longest word fits
+    assert widths[2] > widths[0] > widths[1]  # the long text column takes the space left
+
+
+def test_a_table_that_fits_gets_its_natural_widths() -> None:
+    df = pd.DataFrame({"Status": ["Completed"], "n (%)": ["63 (72.4)"]})
+    pad = tables.CELL_PADDING_PT
+    need = [9 * tables.CHAR_EM * tables.TABLE_FONT_PT + pad] * 2  # "Completed", "63 (72.4)"
+    assert tables.column_widths(df) == pytest.approx([n / sum(need) for n in need])

@@ -64,9 +64,13 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _render(args: argparse.Namespace) -> int:
-    from helpers.manuscript import render
+    from helpers.manuscript import ManuscriptError, render
 
-    render(args.run_dir)
+    try:
+        render(args.run_dir)
+    except ManuscriptError as exc:
+        print(f"error: step render failed: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
 import pandas as pd
 
 from helpers import labels, spec, stats, tables
@@ -47,23 +48,38 @@ def disposition_by_country(adsl: pd.DataFrame) -> pd.DataFrame:
     return out.loc[keep].rename_axis("Status").reset_index()
 
 
-def flow_counts(adsl: pd.DataFrame, adqs: pd.DataFrame) -> pd.DataFrame:
-    """Counts for the flow diagram: enrolled, treated, attended each follow-up visit, completed.
+def strobe_flow(adsl: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The STROBE flow of the cohort: (steps, exits).
 
-    Attended a visit = SAF patient with at least one patient-reported or clinician-rated value
-    (RESPONDENT PATIENT, AVAL present) at that scheduled visit. Columns step, n.
+    steps (step, n), top to bottom: enrolled (every ADSL row); treated = safety population
+    (SAFFL); in study at the start of study year k = SAF patients other than those who
+    discontinued in an earlier year, k = 1..3; completed (COMPFL); last, not part of the flow,
+    the full analysis set (FASFL). exits (after, text), each a side box beside step `after`:
+    enrolled but never treated; the SAF patients who discontinued (EOSSTT) in study year k,
+    EOSDY in (DAYS_PER_YEAR (k - 1), DAYS_PER_YEAR k] (day <= 0 or missing: year 1; after year
+    3: year 3), by reason (DCSREAS, most frequent first, ties by reason); SAF not in the FAS.
     """
-    saf = adsl.loc[adsl["SAFFL"].eq("Y"), "USUBJID"]
-    rec = adqs[adqs["USUBJID"].isin(saf) & adqs["RESPONDENT"].eq("PATIENT") & adqs["AVAL"].notna()]
-    attended = rec.groupby("AVISIT")["USUBJID"].nunique()
-    visits = attended.reindex(list(spec.POST_BASELINE_VISITS), fill_value=0)
-    steps = [
-        ("Enrolled", len(adsl)),
-        ("Treated with alemtuzumab (SAF)", len(saf)),
-        *((f"Attended {v.title()}", int(k)) for v, k in visits.items()),
-        ("Completed the study", int(adsl["COMPFL"].eq("Y").sum())),
-    ]
-    return pd.DataFrame(steps, columns=["step", "n"])
+    saf = adsl[adsl["SAFFL"].eq("Y")]
+    disc = saf["EOSSTT"].eq("DISCONTINUED")
+    n_years = 3
+    days = saf["EOSDY"].astype(float)
+    year = np.ceil(days / spec.DAYS_PER_YEAR).clip(lower=1, upper=n_years).fillna(1)
+    steps = [("Enrolled", len(adsl)), ("Treated with alemtuzumab (safety population)", len(saf))]
+    steps += [(f"In study at the start of year {k}", int((~(disc & (year < k))).sum()))
+              for k in range(1, n_years + 1)]
+    steps += [("Completed the study", int(saf["COMPFL"].eq("Y").sum())),
+              ("Analysed: full analysis set (FAS)", int(saf["FASFL"].eq("Y").sum()))]
+    exits = [(0, f"Never treated: {len(adsl) - len(saf)}")]
+    for k in range(1, n_years + 1):
+        reasons = discontinuation_reasons(saf[disc & year.eq(k)])
+        lines = [f"{r.reason.capitalize()}: {r.n}" for r in reasons.itertuples()]
+        exits.append((k + 1, "\n".join([f"Discontinued in year {k}: {int(reasons['n'].sum())}",
+                                         *lines])))
+    not_fas = int(saf["FASFL"].ne("Y").sum())
+    exits.append((len(steps) - 1, f"Treated, not in the FAS: {not_fas}\n(no baseline or no"
+                                  " post-baseline FSMC total)"))
+    return (pd.DataFrame(steps, columns=["step", "n"]),
+            pd.DataFrame(exits, columns=["after", "text"]))
 
 
 def discontinuation_reasons(adsl: pd.DataFrame) -> pd.DataFrame:

@@ -8,21 +8,30 @@ from __future__ import annotations
 
 import itertools
 import math
+import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
 import pandas as pd
+import seaborn as sns
 from matplotlib.figure import Figure
 
 from helpers import labels, stats
 
 if TYPE_CHECKING:
+    from IPython.display import Image
     from lifelines import KaplanMeierFitter
+
+#: one style for every figure: seaborn's ticks theme at "paper" scale with its colour-blind-safe
+#: palette (applied when this module is imported, i.e. before any figure is drawn)
+STYLE = {"context": "paper", "style": "ticks", "palette": "colorblind", "font_scale": 1.1}
+sns.set_theme(**STYLE)
 
 #: fixed SVG ids and no timestamps/software tags: same figure -> same bytes
 SAVE_RC = {"svg.hashsalt": "reality", "svg.fonttype": "path", "path.simplify": True}
-PNG_DPI = 150
+PNG_DPI = 300  # print resolution (journals ask for at least 300 dpi)
+TEXT_WIDTH_PX = 627  # 16.6 cm at 96 px per inch
 
 
 def save_figure(fig: Figure, fig_id: str, figures_dir: str | Path) -> tuple[Path, Path]:
@@ -36,39 +45,43 @@ def save_figure(fig: Figure, fig_id: str, figures_dir: str | Path) -> tuple[Path
     return png, svg
 
 
-def _box(ax: plt.Axes, x: float, y: float, text: str, width: float = 0.42) -> None:
+def _box(ax: plt.Axes, x: float, y: float, text: str, ha: str = "center") -> None:
     ax.text(
         x,
         y,
         text,
-        ha="center",
+        ha=ha,
         va="center",
-        fontsize=9,
+        fontsize=8.5,
         wrap=True,
         bbox={"boxstyle": "round,pad=0.4", "fc": "white", "ec": "black", "lw": 0.8},
     )
 
 
-def flow_diagram(steps: pd.DataFrame, reasons: pd.DataFrame) -> Figure:
-    """Patient flow: one box per step (step, n) top to bottom, arrows between them, and a side
-    box with discontinued patients by reason (reason, n)."""
+def flow_diagram(steps: pd.DataFrame, exits: pd.DataFrame) -> Figure:
+    """STROBE-style flow (helpers.disposition.strobe_flow): one box per step (step, n) top to
+    bottom with arrows between them, except the last (the analysed population), which a dashed
+    line joins to the treated patients; each exit (after, text) a side box to the right of the
+    arrow leaving step `after`, with an arrow reaching it. Sized to be legible at column width."""
     k = len(steps)
-    fig, ax = plt.subplots(figsize=(7.5, 0.75 * k + 1))
+    fig, ax = plt.subplots(figsize=(6.5, 1.05 * k + 0.4))
     ax.set_axis_off()
     ax.set_xlim(0, 1)
-    ax.set_ylim(-0.5, k - 0.5)
+    ax.set_ylim(-0.6, k - 0.4)
     ys = [k - 1 - i for i in range(k)]
     for y, (step, n) in zip(ys, steps.itertuples(index=False, name=None), strict=True):
         _box(ax, 0.3, y, f"{step}\nn = {n}")
-    for y0, y1 in itertools.pairwise(ys):
-        ax.annotate(
-            "", xy=(0.3, y1 + 0.28), xytext=(0.3, y0 - 0.28), arrowprops={"arrowstyle": "->"}
-        )
-    lines = [f"{r.reason.capitalize()}: {r.n}" for r in reasons.itertuples()]
-    side = "\n".join([f"Discontinued: {int(reasons['n'].sum())}", *lines])
-    mid = (k - 1) / 2
-    _box(ax, 0.78, mid, side)
-    ax.annotate("", xy=(0.6, mid), xytext=(0.42, mid), arrowprops={"arrowstyle": "->"})
+    arrow = {"arrowstyle": "->", "lw": 0.8}
+    for y0, y1 in itertools.pairwise(ys[:-1]):
+        ax.annotate("", xy=(0.3, y1 + 0.25), xytext=(0.3, y0 - 0.25), arrowprops=arrow)
+    ax.plot([0.04, 0.01, 0.01, 0.04], [ys[1], ys[1], ys[-1], ys[-1]], ls="--", lw=0.8,
+            color="black")
+    for after, text in exits.itertuples(index=False, name=None):
+        y = ys[after] - (0.5 if after < k - 2 else 0.0)
+        head, *rest = text.split("\n")
+        body = textwrap.fill(", ".join(rest), 44) if rest else ""
+        _box(ax, 0.6, y, f"{head}\n{body}".strip(), ha="left")
+        ax.annotate("", xy=(0.59, y), xytext=(0.3, y), arrowprops=arrow)
     fig.tight_layout()
     return fig
 
@@ -91,7 +104,7 @@ def change_over_time(ci: pd.DataFrame, groups: dict[str, tuple[str, ...]], alpha
         return no_data("No change from baseline to show")
     ncol = min(3, len(present))
     nrow = math.ceil(len(present) / ncol)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 3.3 * nrow), squeeze=False)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 4.3 * nrow), squeeze=False)
     for ax, (group, params) in zip(axes.flat, present.items(), strict=False):
         for i, p in enumerate(params):
             d = ci[ci["PARAMCD"].eq(p)].sort_values("AVISITN")
@@ -111,8 +124,9 @@ def change_over_time(ci: pd.DataFrame, groups: dict[str, tuple[str, ...]], alpha
         ax.set_xlabel("Month")
         ax.set_ylabel(f"Mean change ({100 * (1 - alpha):.0f}% CI)")
         ax.set_xticks(sorted(ci["AVISITN"].unique()))
-        if len(params) > 1:
-            ax.legend(fontsize=7, frameon=False)
+        if len(params) > 1:  # below the panel, so that it never covers the data
+            ax.legend(fontsize=7.5, frameon=False, loc="upper center", ncol=2,
+                      bbox_to_anchor=(0.5, -0.22))
     for ax in list(axes.flat)[len(present) :]:
         ax.set_axis_off()
     fig.tight_layout()
@@ -161,9 +175,14 @@ def bland_altman_plot(pairs: pd.DataFrame, a: str, b: str, by: str) -> Figure:
     return fig
 
 
-def publish(fig: Figure, fig_id: str, figures_dir: str | Path) -> Figure:
-    """save_figure, then return the figure for display; pyplot's copy is closed so that the
-    notebook shows it once."""
-    save_figure(fig, fig_id, figures_dir)
+def publish(fig: Figure, fig_id: str, figures_dir: str | Path) -> Image:
+    """save_figure, then return the saved PNG (PNG_DPI) for display, shown at the figure's size
+    (the manuscript embeds this print-resolution image); pyplot's copy is closed."""
+    from IPython.display import Image
+
+    png, _ = save_figure(fig, fig_id, figures_dir)
+    # CSS pixels (96 per inch): the figure's width, at most the A4 text width (16.6 cm), so
+    # that DOCX and PDF scale a wide figure down instead of cropping it
+    width = min(round(fig.get_size_inches()[0] * 96), TEXT_WIDTH_PX)
     plt.close(fig)
-    return fig
+    return Image(filename=str(png), width=width)

@@ -18,6 +18,7 @@ import re
 import shutil
 import subprocess
 import warnings
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,17 +30,20 @@ import yaml
 
 from helpers.commands import python_command
 from helpers.methods_text import methods_markdown
+from helpers.methods_text import run_settings as methods_run_settings
 from helpers.reproduction import (
     PublishedFigure,
     format_reproduced,
     parse_value,
     read_published,
 )
-from helpers.tables import fmt_p
+from helpers.tables import fmt_p, to_markdown
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 #: the manuscript sources, at the repository root, copied into each run's staging folder
-SOURCES = ("_quarto.yml", "index.qmd", "references.bib")
+SOURCES = (
+    "_quarto.yml", "index.qmd", "references.bib", "vancouver.csl", "_typst-tables.typ"
+)
 STAGE_DIR = "manuscript"  # output/<run>/manuscript/: the Quarto project that is rendered
 REPORT_DIR = "report"  # output/<run>/report/: what a reader opens
 PREVIEW_FILE = "preview.html"
@@ -48,6 +52,14 @@ VARIABLES_FILE = "_variables.yml"
 METHODS_FILE = "_methods-generated.md"
 REPRODUCTION_FILE = "_reproduction-generated.md"
 PROVENANCE_FILE = "_provenance-generated.md"
+DATA_AVAILABILITY_FILE = "_data-availability-generated.md"
+REFERENCE_DOCX = "reference.docx"  # written at render time (write_reference_docx)
+#: A4 page (twips) with the PDF's margins (2.2 cm left and right, 2.5 cm top and bottom)
+DOCX_PAGE = (
+    '<w:pgSz w:w="11906" w:h="16838"/><w:pgMar w:top="1418" w:right="1247" w:bottom="1418"'
+    ' w:left="1247" w:header="709" w:footer="709" w:gutter="0"/>'
+)
+DOCX_TABLE_TEXT = '<w:rPr><w:sz w:val="18"/><w:szCs w:val="18"/></w:rPr>'  # 9 pt
 
 QUARTO_MISSING = (
     "quarto not found on PATH: the Quarto report (HTML, DOCX, PDF) was not rendered; wrote the "
@@ -56,6 +68,11 @@ QUARTO_MISSING = (
     "installer from https://quarto.org, then run `{render}`."
 )
 
+#: caption tokens of the notebooks' `#| tbl-cap` / `#| fig-cap`, filled in when staging:
+#: {N:<population>} = its size, {EFF} = the run's efficacy population named with its size
+_CAPTION_TOKEN = re.compile(r"\{(N:\w+|EFF)\}")
+POPULATION_NAMES = {"ENR": "enrolled patients", "SAF": "safety population",
+                    "FAS": "full analysis set", "COMP": "completers", "CG": "caregivers"}
 _EMBED = re.compile(r"\{\{<\s*embed\s+([^#\s>]+)#([\w-]+)[^>]*>\}\}")
 _VAR = re.compile(r"\{\{<\s*var\s+([\w.-]+)\s*>\}\}")
 _CELL_OPTION = re.compile(r"^#\|\s?(.*)$")
@@ -144,7 +161,7 @@ def format_key_result(figure: PublishedFigure, value: str | None) -> str:
     median, "not computed" when missing."""
     if value is not None and value != "" and figure.id.endswith("_p"):
         p = fmt_p(float(value))
-        return f"p < {p[1:]}" if p.startswith("<") else f"p = {p}"
+        return f"p {p}" if p.startswith("<") else f"p = {p}"
     number = parse_value(value)
     if isinstance(number, float) and math.isinf(number):
         return "not reached"
@@ -165,8 +182,33 @@ def key_result_variables(
 
 
 def reproduction_include(reproduction_md: str) -> str:
-    """reproduction.md without its own top-level title (the appendix section gives it)."""
-    return re.sub(r"\A# [^\n]*\n+", "", reproduction_md)
+    """reproduction.md without its own top-level title (the appendix section gives it), its
+    table in the report's layout (helpers.tables.to_markdown)."""
+    return relayout_pipe_tables(re.sub(r"\A# [^\n]*\n+", "", reproduction_md))
+
+
+def relayout_pipe_tables(markdown: str) -> str:
+    """Every pipe table of a markdown text (consecutive lines starting with "|": header,
+    separator, rows) rewritten by helpers.tables.to_markdown: explicit widths, alignment."""
+    out: list[str] = []
+    block: list[str] = []
+
+    def flush() -> None:
+        if len(block) >= 2:
+            cells = [[c.strip() for c in line.strip().strip("|").split("|")] for line in block]
+            out.append(to_markdown(pd.DataFrame(cells[2:], columns=cells[0])))
+        else:
+            out.extend(block)
+        block.clear()
+
+    for line in markdown.splitlines():
+        if line.startswith("|"):
+            block.append(line)
+            continue
+        flush()
+        out.append(line)
+    flush()
+    return "\n".join(out) + "\n"
 
 
 def _flatten(record: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]:
@@ -188,8 +230,42 @@ def provenance_include(record: Mapping[str, Any]) -> str:
     return (
         "Where this run came from (provenance.json of the run folder): code commit, params file,"
         " SHA-256 of each input file, content keys of each step and software versions.\n\n"
-        + table.to_markdown(index=False)
+        + to_markdown(table)
         + "\n"
+    )
+
+
+_INCLUDE = re.compile(r"\{\{<\s*include\s+(\S+)\s*>\}\}")
+_SHORTCODE = re.compile(r"\{\{<.*?>\}\}", re.S)
+
+
+def main_text_words(article: str, includes: Mapping[str, str]) -> int:
+    """Words of the main text: from the Introduction heading to the References heading, the
+    given includes inserted; tables (lines starting with "|" or a ": caption"), figure and table
+    embeds, headings' markers, citations' brackets and code marks left out; a quoted number
+    (`{{< var >}}`) counts as one word."""
+    body = article.split("## Introduction", 1)[-1].split("## References", 1)[0]
+    body = _INCLUDE.sub(lambda m: includes.get(m.group(1), ""), body)
+    body = _EMBED.sub(" ", body)
+    body = _SHORTCODE.sub(" n ", body)
+    lines = [line for line in body.splitlines() if not line.lstrip().startswith(("|", ": "))]
+    return len(re.findall(r"[A-Za-z0-9][\w'.,%-]*", "\n".join(lines)))
+
+
+def data_availability(provenance: Mapping[str, Any] | None) -> str:
+    """The Data availability statement, from the run's provenance: the code commit and the data
+    analysed, the study team's part marked as a placeholder."""
+    if not provenance:
+        return "**Data availability.** *provenance.json is missing from this run folder.*\n"
+    commit = _lookup(provenance, "code.commit") or "unknown"
+    dirty = " with uncommitted changes" if _lookup(provenance, "code.dirty") else ""
+    source = _lookup(provenance, "data.source") or "the study data"
+    return (
+        "**Data availability.** The analysis code is available in the project repository "
+        f"(commit `{commit}`{dirty}). "
+        f"This report analysed {source}; the SHA-256 of every input file is listed in the "
+        "provenance of the run (@sec-provenance). *Placeholder for the study team:* where and "
+        "under which conditions the study data can be requested.\n"
     )
 
 
@@ -214,16 +290,22 @@ def _generated_includes(run_dir: Path, article: str) -> dict[str, str]:
         raise ManuscriptError(f"{kr_path} not found: the run has no key results to quote")
     key_results = pd.read_csv(kr_path, dtype=str, keep_default_na=False)
     quoted = key_result_variables(key_results, published)
-    unknown = [v for v in variables(article) if _lookup(quoted, v) is None]
-    if unknown:
-        raise ManuscriptError(f"index.qmd quotes unknown variables: {', '.join(unknown)}")
     reproduction = _read_if_exists(run_dir / "reproduction.md", "the reproduction check")
     provenance_text = _read_if_exists(run_dir / "provenance.json", "the provenance record")
     provenance = json.loads(provenance_text) if provenance_text else None
     data_source = _lookup(provenance, "data.source") if provenance else None
+    methods = methods_markdown(_run_settings(run_dir), data_source)
+    summary = _lookup(provenance, "summary") if provenance else None
+    quoted["summary"] = {"reproduced": f"{summary[:1].upper()}{summary[1:]}." if summary
+                         else "The reproduction check is in the appendix."}
+    quoted["words"] = {"main": str(main_text_words(article, {METHODS_FILE: methods}))}
+    unknown = [v for v in variables(article) if _lookup(quoted, v) is None]
+    if unknown:
+        raise ManuscriptError(f"index.qmd quotes unknown variables: {', '.join(unknown)}")
     return {
         VARIABLES_FILE: yaml.safe_dump(quoted, sort_keys=False, allow_unicode=True),
-        METHODS_FILE: methods_markdown(_run_settings(run_dir), data_source),
+        METHODS_FILE: methods,
+        DATA_AVAILABILITY_FILE: data_availability(provenance),
         REPRODUCTION_FILE: reproduction_include(reproduction)
         if reproduction
         else "*reproduction.md is missing from this run folder.*\n",
@@ -231,6 +313,34 @@ def _generated_includes(run_dir: Path, article: str) -> dict[str, str]:
         if provenance
         else "*provenance.json is missing from this run folder.*\n",
     }
+
+
+def caption_values(run_dir: Path) -> dict[str, str]:
+    """Values of the caption tokens of a run: "N:<population>" = number of ADSL rows of the
+    population (helpers.population.analysis_set; the efficacy population restricted to the
+    run's country when it has one) and "EFF" = e.g. "full analysis set (FAS, N = 84)"."""
+    from helpers.population import POPULATION_FLAGS, analysis_set
+
+    adsl_path = run_dir / "adam" / "adsl.csv"
+    if not adsl_path.is_file():
+        raise ManuscriptError(f"{adsl_path} not found: the captions' population sizes need it")
+    adsl = pd.read_csv(adsl_path, dtype=str, keep_default_na=False)
+    settings = methods_run_settings(_run_settings(run_dir))
+    efficacy, country = settings["population"], settings["country"]
+    values = {f"N:{pop}": str(len(analysis_set(adsl, pop))) for pop in POPULATION_FLAGS}
+    n_efficacy = len(analysis_set(adsl, efficacy, country))
+    where = f", {country}" if country else ""
+    values["EFF"] = f"{POPULATION_NAMES[efficacy]} ({efficacy}{where}, N = {n_efficacy})"
+    return values
+
+
+def fill_captions(notebook: Path, values: Mapping[str, str]) -> None:
+    """Replace the caption tokens in a (staged) notebook file; an unknown token is an error."""
+    text = notebook.read_text(encoding="utf-8")
+    unknown = sorted({t for t in _CAPTION_TOKEN.findall(text) if t not in values})
+    if unknown:
+        raise ManuscriptError(f"{notebook.name}: unknown caption tokens {unknown}")
+    notebook.write_text(_CAPTION_TOKEN.sub(lambda m: values[m.group(1)], text), encoding="utf-8")
 
 
 def _lookup(variables: Mapping[str, Any], dotted: str) -> Any:
@@ -260,6 +370,11 @@ def stage(run_dir: Path, sources: Path = REPO_ROOT) -> Path:
     for name in SOURCES:
         shutil.copy2(Path(sources) / name, project / name)
     shutil.copytree(run_dir / "notebooks", project / "notebooks")
+    staged = sorted((project / "notebooks").glob("*.ipynb"))
+    if any(_CAPTION_TOKEN.search(nb.read_text(encoding="utf-8")) for nb in staged):
+        values = caption_values(run_dir)
+        for notebook in staged:
+            fill_captions(notebook, values)
     article = (project / "index.qmd").read_text(encoding="utf-8")
     for name, content in _generated_includes(run_dir, article).items():
         (project / name).write_text(content, encoding="utf-8")
@@ -281,17 +396,24 @@ def render(run_dir: Path, *, display_dir: Path | None = None) -> RenderResult:
     """Stage the manuscript, then render it with Quarto (HTML, DOCX, PDF via Typst) into
     run_dir/report/; without Quarto print one message and write report/preview.html.
 
+    Any form of run_dir works (relative or absolute): Quarto is given the absolute project path.
+    The new report is written beside the old one and swapped in only when complete, so a failed
+    render (ManuscriptError naming Quarto's message) leaves the previous report/ byte-identical.
+
     display_dir: the run folder as the message should name it (the runner renders in a staging
     folder that it moves into place afterwards); default run_dir.
     """
-    run_dir = Path(run_dir)
-    shown = Path(display_dir) if display_dir is not None else run_dir
+    shown = Path(display_dir) if display_dir is not None else Path(run_dir)
+    run_dir = Path(run_dir).resolve()
     project = stage(run_dir)
     report = run_dir / REPORT_DIR
-    shutil.rmtree(report, ignore_errors=True)
+    fresh = run_dir / f".{REPORT_DIR}.new"
+    shutil.rmtree(fresh, ignore_errors=True)
     quarto = shutil.which("quarto")
     if quarto is None:
-        preview = write_preview(run_dir, project)
+        write_preview(fresh, project)
+        swap_in(fresh, report)
+        preview = report / PREVIEW_FILE
         message = QUARTO_MISSING.format(
             preview=shown / preview.relative_to(run_dir),
             pip_install=python_command("-m pip install quarto-cli"),
@@ -299,14 +421,84 @@ def render(run_dir: Path, *, display_dir: Path | None = None) -> RenderResult:
         )
         print(message, flush=True)
         return RenderResult("preview", (preview,), report, message)
+    write_reference_docx(quarto, project / REFERENCE_DOCX)
     done = subprocess.run(
         [quarto, "render", str(project)], cwd=project, capture_output=True, text=True
     )
     if done.returncode != 0:
-        raise ManuscriptError(f"quarto render failed in {project}:\n{done.stderr[-4000:]}")
-    shutil.copytree(_quarto_output_dir(project), report)
+        raise ManuscriptError(
+            f"quarto render failed in {project} (the previous {shown / REPORT_DIR} is kept):\n"
+            + _quarto_message(done.stderr + done.stdout)
+        )
+    shutil.copytree(_quarto_output_dir(project), fresh)
+    a4_sections(fresh / "index.docx")
+    swap_in(fresh, report)
     outputs = tuple(sorted(p for p in report.glob("index.*") if p.is_file()))
     return RenderResult("quarto", outputs, report, "")
+
+
+def write_reference_docx(quarto: str, path: Path) -> Path:
+    """The DOCX reference document: pandoc's default (`quarto pandoc --print-default-data-file
+    reference.docx`) with an A4 page (DOCX_PAGE in the body's section properties) and the
+    paragraph style of table cells, Compact, at 9 pt (helpers.tables sizes columns for it)."""
+    done = subprocess.run(
+        [quarto, "pandoc", "-o", str(path), "--print-default-data-file", "reference.docx"],
+        capture_output=True, text=True,
+    )
+    if done.returncode != 0:
+        raise ManuscriptError(f"quarto pandoc could not write {path.name}: {done.stderr[-2000:]}")
+    with zipfile.ZipFile(path) as source:
+        parts = {info: source.read(info.filename) for info in source.infolist()}
+    for info in parts:
+        text = parts[info].decode("utf-8") if info.filename.endswith(".xml") else None
+        if info.filename == "word/document.xml":
+            text = re.sub(r"<w:sectPr>", f"<w:sectPr>{DOCX_PAGE}", text, count=1)
+        elif info.filename == "word/styles.xml":
+            text = re.sub(r'(w:styleId="Compact">.*?</w:pPr>)', rf"\1{DOCX_TABLE_TEXT}", text,
+                          count=1, flags=re.S)
+        if text is not None:
+            parts[info] = text.encode("utf-8")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, data in parts.items():
+            target.writestr(info, data)
+    return path
+
+
+def a4_sections(docx: Path) -> None:
+    """Give every section of a DOCX the A4 page and margins of DOCX_PAGE: Quarto's landscape
+    divs close the sections before them with empty section properties (Word and LibreOffice
+    then use their own default, US Letter) and their own with a page size but no margins."""
+    if not docx.is_file():
+        return
+    with zipfile.ZipFile(docx) as source:
+        parts = [(info, source.read(info.filename)) for info in source.infolist()]
+    margins = DOCX_PAGE[DOCX_PAGE.index("<w:pgMar"):]
+    landscape = re.compile(r'<w:pgSz w:h="11906" w:w="16838" w:orient="landscape"\s*/>')
+    with zipfile.ZipFile(docx, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, data in parts:
+            if info.filename == "word/document.xml":
+                text = data.decode("utf-8").replace("<w:sectPr></w:sectPr>",
+                                                    f"<w:sectPr>{DOCX_PAGE}</w:sectPr>")
+                text = landscape.sub(lambda m: m.group(0) + margins, text)
+                data = text.encode("utf-8")
+            target.writestr(info, data)
+
+
+def _quarto_message(output: str, limit: int = 4000) -> str:
+    """Quarto's own error lines (those from the first ERROR on), else the tail of its output."""
+    start = output.find("ERROR")
+    return (output[start:] if start >= 0 else output)[-limit:].strip()
+
+
+def swap_in(fresh: Path, report: Path) -> None:
+    """Put the complete folder `fresh` in place of `report` with two renames (the old one is
+    removed only afterwards); the runner swaps a whole run folder in the same way."""
+    old = report.with_name(f".{report.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if report.exists():
+        report.rename(old)
+    fresh.rename(report)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def _caption_cell(label: str, options: Mapping[str, Any]) -> nbformat.NotebookNode:
@@ -363,16 +555,15 @@ def preview_notebook(project: Path) -> nbformat.NotebookNode:
     return nbformat.from_dict(combined)
 
 
-def write_preview(run_dir: Path, project: Path | None = None) -> Path:
-    """run_dir/report/preview.html: preview_notebook() exported by nbconvert's HTMLExporter with
+def write_preview(report_dir: Path, project: Path) -> Path:
+    """report_dir/preview.html: preview_notebook() exported by nbconvert's HTMLExporter with
     every input hidden (exclude_input=True), images embedded, one self-contained file."""
     from nbconvert import HTMLExporter
 
-    project = Path(project) if project is not None else Path(run_dir) / STAGE_DIR
     exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True)
-    html, _ = exporter.from_notebook_node(preview_notebook(project))
-    out = Path(run_dir) / REPORT_DIR / PREVIEW_FILE
+    html, _ = exporter.from_notebook_node(preview_notebook(Path(project)))
+    out = Path(report_dir) / PREVIEW_FILE
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(html, encoding="utf-8")
     return out

@@ -22,6 +22,7 @@ from helpers.stats import (
     SIGNED_RANK_EXACT_MAX_N,
     SIGNED_RANK_PERMUTATION_MAX_N,
 )
+from helpers.tables import to_markdown
 
 #: bibliography key (references.bib) of each instrument's publication
 INSTRUMENT_CITATIONS: dict[str, str] = {
@@ -169,9 +170,9 @@ def methods_markdown(params: Mapping[str, Any], data_source: str | None) -> str:
         "excluded from the analysis" if s["exclude_out_of_window"]
         else "kept in the analysis (flagged and counted)"
     )
-    pop_table = pd.DataFrame(
+    pop_table = to_markdown(pd.DataFrame(
         {"Population": list(POPULATIONS), "Definition": list(POPULATIONS.values())}
-    ).to_markdown(index=False)
+    ))
     ss = s["sample_size"]
     rules = "\n".join(f"- {rule}" for rule in project_rules())
     return f"""\
@@ -203,7 +204,7 @@ By visit, the analysed patients are those with a baseline and a value at that vi
 
 ### Instruments and scoring rules
 
-{instrument_table().to_markdown(index=False)}
+{to_markdown(instrument_table())}
 
 : Instruments, scores and missing-item rules. {{#tbl-instruments}}
 

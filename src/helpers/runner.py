@@ -403,12 +403,9 @@ def _failure_story(step: str, exc: BaseException, failed: Path) -> Path:
 
 def _swap_into_place(staging: Path, run_dir: Path) -> None:
     """Replace run_dir by staging with two renames (the old run is removed only afterwards)."""
-    old = run_dir.with_name(f".{run_dir.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if run_dir.exists():
-        run_dir.rename(old)
-    staging.rename(run_dir)
-    shutil.rmtree(old, ignore_errors=True)
+    from helpers.manuscript import swap_in
+
+    swap_in(staging, run_dir)
 
 
 def _failed_folder(run_dir: Path) -> Path:

@@ -2,8 +2,15 @@
 
 Fixed number formats, so that a table's text only changes when its numbers do:
 mean (SD) "42.3 (24.6)", median (Q1, Q3) / median (min, max) "40.0 (30.0, 55.0)",
-n (%) "44 (51.2)", p "<0.001" or "0.012", missing "-". Tables are shown in notebooks as
+n (%) "44 (51.2)", p "< 0.001" or "0.012", missing "-". Tables are shown in notebooks as
 markdown (survives HTML, DOCX and PDF) and saved as CSV + markdown with the caption.
+
+Layout, one definition for the three formats (to_markdown): a first column that repeats its
+value on consecutive rows becomes a group row with the rows indented beneath it (the usual
+Table 1 layout); the first column is left-aligned, the others right-aligned so numbers line up;
+column widths are set explicitly, as the dash counts of the pipe table's separator line (pandoc's
+relative widths), so that no column is narrower than its longest unbreakable value at
+TABLE_FONT_PT within TABLE_WIDTH_PT.
 """
 
 from __future__ import annotations
@@ -47,10 +54,11 @@ def fmt_n_pct(n: int, denominator: int, decimals: int = 1) -> str:
 
 
 def fmt_p(p: float) -> str:
-    """p-value: "<0.001" below 0.001, else 3 decimals; "-" when not computable."""
+    """p-value as journals print it: "< 0.001" below 0.001, else 3 decimals; "-" when not
+    computable."""
     if p is None or pd.isna(p):
         return MISSING
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
 def continuous_stats(values: pd.Series, decimals: int = 1) -> dict[str, str]:
@@ -93,11 +101,86 @@ def assert_aggregate(df: pd.DataFrame) -> None:
         raise ValueError(f"table carries identifying columns or dates: {bad}")
 
 
+#: the narrowest text width a table gets (pandoc's DOCX table grid: 7920 twips) and the font
+#: size of table text (the Typst header and the DOCX reference document set it)
+TABLE_WIDTH_PT = 396.0
+TABLE_FONT_PT = 9.0
+#: advance of one character in em (a bound for digits and text in proportional fonts) and the
+#: padding of a cell (left + right), in pt
+CHAR_EM = 0.55
+CELL_PADDING_PT = 12.0
+#: dashes of the separator line: over pandoc's 72 columns, so that it applies relative widths
+SEPARATOR_DASHES = 200
+
+
+def group_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """Table 1 layout: when the first column repeats its value on consecutive rows, each run
+    becomes a group row (the value in bold, other cells empty) followed by its rows, with the
+    second column indented by INDENT as their label; the first column is dropped and its header
+    kept. A table whose first column never repeats is returned unchanged."""
+    if df.shape[1] < 3 or len(df) == 0:
+        return df
+    first = df.iloc[:, 0].astype(str)
+    starts = first.ne(first.shift())
+    if starts.all():
+        return df
+    header, label = df.columns[0], df.columns[1]
+    rest = df.columns[2:]
+    rows = []
+    for start, (_, row) in zip(starts, df.iterrows(), strict=True):
+        if start:
+            rows.append({header: f"**{row.iloc[0]}**", **{c: "" for c in rest}})
+        rows.append({header: f"{INDENT}{row[label]}", **{c: row[c] for c in rest}})
+    return pd.DataFrame(rows, columns=[header, *rest])
+
+
+def _text_width(text: str, longest_word: bool) -> float:
+    words = str(text).replace(INDENT, "    ").split() if longest_word else [str(text)]
+    return max((len(w) for w in words), default=0) * CHAR_EM * TABLE_FONT_PT
+
+
+def column_widths(df: pd.DataFrame) -> list[float]:
+    """Relative column widths (sum 1) of a table at TABLE_FONT_PT in TABLE_WIDTH_PT.
+
+    Each column needs at least its longest word (header included) plus padding; the space left
+    goes to the columns in proportion to how much more their longest cell needs. When every
+    cell fits on one line the widths are the cells' natural widths."""
+    cells = [[str(c), *df[c].astype(str)] for c in df.columns]
+    least = np.array([max(_text_width(x, True) for x in col) for col in cells]) + CELL_PADDING_PT
+    natural = np.array([max(_text_width(x, False) for x in col) for col in cells])
+    natural = np.maximum(natural + CELL_PADDING_PT, least)
+    if natural.sum() <= TABLE_WIDTH_PT or natural.sum() == least.sum():
+        widths = natural
+    else:
+        spare = max(TABLE_WIDTH_PT - least.sum(), 0.0)
+        widths = least + spare * (natural - least) / (natural - least).sum()
+    return list(widths / widths.sum())
+
+
+def _is_numeric(values: pd.Series) -> bool:
+    """A column of numbers and statistics: most non-empty cells start with a digit, a sign or
+    "<" (text such as "Headache" does not)."""
+    cells = values.astype(str).str.strip().replace({MISSING: ""})
+    cells = cells[cells != ""]
+    return len(cells) > 0 and cells.str.match(r"^[<>\u2264\u2265+-]?\s?\(?\d").mean() >= 0.5
+
+
 def to_markdown(df: pd.DataFrame) -> str:
-    """Pipe table of the cells as they are: no re-parsing of numbers (formats survive) and
-    leading INDENT kept (tabulate strips whitespace unless preserve_whitespace)."""
+    """Pipe table in the layout described in the module docstring. Cells are written as they
+    are (no re-parsing of numbers, leading INDENT kept); "|" inside a cell is escaped."""
     assert_aggregate(df)
-    return df.astype(str).to_markdown(index=False, disable_numparse=True, preserve_whitespace=True)
+    shown = group_rows(df.astype(str))
+    widths = column_widths(shown)
+    dashes = [max(3, round(w * SEPARATOR_DASHES)) for w in widths]
+    right = [i > 0 and _is_numeric(shown.iloc[:, i]) for i in range(shown.shape[1])]
+    separator = [("-" * (n - 1) + ":") if r else (":" + "-" * (n - 1))
+                 for n, r in zip(dashes, right, strict=True)]
+
+    def line(cells: list[str]) -> str:
+        return "| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |"
+
+    body = [line(list(row)) for row in shown.itertuples(index=False)]
+    return "\n".join([line(list(shown.columns)), "|" + "|".join(separator) + "|", *body])
 
 
 def show(df: pd.DataFrame) -> Markdown:

@@ -1,0 +1,242 @@
+"""The rendered manuscript as a reader gets it: the default run rendered by Quarto, then checked
+on the page. From the PDF's character boxes (pdfplumber): no two characters printed over each
+other, none off the page, no text below 8 pt, every row label of every embedded table present
+(nothing lost at a page break). From the DOCX (its XML): every table's column widths set and no
+column narrower than its longest unbreakable value at the table's font size.
+
+Runs the whole pipeline once (module fixture) wherever `quarto` is on PATH.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = [
+    pytest.mark.quarto,
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("quarto") is None, reason="quarto is not on PATH"),
+]
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+EMBED = re.compile(r"\{\{< embed notebooks/([\w-]+)\.ipynb#(tbl-[\w-]+) >\}\}")
+MIN_PT = 8.0
+#: average advance of a character in em, a generous bound for digits and lower-case text in
+#: the proportional fonts Word and LibreOffice use (digits are 0.5-0.56 em)
+CHAR_EM = 0.5
+DEFAULT_CELL_MARGIN_TWIPS = 2 * 108  # Word's default left + right cell margins
+WORD_DEFAULT_PAGE = {"w": 12240, "left": 1440, "right": 1440}  # Letter, 1-inch margins (twips)
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("layout")
+    done = subprocess.run(
+        [sys.executable, "-m", "helpers", "run", str(ROOT / "params" / "default.yaml"),
+         "--output", str(out)],
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return out / "default"
+
+
+@pytest.fixture(scope="module")
+def pdf_pages(run_dir: Path) -> list:
+    pdfplumber = pytest.importorskip("pdfplumber")
+    with pdfplumber.open(run_dir / "report" / "index.pdf") as pdf:
+        return [(page.width, page.height, page.chars, page.extract_words()) for page in pdf.pages]
+
+
+def embedded_tables(run_dir: Path) -> list[Path]:
+    """The CSV of every table the rendered manuscript embeds (index.qmd and its includes)."""
+    project = run_dir / "manuscript"
+    text = "\n".join(p.read_text(encoding="utf-8") for p in project.glob("*.qmd"))
+    return [run_dir / "tables" / nb / f"{label}.csv" for nb, label in EMBED.findall(text)]
+
+
+def core_box(char: dict) -> tuple[float, float, float, float]:
+    """The inner part of a glyph's box (x0, x1, top, bottom): pdfplumber's boxes span the font's
+    whole ascent and descent, so that neighbours on adjacent lines or kerned pairs touch."""
+    dx = (char["x1"] - char["x0"]) * 0.15
+    dy = (char["bottom"] - char["top"]) * 0.3
+    return char["x0"] + dx, char["x1"] - dx, char["top"] + dy, char["bottom"] - dy
+
+
+def overprinted(chars: list[dict]) -> list[str]:
+    """Letters and digits whose inner boxes intersect (the same glyph drawn twice at one place,
+    as for fake bold, does not count; kerned punctuation such as ',' before a quote is left
+    out)."""
+    boxes = sorted((core_box(c), c["text"]) for c in chars if c["text"].isalnum())
+    found = []
+    for i, ((ax0, ax1, atop, abottom), atext) in enumerate(boxes):
+        for (bx0, _, btop, bbottom), btext in boxes[i + 1:]:
+            if bx0 >= ax1:
+                break
+            same = atext == btext and abs(ax0 - bx0) < 0.5 and abs(atop - btop) < 0.5
+            if not same and min(abottom, bbottom) > max(atop, btop):
+                found.append(f"{atext!r}/{btext!r} at ({ax0:.0f}, {atop:.0f})")
+    return found
+
+
+def test_no_text_is_printed_over_other_text(pdf_pages: list) -> None:
+    problems = [f"page {n}: {hit}" for n, (_, _, chars, _) in enumerate(pdf_pages, 1)
+                for hit in overprinted(chars)]
+    assert not problems, f"{len(problems)} overprinted characters, e.g. {problems[:10]}"
+
+
+def test_no_text_leaves_the_page(pdf_pages: list) -> None:
+    problems = [
+        f"page {n}: {c['text']!r} at ({c['x0']:.0f}, {c['top']:.0f})"
+        for n, (width, height, chars, _) in enumerate(pdf_pages, 1) for c in chars
+        if c["x0"] < 0 or c["x1"] > width or c["top"] < 0 or c["bottom"] > height
+    ]
+    assert not problems, problems[:10]
+
+
+def test_no_text_is_set_below_8_pt(pdf_pages: list) -> None:
+    small = [f"page {n}: {c['text']!r} {c['size']:.1f} pt"
+             for n, (_, _, chars, _) in enumerate(pdf_pages, 1) for c in chars
+             if c["text"].strip() and c["size"] < MIN_PT - 0.05]
+    assert not small, small[:10]
+
+
+def test_no_markdown_or_cell_attributes_leak_into_the_pdf(pdf_pages: list) -> None:
+    """An embed Quarto could not read prints its fenced div as text (`::: {#tbl-x .cell ...`)."""
+    leaks = [f"page {n}: {w['text']!r}" for n, (_, _, _, words) in enumerate(pdf_pages, 1)
+             for w in words if w["text"].startswith(":::") or "quarto-private" in w["text"]
+             or w["text"].startswith("{#")]
+    assert not leaks, leaks[:10]
+
+
+def test_every_row_label_of_every_table_is_in_the_pdf(run_dir: Path, pdf_pages: list) -> None:
+    """Each label's words all appear as whole words on one page (a row overprinted at a page
+    foot, or a word hyphenated inside a cell, fails)."""
+    pages = [{w["text"].replace("\u2019", "'") for w in words} for (_, _, _, words) in pdf_pages]
+    tables = embedded_tables(run_dir)
+    assert tables, "index.qmd embeds no table"
+    missing = []
+    for csv in tables:
+        labels = pd.read_csv(csv, dtype=str, keep_default_na=False).iloc[:, 0]
+        for label in dict.fromkeys(label.strip() for label in labels if label.strip()):
+            tokens = label.split()
+            if not any(all(t in page for t in tokens) for page in pages):
+                missing.append(f"{csv.stem}: {label!r}")
+    assert not missing, f"{len(missing)} row labels not found in the PDF: {missing[:15]}"
+
+
+# --- DOCX ---------------------------------------------------------------------------------------
+def docx_parts(run_dir: Path) -> tuple[ElementTree.Element, ElementTree.Element]:
+    with zipfile.ZipFile(run_dir / "report" / "index.docx") as docx:
+        return (ElementTree.fromstring(docx.read("word/document.xml")),
+                ElementTree.fromstring(docx.read("word/styles.xml")))
+
+
+def data_tables(document: ElementTree.Element) -> Iterator[ElementTree.Element]:
+    """Tables that hold data: Quarto wraps each captioned table in a one-cell layout table."""
+    for table in document.iter(f"{W}tbl"):
+        if sum(1 for _ in table.iter(f"{W}tbl")) == 1:  # holds no table inside
+            yield table
+
+
+def style_size(styles: ElementTree.Element, style_id: str | None) -> float:
+    """Font size in pt of a paragraph style, following basedOn, else the document default."""
+    by_id = {s.get(f"{W}styleId"): s for s in styles.iter(f"{W}style")}
+    while style_id in by_id:
+        style = by_id[style_id]
+        size = style.find(f"{W}rPr/{W}sz")
+        if size is not None:
+            return int(size.get(f"{W}val")) / 2
+        based = style.find(f"{W}basedOn")
+        style_id = based.get(f"{W}val") if based is not None else None
+    default = styles.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr/{W}sz")
+    return int(default.get(f"{W}val")) / 2 if default is not None else 10.0
+
+
+def cell_runs(
+    cell: ElementTree.Element, styles: ElementTree.Element
+) -> Iterator[tuple[str, float]]:
+    """(text, font size in pt) of each run of a table cell."""
+    for paragraph in cell.iter(f"{W}p"):
+        style = paragraph.find(f"{W}pPr/{W}pStyle")
+        base = style_size(styles, style.get(f"{W}val") if style is not None else None)
+        for run in paragraph.iter(f"{W}r"):
+            size = run.find(f"{W}rPr/{W}sz")
+            pt = int(size.get(f"{W}val")) / 2 if size is not None else base
+            yield "".join(t.text or "" for t in run.iter(f"{W}t")), pt
+
+
+def section_text_widths(document: ElementTree.Element) -> dict[int, int]:
+    """id() of each top-level body element -> text width in twips of its section (page width
+    less left and right margins; a section's properties close it: a paragraph's sectPr, or the
+    body's last sectPr, whose page size and margins a section that leaves them out keeps)."""
+    body = document.find(f"{W}body")
+    final = body.find(f"{W}sectPr")
+
+    def twips(sect: ElementTree.Element, tag: str, attr: str) -> int:
+        for source in (sect, final):
+            found = source.find(f"{W}{tag}")
+            if found is not None and found.get(f"{W}{attr}"):
+                return int(found.get(f"{W}{attr}"))
+        return WORD_DEFAULT_PAGE[attr]
+
+    widths: dict[int, int] = {}
+    pending: list[ElementTree.Element] = []
+    for element in body:
+        pending.append(element)
+        sect = element if element.tag == f"{W}sectPr" else element.find(f"{W}pPr/{W}sectPr")
+        if sect is not None:
+            width = (twips(sect, "pgSz", "w") - twips(sect, "pgMar", "left")
+                     - twips(sect, "pgMar", "right"))
+            widths.update({id(e): width for e in pending})
+            pending.clear()
+    return widths
+
+
+def test_every_docx_section_is_a4(run_dir: Path) -> None:
+    document, _ = docx_parts(run_dir)
+    sections = [s for s in document.iter(f"{W}sectPr")]
+    sizes = []
+    for sect in sections:
+        size = sect.find(f"{W}pgSz")
+        sizes.append(None if size is None else
+                     tuple(sorted((int(size.get(f"{W}w")), int(size.get(f"{W}h"))))))
+    assert sizes and all(size == (11906, 16838) for size in sizes), sizes
+
+
+def test_every_docx_table_sets_widths_that_hold_its_longest_word(run_dir: Path) -> None:
+    """A column's width is its share of the table grid times the section's text width (the
+    tables span the text width: tblW 100 %)."""
+    document, styles = docx_parts(run_dir)
+    text_width = section_text_widths(document)
+    top_level = {id(t): id(e) for e in document.find(f"{W}body") for t in e.iter(f"{W}tbl")}
+    tables = list(data_tables(document))
+    assert tables, "the DOCX has no table"
+    problems = []
+    for number, table in enumerate(tables, 1):
+        grid = [int(c.get(f"{W}w") or 0) for c in table.iter(f"{W}gridCol")]
+        if not grid or min(grid) <= 0:
+            problems.append(f"table {number}: column widths not set ({grid})")
+            continue
+        section = text_width[top_level[id(table)]]
+        widths = [g / sum(grid) * section for g in grid]
+        for row in table.iter(f"{W}tr"):
+            cells = row.findall(f"{W}tc")
+            if len(cells) != len(widths):
+                continue  # a group row spanning the columns
+            for column, cell in enumerate(cells):
+                for text, pt in cell_runs(cell, styles):
+                    for word in text.split():
+                        need = len(word) * CHAR_EM * pt * 20 + DEFAULT_CELL_MARGIN_TWIPS
+                        if need > widths[column]:
+                            problems.append(f"table {number} column {column + 1}: {word!r} needs"
+                                            f" {need:.0f} twips, has {widths[column]:.0f}")
+    assert not problems, f"{len(problems)} problems: {problems[:12]}"
