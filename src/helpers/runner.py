@@ -7,7 +7,8 @@ Steps (each prints one progress line):
   4 notebooks execute the four notebooks with papermill, in parallel worker processes (started
               during step 3, each with its first kernel; on Linux the kernels are forked by a
               kernel server that imported the notebooks' modules once)
-  5 results   key_results.csv and the reproduction check (computed while the notebooks run)
+  5 results   key_results.csv (a selection of the notebooks' ard/ rows) and the reproduction
+              check
   6 record    provenance.json
   7 report    render the manuscript (or its HTML preview)
 
@@ -54,7 +55,7 @@ KERNEL = "reality"
 CODE_FILES = ("src/helpers/**/*.py", "requirements.lock")
 MANUSCRIPT_FILES = ("_quarto.yml", "index.qmd", "references.bib", "study/published.yaml")
 #: parameters that locate files; given to every notebook, relative to the run folder
-PATH_PARAMETERS = ("adam_dir", "tables_dir", "figures_dir")
+PATH_PARAMETERS = ("adam_dir", "tables_dir", "figures_dir", "ard_dir")
 
 
 class RunError(RuntimeError):
@@ -196,6 +197,7 @@ def notebook_parameters(notebook: str, params: RunParams) -> dict[str, Any]:
         "adam_dir": "adam",
         "tables_dir": f"tables/{notebook}",
         "figures_dir": f"figures/{notebook}",
+        "ard_dir": "ard",
     }
     return {
         name: paths[name] if name in paths else params[name]
@@ -256,7 +258,7 @@ def _execute_notebook(source: str, notebook: str, parameters: dict[str, Any]) ->
     import papermill
 
     run_dir = _worker["run_dir"]
-    for name in ("tables_dir", "figures_dir"):
+    for name in ("tables_dir", "figures_dir", "ard_dir"):
         if name in parameters:
             Path(run_dir, parameters[name]).mkdir(parents=True, exist_ok=True)
     log = Path(run_dir, "logs", f"{notebook}.log")
@@ -284,13 +286,15 @@ def _execute_notebook(source: str, notebook: str, parameters: dict[str, Any]) ->
 
 def _notebook_outputs(notebook: str) -> tuple[str, ...]:
     """Files of a run folder that belong to one notebook step: its executed copy, its log and
-    the tables/figures folders it declares."""
+    the tables/figures folders and the analysis results (ard/<notebook>.csv) it declares."""
+    declared = declared_parameters(notebook)
     folders = tuple(
         f"{name.removesuffix('_dir')}/{notebook}"
         for name in ("tables_dir", "figures_dir")
-        if name in declared_parameters(notebook)
+        if name in declared
     )
-    return (f"notebooks/{notebook}.ipynb", *folders, f"logs/{notebook}.log")
+    results = (f"ard/{notebook}.csv",) if "ard_dir" in declared else ()
+    return (f"notebooks/{notebook}.ipynb", *folders, *results, f"logs/{notebook}.log")
 
 
 def _copy_outputs(names: tuple[str, ...], source: Path, target: Path) -> None:
@@ -404,14 +408,14 @@ def _notebooks_running(
     workers.shutdown()
 
 
-def _results(staging: Path, params: RunParams) -> str:
+def _results(staging: Path) -> str:
     """key_results.csv, reproduction.csv/.md; returns the reproduction summary line.
 
     The reproduction check reads key_results.csv back, so it judges exactly what was written."""
     import pandas as pd
 
-    from helpers.derive import read_adam
-    from helpers.key_results import KeyResultSettings, compute_key_results, write_key_results
+    from helpers.ard import read_ard
+    from helpers.key_results import select_key_results, write_key_results
     from helpers.reproduction import (
         read_published,
         reproduction_table,
@@ -419,12 +423,7 @@ def _results(staging: Path, params: RunParams) -> str:
         write_reproduction,
     )
 
-    settings = KeyResultSettings(
-        efficacy_population=params["population"],
-        country=params["country"],
-        **params["sample_size"],
-    )
-    key_results = compute_key_results(read_adam(staging / "adam"), settings)
+    key_results = select_key_results(read_ard(staging / "ard"))
     write_key_results(key_results, staging / "key_results.csv")
     written = pd.read_csv(staging / "key_results.csv", dtype=str, keep_default_na=False)
     table = reproduction_table(written, read_published())
@@ -545,9 +544,9 @@ def run(
         if workers is None and todo:
             workers = _notebook_workers(staging, min(jobs, len(todo)))
         with _notebooks_running(todo, staging, workers, executed.append):
-            step = "5/7 results"  # needs only adam/: computed here while the notebooks run
-            summary = _results(staging, params)
-            step = "4/7 notebooks"
+            pass
+        step = "5/7 results"  # a selection of the notebooks' analysis results (ard/)
+        summary = _results(staging)
         _say("5/7 results", f"key_results.csv, reproduction.csv: {summary}")
 
         step = "6/7 record"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from helpers import spec, tables
+from helpers import ard, spec, tables
 
 SUBJECTS = "Subjects, n (%)"
 EVENTS = "Events"
@@ -49,6 +49,36 @@ def count(ae: pd.DataFrame, by: list[str], denominator: int) -> pd.DataFrame:
             EVENTS: out["events"].astype(str),
         }
     )
+
+
+def _subjects_events(analysis: str, sel: pd.DataFrame, n_saf: int, **keys: str) -> pd.DataFrame:
+    """ARD rows n (subjects), N, pct (100 n / N) and events (records) of TEAE records `sel`."""
+    n = sel["USUBJID"].nunique()
+    pct = 100.0 * n / n_saf if n_saf else float("nan")
+    return ard.rows(analysis, "SAF", {"n": n, "N": n_saf, "pct": pct, "events": len(sel)},
+                    method="subjects n (%) of SAF; events = TEAE records", **keys)  # fmt: skip
+
+
+def overview_ard(ae: pd.DataFrame, n_saf: int) -> pd.DataFrame:
+    """ARD "ae_overview": n, N, pct and events of each OVERVIEW category (level = its label)."""
+    return ard.combine(
+        _subjects_events("ae_overview", ae[cond(ae)], n_saf, level=name)
+        for name, cond in OVERVIEW.items()
+    )
+
+
+def pt_ard(ae: pd.DataFrame, n_saf: int) -> pd.DataFrame:
+    """ARD "ae_pt": per preferred term (level) n, N, pct, events and rank (1 = most subjects,
+    ties by name: the order of `count`)."""
+    counts = count(ae, ["AEDECOD"], n_saf)
+    cells = []
+    for rank, term in enumerate(counts["AEDECOD"], start=1):
+        cells += [
+            _subjects_events("ae_pt", ae[ae["AEDECOD"].eq(term)], n_saf, level=term),
+            ard.rows("ae_pt", "SAF", {"rank": rank}, level=term,
+                     method="order by subjects, descending, ties by name"),
+        ]  # fmt: skip
+    return ard.combine(cells)
 
 
 def overview_table(ae: pd.DataFrame, n_saf: int) -> pd.DataFrame:
