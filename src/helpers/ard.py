@@ -76,8 +76,8 @@ def read_ard(folder: str | Path) -> pd.DataFrame:
         pd.read_csv(path, dtype=str, keep_default_na=False).assign(notebook=path.stem)
         for path in sorted(Path(folder).glob("*.csv"))
     ]
-    ard = combine(frames) if not frames else pd.concat(frames, ignore_index=True)
-    return ard.assign(value=pd.to_numeric(ard["value"].replace("", "nan")).astype(float))
+    ard = pd.concat(frames, ignore_index=True) if frames else combine([]).assign(notebook="")
+    return ard.assign(value=[float(v) if v else math.nan for v in ard["value"]])
 
 
 def select(ard: pd.DataFrame, **keys: str) -> pd.DataFrame:
