@@ -154,7 +154,11 @@ def test_retreatment_and_edss_tables() -> None:
 def test_safety_tables_match_pandas_counts() -> None:
     ae = adae()
     te = ae[ae["TRTEMFL"].eq("Y") & ae["USUBJID"].isin(SAF["USUBJID"])]
-    ov = safety.overview_table(safety.teae(ae, SAF), len(SAF)).set_index("Category")
+    ov = safety.overview_table(safety.overview_ard(safety.teae(ae, SAF), SAF))
+    ov = ov.set_index("Category")
+    disc = SAF["DCSREAS"].isin(["ADVERSE EVENT", "DEATH"]).sum()
+    assert ov.loc[safety.DISCONTINUED, safety.SUBJECTS] == tables.fmt_n_pct(disc, len(SAF))
+    assert ov.loc[safety.DISCONTINUED, safety.EVENTS] == tables.MISSING
     assert ov.loc["Any TEAE", safety.EVENTS] == str(len(te))
     assert ov.loc["Serious", safety.SUBJECTS] == tables.fmt_n_pct(
         te.loc[te["AESER"].eq("Y"), "USUBJID"].nunique(), len(SAF)
@@ -222,7 +226,7 @@ def test_no_subject_identifier_in_any_table() -> None:
         efficacy.edss_improvement_table(q, FAS["USUBJID"]),
         caregiver.characteristics_table(cg),
         caregiver.agreement_table(caregiver.agreement_pairs(q, cg["USUBJID"], ["MSISPHYS"])),
-        safety.overview_table(safety.teae(e, SAF), len(SAF)),
+        safety.overview_table(safety.overview_ard(safety.teae(e, SAF), SAF)),
         safety.soc_pt_table(safety.teae(e, SAF), len(SAF)),
         safety.year_table(safety.teae(e, SAF), SAF),
         safety.iar_table(safety.teae(e, SAF), len(SAF)),
