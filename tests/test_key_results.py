@@ -135,7 +135,7 @@ def run_ard(adam: Adam, settings: KeyResultSettings) -> pd.DataFrame:
         caregiver.characteristics_ard(cg),
         caregiver.baseline_ard(adam.adqs, cg, c_params),
         change.summary_ard(c_records, c_params, "cg_outcomes", "CG"),
-        safety.overview_ard(teae, len(saf)),
+        safety.overview_ard(teae, saf),
         safety.pt_ard(teae, len(saf)),
     ])
 

@@ -178,6 +178,16 @@ def select_key_results(results: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"id": list(IDS), "value": [KEY_RESULTS[i].pick(results) for i in IDS]})
 
 
+def populations(results: pd.DataFrame) -> dict[str, str]:
+    """The analysis set of each published figure: the population of its ARD rows."""
+    out = {}
+    for kid, entry in KEY_RESULTS.items():
+        keys = entry.keys() if isinstance(entry, Row) else {"analysis": entry.analysis}
+        found = ard.select(results, **keys)["population"].unique()
+        out[kid] = ", ".join(p for p in found if p)
+    return out
+
+
 def _format(value: object) -> str:
     if isinstance(value, str):
         return value

@@ -408,14 +408,14 @@ def _notebooks_running(
     workers.shutdown()
 
 
-def _results(staging: Path) -> str:
+def _results(staging: Path, data: str) -> str:
     """key_results.csv, reproduction.csv/.md; returns the reproduction summary line.
 
     The reproduction check reads key_results.csv back, so it judges exactly what was written."""
     import pandas as pd
 
     from helpers.ard import read_ard
-    from helpers.key_results import select_key_results, write_key_results
+    from helpers.key_results import populations, select_key_results, write_key_results
     from helpers.reproduction import (
         read_published,
         reproduction_table,
@@ -423,11 +423,12 @@ def _results(staging: Path) -> str:
         write_reproduction,
     )
 
-    key_results = select_key_results(read_ard(staging / "ard"))
+    results = read_ard(staging / "ard")
+    key_results = select_key_results(results)
     write_key_results(key_results, staging / "key_results.csv")
     written = pd.read_csv(staging / "key_results.csv", dtype=str, keep_default_na=False)
-    table = reproduction_table(written, read_published())
-    write_reproduction(table, staging)
+    table = reproduction_table(written, read_published(), populations(results))
+    write_reproduction(table, staging, data)
     return summary_line(table)
 
 
@@ -546,7 +547,9 @@ def run(
         with _notebooks_running(todo, staging, workers, executed.append):
             pass
         step = "5/7 results"  # a selection of the notebooks' analysis results (ard/)
-        summary = _results(staging)
+        data = data_source if params.uses_synthetic_data else (
+            f"the study data folder {data_source} (SHA-256 of its files: {_digest(data_files)})")
+        summary = _results(staging, data)
         _say("5/7 results", f"key_results.csv, reproduction.csv: {summary}")
 
         step = "6/7 record"
