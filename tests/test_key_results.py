@@ -292,3 +292,12 @@ def test_write_is_deterministic(adam: Adam, tmp_path: Path) -> None:
     assert float(row["fsmc_chg_eos_p"]) == pytest.approx(
         kr.set_index("id").loc["fsmc_chg_eos_p", "value"], rel=1e-9)
     assert row["ae_top3"].count(", ") == 2
+
+
+def test_a_figure_whose_row_the_data_cannot_give_is_not_computed(adam: Adam) -> None:
+    """No analysed caregiver: their figures are empty (NaN), an unreported AE term is 0 %."""
+    results = run_ard(adam, KeyResultSettings())
+    kept = results[~results["analysis"].isin(["cg_outcomes", "ae_pt"])]
+    v = select_key_results(kept).set_index("id")["value"]
+    assert np.isnan(v["cg_burden_chg_eos_p"]) and np.isnan(v["cg_sf36_re_chg_eos_p"])
+    assert v["ae_pct_rash"] == 0.0

@@ -5,8 +5,8 @@ a declarative mapping id -> row) written by the notebook that owns its topic (01
 and baseline, 02 patient outcomes, 03 caregiver outcomes, 04 safety). Two kinds of selection:
 - Row: the value of the one row with these keys; `when` (a rule on the same analysis cell's
   rows) says when the value reproduces the published finding (a significant change the other
-  way does not: then NaN); `default` is used when no such row exists (a preferred term nobody
-  reported: 0 %).
+  way does not: then NaN); when no such row exists (nothing to compute it from, e.g. no
+  analysed subject) the value is `default` (a preferred term nobody reported: 0 %), else NaN.
 - TopLevels: the levels of ranks 1..k of an analysis, joined by ", " (the most frequent AEs).
 Values are unrounded; the reproduction check rounds to the published decimals.
 """
@@ -45,8 +45,8 @@ class Row:
 
     def pick(self, results: pd.DataFrame) -> float:
         cell = ard.select(results, **self.keys())
-        if cell.empty and self.default is not None:
-            return self.default
+        if ard.select(cell, stat=self.stat).empty:  # not computable in these data
+            return np.nan if self.default is None else self.default
         value = ard.value(cell, stat=self.stat)
         if self.when is not None:
             stats = {(r.variable, r.stat): r.value for r in cell.itertuples()}
