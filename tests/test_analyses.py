@@ -19,9 +19,8 @@ PARAMS = ["FSMCTOT", "MSISPHYS"]
 
 
 def _summary() -> pd.DataFrame:
-    return change.summarise(
-        change.analysed_records(adqs(), FAS["USUBJID"], "PATIENT", PARAMS), PARAMS
-    )
+    records = change.analysed_records(adqs(), FAS["USUBJID"], "PATIENT", PARAMS)
+    return change.summarise(change.summary_ard(records, PARAMS, "outcomes", "FAS"), PARAMS)
 
 
 def test_analysed_records_keep_subjects_with_baseline_and_post_baseline() -> None:
@@ -137,14 +136,14 @@ def test_fsmc_shift_totals_match_crosstab() -> None:
 
 def test_km_table_matches_lifelines() -> None:
     tte = efficacy.tte_subset(adtte(), "TTFSMCI", FAS["USUBJID"])
-    out = efficacy.km_table(tte).iloc[0]
+    out = efficacy.km_table(efficacy.km_ard(tte, "km", "FAS")).iloc[0]
     kmf = KaplanMeierFitter().fit(tte["AVAL"], tte["CNSR"].eq(0))
     assert out["Subjects"] == str(len(tte))
     assert out.iloc[3].startswith(f"{kmf.median_survival_time_:.1f} ")
 
 
 def test_relapse_table_matches_pandas() -> None:
-    out = efficacy.relapse_table(adsl(), adtte()).set_index("Period")
+    out = efficacy.relapse_table(efficacy.relapse_ard(adsl(), adtte())).set_index("Period")
     rel = adtte()[adtte()["PARAMCD"].eq("RELY1")]
     assert out.loc["Year 1", "Patients"] == str(len(rel))
     assert out.loc["Year 1", ">= 1 relapse, n (%)"] == tables.fmt_n_pct(
@@ -170,7 +169,11 @@ def test_retreatment_and_edss_tables() -> None:
 def test_safety_tables_match_pandas_counts() -> None:
     ae = adae()
     te = ae[ae["TRTEMFL"].eq("Y") & ae["USUBJID"].isin(SAF["USUBJID"])]
-    ov = safety.overview_table(safety.teae(ae, SAF), len(SAF)).set_index("Category")
+    ov = safety.overview_table(safety.overview_ard(safety.teae(ae, SAF), SAF))
+    ov = ov.set_index("Category")
+    disc = SAF["DCSREAS"].isin(["ADVERSE EVENT", "DEATH"]).sum()
+    assert ov.loc[safety.DISCONTINUED, safety.SUBJECTS] == tables.fmt_n_pct(disc, len(SAF))
+    assert ov.loc[safety.DISCONTINUED, safety.EVENTS] == tables.MISSING
     assert ov.loc["Any TEAE", safety.EVENTS] == str(len(te))
     assert ov.loc["Serious", safety.SUBJECTS] == tables.fmt_n_pct(
         te.loc[te["AESER"].eq("Y"), "USUBJID"].nunique(), len(SAF)
@@ -231,13 +234,14 @@ def test_no_subject_identifier_in_any_table() -> None:
         change.visit_table(_summary()),
         change.eos_table(_summary()),
         efficacy.fsmc_shift_table(change.analysed_records(q, FAS["USUBJID"], "PATIENT", PARAMS)),
-        efficacy.km_table(efficacy.tte_subset(t, "TTFSMCI", FAS["USUBJID"])),
-        efficacy.relapse_table(a, t),
+        efficacy.km_table(efficacy.km_ard(efficacy.tte_subset(t, "TTFSMCI", FAS["USUBJID"]),
+                                          "km", "FAS")),
+        efficacy.relapse_table(efficacy.relapse_ard(a, t)),
         efficacy.retreatment_table(a),
         efficacy.edss_improvement_table(q, FAS["USUBJID"]),
         caregiver.characteristics_table(cg),
         caregiver.agreement_table(caregiver.agreement_pairs(q, cg["USUBJID"], ["MSISPHYS"])),
-        safety.overview_table(safety.teae(e, SAF), len(SAF)),
+        safety.overview_table(safety.overview_ard(safety.teae(e, SAF), SAF)),
         safety.soc_pt_table(safety.teae(e, SAF), len(SAF)),
         safety.year_table(safety.teae(e, SAF), SAF),
         safety.iar_table(safety.teae(e, SAF), len(SAF)),

@@ -3,6 +3,7 @@ pandas / scipy / lifelines directly."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -12,13 +13,10 @@ import yaml
 from lifelines import KaplanMeierFitter
 from scipy import stats
 
+from helpers import ard, caregiver, change, disposition, efficacy, labels, safety
 from helpers.derive import Adam
-from helpers.key_results import (
-    IDS,
-    KeyResultSettings,
-    compute_key_results,
-    write_key_results,
-)
+from helpers.key_results import IDS, select_key_results, write_key_results
+from helpers.population import POPULATION_FLAGS, analysis_set
 
 PUBLISHED = Path(__file__).resolve().parents[1] / "study" / "published.yaml"
 VISITS = {"BASELINE": 0, "MONTH 3": 3, "MONTH 6": 6, "MONTH 12": 12, "MONTH 36": 36}
@@ -44,6 +42,8 @@ def _adsl(rng: np.random.Generator) -> pd.DataFrame:
                             np.array(["ADVERSE EVENT", "DEATH", "OTHER", "LOST TO FOLLOW-UP"])[
                                 np.arange(N) % 4], None),
         "DTHDT": pd.to_datetime(np.where(np.arange(N) == 9, "2019-05-01", None)),
+        "DTHFL": np.where(np.arange(N) == 9, "Y", "N"),
+        "YRSSTUDY": 3.0, "NREL": 0.0,
         "RETRTFL": np.where(np.arange(N) % 7 == 3, "Y", "N"),
         "CGPOPFL": np.where(cg, "Y", "N"),
         "CGSEX": np.where(cg, rng.choice(["F", "M"], N), None),
@@ -83,6 +83,7 @@ def _adae(rng: np.random.Generator) -> pd.DataFrame:
         "AEDECOD": rng.choice(["Headache", "Pyrexia", "Rash", "Nausea"], n, p=[.3, .3, .3, .1]),
         "AESEV": rng.choice(["MILD", "MODERATE", "SEVERE"], n),
         "TRTEMFL": rng.choice(["Y", "N"], n, p=[0.9, 0.1]),
+        "AEREL": "N", "AESER": "N", "AEACN": "DOSE NOT CHANGED", "AEOUT": "RECOVERED",
     })
 
 
@@ -97,6 +98,50 @@ def _adtte(rng: np.random.Generator, adsl: pd.DataFrame) -> pd.DataFrame:
                                    "AVAL": rng.poisson(0.15, len(at_risk)) * 1.0,
                                    "CNSR": np.nan}))
     return pd.concat(parts, ignore_index=True)
+
+
+@dataclass(frozen=True)
+class KeyResultSettings:
+    """The run parameters the notebooks' statistics depend on."""
+
+    efficacy_population: str = "FAS"
+    country: str | None = None
+    sample_size: tuple[tuple[str, float], ...] = (
+        ("effect_size", 0.4), ("alpha", 0.05), ("power", 0.9), ("dropout", 0.15))
+
+
+def run_ard(adam: Adam, settings: KeyResultSettings) -> pd.DataFrame:
+    """The ARD rows the four notebooks' compute cells write, from the same helpers calls."""
+    c, population = settings.country, settings.efficacy_population
+    enrolled = analysis_set(adam.adsl, "ENR", c)
+    eff, saf = analysis_set(adam.adsl, population, c), analysis_set(adam.adsl, "SAF", c)
+    cg = analysis_set(adam.adsl, "CG", c)
+    p_params = [p for group in labels.PATIENT_GROUPS.values() for p in group]
+    c_params = [p for group in labels.CAREGIVER_GROUPS.values() for p in group]
+    p_records = change.analysed_records(adam.adqs, eff["USUBJID"], "PATIENT", p_params)
+    c_records = change.analysed_records(adam.adqs, cg["USUBJID"], "CAREGIVER", c_params)
+    teae = safety.teae(adam.adae, saf)
+    return ard.combine([
+        disposition.disposition_ard(enrolled),
+        disposition.baseline_ard(enrolled, adam.adqs, "ENR"),
+        disposition.baseline_ard(enrolled[enrolled[POPULATION_FLAGS[population]].eq("Y")],
+                                 adam.adqs, population),
+        disposition.sample_size_ard(**dict(settings.sample_size)),
+        change.summary_ard(p_records, p_params, "outcomes", population),
+        efficacy.km_ard(efficacy.tte_subset(adam.adtte, "TTFSMCI", eff["USUBJID"]), "fsmc_km",
+                        population),
+        efficacy.relapse_ard(saf, adam.adtte),
+        efficacy.retreatment_ard(saf),
+        caregiver.characteristics_ard(cg),
+        caregiver.baseline_ard(adam.adqs, cg, c_params),
+        change.summary_ard(c_records, c_params, "cg_outcomes", "CG"),
+        safety.overview_ard(teae, saf),
+        safety.pt_ard(teae, len(saf)),
+    ])
+
+
+def compute_key_results(adam: Adam, settings: KeyResultSettings) -> pd.DataFrame:
+    return select_key_results(run_ard(adam, settings))
 
 
 @pytest.fixture(scope="module")
@@ -116,12 +161,19 @@ def _p(x: pd.Series) -> float:
     return stats.wilcoxon(x.round(9), zero_method="wilcox", method="auto").pvalue
 
 
-def _eos(adam: Adam, flag: str, respondent: str, param: str) -> pd.DataFrame:
+def _analysed(adam: Adam, flag: str, respondent: str, param: str) -> pd.DataFrame:
+    """ANLFL Y records of the population's subjects whose baseline record is analysed (ABLFL Y,
+    ANLFL Y): the tables' definition (data-spec.md), which key results select."""
     subjects = adam.adsl.loc[adam.adsl[flag].eq("Y"), "USUBJID"]
     q = adam.adqs
-    return q[q["USUBJID"].isin(subjects) & q["RESPONDENT"].eq(respondent)
-             & q["PARAMCD"].eq(param) & q["EOSFL"].eq("Y") & q["ANLFL"].eq("Y")
-             & q["CHG"].notna()]
+    q = q[q["USUBJID"].isin(subjects) & q["RESPONDENT"].eq(respondent) & q["PARAMCD"].eq(param)
+          & q["ANLFL"].eq("Y")]
+    return q[q["USUBJID"].isin(q.loc[q["ABLFL"].eq("Y"), "USUBJID"])]
+
+
+def _eos(adam: Adam, flag: str, respondent: str, param: str) -> pd.DataFrame:
+    q = _analysed(adam, flag, respondent, param)
+    return q[q["EOSFL"].eq("Y") & q["CHG"].notna()]
 
 
 def test_ids_follow_published_yaml() -> None:
@@ -162,10 +214,8 @@ def test_patient_eos_changes(adam: Adam, results: dict[str, object]) -> None:
 
 
 def test_min_by_visit_p(adam: Adam, results: dict[str, object]) -> None:
-    fas = adam.adsl.loc[adam.adsl["FASFL"].eq("Y"), "USUBJID"]
-    q = adam.adqs
-    r = q[q["USUBJID"].isin(fas) & (q["PARAMCD"] == "TSQMGLO") & (q["RESPONDENT"] == "PATIENT")
-          & (q["AVISITN"] > 0) & (q["ANLFL"] == "Y")]
+    r = _analysed(adam, "FASFL", "PATIENT", "TSQMGLO")
+    r = r[r["AVISITN"] > 0]
     expected = min(_p(g["CHG"]) for _, g in r.groupby("AVISIT"))
     assert results["tsqm_glo_min_p"] == pytest.approx(expected)
 
@@ -215,10 +265,9 @@ def test_country_and_population_settings(adam: Adam) -> None:
     kr = compute_key_results(adam, KeyResultSettings(country="DNK", efficacy_population="COMP"))
     v = kr.set_index("id")["value"]
     assert v["n_enrolled"] == (adam.adsl["COUNTRY"] == "DNK").sum()
-    comp = adam.adsl[(adam.adsl["COMPFL"] == "Y") & (adam.adsl["COUNTRY"] == "DNK")]
-    q = adam.adqs
-    chg = q[q["USUBJID"].isin(comp["USUBJID"]) & (q["PARAMCD"] == "SDMTTOT")
-            & (q["RESPONDENT"] == "PATIENT") & (q["EOSFL"] == "Y") & (q["ANLFL"] == "Y")]["CHG"]
+    dnk = Adam(adam.adsl.assign(COMPFL=adam.adsl["COMPFL"].where(
+        adam.adsl["COUNTRY"].eq("DNK"), "N")), adam.adqs, adam.adae, adam.adtte, adam.exclusions)
+    chg = _eos(dnk, "COMPFL", "PATIENT", "SDMTTOT")["CHG"]
     assert v["sdmt_chg_eos_median"] == pytest.approx(chg.dropna().median())
 
 
@@ -226,7 +275,8 @@ def test_planned_sample_size_follows_settings(adam: Adam) -> None:
     from statsmodels.stats.power import TTestPower
 
     n = TTestPower().solve_power(effect_size=0.4, alpha=0.05, power=0.9)
-    kr = compute_key_results(adam, KeyResultSettings(power=0.9))
+    kr = compute_key_results(adam, KeyResultSettings(sample_size=(
+        ("effect_size", 0.4), ("alpha", 0.05), ("power", 0.9), ("dropout", 0.15))))
     assert kr.set_index("id").loc["n_planned", "value"] == int(np.ceil(np.ceil(n) / 0.85))
 
 
@@ -242,3 +292,12 @@ def test_write_is_deterministic(adam: Adam, tmp_path: Path) -> None:
     assert float(row["fsmc_chg_eos_p"]) == pytest.approx(
         kr.set_index("id").loc["fsmc_chg_eos_p", "value"], rel=1e-9)
     assert row["ae_top3"].count(", ") == 2
+
+
+def test_a_figure_whose_row_the_data_cannot_give_is_not_computed(adam: Adam) -> None:
+    """No analysed caregiver: their figures are empty (NaN), an unreported AE term is 0 %."""
+    results = run_ard(adam, KeyResultSettings())
+    kept = results[~results["analysis"].isin(["cg_outcomes", "ae_pt"])]
+    v = select_key_results(kept).set_index("id")["value"]
+    assert np.isnan(v["cg_burden_chg_eos_p"]) and np.isnan(v["cg_sf36_re_chg_eos_p"])
+    assert v["ae_pct_rash"] == 0.0

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 #: outputs that must be the same bytes whenever data and params are the same
-DETERMINISTIC = ("tables", "adam", "key_results.csv", "reproduction.csv", "reproduction.md")
+DETERMINISTIC = ("tables", "ard", "adam", "key_results.csv", "reproduction.csv", "reproduction.md")
 
 
 def write_params(folder: Path, name: str = "trial", **changes: object) -> Path:
@@ -97,6 +97,56 @@ def test_key_results_cover_every_published_id_and_the_check_judges_each(runs):
     assert set(check["verdict"]) <= {"match", "differs"}
     summary = f"{(check['verdict'] == 'match').sum()} of {len(check)} published figures reproduced"
     assert summary in (run_dir / "reproduction.md").read_text()
+
+
+def _cell(run_dir: Path, table: str, key: str, row: str, column: str) -> str:
+    """The text of one table cell: the row whose `key` column is `row`."""
+    df = pd.read_csv(run_dir / "tables" / f"{table}.csv", dtype=str, keep_default_na=False)
+    return df.loc[df[key].eq(row), column].item()
+
+
+def test_every_key_result_is_its_ard_row_and_the_table_cell_that_shows_it(runs):
+    """key_results.csv holds, for every id, the value of the ARD row KEY_RESULTS names (read
+    here with plain pandas), and the tables show the same numbers (formatted)."""
+    from helpers import tables
+    from helpers.key_results import KEY_RESULTS, Row
+
+    run_dir = runs["first"].run_dir
+    frames = [pd.read_csv(p, dtype=str, keep_default_na=False)
+              for p in sorted((run_dir / "ard").glob("*.csv"))]
+    results = pd.concat(frames, ignore_index=True)
+    key = pd.read_csv(run_dir / "key_results.csv", dtype=str, keep_default_na=False)
+    key = dict(zip(key["id"], key["value"], strict=True))
+    values = {}
+    for kid, entry in KEY_RESULTS.items():
+        if not isinstance(entry, Row):
+            continue
+        wanted = {**entry.keys(), "stat": entry.stat}
+        match = results.loc[(results[list(wanted)] == pd.Series(wanted)).all(axis=1), "value"]
+        assert len(match) == 1 or entry.default is not None, kid
+        value = float(match.item()) if len(match) else entry.default
+        values[kid] = value
+        if entry.when is None:
+            assert key[kid] == f"{value:.10g}", kid
+    ranks = results[results["analysis"].eq("ae_pt") & results["stat"].eq("rank")]
+    top = ranks.assign(r=ranks["value"].astype(float)).sort_values("r")["level"].head(3)
+    assert key["ae_top3"] == ", ".join(top)
+
+    out = "02-patient-outcomes/tbl-outcomes-eos"
+    assert _cell(run_dir, out, "Parameter", "FSMC total", "p") == tables.fmt_p(
+        values["fsmc_chg_eos_p"])
+    assert _cell(run_dir, out, "Parameter", "FSMC total", "Change, median (min, max)") == (
+        tables.fmt_pair(values["fsmc_chg_eos_median"], values["fsmc_chg_eos_min"],
+                        values["fsmc_chg_eos_max"]))
+    assert _cell(run_dir, "01-disposition/tbl-disposition", "Status", "Enrolled",
+                 "n (%)").startswith(f"{values['n_enrolled']:.0f} ")
+    assert _cell(run_dir, "04-safety/tbl-ae-overview", "Category", "Severe", "Events") == (
+        f"{values['n_severe_ae']:.0f}")
+    assert _cell(run_dir, "02-patient-outcomes/tbl-relapses", "Period", "Year 1",
+                 ">= 1 relapse, n (%)").endswith(f"({tables.fmt_num(values['relapse_pct_y1'])})")
+    km = pd.read_csv(run_dir / "tables/02-patient-outcomes/tbl-fsmc-km.csv", dtype=str)
+    assert km["Median months (95% CI)"].item().startswith(
+        tables.fmt_num(values["fsmc_cri_months"]))
 
 
 def test_the_default_synthetic_cohort_reproduces_every_published_figure(runs):

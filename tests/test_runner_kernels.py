@@ -45,9 +45,7 @@ def execute(notebooks: dict[str, tuple[str, ...]], tmp_path: Path, monkeypatch) 
     run_dir.mkdir()
     kernels = runner._Kernels(notebooks, run_dir)
     before = Path.cwd()
-    with runner._notebooks_running({name: {} for name in notebooks}, run_dir, kernels, 2,
-                                   lambda _: None):
-        pass
+    runner._run_notebooks({name: {} for name in notebooks}, run_dir, kernels, 2, lambda _: None)
     assert Path.cwd() == before  # notebooks in threads never move this process
     return run_dir
 

@@ -110,7 +110,8 @@ def test_snapshot_disposition() -> None:
 def test_snapshot_outcomes_eos() -> None:
     fas = adsl().query("FASFL == 'Y'")["USUBJID"]
     params = ["FSMCTOT", "MSISPHYS"]
-    summary = change.summarise(change.analysed_records(adqs(), fas, "PATIENT", params), params)
+    records = change.analysed_records(adqs(), fas, "PATIENT", params)
+    summary = change.summarise(change.summary_ard(records, params, "outcomes", "FAS"), params)
     _check_snapshot("tbl-outcomes-eos", change.eos_table(summary))
 
 

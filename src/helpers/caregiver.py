@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from helpers import labels, spec, stats, tables
+from helpers import ard, change, labels, spec, stats, tables
 
 #: pingouin's ICC needs at least this many rated targets
 MIN_ICC_PAIRS = 5
@@ -40,6 +40,38 @@ def characteristics_table(cg: pd.DataFrame) -> pd.DataFrame:
         counts = tables.category_counts(values, levels)
         rows += [(f"{name}: {lvl}, n (%)", v) for lvl, v in counts.itertuples(index=False)]
     return pd.DataFrame(rows, columns=["Characteristic", "Value"])
+
+
+def characteristics_ard(cg: pd.DataFrame) -> pd.DataFrame:
+    """ARD "cg_characteristics" of the caregivers `cg` (ADSL rows of CG): N; stats.describe of
+    CGAGE and CGYEARS; n, N, pct of male sex, more than 1 year as caregiver, full-time
+    employment and children at home."""
+    method = "n (%) of CG"
+    cells = [ard.rows("cg_characteristics", "CG", {"N": len(cg)}, method="caregivers")]
+    cells += [ard.rows("cg_characteristics", "CG", stats.describe(cg[col]), paramcd=col,
+                       method="stats.describe") for col in ("CGAGE", "CGYEARS")]  # fmt: skip
+    cells += [
+        ard.n_pct("cg_characteristics", "CG", cg["CGSEX"].eq("M"), paramcd="CGSEX", level="M",
+                  method=method),
+        ard.n_pct("cg_characteristics", "CG", cg["CGYEARS"].gt(1), paramcd="CGYEARS",
+                  level="> 1", method=method),
+        ard.n_pct("cg_characteristics", "CG", cg["CGEMPLOY"].eq("FULL-TIME"), paramcd="CGEMPLOY",
+                  level="FULL-TIME", method=method),
+        ard.n_pct("cg_characteristics", "CG", cg["CGCHILD"].eq("Y"), paramcd="CGCHILD",
+                  level="Y", method=method),
+    ]  # fmt: skip
+    return ard.combine(cells)
+
+
+def baseline_ard(adqs: pd.DataFrame, cg: pd.DataFrame, params: list[str]) -> pd.DataFrame:
+    """ARD "cg_baseline": stats.describe of each caregiver-reported parameter's baseline value
+    (change.baseline_records) over every caregiver of `cg` with one."""
+    base = change.baseline_records(adqs, cg["USUBJID"], spec.RESPONDENTS[1])
+    return ard.combine(
+        ard.rows("cg_baseline", "CG", stats.describe(base.loc[base["PARAMCD"].eq(p), "AVAL"]),
+                 paramcd=p, variable="AVAL", visit="BASELINE", method="stats.describe")
+        for p in params
+    )  # fmt: skip
 
 
 def agreement_pairs(adqs: pd.DataFrame, subjects: pd.Series, params: list[str]) -> pd.DataFrame:

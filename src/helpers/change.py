@@ -12,13 +12,25 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 
-from helpers import labels, spec, stats, tables
+from helpers import ard, labels, spec, stats, tables
 
 EOS = "EOS"
 #: row order of timepoints in the tables
 TIMEPOINTS = (*spec.VISITS, EOS)
+
+
+def baseline_records(adqs: pd.DataFrame, subjects: Iterable[str], respondent: str) -> pd.DataFrame:
+    """The baseline records (ABLFL Y, ANLFL Y) of `respondent` for the subjects `subjects`, with
+    or without a later value (baseline characteristics)."""
+    return adqs[
+        adqs["USUBJID"].isin(list(subjects))
+        & adqs["RESPONDENT"].eq(respondent)
+        & adqs["ABLFL"].eq("Y")
+        & adqs["ANLFL"].eq("Y")
+    ]
 
 
 def analysed_records(
@@ -51,46 +63,96 @@ def timepoints(records: pd.DataFrame) -> pd.DataFrame:
     return out.assign(TIMEPOINT=pd.Categorical(out["TIMEPOINT"], TIMEPOINTS, ordered=True))
 
 
-def _summary(group: pd.DataFrame, alpha: float) -> pd.Series:
-    value = tables.continuous_stats(group["AVAL"])
-    change = tables.continuous_stats(group["CHG"])
-    base = tables.continuous_stats(group["BASE"])
-    test = stats.signed_rank_test(group["CHG"])
-    ci = stats.mean_t_ci(group["CHG"], alpha)
+def _cell_ard(group: pd.DataFrame, alpha: float, **keys: str) -> pd.DataFrame:
+    """ARD rows of one parameter x timepoint: value statistics; after baseline also the
+    baseline mean/SD, change statistics, t CI of the mean change, Wilcoxon p and r."""
+    cells = [ard.rows(values=stats.describe(group["AVAL"]), variable="AVAL",
+                      method="stats.describe", **keys)]  # fmt: skip
+    if keys["visit"] != "BASELINE":
+        base = stats.describe(group["BASE"])
+        ci = stats.mean_t_ci(group["CHG"], alpha)
+        test = stats.signed_rank_test(group["CHG"])
+        cells += [
+            ard.rows(values={s: base[s] for s in ("mean", "sd")}, variable="BASE",
+                     method="stats.describe", **keys),
+            ard.rows(values=stats.describe(group["CHG"]), variable="CHG",
+                     method="stats.describe", **keys),
+            ard.rows(values={"lcl": ci.lower, "ucl": ci.upper}, variable="CHG",
+                     method=f"stats.mean_t_ci, alpha {alpha}", **keys),
+            ard.rows(values={"p": test.p, "r": test.effect_size}, variable="CHG",
+                     method="stats.signed_rank_test (two-sided Wilcoxon, zeros dropped)", **keys),
+        ]  # fmt: skip
+    return ard.combine(cells)
+
+
+def summary_ard(
+    records: pd.DataFrame, params: Iterable[str], analysis: str, population: str,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """ARD of `analysis` for the analysed records: per parameter and timepoint (BASELINE,
+    visits, EOS) the statistics of `_cell_ard`; per parameter also the smallest p over the
+    scheduled post-baseline visits (stat p_min, visit "")."""
+    tp = timepoints(records)
+    params = list(params)
+    cells = []
+    for (paramcd, timepoint), group in tp.groupby(["PARAMCD", "TIMEPOINT"], observed=True):
+        cells.append(_cell_ard(group, alpha, analysis=analysis, population=population,
+                               paramcd=str(paramcd), visit=str(timepoint)))  # fmt: skip
+    out = ard.combine(cells)
+    p = ard.select(out, variable="CHG", stat="p")
+    p = p[p["visit"].isin(spec.POST_BASELINE_VISITS)]
+    p_min = [
+        ard.rows(analysis, population, {"p_min": float(np.nanmin(g["value"]))
+                                        if g["value"].notna().any() else np.nan},
+                 paramcd=code, variable="CHG",
+                 method="smallest stats.signed_rank_test p over the post-baseline visits")
+        for code, g in p.groupby("paramcd", sort=False)
+    ]  # fmt: skip
+    out = ard.combine([out, *p_min])
+    order = {code: i for i, code in enumerate(params)}
+    return out.iloc[out["paramcd"].map(order).argsort(kind="stable")].reset_index(drop=True)
+
+
+def _formatted(cell: pd.DataFrame, alpha: float) -> pd.Series:
+    """The formatted statistics of one parameter x timepoint from its ARD rows."""
+    v = {(r.variable, r.stat): r.value for r in cell.itertuples()}
+
+    def pair(variable: str, *names: str, decimals: int = 1) -> str:
+        return tables.fmt_pair(*(v.get((variable, s), np.nan) for s in names), decimals=decimals)
+
+    p = v.get(("CHG", "p"), np.nan)
     return pd.Series(
         {
-            "n": value["n"],
-            "Baseline, mean (SD)": base["Mean (SD)"],
-            "Value, mean (SD)": value["Mean (SD)"],
-            "Value, median (min, max)": value["Median (min, max)"],
-            "Change, mean (SD)": change["Mean (SD)"],
-            f"Change, mean ({100 * (1 - alpha):.0f}% CI)": tables.fmt_pair(
-                ci.mean, ci.lower, ci.upper
-            ),
-            "Change, median (min, max)": change["Median (min, max)"],
-            "p": tables.fmt_p(test.p),
-            "r": tables.fmt_num(test.effect_size, 2),
-            "_p": test.p,
+            "n": f"{int(v[('AVAL', 'n')])}",
+            "Baseline, mean (SD)": pair("BASE", "mean", "sd"),
+            "Value, mean (SD)": pair("AVAL", "mean", "sd"),
+            "Value, median (min, max)": pair("AVAL", "median", "min", "max"),
+            "Change, mean (SD)": pair("CHG", "mean", "sd"),
+            f"Change, mean ({100 * (1 - alpha):.0f}% CI)": pair("CHG", "mean", "lcl", "ucl"),
+            "Change, median (min, max)": pair("CHG", "median", "min", "max"),
+            "p": tables.fmt_p(p),
+            "r": tables.fmt_num(v.get(("CHG", "r"), np.nan), 2),
+            "_p": p,
         }
     )
 
 
-def summarise(records: pd.DataFrame, params: Iterable[str], alpha: float = 0.05) -> pd.DataFrame:
-    """One row per parameter x timepoint (BASELINE, visits, EOS) with formatted statistics.
-
-    Baseline rows carry value statistics only. Column "_p" keeps the numeric p for the narrative.
-    """
+def summarise(results: pd.DataFrame, params: Iterable[str], alpha: float = 0.05) -> pd.DataFrame:
+    """One row per parameter x timepoint (BASELINE, visits, EOS) with the statistics of the ARD
+    rows `results` (summary_ard) formatted; baseline rows carry value statistics only ("-").
+    Column "_p" keeps the numeric p for the narrative."""
     params = list(params)
-    tp = timepoints(records)
+    cells = results[results["visit"].ne("")]
     out = (
-        tp.groupby(["PARAMCD", "TIMEPOINT"], observed=True)[["AVAL", "BASE", "CHG"]]
-        .apply(_summary, alpha=alpha)
+        cells.groupby(["paramcd", "visit"], sort=False)[["variable", "stat", "value"]]
+        .apply(_formatted, alpha=alpha)
         .reset_index()
+        .rename(columns={"paramcd": "PARAMCD", "visit": "TIMEPOINT"})
     )
     on_base = out["TIMEPOINT"].eq("BASELINE")
     change_only = [c for c in out.columns if c.startswith(("Change", "Baseline", "p", "r"))]
     out.loc[on_base, change_only] = tables.MISSING
-    out.loc[on_base, "_p"] = float("nan")
+    out["TIMEPOINT"] = pd.Categorical(out["TIMEPOINT"], TIMEPOINTS, ordered=True)
     out["PARAMCD"] = pd.Categorical(out["PARAMCD"], params, ordered=True)
     out = out.sort_values(["PARAMCD", "TIMEPOINT"]).reset_index(drop=True)
     return out.assign(

@@ -12,7 +12,7 @@ import itertools
 import numpy as np
 import pandas as pd
 
-from helpers import labels, spec, stats, tables
+from helpers import ard, change, labels, spec, stats, tables
 
 FLAGS = {"Treated (SAF)": "SAFFL", "Full analysis set (FAS)": "FASFL", "Completed": "COMPFL"}
 
@@ -100,25 +100,29 @@ BASELINE_SCORES = ("EDSS", "FSMCTOT", "FSMCCOG", "FSMCMOT", "MSISPHYS", "MSISPSY
                    "BDITOT")  # fmt: skip
 
 
-def _baseline_column(adsl: pd.DataFrame, adqs: pd.DataFrame) -> pd.DataFrame:
-    """Rows (characteristic, statistic, value) of one population; scores absent from the
-    whole ADQS are left out."""
-    base = adqs[
-        adqs["USUBJID"].isin(adsl["USUBJID"])
-        & adqs["RESPONDENT"].eq("PATIENT")
-        & adqs["ABLFL"].eq("Y")
-        & adqs["ANLFL"].eq("Y")
-    ]
+def _baseline_values(adsl: pd.DataFrame, adqs: pd.DataFrame) -> dict[str, pd.Series]:
+    """Continuous baseline characteristics of one population, one value per patient of `adsl`
+    (in its order): the ADSL_CONTINUOUS columns, then each BASELINE_SCORES score's ABLFL record
+    (patient-reported, ANLFL Y); scores absent from the whole ADQS are left out."""
+    base = change.baseline_records(adqs, adsl["USUBJID"], "PATIENT")
     wide = base.pivot_table(index="USUBJID", columns="PARAMCD", values="AVAL", aggfunc="first")
     scores = [p for p in BASELINE_SCORES if p in set(adqs["PARAMCD"])]
     wide = wide.reindex(index=adsl["USUBJID"], columns=scores)
-    continuous = {
-        **{label: adsl[col].reset_index(drop=True) for col, label in ADSL_CONTINUOUS.items()},
-        **{f"{labels.label(p)} at baseline": wide[p].reset_index(drop=True) for p in scores},
+    return {
+        **{col: adsl[col].reset_index(drop=True) for col in ADSL_CONTINUOUS},
+        **{p: wide[p].reset_index(drop=True) for p in scores},
     }
+
+
+def _baseline_label(code: str) -> str:
+    return ADSL_CONTINUOUS.get(code) or f"{labels.label(code)} at baseline"
+
+
+def _baseline_column(adsl: pd.DataFrame, adqs: pd.DataFrame) -> pd.DataFrame:
+    """Rows (characteristic, statistic, value) of one population."""
     rows = [
-        (name, stat, value)
-        for name, values in continuous.items()
+        (_baseline_label(code), stat, value)
+        for code, values in _baseline_values(adsl, adqs).items()
         for stat, value in tables.continuous_stats(values).items()
         if stat != "Median (min, max)"
     ]
@@ -127,6 +131,52 @@ def _baseline_column(adsl: pd.DataFrame, adqs: pd.DataFrame) -> pd.DataFrame:
         counts = tables.category_counts(values, levels or sorted(values.dropna().unique()))
         rows += [(name, f"{lvl}, n (%)", v) for lvl, v in counts.itertuples(index=False)]
     return pd.DataFrame(rows, columns=["Characteristic", "Statistic", "value"])
+
+
+def discontinued_for_ae(adsl: pd.DataFrame) -> pd.Series:
+    """Discontinued because of an adverse event (data-spec.md, published.yaml n_disc_ae):
+    end-of-study status DSDECOD (ADSL DCSREAS) in spec.DSDECOD_AE (ADVERSE EVENT, DEATH)."""
+    return adsl["DCSREAS"].isin(spec.DSDECOD_AE)
+
+
+def disposition_ard(adsl: pd.DataFrame) -> pd.DataFrame:
+    """ARD "disposition" of the enrolled patients `adsl` (ENR): n, N, pct of ENRFL (all), SAFFL,
+    FASFL, COMPFL, discontinued because of an AE (DISCAE) and deaths (DTHFL)."""
+    conditions = {
+        "ENRFL": pd.Series(True, index=adsl.index),
+        **{flag: adsl[flag].eq("Y") for flag in FLAGS.values()},
+        "DISCAE": discontinued_for_ae(adsl),
+        "DTHFL": adsl["DTHFL"].eq("Y"),
+    }
+    return ard.combine(
+        ard.n_pct("disposition", "ENR", mask, paramcd=code, method=f"{code}: n (%) of ENR")
+        for code, mask in conditions.items()
+    )
+
+
+def baseline_ard(adsl: pd.DataFrame, adqs: pd.DataFrame, population: str) -> pd.DataFrame:
+    """ARD "baseline" of one population: stats.describe of each continuous characteristic
+    (_baseline_values) and n, N, pct of each sex."""
+    cells = [
+        ard.rows("baseline", population, stats.describe(values), paramcd=code,
+                 method="stats.describe")
+        for code, values in _baseline_values(adsl, adqs).items()
+    ]  # fmt: skip
+    cells += [
+        ard.n_pct("baseline", population, adsl["SEX"].eq(sex), paramcd="SEX", level=sex,
+                  method="n (%) of the population")
+        for sex in spec.SEX
+    ]  # fmt: skip
+    return ard.combine(cells)
+
+
+def sample_size_ard(effect_size: float, alpha: float, power: float,
+                    dropout: float) -> pd.DataFrame:  # fmt: skip
+    """ARD "sample_size": the planned number of patients to enrol (stats.planned_sample_size)."""
+    n = stats.planned_sample_size(effect_size, alpha, power, dropout)
+    method = (f"stats.planned_sample_size(effect_size={effect_size}, alpha={alpha}, "
+              f"power={power}, dropout={dropout})")  # fmt: skip
+    return ard.rows("sample_size", "", {"n": n}, method=method)
 
 
 def baseline_table(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from helpers import scoring, spec, stats, tables
+from helpers import ard, scoring, spec, stats, tables
 
 
 def fsmc_shift_table(records: pd.DataFrame) -> pd.DataFrame:
@@ -37,30 +37,41 @@ def tte_subset(adtte: pd.DataFrame, paramcd: str, subjects: pd.Series) -> pd.Dat
     return adtte[adtte["PARAMCD"].eq(paramcd) & adtte["USUBJID"].isin(subjects)]
 
 
-def km_table(tte: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
-    """Subjects, events, censored and KM median time (months) with CI of one ADTTE parameter.
-
-    CNSR 0 = event, 1 = censored; AVAL = months (stats.kaplan_meier_summary).
-    """
+def km_ard(tte: pd.DataFrame, analysis: str, population: str, alpha: float = 0.05) -> pd.DataFrame:
+    """ARD of a Kaplan-Meier analysis of one ADTTE parameter (CNSR 0 = event, AVAL = months):
+    n, events, median with its (1 - alpha) CI as lcl, ucl (stats.kaplan_meier_summary)."""
     km = stats.kaplan_meier_summary(tte["AVAL"], tte["CNSR"].eq(0), alpha)
+    paramcd = str(tte["PARAMCD"].iloc[0]) if len(tte) else ""
+    return ard.rows(analysis, population,
+                    {"n": km.n, "events": km.events, "median": km.median, "lcl": km.lower,
+                     "ucl": km.upper},
+                    paramcd=paramcd, variable="AVAL",
+                    method=f"stats.kaplan_meier_summary (lifelines), alpha {alpha}")  # fmt: skip
+
+
+def km_table(results: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
+    """Subjects, events, censored and KM median time (months) with CI, from km_ard rows."""
+    v = dict(zip(results["stat"], results["value"], strict=True))
+    n, events = int(v["n"]), int(v["events"])
     return pd.DataFrame(
         {
-            "Subjects": [f"{km.n}"],
-            "Events, n (%)": [tables.fmt_n_pct(km.events, km.n)],
-            "Censored, n": [f"{km.n - km.events}"],
+            "Subjects": [f"{n}"],
+            "Events, n (%)": [tables.fmt_n_pct(events, n)],
+            "Censored, n": [f"{n - events}"],
             f"Median months ({100 * (1 - alpha):.0f}% CI)": [
-                tables.fmt_pair(km.median, km.lower, km.upper)
+                tables.fmt_pair(v["median"], v["lcl"], v["ucl"])
             ],
         }
     )
 
 
-def relapse_table(adsl: pd.DataFrame, adtte: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
-    """Relapses per study year and overall, for the SAF patients of `adsl`.
+def relapse_ard(adsl: pd.DataFrame, adtte: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
+    """ARD "relapses": relapses per study year and overall, for the SAF patients of `adsl`.
 
-    Year k (ADTTE RELYk): subjects in study at the start of year k, n (%) with >= 1 relapse,
-    relapses, and rate per patient-year with exposure in year k = clip(YRSSTUDY - (k - 1), 0, 1).
-    Overall: annualised relapse rate = sum NREL / sum YRSSTUDY with exact Poisson CI.
+    Year k (ADTTE RELYk; group "Year k"): N = subjects in study at the start of year k, n (pct)
+    with >= 1 relapse, events = relapses, exposure = patient-years in year k
+    (clip(YRSSTUDY - (k - 1), 0, 1)), estimate = events / exposure with its exact Poisson CI.
+    Overall (group "Overall"): annualised relapse rate = sum NREL / sum YRSSTUDY.
     """
     saf = adsl[adsl["SAFFL"].eq("Y")].set_index("USUBJID")
     rel = adtte[adtte["PARAMCD"].str.match(r"RELY\d+$") & adtte["USUBJID"].isin(saf.index)]
@@ -76,27 +87,50 @@ def relapse_table(adsl: pd.DataFrame, adtte: pd.DataFrame, alpha: float = 0.05) 
         relapses=("AVAL", "sum"),
         exposure=("years_in", "sum"),
     )
+    by_year.index = [f"Year {k}" for k in by_year.index]
     by_year.loc["Overall"] = [
         len(saf),
         int(saf["NREL"].ge(1).sum()),
         saf["NREL"].sum(),
         saf["YRSSTUDY"].sum(),
     ]
-    rate_col = f"Relapses per patient-year ({100 * (1 - alpha):.0f}% CI)"
-    rows = []
+    cells = []
     for r in by_year.itertuples():
         rate = stats.poisson_rate_ci(int(r.relapses), r.exposure, alpha)
+        values = {"N": r.subjects, "n": r.with_relapse,
+                  "pct": 100.0 * r.with_relapse / r.subjects if r.subjects else float("nan"),
+                  "events": r.relapses, "exposure": r.exposure, "estimate": rate.rate,
+                  "lcl": rate.lower, "ucl": rate.upper}  # fmt: skip
+        cells.append(ard.rows("relapses", "SAF", values, group=str(r.Index),
+                              method=f"stats.poisson_rate_ci (exact), alpha {alpha}"))
+    return ard.combine(cells)
+
+
+def relapse_table(results: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
+    """Relapses per study year and overall (rows of relapse_ard, formatted)."""
+    rate_col = f"Relapses per patient-year ({100 * (1 - alpha):.0f}% CI)"
+    rows = []
+    for period, cell in results.groupby("group", sort=False):
+        v = dict(zip(cell["stat"], cell["value"], strict=True))
         rows.append(
             {
-                "Period": r.Index if r.Index == "Overall" else f"Year {r.Index}",
-                "Patients": f"{int(r.subjects)}",
-                ">= 1 relapse, n (%)": tables.fmt_n_pct(r.with_relapse, r.subjects),
-                "Relapses": f"{int(r.relapses)}",
-                "Patient-years": tables.fmt_num(r.exposure),
-                rate_col: tables.fmt_pair(rate.rate, rate.lower, rate.upper, decimals=2),
+                "Period": period,
+                "Patients": f"{int(v['N'])}",
+                ">= 1 relapse, n (%)": tables.fmt_n_pct(v["n"], v["N"]),
+                "Relapses": f"{int(v['events'])}",
+                "Patient-years": tables.fmt_num(v["exposure"]),
+                rate_col: tables.fmt_pair(v["estimate"], v["lcl"], v["ucl"], decimals=2),
             }
         )
     return pd.DataFrame(rows)
+
+
+def retreatment_ard(adsl: pd.DataFrame) -> pd.DataFrame:
+    """ARD "retreatment" of the SAF patients of `adsl`: n, N, pct retreated with alemtuzumab
+    (RETRTFL Y, course >= 3)."""
+    saf = adsl[adsl["SAFFL"].eq("Y")]
+    return ard.n_pct("retreatment", "SAF", saf["RETRTFL"].eq("Y"), paramcd="RETRTFL",
+                     method="n (%) of SAF")
 
 
 def retreatment_table(adsl: pd.DataFrame) -> pd.DataFrame:

@@ -1,261 +1,191 @@
-"""Every figure the study published, recomputed from the ADaM datasets (one row per id).
+"""Every figure the study published, selected from the run's analysis results (ARD).
 
-Conventions (study/published.yaml, data-spec.md):
-- populations from ADSL flags (helpers.population.analysis_set), restricted to
-  `settings.country` when given; patient outcomes use `settings.efficacy_population` (FAS),
-  baseline characteristics ENR, relapses/retreatment/safety SAF, caregiver outcomes CG.
-- baseline statistics: ABLFL = Y records of the population's subjects; mean and SD (ddof 1).
-- EOS: EOSFL = Y records with a CHG (the subject has a baseline), ANLFL = Y;
-  p = helpers.stats.signed_rank_test (two-sided Wilcoxon, changes rounded to 9 decimals).
-- by visit: per scheduled post-baseline visit, the population's ANLFL = Y records with a CHG.
-- values are unrounded; the reproduction check rounds to the published decimals.
+No statistic is computed here: each id of study/published.yaml names one ARD row (KEY_RESULTS,
+a declarative mapping id -> row) written by the notebook that owns its topic (01 disposition
+and baseline, 02 patient outcomes, 03 caregiver outcomes, 04 safety). Two kinds of selection:
+- Row: the value of the one row with these keys; `when` (a rule on the same analysis cell's
+  rows) says when the value reproduces the published finding (a significant change the other
+  way does not: then NaN); when no such row exists (nothing to compute it from, e.g. no
+  analysed subject) the value is `default` (a preferred term nobody reported: 0 %), else NaN.
+- TopLevels: the levels of ranks 1..k of an analysis, joined by ", " (the most frequent AEs).
+Values are unrounded; the reproduction check rounds to the published decimals.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from helpers import spec
-from helpers.derive import Adam
-from helpers.params import PARAMS_SCHEMA, SAMPLE_SIZE_SCHEMA
-from helpers.population import analysis_set
-from helpers.stats import kaplan_meier_median, planned_sample_size, signed_rank_test
-
-PATIENT, CAREGIVER = spec.RESPONDENTS
-
-
-#: the sample-size assumptions' defaults, from the params schema (one place)
-_SAMPLE_SIZE = {name: key.default for name, key in SAMPLE_SIZE_SCHEMA.items()}
+from helpers import ard
 
 
 @dataclass(frozen=True)
-class KeyResultSettings:
-    """Population, country and the sample-size assumptions (published.yaml `n_planned`)."""
+class Row:
+    """One ARD row by its keys (columns of helpers.ard.KEYS; unnamed keys are "")."""
 
-    efficacy_population: str = PARAMS_SCHEMA["population"].default
-    country: str | None = None
-    effect_size: float = _SAMPLE_SIZE["effect_size"]
-    alpha: float = _SAMPLE_SIZE["alpha"]
-    power: float = _SAMPLE_SIZE["power"]
-    dropout: float = _SAMPLE_SIZE["dropout"]
+    analysis: str
+    stat: str
+    paramcd: str = ""
+    variable: str = ""
+    visit: str = ""
+    group: str = ""
+    level: str = ""
+    population: str | None = None  # None: the analysis' one population (set by the params)
+    when: Callable[[dict[tuple[str, str], float]], bool] | None = field(default=None, repr=False)
+    default: float | None = None
+
+    def keys(self) -> dict[str, str]:
+        keys = {"analysis": self.analysis, "paramcd": self.paramcd, "variable": self.variable,
+                "visit": self.visit, "group": self.group, "level": self.level}  # fmt: skip
+        return keys if self.population is None else keys | {"population": self.population}
+
+    def pick(self, results: pd.DataFrame) -> float:
+        cell = ard.select(results, **self.keys())
+        if ard.select(cell, stat=self.stat).empty:  # not computable in these data
+            return np.nan if self.default is None else self.default
+        value = ard.value(cell, stat=self.stat)
+        if self.when is not None:
+            stats = {(r.variable, r.stat): r.value for r in cell.itertuples()}
+            return value if self.when(stats) else np.nan
+        return value
 
 
 @dataclass(frozen=True)
-class _Sets:
-    """The analysis sets' subjects and the ADaM datasets used by every figure."""
+class TopLevels:
+    """The levels of ranks 1..k (stat "rank") of an analysis, joined by ", "."""
 
-    adam: Adam
-    enr: pd.DataFrame
-    saf: pd.DataFrame
-    eff: pd.DataFrame
-    cg: pd.DataFrame
+    analysis: str
+    k: int
 
-    def records(self, subjects: pd.DataFrame, respondent: str, paramcd: str) -> pd.DataFrame:
-        q = self.adam.adqs
-        keep = (q["RESPONDENT"].eq(respondent) & q["PARAMCD"].eq(paramcd)
-                & q["USUBJID"].isin(subjects["USUBJID"]) & q["ANLFL"].eq("Y"))
-        return q[keep]
+    def pick(self, results: pd.DataFrame) -> str:
+        ranks = ard.select(results, analysis=self.analysis, stat="rank")
+        return ", ".join(ranks.sort_values("value")["level"].head(self.k))
 
 
-def _pct(mask: pd.Series) -> float:
-    return float(100.0 * mask.mean()) if len(mask) else np.nan
+def _eos(paramcd: str, stat: str, variable: str = "CHG", analysis: str = "outcomes",
+         **rule: object) -> Row:  # fmt: skip
+    return Row(analysis, stat, paramcd, variable, "EOS", **rule)  # type: ignore[arg-type]
 
 
-def _baseline(sets: _Sets, subjects: pd.DataFrame, respondent: str, paramcd: str) -> pd.Series:
-    r = sets.records(subjects, respondent, paramcd)
-    return r.loc[r["ABLFL"].eq("Y"), "AVAL"]
+def _cg_eos(paramcd: str, stat: str, **rule: object) -> Row:
+    return _eos(paramcd, stat, analysis="cg_outcomes", **rule)
 
 
-def _eos(sets: _Sets, subjects: pd.DataFrame, respondent: str, paramcd: str) -> pd.DataFrame:
-    r = sets.records(subjects, respondent, paramcd)
-    return r[r["EOSFL"].eq("Y") & r["CHG"].notna()]
+def _base(paramcd: str, stat: str) -> Row:
+    return Row("baseline", stat, paramcd, population="ENR")
 
 
-def _p(changes: pd.Series) -> float:
-    return signed_rank_test(changes).p
+def _cg_base(paramcd: str, stat: str) -> Row:
+    return Row("cg_baseline", stat, paramcd, "AVAL", "BASELINE")
 
 
-def eos_p_if(sets: _Sets, subjects: pd.DataFrame, respondent: str, paramcd: str,
-             direction: Callable[[pd.Series], bool]) -> float:
-    """EOS p when the changes go in the published direction, else NaN (a significant change the
-    other way does not reproduce the published finding)."""
-    chg = _eos(sets, subjects, respondent, paramcd)["CHG"]
-    return _p(chg) if direction(chg) else np.nan
+def _cg(paramcd: str, stat: str, level: str = "") -> Row:
+    return Row("cg_characteristics", stat, paramcd, level=level)
 
 
-def min_visit_p(sets: _Sets, paramcd: str) -> float:
-    """Smallest two-sided p over MONTH 3 .. MONTH 36 (subjects with baseline and that visit)."""
-    r = sets.records(sets.eff, PATIENT, paramcd)
-    r = r[r["AVISIT"].isin(spec.POST_BASELINE_VISITS) & r["CHG"].notna()]
-    ps = [_p(g["CHG"]) for _, g in r.groupby("AVISIT", sort=True)]
-    return float(np.nanmin(ps)) if ps and not np.all(np.isnan(ps)) else np.nan
+def _improved(s: dict[tuple[str, str], float]) -> bool:
+    """EDSS: the median or the mean change is negative (improvement)."""
+    return s[("CHG", "median")] < 0 or s[("CHG", "mean")] < 0
 
 
-def _relapse_pct(sets: _Sets, year: int) -> float:
-    """% of SAF subjects in study at the start of year k (RELYk rows) with >= 1 relapse in it."""
-    t = sets.adam.adtte
-    rows = t[t["PARAMCD"].eq(f"RELY{year}") & t["USUBJID"].isin(sets.saf["USUBJID"])]
-    return _pct(rows["AVAL"].ge(1))
+def _increased(s: dict[tuple[str, str], float]) -> bool:
+    """SF-36 RE: the median change is positive."""
+    return s[("CHG", "median")] > 0
 
 
-def _fsmc_cri_months(sets: _Sets) -> float:
-    """KM median of TTFSMCI (months to first FSMC total change <= -9), efficacy population."""
-    t = sets.adam.adtte
-    rows = t[t["PARAMCD"].eq("TTFSMCI") & t["USUBJID"].isin(sets.eff["USUBJID"])]
-    if rows.empty:
-        return np.nan
-    return kaplan_meier_median(rows["AVAL"], rows["CNSR"].eq(0))
-
-
-def _teae(sets: _Sets) -> pd.DataFrame:
-    ae = sets.adam.adae
-    return ae[ae["TRTEMFL"].eq("Y") & ae["USUBJID"].isin(sets.saf["USUBJID"])]
-
-
-def ae_subject_pct(sets: _Sets) -> pd.Series:
-    """% of SAF with >= 1 treatment-emergent AE per preferred term, most frequent first, ties
-    by name (a subject counts once per term)."""
-    counts = _teae(sets).groupby("AEDECOD")["USUBJID"].nunique()
-    order = sorted(counts.index, key=lambda t: (-counts[t], t))
-    return (100.0 * counts.reindex(order) / len(sets.saf)) if len(sets.saf) else counts
-
-
-def _summary(x: pd.Series, prefix: str) -> dict[str, float]:
-    return {f"{prefix}_mean": float(x.mean()), f"{prefix}_sd": float(x.std(ddof=1))}
-
-
-def _disposition(sets: _Sets) -> dict[str, object]:
-    enr = sets.enr
-    n_completed = int(enr["COMPFL"].eq("Y").sum())
-    return {
-        "n_enrolled": len(enr),
-        "n_safety": len(sets.saf),
-        "n_completed": n_completed,
-        "pct_completed": 100.0 * n_completed / len(enr) if len(enr) else np.nan,
-        "n_disc_ae": int(enr["DCSREAS"].isin(spec.DSDECOD_AE).sum()),
-        "n_deaths": int(enr["DTHDT"].notna().sum()),
-    }
-
-
-def _baseline_characteristics(sets: _Sets) -> dict[str, object]:
-    enr = sets.enr
-    out: dict[str, object] = {"pct_female": _pct(enr["SEX"].eq("F"))}
-    out |= _summary(enr["AGE"], "age") | _summary(enr["MSDURY"], "msdur")
-    out |= _summary(_baseline(sets, enr, PATIENT, "EDSS"), "edss_bl")
-    out |= _summary(enr["NPRIORDMT"], "npriordmt")
-    for prefix, code in (("fsmc_bl", "FSMCTOT"), ("msis_phys_bl", "MSISPHYS"),
-                         ("msis_psych_bl", "MSISPSY")):
-        out |= _summary(_baseline(sets, enr, PATIENT, code), prefix)
-    return out
-
-
-def _patient_outcomes(sets: _Sets) -> dict[str, object]:
-    eff = sets.eff
-    fsmc = _eos(sets, eff, PATIENT, "FSMCTOT")["CHG"]
-
-    def eos(code: str) -> pd.DataFrame:
-        return _eos(sets, eff, PATIENT, code)
-
-    out: dict[str, object] = {
-        "fsmc_chg_eos_median": float(fsmc.median()),
-        "fsmc_chg_eos_min": float(fsmc.min()),
-        "fsmc_chg_eos_max": float(fsmc.max()),
-        "fsmc_chg_eos_p": _p(fsmc),
-        "fsmc_cri_months": _fsmc_cri_months(sets),
-        "sdmt_chg_eos_median": float(eos("SDMTTOT")["CHG"].median()),
-        "sdmt_chg_eos_p": _p(eos("SDMTTOT")["CHG"]),
-        "bdi_eos_median": float(eos("BDITOT")["AVAL"].median()),
-        "bdi_chg_eos_p": _p(eos("BDITOT")["CHG"]),
-    }
-    for prefix, code in (("msis_phys", "MSISPHYS"), ("msis_psych", "MSISPSY")):
-        out[f"{prefix}_chg_eos_median"] = float(eos(code)["CHG"].median())
-        out[f"{prefix}_chg_eos_p"] = _p(eos(code)["CHG"])
-    for prefix, code in (("glo", "TSQMGLO"), ("eff", "TSQMEFF"), ("se", "TSQMSE")):
-        out[f"tsqm_{prefix}_min_p"] = min_visit_p(sets, code)
-        out[f"tsqm_{prefix}_eos_p"] = _p(eos(code)["CHG"])
-    out["tsqm_con_min_p"] = min_visit_p(sets, "TSQMCON")
-    for year in spec.STUDY_YEARS:
-        out[f"relapse_pct_y{year}"] = _relapse_pct(sets, year)
-    out["edss_chg_eos_p"] = eos_p_if(sets, eff, PATIENT, "EDSS",
-                                     lambda c: c.median() < 0 or c.mean() < 0)
-    out["retreat_alem_pct"] = _pct(sets.saf["RETRTFL"].eq("Y"))
-    return out
-
-
-def _caregiver_outcomes(sets: _Sets) -> dict[str, object]:
-    cg = sets.cg
-    out: dict[str, object] = {
-        "cg_n": len(cg),
-        "cg_pct_male": _pct(cg["CGSEX"].eq("M")),
-        **_summary(cg["CGAGE"], "cg_age"),
-        "cg_pct_over1yr": _pct(cg["CGYEARS"].gt(1)),
-        "cg_pct_fulltime": _pct(cg["CGEMPLOY"].eq("FULL-TIME")),
-        "cg_pct_children": _pct(cg["CGCHILD"].eq("Y")),
-    }
-    for prefix, code in (("msis_phys", "MSISPHYS"), ("msis_psych", "MSISPSY"),
-                         ("sf36_pcs", "SF36PCS"), ("sf36_mcs", "SF36MCS")):
-        out |= _summary(_baseline(sets, cg, CAREGIVER, code), f"cg_{prefix}_bl")
-    for prefix, code in (("msis_phys", "MSISPHYS"), ("msis_psych", "MSISPSY")):
-        chg = _eos(sets, cg, CAREGIVER, code)["CHG"]
-        out[f"cg_{prefix}_chg_eos_median"] = float(chg.median())
-        out[f"cg_{prefix}_chg_eos_p"] = _p(chg)
-    for prefix, code in (("pcs", "SF36PCS"), ("mcs", "SF36MCS")):
-        out[f"cg_sf36_{prefix}_chg_eos_p"] = _p(_eos(sets, cg, CAREGIVER, code)["CHG"])
-    out["cg_sf36_re_chg_eos_p"] = eos_p_if(sets, cg, CAREGIVER, "SF36RE",
-                                           lambda c: c.median() > 0)
-    out["cg_burden_chg_eos_p"] = _p(_eos(sets, cg, CAREGIVER, "ZBITOT")["CHG"])
-    return out
-
-
-def _safety(sets: _Sets) -> dict[str, object]:
-    pct = ae_subject_pct(sets)
-    return {
-        "ae_pct_headache": float(pct.get("Headache", 0.0)),
-        "ae_pct_pyrexia": float(pct.get("Pyrexia", 0.0)),
-        "ae_pct_rash": float(pct.get("Rash", 0.0)),
-        "ae_top3": ", ".join(pct.index[:3]),
-        "n_severe_ae": int(_teae(sets)["AESEV"].eq("SEVERE").sum()),
-    }
-
+#: published.yaml id -> the ARD row that holds it, in published.yaml's order
+KEY_RESULTS: dict[str, Row | TopLevels] = {
+    "n_enrolled": Row("disposition", "n", "ENRFL"),
+    "n_safety": Row("disposition", "n", "SAFFL"),
+    "n_completed": Row("disposition", "n", "COMPFL"),
+    "pct_completed": Row("disposition", "pct", "COMPFL"),
+    "n_disc_ae": Row("disposition", "n", "DISCAE"),
+    "n_deaths": Row("disposition", "n", "DTHFL"),
+    "pct_female": Row("baseline", "pct", "SEX", level="F", population="ENR"),
+    "age_mean": _base("AGE", "mean"), "age_sd": _base("AGE", "sd"),
+    "msdur_mean": _base("MSDURY", "mean"), "msdur_sd": _base("MSDURY", "sd"),
+    "edss_bl_mean": _base("EDSS", "mean"), "edss_bl_sd": _base("EDSS", "sd"),
+    "npriordmt_mean": _base("NPRIORDMT", "mean"), "npriordmt_sd": _base("NPRIORDMT", "sd"),
+    "fsmc_bl_mean": _base("FSMCTOT", "mean"), "fsmc_bl_sd": _base("FSMCTOT", "sd"),
+    "msis_phys_bl_mean": _base("MSISPHYS", "mean"), "msis_phys_bl_sd": _base("MSISPHYS", "sd"),
+    "msis_psych_bl_mean": _base("MSISPSY", "mean"), "msis_psych_bl_sd": _base("MSISPSY", "sd"),
+    "fsmc_chg_eos_median": _eos("FSMCTOT", "median"),
+    "fsmc_chg_eos_min": _eos("FSMCTOT", "min"),
+    "fsmc_chg_eos_max": _eos("FSMCTOT", "max"),
+    "fsmc_chg_eos_p": _eos("FSMCTOT", "p"),
+    "fsmc_cri_months": Row("fsmc_km", "median", "TTFSMCI", "AVAL"),
+    "sdmt_chg_eos_median": _eos("SDMTTOT", "median"),
+    "sdmt_chg_eos_p": _eos("SDMTTOT", "p"),
+    "bdi_eos_median": _eos("BDITOT", "median", "AVAL"),
+    "bdi_chg_eos_p": _eos("BDITOT", "p"),
+    "msis_phys_chg_eos_median": _eos("MSISPHYS", "median"),
+    "msis_phys_chg_eos_p": _eos("MSISPHYS", "p"),
+    "msis_psych_chg_eos_median": _eos("MSISPSY", "median"),
+    "msis_psych_chg_eos_p": _eos("MSISPSY", "p"),
+    "tsqm_glo_min_p": Row("outcomes", "p_min", "TSQMGLO", "CHG"),
+    "tsqm_glo_eos_p": _eos("TSQMGLO", "p"),
+    "tsqm_eff_min_p": Row("outcomes", "p_min", "TSQMEFF", "CHG"),
+    "tsqm_eff_eos_p": _eos("TSQMEFF", "p"),
+    "tsqm_se_min_p": Row("outcomes", "p_min", "TSQMSE", "CHG"),
+    "tsqm_se_eos_p": _eos("TSQMSE", "p"),
+    "tsqm_con_min_p": Row("outcomes", "p_min", "TSQMCON", "CHG"),
+    "relapse_pct_y1": Row("relapses", "pct", group="Year 1"),
+    "relapse_pct_y2": Row("relapses", "pct", group="Year 2"),
+    "relapse_pct_y3": Row("relapses", "pct", group="Year 3"),
+    "edss_chg_eos_p": _eos("EDSS", "p", when=_improved),
+    "retreat_alem_pct": Row("retreatment", "pct", "RETRTFL"),
+    "cg_n": _cg("", "N"),
+    "cg_pct_male": _cg("CGSEX", "pct", "M"),
+    "cg_age_mean": _cg("CGAGE", "mean"), "cg_age_sd": _cg("CGAGE", "sd"),
+    "cg_pct_over1yr": _cg("CGYEARS", "pct", "> 1"),
+    "cg_pct_fulltime": _cg("CGEMPLOY", "pct", "FULL-TIME"),
+    "cg_pct_children": _cg("CGCHILD", "pct", "Y"),
+    "cg_msis_phys_bl_mean": _cg_base("MSISPHYS", "mean"),
+    "cg_msis_phys_bl_sd": _cg_base("MSISPHYS", "sd"),
+    "cg_msis_psych_bl_mean": _cg_base("MSISPSY", "mean"),
+    "cg_msis_psych_bl_sd": _cg_base("MSISPSY", "sd"),
+    "cg_sf36_pcs_bl_mean": _cg_base("SF36PCS", "mean"),
+    "cg_sf36_pcs_bl_sd": _cg_base("SF36PCS", "sd"),
+    "cg_sf36_mcs_bl_mean": _cg_base("SF36MCS", "mean"),
+    "cg_sf36_mcs_bl_sd": _cg_base("SF36MCS", "sd"),
+    "cg_msis_phys_chg_eos_median": _cg_eos("MSISPHYS", "median"),
+    "cg_msis_phys_chg_eos_p": _cg_eos("MSISPHYS", "p"),
+    "cg_msis_psych_chg_eos_median": _cg_eos("MSISPSY", "median"),
+    "cg_msis_psych_chg_eos_p": _cg_eos("MSISPSY", "p"),
+    "cg_sf36_pcs_chg_eos_p": _cg_eos("SF36PCS", "p"),
+    "cg_sf36_mcs_chg_eos_p": _cg_eos("SF36MCS", "p"),
+    "cg_sf36_re_chg_eos_p": _cg_eos("SF36RE", "p", when=_increased),
+    "cg_burden_chg_eos_p": _cg_eos("ZBITOT", "p"),
+    "ae_pct_headache": Row("ae_pt", "pct", level="Headache", default=0.0),
+    "ae_pct_pyrexia": Row("ae_pt", "pct", level="Pyrexia", default=0.0),
+    "ae_pct_rash": Row("ae_pt", "pct", level="Rash", default=0.0),
+    "ae_top3": TopLevels("ae_pt", 3),
+    "n_severe_ae": Row("ae_overview", "events", level="Severe"),
+    "n_planned": Row("sample_size", "n"),
+}
 
 #: published.yaml's ids in its order (the test compares this tuple with the yaml)
-IDS = (
-    "n_enrolled", "n_safety", "n_completed", "pct_completed", "n_disc_ae", "n_deaths",
-    "pct_female", "age_mean", "age_sd", "msdur_mean", "msdur_sd", "edss_bl_mean", "edss_bl_sd",
-    "npriordmt_mean", "npriordmt_sd", "fsmc_bl_mean", "fsmc_bl_sd", "msis_phys_bl_mean",
-    "msis_phys_bl_sd", "msis_psych_bl_mean", "msis_psych_bl_sd",
-    "fsmc_chg_eos_median", "fsmc_chg_eos_min", "fsmc_chg_eos_max", "fsmc_chg_eos_p",
-    "fsmc_cri_months", "sdmt_chg_eos_median", "sdmt_chg_eos_p", "bdi_eos_median",
-    "bdi_chg_eos_p", "msis_phys_chg_eos_median", "msis_phys_chg_eos_p",
-    "msis_psych_chg_eos_median", "msis_psych_chg_eos_p", "tsqm_glo_min_p", "tsqm_glo_eos_p",
-    "tsqm_eff_min_p", "tsqm_eff_eos_p", "tsqm_se_min_p", "tsqm_se_eos_p", "tsqm_con_min_p",
-    "relapse_pct_y1", "relapse_pct_y2", "relapse_pct_y3", "edss_chg_eos_p", "retreat_alem_pct",
-    "cg_n", "cg_pct_male", "cg_age_mean", "cg_age_sd", "cg_pct_over1yr", "cg_pct_fulltime",
-    "cg_pct_children", "cg_msis_phys_bl_mean", "cg_msis_phys_bl_sd", "cg_msis_psych_bl_mean",
-    "cg_msis_psych_bl_sd", "cg_sf36_pcs_bl_mean", "cg_sf36_pcs_bl_sd", "cg_sf36_mcs_bl_mean",
-    "cg_sf36_mcs_bl_sd", "cg_msis_phys_chg_eos_median", "cg_msis_phys_chg_eos_p",
-    "cg_msis_psych_chg_eos_median", "cg_msis_psych_chg_eos_p", "cg_sf36_pcs_chg_eos_p",
-    "cg_sf36_mcs_chg_eos_p", "cg_sf36_re_chg_eos_p", "cg_burden_chg_eos_p",
-    "ae_pct_headache", "ae_pct_pyrexia", "ae_pct_rash", "ae_top3", "n_severe_ae", "n_planned",
-)
+IDS = tuple(KEY_RESULTS)
 
 
-def compute_key_results(adam: Adam, settings: KeyResultSettings) -> pd.DataFrame:
-    """DataFrame id, value: one row per published figure, in published.yaml's order."""
-    c = settings.country
-    sets = _Sets(adam, analysis_set(adam.adsl, "ENR", c), analysis_set(adam.adsl, "SAF", c),
-                 analysis_set(adam.adsl, settings.efficacy_population, c),
-                 analysis_set(adam.adsl, "CG", c))
-    values = (_disposition(sets) | _baseline_characteristics(sets) | _patient_outcomes(sets)
-              | _caregiver_outcomes(sets) | _safety(sets))
-    values["n_planned"] = planned_sample_size(settings.effect_size, settings.alpha,
-                                              settings.power, settings.dropout)
-    return pd.DataFrame({"id": list(IDS), "value": [values[i] for i in IDS]})
+def select_key_results(results: pd.DataFrame) -> pd.DataFrame:
+    """DataFrame id, value: the ARD row of each published figure (KEY_RESULTS), in
+    published.yaml's order. `results`: the run's ARD rows (helpers.ard.read_ard)."""
+    return pd.DataFrame({"id": list(IDS), "value": [KEY_RESULTS[i].pick(results) for i in IDS]})
+
+
+def populations(results: pd.DataFrame) -> dict[str, str]:
+    """The analysis set of each published figure: the population of its ARD rows."""
+    out = {}
+    for kid, entry in KEY_RESULTS.items():
+        keys = entry.keys() if isinstance(entry, Row) else {"analysis": entry.analysis}
+        found = ard.select(results, **keys)["population"].unique()
+        out[kid] = ", ".join(p for p in found if p)
+    return out
 
 
 def _format(value: object) -> str:

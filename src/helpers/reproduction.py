@@ -21,7 +21,11 @@ import pandas as pd
 import yaml
 
 PUBLISHED_YAML = Path(__file__).resolve().parents[2] / "study" / "published.yaml"
-COLUMNS = ["id", "section", "what", "source", "published", "reproduced", "match_rule", "verdict"]
+COLUMNS = ["id", "section", "what", "source", "population", "published", "reproduced",
+           "match_rule", "verdict"]
+#: the sources as study/published.yaml describes them (its header)
+SOURCES = ("A = the 2024 article's abstract (study/abstract.txt); B = the earlier baseline report "
+           "of the same study (interim data; see study/published.yaml)")
 
 _CONDITION = re.compile(r"^\s*(<=|>=|<|>)\s*(-?[\d.]+)\s*$")
 _INTERVAL = re.compile(r"^\s*in\s*\[\s*(-?[\d.]+)\s*,\s*(-?[\d.]+)\s*\]\s*$")
@@ -159,13 +163,18 @@ def describe(figure: PublishedFigure) -> str:
     return " ".join(_WORDS.get(word, word) for word in figure.id.split("_"))
 
 
-def reproduction_table(key_results: pd.DataFrame, published: list[PublishedFigure]) -> pd.DataFrame:
+def reproduction_table(
+    key_results: pd.DataFrame, published: list[PublishedFigure],
+    populations: dict[str, str] | None = None,
+) -> pd.DataFrame:
     """One row per published figure (published.yaml order): COLUMNS, plus `note`.
 
     key_results: columns id, value (as written to key_results.csv). An id missing from it is
-    reported as "not computed" and differs.
+    reported as "not computed" and differs. populations: the analysis set of each id's ARD row
+    (helpers.key_results.populations); "" where unknown.
     """
     values = dict(zip(key_results["id"], key_results["value"], strict=True))
+    populations = populations or {}
     rows = []
     for fig in published:
         value = values.get(fig.id)
@@ -176,6 +185,7 @@ def reproduction_table(key_results: pd.DataFrame, published: list[PublishedFigur
                 "section": fig.section,
                 "what": describe(fig),
                 "source": fig.source,
+                "population": populations.get(fig.id, ""),
                 "published": str(fig.published),
                 "reproduced": format_reproduced(fig, value),
                 "match_rule": fig.match,
@@ -200,19 +210,23 @@ def summary_line(table: pd.DataFrame) -> str:
     )
 
 
-def reproduction_markdown(table: pd.DataFrame) -> str:
-    """reproduction.md: the summary line, then the table in published.yaml's order, so that a
-    reader can follow the paper; a figure that differs is set in bold."""
+def reproduction_markdown(table: pd.DataFrame, data: str = "") -> str:
+    """reproduction.md: what the data are (`data`), the sources, the summary line, then the
+    table in published.yaml's order, so that a reader can follow the paper; a figure that
+    differs is set in bold."""
     shown = table.assign(verdict=table["verdict"].map({"match": "match", "differs": "**differs**"}))
-    columns = ["id", "what", "source", "published", "reproduced", "match_rule", "verdict", "note"]
+    columns = ["id", "what", "source", "population", "published", "reproduced", "match_rule",
+               "verdict", "note"]  # fmt: skip
+    opening = f"Data: {data}.\n\n" if data else ""
     return (
-        f"# Reproduction check\n\n{summary_line(table)}.\n\n"
+        f"# Reproduction check\n\n{opening}Sources: {SOURCES}.\n\n{summary_line(table)}.\n\n"
         + shown[columns].to_markdown(index=False)
         + "\n"
     )
 
 
-def write_reproduction(table: pd.DataFrame, folder: Path) -> None:
-    """reproduction.csv and reproduction.md in `folder` (deterministic bytes)."""
+def write_reproduction(table: pd.DataFrame, folder: Path, data: str = "") -> None:
+    """reproduction.csv and reproduction.md in `folder` (deterministic bytes); `data` says what
+    the data are (reproduction_markdown)."""
     table.to_csv(folder / "reproduction.csv", index=False, lineterminator="\n")
-    (folder / "reproduction.md").write_text(reproduction_markdown(table), encoding="utf-8")
+    (folder / "reproduction.md").write_text(reproduction_markdown(table, data), encoding="utf-8")

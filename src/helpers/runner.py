@@ -7,7 +7,8 @@ Steps (each prints one progress line):
   4 notebooks execute the four notebooks with papermill's standard engine, in parallel, each on
               an ordinary `reality` kernel started early (a cold run: during step 2; else
               during step 3; logs/<notebook>.log: its stderr)
-  5 results   key_results.csv and the reproduction check (computed while the notebooks run)
+  5 results   key_results.csv (a selection of the notebooks' ard/ rows) and the reproduction
+              check
   6 record    provenance.json
   7 report    render the manuscript (or its HTML preview)
 
@@ -32,8 +33,7 @@ import shutil
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -52,7 +52,7 @@ KERNEL = "reality"
 CODE_FILES = ("src/helpers/**/*.py", "requirements.lock")
 MANUSCRIPT_FILES = ("_quarto.yml", "index.qmd", "references.bib", "study/published.yaml")
 #: parameters that locate files; given to every notebook, relative to the run folder
-PATH_PARAMETERS = ("adam_dir", "tables_dir", "figures_dir")
+PATH_PARAMETERS = ("adam_dir", "tables_dir", "figures_dir", "ard_dir")
 
 
 class RunError(RuntimeError):
@@ -194,6 +194,7 @@ def notebook_parameters(notebook: str, params: RunParams) -> dict[str, Any]:
         "adam_dir": "adam",
         "tables_dir": f"tables/{notebook}",
         "figures_dir": f"figures/{notebook}",
+        "ard_dir": "ard",
     }
     return {
         name: paths[name] if name in paths else params[name]
@@ -249,7 +250,7 @@ def _execute_notebook(
 
     kernel = kernels.take(notebook)
     try:
-        for name in ("tables_dir", "figures_dir"):
+        for name in ("tables_dir", "figures_dir", "ard_dir"):
             if name in parameters:
                 Path(run_dir, parameters[name]).mkdir(parents=True, exist_ok=True)
         # no cwd=: papermill would chdir this whole process (its threads race); the kernel
@@ -270,13 +271,15 @@ def _execute_notebook(
 
 def _notebook_outputs(notebook: str) -> tuple[str, ...]:
     """Files of a run folder that belong to one notebook step: its executed copy, its log and
-    the tables/figures folders it declares."""
+    the tables/figures folders and the analysis results (ard/<notebook>.csv) it declares."""
+    declared = declared_parameters(notebook)
     folders = tuple(
         f"{name.removesuffix('_dir')}/{notebook}"
         for name in ("tables_dir", "figures_dir")
-        if name in declared_parameters(notebook)
+        if name in declared
     )
-    return (f"notebooks/{notebook}.ipynb", *folders, f"logs/{notebook}.log")
+    results = (f"ard/{notebook}.csv",) if "ard_dir" in declared else ()
+    return (f"notebooks/{notebook}.ipynb", *folders, *results, f"logs/{notebook}.log")
 
 
 def _copy_outputs(names: tuple[str, ...], source: Path, target: Path) -> None:
@@ -303,21 +306,18 @@ def _check_kernel() -> None:
         )
 
 
-@contextmanager
-def _notebooks_running(
+def _run_notebooks(
     todo: dict[str, dict[str, Any]], staging: Path, kernels: _Kernels | None, jobs: int,
     progress: Callable[[str], None],
-) -> Iterator[None]:
+) -> None:
     """Execute the notebooks of todo on their kernels, `jobs` at a time in threads of this
-    process (papermill waits on its kernel, which does the work), while the with-block runs; on
-    leaving the block, wait for them and raise RunError naming the first failure. Every kernel
-    is shut down when the block is left, whatever happened."""
+    process (papermill waits on its kernel, which does the work); raise RunError naming the
+    first failure. Every kernel is shut down on return, whatever happened."""
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
     from tqdm import tqdm
 
     if kernels is None or not todo:
-        yield
         return
     (staging / "notebooks").mkdir(exist_ok=True)
     pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="notebook")
@@ -326,7 +326,6 @@ def _notebooks_running(
         for nb, arguments in todo.items()
     }
     try:
-        yield
         bar = tqdm(total=len(futures), desc="[4/7 notebooks]", unit="nb", file=sys.stdout)
         for future in as_completed(futures):
             notebook = futures[future]
@@ -342,14 +341,14 @@ def _notebooks_running(
         kernels.close()
 
 
-def _results(staging: Path, params: RunParams) -> str:
+def _results(staging: Path, data: str) -> str:
     """key_results.csv, reproduction.csv/.md; returns the reproduction summary line.
 
     The reproduction check reads key_results.csv back, so it judges exactly what was written."""
     import pandas as pd
 
-    from helpers.adam_files import read_adam
-    from helpers.key_results import KeyResultSettings, compute_key_results, write_key_results
+    from helpers.ard import read_ard
+    from helpers.key_results import populations, select_key_results, write_key_results
     from helpers.reproduction import (
         read_published,
         reproduction_table,
@@ -357,16 +356,12 @@ def _results(staging: Path, params: RunParams) -> str:
         write_reproduction,
     )
 
-    settings = KeyResultSettings(
-        efficacy_population=params["population"],
-        country=params["country"],
-        **params["sample_size"],
-    )
-    key_results = compute_key_results(read_adam(staging / "adam"), settings)
+    results = read_ard(staging / "ard")
+    key_results = select_key_results(results)
     write_key_results(key_results, staging / "key_results.csv")
     written = pd.read_csv(staging / "key_results.csv", dtype=str, keep_default_na=False)
-    table = reproduction_table(written, read_published())
-    write_reproduction(table, staging)
+    table = reproduction_table(written, read_published(), populations(results))
+    write_reproduction(table, staging, data)
     return summary_line(table)
 
 
@@ -486,10 +481,11 @@ def run(
             kernels = _Kernels(todo, staging)
         elif kernels is not None:
             kernels.keep_only(todo)
-        with _notebooks_running(todo, staging, kernels, jobs, executed.append):
-            step = "5/7 results"  # needs only adam/: computed here while the notebooks run
-            summary = _results(staging, params)
-            step = "4/7 notebooks"
+        _run_notebooks(todo, staging, kernels, jobs, executed.append)
+        step = "5/7 results"  # a selection of the notebooks' analysis results (ard/)
+        data = data_source if params.uses_synthetic_data else (
+            f"the study data folder {data_source} (SHA-256 of its files: {_digest(data_files)})")
+        summary = _results(staging, data)
         _say("5/7 results", f"key_results.csv, reproduction.csv: {summary}")
 
         step = "6/7 record"

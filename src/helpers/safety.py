@@ -2,15 +2,17 @@
 
 Population SAF. Treatment-emergent AE (TEAE) = ADAE TRTEMFL Y (onset on or after elapsed day 0).
 Subjects n (%): a subject counts once per row of a table (once per SOC, once per preferred term);
-% of the SAF patients of the table; events = AE records. Leading to discontinuation = AEACN
-DRUG WITHDRAWN; fatal = AEOUT FATAL; infusion-associated reaction (IAR) = ADAE IARFL Y.
+% of the SAF patients of the table; events = AE records. Discontinued because of an adverse
+event: disposition.discontinued_for_ae, DSDECOD in (ADVERSE EVENT, DEATH) (patients, no event
+count); fatal = AEOUT FATAL; infusion-associated reaction (IAR) = ADAE IARFL Y.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from helpers import spec, tables
+from helpers import ard, spec, tables
+from helpers.disposition import discontinued_for_ae
 
 SUBJECTS = "Subjects, n (%)"
 EVENTS = "Events"
@@ -21,7 +23,6 @@ OVERVIEW = {
     "Related to alemtuzumab": lambda ae: ae["AEREL"].eq("Y"),
     "Serious": lambda ae: ae["AESER"].eq("Y"),
     "Severe": lambda ae: ae["AESEV"].eq("SEVERE"),
-    "Leading to discontinuation of alemtuzumab": lambda ae: ae["AEACN"].eq("DRUG WITHDRAWN"),
     "Fatal": lambda ae: ae["AEOUT"].eq("FATAL"),
 }
 
@@ -51,17 +52,55 @@ def count(ae: pd.DataFrame, by: list[str], denominator: int) -> pd.DataFrame:
     )
 
 
-def overview_table(ae: pd.DataFrame, n_saf: int) -> pd.DataFrame:
-    """Subjects n (%) and events for any TEAE, related, serious, severe, leading to
-    discontinuation and fatal (TEAE records `ae` of the SAF, n_saf patients)."""
-    rows = [
-        {
-            "Category": name,
-            SUBJECTS: tables.fmt_n_pct(ae.loc[cond(ae), "USUBJID"].nunique(), n_saf),
-            EVENTS: f"{int(cond(ae).sum())}",
-        }
-        for name, cond in OVERVIEW.items()
-    ]
+def _subjects_events(analysis: str, sel: pd.DataFrame, n_saf: int, **keys: str) -> pd.DataFrame:
+    """ARD rows n (subjects), N, pct (100 n / N) and events (records) of TEAE records `sel`."""
+    n = sel["USUBJID"].nunique()
+    pct = 100.0 * n / n_saf if n_saf else float("nan")
+    return ard.rows(analysis, "SAF", {"n": n, "N": n_saf, "pct": pct, "events": len(sel)},
+                    method="subjects n (%) of SAF; events = TEAE records", **keys)  # fmt: skip
+
+
+#: overview row of the patients who discontinued because of an adverse event (a patient-level
+#: status, disposition.discontinued_for_ae: no event count)
+DISCONTINUED = "Discontinued the study because of an adverse event (incl. death)"
+
+
+def overview_ard(ae: pd.DataFrame, saf: pd.DataFrame) -> pd.DataFrame:
+    """ARD "ae_overview": n, N, pct and events of each OVERVIEW category (level = its label),
+    then n, N, pct of the SAF patients `saf` who discontinued because of an adverse event
+    (DISCONTINUED; the one definition of helpers.disposition.discontinued_for_ae)."""
+    return ard.combine([
+        *(_subjects_events("ae_overview", ae[cond(ae)], len(saf), level=name)
+          for name, cond in OVERVIEW.items()),
+        ard.n_pct("ae_overview", "SAF", discontinued_for_ae(saf), level=DISCONTINUED,
+                  method="disposition.discontinued_for_ae: n (%) of SAF"),
+    ])  # fmt: skip
+
+
+def pt_ard(ae: pd.DataFrame, n_saf: int) -> pd.DataFrame:
+    """ARD "ae_pt": per preferred term (level) n, N, pct, events and rank (1 = most subjects,
+    ties by name: the order of `count`)."""
+    counts = count(ae, ["AEDECOD"], n_saf)
+    cells = []
+    for rank, term in enumerate(counts["AEDECOD"], start=1):
+        cells += [
+            _subjects_events("ae_pt", ae[ae["AEDECOD"].eq(term)], n_saf, level=term),
+            ard.rows("ae_pt", "SAF", {"rank": rank}, level=term,
+                     method="order by subjects, descending, ties by name"),
+        ]  # fmt: skip
+    return ard.combine(cells)
+
+
+def overview_table(results: pd.DataFrame) -> pd.DataFrame:
+    """Subjects n (%) and events for any TEAE, related, serious, severe and fatal, and the
+    patients who discontinued because of an adverse event (rows of overview_ard, formatted;
+    events "-" where a row counts patients only)."""
+    rows = []
+    for name, cell in results.groupby("level", sort=False):
+        v = dict(zip(cell["stat"], cell["value"], strict=True))
+        events = v.get("events", float("nan"))
+        rows.append({"Category": name, SUBJECTS: tables.fmt_n_pct(v["n"], v["N"]),
+                     EVENTS: tables.MISSING if pd.isna(events) else f"{int(events)}"})
     return pd.DataFrame(rows)
 
 

@@ -230,3 +230,23 @@ def bland_altman(a: pd.Series, b: pd.Series) -> BlandAltman:
     sd = float(diff.std(ddof=1))
     bias = float(diff.mean())
     return BlandAltman(len(diff), bias, sd, bias - 1.96 * sd, bias + 1.96 * sd)
+
+
+def describe(values: pd.Series) -> dict[str, float]:
+    """n, mean, sd (ddof=1; NaN when n < 2), median, q1, q3 (linear interpolation), min, max of
+    the non-missing values (numpy on the array; every value NaN but n when there are none)."""
+    x = pd.to_numeric(values, errors="raise").dropna().to_numpy(dtype=float)
+    if x.size == 0:
+        return {"n": 0.0} | dict.fromkeys(("mean", "sd", "median", "q1", "q3", "min", "max"),
+                                          np.nan)  # fmt: skip
+    q1, q3 = np.quantile(x, [0.25, 0.75])
+    return {
+        "n": float(x.size),
+        "mean": float(x.mean()),
+        "sd": float(x.std(ddof=1)) if x.size > 1 else np.nan,
+        "median": float(np.median(x)),
+        "q1": float(q1),
+        "q3": float(q3),
+        "min": float(x.min()),
+        "max": float(x.max()),
+    }
