@@ -21,6 +21,7 @@ from edge_study import EdgeStudy, flag, items, row
 from helpers import scoring
 from helpers.derive import Adam, derive_adam
 from helpers.load import load_study
+from helpers.reproduction import PublishedFigure, judge
 from helpers.validate import validate_folder
 
 MONTH = 30.4375
@@ -98,11 +99,13 @@ def edge_study() -> EdgeStudy:
     s.scores("EOS9", "BASELINE", -1, FSMCTOT=60)
     s.scores("EOS9", "MONTH 12", 365, FSMCTOT=55)
     s.scores("EOS9", "MONTH 24", 730, FSMCTOT=51)
-    # EOS8: 60, then 52 at MONTH 12 (day 365, change -8: not an improvement), then 40 at MONTH
-    # 24 on day 800 (|800 - 730.5| = 69.5 > 31: out of window). Kept: EOS = MONTH 24, event at
-    # day 800. Excluded by the switch: EOS = MONTH 12, censored at day 365 (11.99178... months).
+    # EOS8: 60, then 58 at MONTH 6 (day 183), 52 at MONTH 12 (day 365, change -8: not an
+    # improvement), then 40 at MONTH 24 on day 800 (|800 - 730.5| = 69.5 > 31: out of window).
+    # Kept: EOS = MONTH 24, event at day 800. Excluded by the switch: EOS = MONTH 12, censored
+    # at the last assessment, day 365 (11.99178... months).
     s.patient("EOS8")
     s.scores("EOS8", "BASELINE", 0, FSMCTOT=60)
+    s.scores("EOS8", "MONTH 6", 183, FSMCTOT=58)
     s.scores("EOS8", "MONTH 12", 365, FSMCTOT=52)
     s.scores("EOS8", "MONTH 24", 800, FSMCTOT=40)
     # --- scores from items (all at BASELINE, day 0) -----------------------------------------
@@ -144,9 +147,9 @@ def edge_study() -> EdgeStudy:
              **items("MSIS", [4] * 9 + [None] * 11 + [2] * 4 + [None] * 5))
     # TSQM (ranges: 1-3, 9-11, 14: 1-7; 5-8, 12, 13: 1-5; 4: 0/1):
     # TSQMA: eff (4, 5, 6) -> (15 - 3) / 18 x 100 = 66.666...; item 4 = 1 (yes), side effects
-    # (3, 3, 3, 3) -> (12 - 4) / 16 x 100 = 50; convenience (4, 4, 4) -> (12 - 3) / 18 x 100 =
-    # 50; global (3, 3, 4) -> (10 - 3) / 14 x 100 = 50.
-    tsqm_a = [4, 5, 6, 1, 3, 3, 3, 3, 4, 4, 4, 3, 3, 4]
+    # (3, 3, 3, 3) -> (12 - 4) / 16 x 100 = 50; convenience (4, 4, 7) -> (15 - 3) / 18 x 100 =
+    # 66.666...; global (3, 4, 6) -> (13 - 3) / 14 x 100 = 71.428...
+    tsqm_a = [4, 5, 6, 1, 3, 3, 3, 3, 4, 4, 7, 3, 4, 6]
     s.patient("TSQMA")
     s.scores("TSQMA", "BASELINE", 0, **items("TSQM", tsqm_a))
     # TSQMNO: item 4 = 0 (no side effects) -> side effects 100 whatever items 5-8 say.
@@ -376,8 +379,10 @@ def test_treatment_emergence_study_year_and_infusion_association(adam: Adam) -> 
     ("MSIS", "PATIENT", {"MSISPHYS": 50, "MSISPSY": 25}),
     ("MSISHALF", "PATIENT", {"MSISPHYS": 75, "MSISPSY": 25}),
     ("MSISOVER", "PATIENT", {"MSISPHYS": None, "MSISPSY": None}),
-    ("TSQMA", "PATIENT", {"TSQMEFF": 200 / 3, "TSQMSE": 50, "TSQMCON": 50, "TSQMGLO": 50}),
-    ("TSQMNO", "PATIENT", {"TSQMEFF": 200 / 3, "TSQMSE": 100, "TSQMCON": 50, "TSQMGLO": 50}),
+    ("TSQMA", "PATIENT", {"TSQMEFF": 200 / 3, "TSQMSE": 50, "TSQMCON": 200 / 3,
+                          "TSQMGLO": 1000 / 14}),
+    ("TSQMNO", "PATIENT", {"TSQMEFF": 200 / 3, "TSQMSE": 100, "TSQMCON": 200 / 3,
+                           "TSQMGLO": 1000 / 14}),
     ("TSQMONE", "PATIENT", {"TSQMEFF": 700 / 12, "TSQMSE": 50, "TSQMCON": 50, "TSQMGLO": 75}),
     ("TSQMTWO", "PATIENT", {"TSQMEFF": None, "TSQMSE": None, "TSQMCON": None,
                             "TSQMGLO": None}),
@@ -433,3 +438,22 @@ def test_collected_score_must_agree_with_items(tmp_path: Path, collected: float,
     s.scores("A", "BASELINE", 0, **items("FSMC", [3] * 20), FSMCTOT=collected)
     report = validate_folder(s.write(tmp_path))
     assert len(report.errors) == errors
+
+
+# --- match rules of the reproduction check (published.yaml) ---------------------------------
+@pytest.mark.parametrize(("published", "match", "value", "expected"), [
+    (7.8, "abs:1.0", 8.8, True),  # 8.8 - 7.8 = 1.0000000000000009 in floats: at the edge
+    (7.8, "abs:1.0", 8.81, False),  # just past it
+    (72.4, "exact", 72.449, True),  # 72.449 rounds to 72.4 at the published decimal
+    (72.4, "exact", 72.46, False),  # 72.5
+    (87, "exact", 87.4, True),  # no decimals published
+    (87, "exact", 87.6, False),
+    ("< 0.01", "cond", 0.0099, True),
+    ("< 0.01", "cond", 0.01, False),
+    ("in [10.8, 13.2]", "cond", 10.8, True),
+    ("in [10.8, 13.2]", "cond", 13.21, False),
+])  # fmt: skip
+def test_match_rules_at_their_edge(published: object, match: str, value: float,
+                                   expected: bool) -> None:
+    figure = PublishedFigure("x", "s", "A", published, match, None, None)  # type: ignore[arg-type]
+    assert judge(figure, value) is expected

@@ -1,0 +1,205 @@
+"""The curated rule mutations of `make mutation` (tests/mutation/run.py).
+
+Each mutation is one small, named change to one rule: in `file` (under src/helpers/), the exact
+source text `old` becomes `new`. `rule` is the sentence of the study documents it breaks. The
+fast rule tests must fail for every one of them; a mutation they pass is a *survivor*: a wrong
+rule that no test would catch. When `old` no longer occurs exactly once in its file the runner
+stops with an error, so that a stale entry is noticed (update it with the code it mutates).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Mutation(NamedTuple):
+    name: str
+    file: str
+    old: str
+    new: str
+    rule: str
+
+
+DS = "data-spec.md"
+INS = "instruments.md"
+PUB = "published.yaml"
+
+MUTATIONS: tuple[Mutation, ...] = (
+    # --- populations -------------------------------------------------------------------------
+    Mutation("cg-population-without-fas-link", "adsl.py",
+             'cgpop = cgfl & fas & adsl["USUBJID"].isin(cg_base)',
+             'cgpop = cgfl & adsl["USUBJID"].isin(cg_base)',
+             f"{DS}: CG = caregivers of FAS patients with a baseline caregiver assessment"),
+    Mutation("cg-population-without-caregiver-baseline", "adsl.py",
+             'cgpop = cgfl & fas & adsl["USUBJID"].isin(cg_base)', "cgpop = cgfl & fas",
+             f"{DS}: CG = caregivers of FAS patients with a baseline caregiver assessment"),
+    Mutation("fas-from-any-post-baseline-row", "adsl.py",
+             'fsmc & adqs["ANLFL"].eq("Y") & adqs["AVISITN"].gt(0)',
+             'fsmc & adqs["AVISITN"].gt(0)',
+             f"{DS}: FAS = SAF with a baseline and at least one post-baseline FSMC total"),
+    Mutation("fas-without-baseline", "adsl.py",
+             'fas = saf & adsl["USUBJID"].isin(with_base) & adsl["USUBJID"].isin(with_post)',
+             'fas = saf & adsl["USUBJID"].isin(with_post)',
+             f"{DS}: FAS = SAF with a baseline and at least one post-baseline FSMC total"),
+    Mutation("saf-from-any-therapy", "adam_base.py",
+             'alem = ex[ex["EXTRT"].eq(spec.ALEMTUZUMAB)]', "alem = ex",
+             f"{DS}: SAF = ENR with at least one alemtuzumab course"),
+    Mutation("comp-any-end-of-study", "adsl.py",
+             'adsl["COMPFL"] = yes_no(adsl["DSDECOD"].eq(COMPLETED))',
+             'adsl["COMPFL"] = yes_no(adsl["DSDECOD"].notna())',
+             f"{DS}: COMP = DSDECOD = COMPLETED"),
+    # --- time axis ---------------------------------------------------------------------------
+    Mutation("day0-latest-course", "adam_base.py",
+             '["EXSTDTC"].min().rename("TRTSDT")', '["EXSTDTC"].max().rename("TRTSDT")',
+             f"{DS}: a patient's first alemtuzumab EXSTDTC defines elapsed day 0"),
+    Mutation("month-of-30-days", "spec.py", "DAYS_PER_MONTH = 30.4375", "DAYS_PER_MONTH = 30.0",
+             f"{DS}: Months = elapsed days / 30.4375"),
+    Mutation("adqs-window-target-months-of-30-days", "adqs.py",
+             'target = adqs["AVISITN"] * spec.DAYS_PER_MONTH', 'target = adqs["AVISITN"] * 30',
+             f"{DS}: visit windows are target month +/- 1 month (months of 30.4375 days)"),
+    Mutation("year-of-365-days", "spec.py", "DAYS_PER_YEAR = 365.25", "DAYS_PER_YEAR = 365.0",
+             f"{DS}: study year k = elapsed days in (365.25(k-1), 365.25k]"),
+    Mutation("years-in-study-of-365-days", "adsl.py",
+             'adsl["YRSSTUDY"] = adsl["EOSDY"] / spec.DAYS_PER_YEAR',
+             'adsl["YRSSTUDY"] = adsl["EOSDY"] / 365',
+             f"{DS}: annualised rate = relapses after day 0 / years in study"),
+    Mutation("study-year-without-day-0", "adam_base.py", "return year.where(days >= 0)",
+             "return year.where(days > 0)",
+             f"{PUB}: treatment-emergent AEs (onset on or after elapsed day 0), by study year"),
+    # --- visit windows, baseline, EOS --------------------------------------------------------
+    Mutation("window-30-days", "spec.py", "VISIT_WINDOW_DAYS = 31", "VISIT_WINDOW_DAYS = 30",
+             f"{DS}: visit windows are target month +/- 1 month (31 days)"),
+    Mutation("adqs-window-30-days", "adqs.py",
+             '.abs().le(spec.VISIT_WINDOW_DAYS)', ".abs().le(30)",
+             f"{DS}: visit windows are target month +/- 1 month (31 days)"),
+    Mutation("validation-window-30-days", "validate.py",
+             "elapsed.abs().gt(spec.VISIT_WINDOW_DAYS)", "elapsed.abs().gt(30)",
+             f"{DS}: a row outside its window is kept, flagged and counted"),
+    Mutation("out-of-window-switch-ignored", "adqs.py",
+             "window_excluded = window_out & exclude_out_of_window",
+             "window_excluded = window_out & False",
+             f"{DS}: a params switch may exclude rows outside their window"),
+    Mutation("baseline-strictly-before-day-0", "adqs.py",
+             'is_base = baseline_visit & has_value & adqs["ADY"].le(0)',
+             'is_base = baseline_visit & has_value & adqs["ADY"].lt(0)',
+             f"{DS}: BASELINE is on or before elapsed day 0"),
+    Mutation("undated-baseline-accepted", "adqs.py",
+             'is_base = baseline_visit & has_value & adqs["ADY"].le(0)',
+             'is_base = baseline_visit & has_value & ~adqs["ADY"].gt(0)',
+             f"{DS}: BASELINE is on or before elapsed day 0"),
+    Mutation("eos-first-post-baseline", "adqs.py",
+             "last = rows[np.append(parameter[rows][1:] != parameter[rows][:-1], True)]",
+             "last = rows[np.append(True, parameter[rows][1:] != parameter[rows][:-1])]",
+             f"{DS}: EOS = a subject's last post-baseline value of the parameter"),
+    # --- relapses ----------------------------------------------------------------------------
+    Mutation("relapse-on-day-0-counts", "adam_base.py",
+             'early = ~untreated & ~rel["ADY"].gt(0)', 'early = ~untreated & rel["ADY"].lt(0)',
+             f"{DS}: relapses on or before day 0 never count"),
+    Mutation("relapse-90-days-after-eos-counts", "adam_base.py",
+             'late = rel["ADY"].gt(rel["EOSDY"])', 'late = rel["ADY"].gt(rel["EOSDY"] + 90)',
+             f"{DS}: a relapse counts in year k when in study (not after the end of study)"),
+    Mutation("rely-denominator-30-days-later", "adtte.py",
+             'in_study = saf[saf["EOSDY"].gt(start)]',
+             'in_study = saf[saf["EOSDY"].gt(start + 30)]',
+             f"{DS}: in study at the start of year k when DSSTDTC's elapsed days exceed "
+             "365.25(k-1)"),
+    # --- treatment and adverse events -----------------------------------------------------------
+    Mutation("retreatment-from-course-4", "spec.py", "RETREATMENT_FIRST_COURSE = 3",
+             "RETREATMENT_FIRST_COURSE = 4",
+             f"{DS}: course 3 or later = retreatment"),
+    Mutation("te-ae-after-day-0", "adae.py", 'yes_no(adae["ASTDY"].ge(0))',
+             'yes_no(adae["ASTDY"].gt(0))',
+             f"{PUB}: treatment-emergent AEs (onset on or after elapsed day 0)"),
+    Mutation("iar-infusion-days-only", "adae.py", "IAR_DAYS_AFTER_INFUSION = 1",
+             "IAR_DAYS_AFTER_INFUSION = 0",
+             f"{INS}: infusion-associated reactions (project rule: up to the day after)"),
+    # --- FSMC improvement and EDSS -----------------------------------------------------------
+    Mutation("fsmc-improvement-strict", "adtte.py",
+             'improved = rec["CHG"].round(ROUND_DECIMALS).le(FSMC_IMPROVEMENT_CHANGE)',
+             'improved = rec["CHG"].round(ROUND_DECIMALS).lt(FSMC_IMPROVEMENT_CHANGE)',
+             f"{INS}: clinically relevant improvement: change <= -9"),
+    Mutation("fsmc-censored-at-first-assessment", "adtte.py",
+             'censor_dy = rec.groupby("USUBJID", observed=True)["ADY"].last()',
+             'censor_dy = rec.groupby("USUBJID", observed=True)["ADY"].first()',
+             f"{PUB}: fsmc_cri_months censored at the last FSMC assessment"),
+    Mutation("edss-high-baseline-strict", "scoring.py", "np.where(base >= EDSS_HIGH_BASELINE",
+             "np.where(base > EDSS_HIGH_BASELINE",
+             f"{INS}: EDSS decrease >= 1.0 (>= 0.5 if baseline >= 5.5)"),
+    Mutation("edss-decrease-strict", "scoring.py",
+             'improved = decrease.ge(edss_required_decrease(rec["BASE"]))',
+             'improved = decrease.gt(edss_required_decrease(rec["BASE"]))',
+             f"{INS}: EDSS decrease >= 1.0 (>= 0.5 if baseline >= 5.5)"),
+    Mutation("edss-not-sustained", "scoring.py",
+             'confirmed = improved & improved.groupby(rec["USUBJID"]).shift(-1, fill_value=False)',
+             "confirmed = improved",
+             f"{INS}: EDSS improvement sustained at the next visit"),
+    # --- scores ------------------------------------------------------------------------------
+    Mutation("fsmc-missing-item-imputed", "scoring.py", "FSMC_MAX_MISSING = 0",
+             "FSMC_MAX_MISSING = 1", f"{INS}: FSMC any missing -> score missing"),
+    Mutation("bdi-missing-item-imputed", "scoring.py", "BDI_MAX_MISSING = 0",
+             "BDI_MAX_MISSING = 1", f"{INS}: BDI-II any missing -> missing"),
+    Mutation("zbi-missing-item-imputed", "scoring.py", "ZBI_MAX_MISSING = 0",
+             "ZBI_MAX_MISSING = 1", f"{INS}: ZBI-22 any missing -> missing"),
+    Mutation("fsmc-subscale-items-swapped", "scoring.py",
+             '"FSMCCOG": (1, 4, 7, 8, 11, 13, 15, 17, 18, 20),\n'
+             '    "FSMCMOT": (2, 3,',
+             '"FSMCCOG": (2, 4, 7, 8, 11, 13, 15, 17, 18, 20),\n'
+             '    "FSMCMOT": (1, 3,',
+             f"{INS}: FSMC cognitive = items 1, 4, 7, ...; motor = items 2, 3, 5, ..."),
+    Mutation("msis-fewer-missing-allowed", "scoring.py", "MSIS_MAX_MISSING_FRACTION = 0.5",
+             "MSIS_MAX_MISSING_FRACTION = 0.4",
+             f"{INS}: MSIS-29 at most half of a subscale's items missing: imputed"),
+    Mutation("msis-half-rounded-up", "scoring.py",
+             "max_missing = int(np.floor(n * MSIS_MAX_MISSING_FRACTION))",
+             "max_missing = int(np.ceil(n * MSIS_MAX_MISSING_FRACTION))",
+             f"{INS}: MSIS-29 at most half of a subscale's items missing (4 of 9)"),
+    Mutation("msis-range-of-5", "scoring.py", "100.0 * (total - n) / (4.0 * n)",
+             "100.0 * (total - n) / (5.0 * n)",
+             f"{INS}: MSIS-29 subscale = 100 x (sum - n) / (4n)"),
+    Mutation("tsqm-se-100-when-item-4-missing", "scoring.py",
+             'no_side_effects = _block(wide, ("TSQM04",))[:, 0] == TSQM_NO_SIDE_EFFECTS',
+             'no_side_effects = ~(_block(wide, ("TSQM04",))[:, 0] == 1)',
+             f"{INS}: TSQM side effects = 100 when item 4 = no"),
+    Mutation("tsqm-item-4-yes-means-none", "scoring.py", "TSQM_NO_SIDE_EFFECTS = 0",
+             "TSQM_NO_SIDE_EFFECTS = 1", f"{DS}: TSQM04 0 = no, 1 = yes side effects"),
+    Mutation("tsqm-two-missing-allowed", "scoring.py", "TSQM_MAX_MISSING_PER_DOMAIN = 1",
+             "TSQM_MAX_MISSING_PER_DOMAIN = 2", f"{INS}: TSQM one missing item allowed per domain"),
+    Mutation("tsqm-no-missing-allowed", "scoring.py", "TSQM_MAX_MISSING_PER_DOMAIN = 1",
+             "TSQM_MAX_MISSING_PER_DOMAIN = 0", f"{INS}: TSQM one missing item allowed per domain"),
+    Mutation("tsqm-global-without-item-14", "scoring.py", '"TSQMGLO": _tsqm((12, 13, 14))',
+             '"TSQMGLO": _tsqm((12, 13))', f"{INS}: TSQM global = items 12-14"),
+    Mutation("tsqm-convenience-without-item-11", "scoring.py", '"TSQMCON": _tsqm((9, 10, 11))',
+             '"TSQMCON": _tsqm((9, 10))', f"{INS}: TSQM convenience = items 9-11"),
+    Mutation("hrpq-total-with-missing-component", "adqs.py",
+             'rows["QSSTRESN"] = np.where(n_parts == len(parts), total, np.nan)',
+             'rows["QSSTRESN"] = total',
+             f"{INS}: HRPQ total hours lost = missed + reduced"),
+    Mutation("score-agreement-tolerance-doubled", "scoring.py",
+             "SCORE_AGREEMENT_TOLERANCE = 0.05", "SCORE_AGREEMENT_TOLERANCE = 0.1",
+             f"{DS}: a score given beside complete items must agree with it"),
+    # --- categories --------------------------------------------------------------------------
+    Mutation("fsmc-mild-from-44", "scoring.py", '"FSMCTOT": (43, 53, 63)',
+             '"FSMCTOT": (44, 53, 63)', f"{INS}: FSMC total >= 43 mild"),
+    Mutation("categories-upper-bound-inclusive", "scoring.py",
+             "labels=list(labels), right=False)", "labels=list(labels), right=True)",
+             f"{INS}: BDI-II 0-13 minimal, 14-19 mild, ..."),
+    Mutation("bdi-mild-from-15", "scoring.py", "BDI_CUTOFFS = (14, 20, 29)",
+             "BDI_CUTOFFS = (15, 20, 29)", f"{INS}: BDI-II 14-19 mild"),
+    Mutation("zbi-severe-from-60", "scoring.py", "ZBI_CUTOFFS = (21, 41, 61)",
+             "ZBI_CUTOFFS = (21, 41, 60)", f"{INS}: ZBI-22 61-88 severe"),
+    # --- statistics and the reproduction check -----------------------------------------------
+    Mutation("wilcoxon-without-rounding", "stats.py",
+             ".dropna().round(CHANGE_DECIMALS).to_numpy()", ".dropna().to_numpy()",
+             f"{PUB}: each change rounded to 9 decimals first"),
+    Mutation("wilcoxon-zeros-pratt", "stats.py",
+             'sps.wilcoxon(chg, zero_method="wilcox", method="auto")',
+             'sps.wilcoxon(chg, zero_method="pratt", method="auto")',
+             f'{PUB}: scipy.stats.wilcoxon(chg, zero_method="wilcox", method="auto")'),
+    Mutation("abs-match-without-epsilon", "reproduction.py",
+             "<= float(figure.match[4:]) + 1e-12", "<= float(figure.match[4:])",
+             f"{PUB}: abs:X - within X units"),
+    Mutation("exact-match-unrounded", "reproduction.py",
+             "round(number, decimals) == round(float(figure.published), decimals)",
+             "number == float(figure.published)",
+             f"{PUB}: exact - equal when rounded to the published decimals"),
+)
