@@ -463,13 +463,33 @@ def _failure_story(step: str, exc: BaseException, failed: Path) -> Path:
     return path
 
 
+def _old(run_dir: Path) -> Path:
+    return run_dir.with_name(f".{run_dir.name}.old")
+
+
 def _swap_into_place(staging: Path, run_dir: Path) -> None:
-    """Replace run_dir by staging with two renames (the old run is removed only afterwards)."""
-    old = run_dir.with_name(f".{run_dir.name}.old")
+    """Replace run_dir by staging with two renames (the old run is removed only afterwards; put
+    back when the second rename fails)."""
+    old = _old(run_dir)
     shutil.rmtree(old, ignore_errors=True)
     if run_dir.exists():
         run_dir.rename(old)
-    staging.rename(run_dir)
+    try:
+        staging.rename(run_dir)
+    except BaseException:
+        if old.exists() and not run_dir.exists():
+            old.rename(run_dir)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _clean_up_killed_run(run_dir: Path, staging: Path) -> None:
+    """What a killed run (kill -9) leaves behind: its staging folder is removed, and a previous
+    output it had moved aside to swap in its own is put back."""
+    shutil.rmtree(staging, ignore_errors=True)
+    old = _old(run_dir)
+    if old.exists() and not run_dir.exists():
+        old.rename(run_dir)
     shutil.rmtree(old, ignore_errors=True)
 
 
@@ -485,6 +505,8 @@ def run(
     """Run every step for params into output_root/<run name>; see the module docstring."""
     started = _CLOCK["start"] = time.perf_counter()
     run_dir = Path(output_root) / params.name
+    staging = run_dir.with_name(f".{run_dir.name}.staging")
+    _clean_up_killed_run(run_dir, staging)
     previous = {} if force else _previous_steps(run_dir)
     whole = run_key(params)
     if previous.get("run") == whole and run_dir.is_dir():
@@ -496,8 +518,6 @@ def run(
         return RunResult(run_dir, (), ("all",), summary, time.perf_counter() - started)
 
     run_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = run_dir.with_name(f".{run_dir.name}.staging")
-    shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     executed: list[str] = []
     reused: list[str] = []
@@ -566,6 +586,9 @@ def run(
             from helpers.manuscript import render
 
             render(staging, display_dir=run_dir)
+
+        step = "swap"  # the new output replaces the previous one
+        _swap_into_place(staging, run_dir)
     except Exception as exc:
         if workers is not None:
             workers.shutdown(cancel_futures=True)
@@ -578,7 +601,6 @@ def run(
             f"{story} (its partial output is in {failed})"
         ) from exc
 
-    _swap_into_place(staging, run_dir)
     shutil.rmtree(_failed_folder(run_dir), ignore_errors=True)
     seconds = time.perf_counter() - started
     _say("done", f"{summary}; output in {run_dir}")
