@@ -266,6 +266,25 @@ def test_undated_baseline_is_not_a_baseline(folder: Path) -> None:
     assert flag(adam.adsl, "FAS", "FASFL") == "N"
 
 
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="issue 15: a never-treated patient's BASELINE is dropped from ADQS")
+def test_never_treated_baseline_counts_in_enrolled_baseline_characteristics(
+    adam: Adam, tmp_path: Path
+) -> None:
+    """data-spec.md: a never-treated patient's BASELINE row is still that patient's baseline
+    and counts in the baseline characteristics of ENR. FSMC totals at a valid baseline: FAS,
+    NOPOST, CGLATE, NOTSCORED, EOS9, EOS8, FSMCSUB (items: 60) and NEVER (day -5, untreated)
+    = 8 (BASEDAY1's is after day 0; FSMCMISS's total is missing)."""
+    from helpers.derive import read_adam, write_adam
+    from helpers.disposition import baseline_table
+
+    write_adam(adam, tmp_path)
+    written = read_adam(tmp_path)  # as the notebooks read it
+    table = baseline_table(written.adsl, written.adqs, {"ENR": "ENRFL"})
+    rows = table.set_index(["Characteristic", "Statistic"]).iloc[:, 0]
+    assert rows[("FSMC total at baseline", "n")] == "8"
+
+
 # --- baseline, change, EOS -------------------------------------------------------------------
 def test_baseline_on_day0_and_day1(adam: Adam) -> None:
     assert qs_value(adam, "FAS", "FSMCTOT", column="ABLFL") == "Y"  # day 0: baseline
