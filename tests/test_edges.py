@@ -476,3 +476,46 @@ def test_match_rules_at_their_edge(published: object, match: str, value: float,
                                    expected: bool) -> None:
     figure = PublishedFigure("x", "s", "A", published, match, None, None)  # type: ignore[arg-type]
     assert judge(figure, value) is expected
+
+
+# --- value rules of data-spec.md: at the edge valid, just past it an error ------------------
+def validation_study() -> EdgeStudy:
+    s = EdgeStudy()
+    s.patient("A")
+    s.caregiver("A")
+    s.scores("A", "BASELINE", 0, EDSS=3.0, SDMTTOT=50, HRPQWMIS=10, FSMC01=3, BDI01=1,
+             TSQM04=1, TSQM05=3, TSQM14=4)
+    s.scores("A", "BASELINE", 0, respondent="CAREGIVER", ZBI01=2)
+    return s
+
+
+QS_ROW = {code: i for i, code in enumerate(
+    ["EDSS", "SDMTTOT", "HRPQWMIS", "FSMC01", "BDI01", "TSQM04", "TSQM05", "TSQM14", "ZBI01"])}
+
+
+@pytest.mark.parametrize(("file", "row_index", "column", "at_edge", "past_edge"), [
+    ("dm", 0, "AGE", 18, 17), ("dm", 0, "AGE", 80, 81),  # AGE 18-80
+    ("cg", 0, "CGAGE", 18, 17), ("cg", 0, "CGAGE", 100, 101),  # CGAGE 18-100
+    ("dm", 0, "MSDURY", 0, -0.5), ("dm", 0, "NPRIORDMT", 0, -1),  # >= 0
+    ("cg", 0, "CGYEARS", 0, -0.5),
+    ("dm", 0, "DSSTDTC", "2020-12-05", "2020-12-04"),  # >= RFICDTC (day -30 = 2020-12-05)
+    ("ex", 0, "EXENDTC", "2021-01-04", "2021-01-03"),  # >= EXSTDTC (day 0)
+    ("qs", QS_ROW["EDSS"], "QSSTRESN", 10, 10.5),  # EDSS 0-10
+    ("qs", QS_ROW["EDSS"], "QSSTRESN", 2.5, 2.25),  # in steps of 0.5
+    ("qs", QS_ROW["SDMTTOT"], "QSSTRESN", 110, 111),  # SDMT 0-110
+    ("qs", QS_ROW["SDMTTOT"], "QSSTRESN", 0, -1),
+    ("qs", QS_ROW["HRPQWMIS"], "QSSTRESN", 168, 169),  # HRPQ 0-168 hours
+    ("qs", QS_ROW["FSMC01"], "QSSTRESN", 5, 6), ("qs", QS_ROW["FSMC01"], "QSSTRESN", 1, 0),
+    ("qs", QS_ROW["BDI01"], "QSSTRESN", 3, 4), ("qs", QS_ROW["BDI01"], "QSSTRESN", 0, -1),
+    ("qs", QS_ROW["ZBI01"], "QSSTRESN", 4, 5),
+    ("qs", QS_ROW["TSQM04"], "QSSTRESN", 1, 2),  # item 4: 0/1
+    ("qs", QS_ROW["TSQM05"], "QSSTRESN", 5, 6),  # items 5-8, 12, 13: 1-5
+    ("qs", QS_ROW["TSQM14"], "QSSTRESN", 7, 8),  # items 1-3, 9-11, 14: 1-7
+])  # fmt: skip
+def test_value_rules_at_their_edge(tmp_path: Path, file: str, row_index: int, column: str,
+                                   at_edge: object, past_edge: object) -> None:
+    for value, errors, folder in ((at_edge, 0, "edge"), (past_edge, 1, "past")):
+        s = validation_study()
+        s.rows[file][row_index][column] = value
+        report = validate_folder(s.write(tmp_path / folder))
+        assert len(report.errors) == errors, (value, report.format())
