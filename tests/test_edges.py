@@ -429,23 +429,6 @@ def test_edss_confirmed_improvement(adam: Adam, subject: str, confirmed: str,
     assert (out["CONFVIS"] if isinstance(out["CONFVIS"], str) else None) == visit
 
 
-@pytest.mark.parametrize(("rule", "values", "labels"), [
-    (scoring.fsmc_severity, [42, 43, 52, 53, 62, 63],
-     ["No fatigue", "Mild", "Mild", "Moderate", "Moderate", "Severe"]),
-    (lambda v: scoring.fsmc_severity(v, "FSMCCOG"), [21, 22, 27, 28, 33, 34],
-     ["No fatigue", "Mild", "Mild", "Moderate", "Moderate", "Severe"]),
-    (lambda v: scoring.fsmc_severity(v, "FSMCMOT"), [21, 22, 26, 27, 31, 32],
-     ["No fatigue", "Mild", "Mild", "Moderate", "Moderate", "Severe"]),
-    (scoring.bdi_category, [13, 14, 19, 20, 28, 29],
-     ["Minimal", "Mild", "Mild", "Moderate", "Moderate", "Severe"]),
-    (scoring.zbi_category, [20, 21, 40, 41, 60, 61],
-     ["Little or no burden", "Mild to moderate", "Mild to moderate", "Moderate to severe",
-      "Moderate to severe", "Severe"]),
-])  # fmt: skip
-def test_category_cutoffs(rule, values: list[float], labels: list[str]) -> None:
-    assert rule(pd.Series(values, dtype=float)).astype(str).tolist() == labels
-
-
 # --- items beside a collected score --------------------------------------------------------
 @pytest.mark.parametrize(("collected", "errors"), [(60.05, 0), (60.1, 1)])
 def test_collected_score_must_agree_with_items(tmp_path: Path, collected: float,
