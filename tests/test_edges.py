@@ -19,6 +19,7 @@ import pytest
 from edge_study import EdgeStudy, flag, items, row
 
 from helpers import scoring
+from helpers.adqs import subjects_with_change
 from helpers.derive import Adam, derive_adam
 from helpers.load import load_study
 from helpers.reproduction import PublishedFigure, judge
@@ -293,6 +294,13 @@ def test_baseline_on_day0_and_day1(adam: Adam) -> None:
     assert math.isnan(qs_value(adam, "BASEDAY1", "FSMCTOT", "MONTH 3", "CHG"))
 
 
+def test_analysed_subjects_have_a_baseline_and_a_post_baseline_value(adam: Adam) -> None:
+    """FSMC total: FAS, CGLATE, EOS9, EOS8 have both; NOPOST (no post-baseline), BASEDAY1 (no
+    valid baseline), NOTSCORED (post-baseline not scored), WIN (no baseline) do not."""
+    subjects = subjects_with_change(adam.adqs, "FSMCTOT", "PATIENT")
+    assert sorted(subjects) == ["CGLATE", "EOS8", "EOS9", "FAS"]
+
+
 def test_eos_is_the_last_post_baseline_value(adam: Adam) -> None:
     assert qs_value(adam, "EOS9", "FSMCTOT", "MONTH 24", "EOSFL") == "Y"
     assert qs_value(adam, "EOS9", "FSMCTOT", "MONTH 12", "EOSFL") == "N"
@@ -483,6 +491,8 @@ QS_ROW = {code: i for i, code in enumerate(
     ("cg", 0, "CGYEARS", 0, -0.5),
     ("dm", 0, "DSSTDTC", "2020-12-05", "2020-12-04"),  # >= RFICDTC (day -30 = 2020-12-05)
     ("ex", 0, "EXENDTC", "2021-01-04", "2021-01-03"),  # >= EXSTDTC (day 0)
+    ("dm", 0, "DTHDTC", "", "2024-01-09"),  # present iff DSDECOD = DEATH (A: COMPLETED)
+    ("ex", 0, "EXCOURSE", 1, ""),  # present on ALEMTUZUMAB rows
     ("qs", QS_ROW["EDSS"], "QSSTRESN", 10, 10.5),  # EDSS 0-10
     ("qs", QS_ROW["EDSS"], "QSSTRESN", 2.5, 2.25),  # in steps of 0.5
     ("qs", QS_ROW["SDMTTOT"], "QSSTRESN", 110, 111),  # SDMT 0-110
