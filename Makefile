@@ -49,7 +49,7 @@ test-fast: setup
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -m "not slow and not quarto"
 
 # Each curated rule mutation (tests/mutation/mutations.py) against the fast rule tests; exits
-# non-zero if any mutation survives or the list is stale. Not part of `make test` (~15 min).
+# non-zero if any mutation survives or the list is stale. Not part of `make test` (~25 min).
 mutation: setup
 	$(BIN)/python tests/mutation/run.py $(MUTATIONS)
 
