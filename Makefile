@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 QUARTO_VERSION := 1.9.38
 PARAMS ?= params/default.yaml
 
-.PHONY: setup report test lint lab quarto-optional benchmark clean readme-pages
+.PHONY: setup report test test-fast mutation lint lab quarto-optional benchmark clean readme-pages
 
 setup: $(STAMP)
 
@@ -50,6 +50,15 @@ readme-pages: report
 	mkdir -p docs/pages
 	for p in $(PAGES); do pdftoppm -png -r 60 -f $$p -l $$p -singlefile \
 	  output/default/report/index.pdf docs/pages/page-$$p; done
+
+# The edit loop: every test but the slow ones (whole pipeline runs) and the Quarto render.
+test-fast: setup
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -m "not slow and not quarto"
+
+# Each curated rule mutation (tests/mutation/mutations.py) against the fast rule tests; exits
+# non-zero if any mutation survives or the list is stale. Not part of `make test` (~25 min).
+mutation: setup
+	$(BIN)/python tests/mutation/run.py $(MUTATIONS)
 
 benchmark: setup
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/run.py $(BENCHMARK_ARGS)

@@ -170,6 +170,10 @@ def test_scoring_without_item_instruments():
     [
         (scoring.fsmc_severity, [42, 43, 52, 53, 62, 63],
          ["No fatigue", "Mild", "Mild", "Moderate", "Moderate", "Severe"]),
+        (lambda v: scoring.fsmc_severity(v, "FSMCCOG"), [21, 22, 27, 28, 33, 34],
+         ["No fatigue", "Mild", "Mild", "Moderate", "Moderate", "Severe"]),
+        (lambda v: scoring.fsmc_severity(v, "FSMCMOT"), [21, 22, 26, 27, 31, 32],
+         ["No fatigue", "Mild", "Mild", "Moderate", "Moderate", "Severe"]),
         (scoring.bdi_category, [13, 14, 19, 20, 28, 29],
          ["Minimal", "Mild", "Mild", "Moderate", "Moderate", "Severe"]),
         (scoring.zbi_category, [20, 21, 40, 41, 60, 61],

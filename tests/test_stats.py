@@ -28,9 +28,12 @@ def test_signed_rank_matches_scipy_and_rank_biserial_by_hand() -> None:
 
 
 def test_signed_rank_rounds_float_noise_into_ties() -> None:
-    noisy = pd.Series([100 * 5 / 36 - 100 * 3 / 36, 100 * 2 / 36, -1.0, 3.0, 4.0])
-    clean = pd.Series([100 * 2 / 36, 100 * 2 / 36, -1.0, 3.0, 4.0]).round(9)
-    assert stats.signed_rank_test(noisy).p == pytest.approx(sps.wilcoxon(clean).pvalue)
+    # 0.3 - 0.1 = 0.19999999999999998 in floats: without rounding it would rank below 0.2
+    noisy = pd.Series([0.3 - 0.1, -0.2, -1.0, 3.0, 4.0])
+    clean = pd.Series([0.2, -0.2, -1.0, 3.0, 4.0])
+    assert noisy[0] != 0.2
+    res, ref = stats.signed_rank_test(noisy), sps.wilcoxon(clean)
+    assert (res.statistic, res.p) == pytest.approx((ref.statistic, ref.pvalue))
 
 
 def test_signed_rank_all_zero_is_nan() -> None:

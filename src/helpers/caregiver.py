@@ -12,7 +12,7 @@ import pandas as pd
 
 from helpers import ard, change, labels, spec, stats, tables
 
-#: pingouin's ICC needs at least this many rated targets
+#: the ICC (stats.intraclass_correlation) is reported from this many rated targets on
 MIN_ICC_PAIRS = 5
 BASELINE = "Baseline"
 LAST_PAIRED = "Last paired visit"

@@ -29,6 +29,7 @@ import pandas as pd
 import yaml
 
 from helpers.commands import python_command
+from helpers.folders import swap_in
 from helpers.methods_text import methods_markdown
 from helpers.methods_text import run_settings as methods_run_settings
 from helpers.reproduction import (
@@ -488,17 +489,6 @@ def _quarto_message(output: str, limit: int = 4000) -> str:
     """Quarto's own error lines (those from the first ERROR on), else the tail of its output."""
     start = output.find("ERROR")
     return (output[start:] if start >= 0 else output)[-limit:].strip()
-
-
-def swap_in(fresh: Path, report: Path) -> None:
-    """Put the complete folder `fresh` in place of `report` with two renames (the old one is
-    removed only afterwards); the runner swaps a whole run folder in the same way."""
-    old = report.with_name(f".{report.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if report.exists():
-        report.rename(old)
-    fresh.rename(report)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def _caption_cell(label: str, options: Mapping[str, Any]) -> nbformat.NotebookNode:

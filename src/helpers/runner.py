@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from helpers.commands import python_command
+from helpers.folders import aside, swap_in
 from helpers.params import RunParams, check_country
 from helpers.provenance import REPO_ROOT, sha256_file, sha256_folder
 
@@ -397,10 +398,19 @@ def _failure_story(step: str, exc: BaseException, failed: Path) -> Path:
 
 
 def _swap_into_place(staging: Path, run_dir: Path) -> None:
-    """Replace run_dir by staging with two renames (the old run is removed only afterwards)."""
-    from helpers.manuscript import swap_in
-
+    """Replace run_dir by staging (helpers.folders.swap_in: two renames, the previous output put
+    back when the second fails)."""
     swap_in(staging, run_dir)
+
+
+def _clean_up_killed_run(run_dir: Path, staging: Path) -> None:
+    """What a killed run (kill -9) leaves behind: its staging folder is removed, and a previous
+    output it had moved aside to swap in its own is put back."""
+    shutil.rmtree(staging, ignore_errors=True)
+    old = aside(run_dir)
+    if old.exists() and not run_dir.exists():
+        old.rename(run_dir)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def _failed_folder(run_dir: Path) -> Path:
@@ -415,6 +425,8 @@ def run(
     """Run every step for params into output_root/<run name>; see the module docstring."""
     started = _CLOCK["start"] = time.perf_counter()
     run_dir = Path(output_root) / params.name
+    staging = run_dir.with_name(f".{run_dir.name}.staging")
+    _clean_up_killed_run(run_dir, staging)
     previous = {} if force else _previous_steps(run_dir)
     whole = run_key(params)
     if previous.get("run") == whole and run_dir.is_dir():
@@ -426,8 +438,6 @@ def run(
         return RunResult(run_dir, (), ("all",), summary, time.perf_counter() - started)
 
     run_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = run_dir.with_name(f".{run_dir.name}.staging")
-    shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     executed: list[str] = []
     reused: list[str] = []
@@ -504,6 +514,9 @@ def run(
             from helpers.manuscript import render
 
             render(staging, display_dir=run_dir)
+
+        step = "swap"  # the new output replaces the previous one
+        _swap_into_place(staging, run_dir)
     except Exception as exc:
         if kernels is not None:
             kernels.close()
@@ -516,7 +529,6 @@ def run(
             f"{story} (its partial output is in {failed})"
         ) from exc
 
-    _swap_into_place(staging, run_dir)
     shutil.rmtree(_failed_folder(run_dir), ignore_errors=True)
     seconds = time.perf_counter() - started
     _say("done", f"{summary}; output in {run_dir}")

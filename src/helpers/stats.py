@@ -177,36 +177,47 @@ def kaplan_meier_summary(
 
 
 def intraclass_correlation(
-    ratings: pd.DataFrame, target: str, rater: str, value: str
+    ratings: pd.DataFrame, target: str, rater: str, value: str, alpha: float = 0.05
 ) -> pd.DataFrame:
-    """Single-rater ICCs of pingouin.intraclass_corr (Shrout and Fleiss / McGraw and Wong).
+    """Single-rater ICCs of Shrout and Fleiss (1979), from the two-way ANOVA mean squares of the
+    n targets x k raters table (targets rated by every rater only): BMS between targets, JMS
+    between raters, EMS residual.
 
-    ICC(2,1) = two-way random effects, absolute agreement (pingouin "ICC(A,1)");
-    ICC(3,1) = two-way mixed effects, consistency (pingouin "ICC(C,1)"). Targets rated by every
-    rater only (pingouin drops the others). Columns: type, icc, lower, upper (95% CI, not
-    rounded: pingouin rounds its CI95 to 2 decimals unless told otherwise), p.
+    ICC(2,1) = two-way random effects, absolute agreement (McGraw and Wong "ICC(A,1)"):
+    (BMS - EMS) / (BMS + (k-1) EMS + k (JMS - EMS) / n), limits with Satterthwaite's degrees of
+    freedom (Shrout and Fleiss 1979, eq. for ICC(2,1)); ICC(3,1) = two-way mixed effects,
+    consistency ("ICC(C,1)"): (BMS - EMS) / (BMS + (k-1) EMS), limits from F = BMS / EMS. The p
+    of both tests ICC = 0: F = BMS / EMS on n-1 and (n-1)(k-1) degrees of freedom. Columns:
+    type, icc, lower, upper (1 - alpha interval, unrounded), p.
     """
-    import pingouin as pg
-
-    options = dict(pg.options)
-    pg.options["round.column.CI95"] = None  # full precision, as every other statistic
-    try:
-        res = pg.intraclass_corr(ratings, targets=target, raters=rater, ratings=value)
-    finally:
-        pg.options.clear()
-        pg.options.update(options)
-    names = {"ICC(A,1)": "ICC(2,1)", "ICC(C,1)": "ICC(3,1)"}
-    res = res[res["Type"].isin(names)].reset_index(drop=True)
-    ci = np.vstack(res["CI95"].to_numpy())
-    return pd.DataFrame(
-        {
-            "type": res["Type"].map(names),
-            "icc": res["ICC"].astype(float),
-            "lower": ci[:, 0].astype(float),
-            "upper": ci[:, 1].astype(float),
-            "p": res["pval"].astype(float),
-        }
-    )
+    y = ratings.pivot_table(index=target, columns=rater, values=value, aggfunc="first")
+    y = y.dropna().to_numpy(dtype="float64")
+    n, k = y.shape
+    grand = y.mean()
+    bms = k * ((y.mean(axis=1) - grand) ** 2).sum() / (n - 1)
+    jms = n * ((y.mean(axis=0) - grand) ** 2).sum() / (k - 1)
+    resid = y - y.mean(axis=1, keepdims=True) - y.mean(axis=0, keepdims=True) + grand
+    ems = (resid**2).sum() / ((n - 1) * (k - 1))
+    f_value, df1, df2 = bms / ems, n - 1, (n - 1) * (k - 1)
+    q = 1 - alpha / 2
+    icc3 = (bms - ems) / (bms + (k - 1) * ems)
+    f_low, f_high = f_value / sps.f.ppf(q, df1, df2), f_value * sps.f.ppf(q, df2, df1)
+    icc2 = (bms - ems) / (bms + (k - 1) * ems + k * (jms - ems) / n)
+    a = n * (1 + (k - 1) * icc2) - k * icc2
+    fj = jms / ems
+    v = (k - 1) * (n - 1) * (k * icc2 * fj + a) ** 2 / ((n - 1) * (k * icc2 * fj) ** 2 + a**2)
+    f_star, f_star2 = sps.f.ppf(q, n - 1, v), sps.f.ppf(q, v, n - 1)
+    c = k * jms + (k * n - k - n) * ems
+    p = float(sps.f.sf(f_value, df1, df2))
+    return pd.DataFrame({
+        "type": ["ICC(2,1)", "ICC(3,1)"],
+        "icc": [icc2, icc3],
+        "lower": [n * (bms - f_star * ems) / (f_star * c + n * bms),
+                  (f_low - 1) / (f_low + k - 1)],
+        "upper": [n * (f_star2 * bms - ems) / (c + n * f_star2 * bms),
+                  (f_high - 1) / (f_high + k - 1)],
+        "p": [p, p],
+    })
 
 
 @dataclass(frozen=True)
