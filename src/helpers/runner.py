@@ -52,8 +52,10 @@ KERNEL = "reality"
 #: files whose content decides every step's result besides its own inputs
 CODE_FILES = ("src/helpers/**/*.py", "requirements.lock")
 MANUSCRIPT_FILES = ("_quarto.yml", "index.qmd", "references.bib", "study/published.yaml")
+#: parameters that name the folders a notebook writes to
+OUTPUT_PARAMETERS = ("tables_dir", "figures_dir", "ard_dir")
 #: parameters that locate files; given to every notebook, relative to the run folder
-PATH_PARAMETERS = ("adam_dir", "tables_dir", "figures_dir", "ard_dir")
+PATH_PARAMETERS = ("adam_dir", *OUTPUT_PARAMETERS)
 
 
 class RunError(RuntimeError):
@@ -251,7 +253,7 @@ def _execute_notebook(
 
     kernel = kernels.take(notebook)
     try:
-        for name in ("tables_dir", "figures_dir", "ard_dir"):
+        for name in OUTPUT_PARAMETERS:
             if name in parameters:
                 Path(run_dir, parameters[name]).mkdir(parents=True, exist_ok=True)
         # no cwd=: papermill would chdir this whole process (its threads race); the kernel

@@ -70,8 +70,12 @@ def _text_frame(columns: dict[str, list[Any]], n_rows: int) -> pd.DataFrame:
     return frame
 
 
+#: columns of RawTable.type_errors
+TYPE_ERROR_COLUMNS = ["column", "line", "value", "rule"]
+
+
 def _no_type_errors() -> pd.DataFrame:
-    return pd.DataFrame({"column": [], "line": [], "value": [], "rule": []})
+    return pd.DataFrame(columns=TYPE_ERROR_COLUMNS)
 
 
 def read_xpt(path: Path) -> RawTable:
@@ -113,7 +117,7 @@ def read_dataset_json(path: Path) -> RawTable:
         for line, value in enumerate(columns[c["name"]], start=1)
         if not _agrees(value, c["dataType"])
     ]
-    type_errors = pd.DataFrame(errors, columns=["column", "line", "value", "rule"])
+    type_errors = pd.DataFrame(errors, columns=TYPE_ERROR_COLUMNS)
     return RawTable(_text_frame(columns, len(rows)), type_errors)
 
 
