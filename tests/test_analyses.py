@@ -108,6 +108,22 @@ def test_strobe_flow_counts_each_exit_at_its_interval_edge() -> None:
     ]
 
 
+def test_every_arrow_of_the_flow_diagram_is_drawn_in_a_visible_colour() -> None:
+    """The seaborn theme gives patches white edges: an arrow left at the default vanishes on
+    the white page (it did)."""
+    from matplotlib.colors import to_rgb
+
+    from helpers import figures
+
+    steps = pd.DataFrame({"step": ["Enrolled", "Treated", "Completed", "Analysed"],
+                          "n": [3, 2, 1, 2]})
+    exits = pd.DataFrame({"after": [0, 1], "text": ["Never treated: 1", "Discontinued: 1"]})
+    fig = figures.flow_diagram(steps, exits)
+    arrows = [t.arrow_patch for t in fig.axes[0].texts if getattr(t, "arrow_patch", None)]
+    assert len(arrows) == 2 + 2  # between the first three steps, and to each exit
+    assert all(to_rgb(a.get_edgecolor()) == (0.0, 0.0, 0.0) for a in arrows)
+
+
 def test_baseline_table_age_and_scores() -> None:
     out = disposition.baseline_table(adsl(), adqs(), {"FAS": "FASFL"})
     col = f"FAS (N={len(FAS)})"

@@ -240,3 +240,64 @@ def test_every_docx_table_sets_widths_that_hold_its_longest_word(run_dir: Path) 
                             problems.append(f"table {number} column {column + 1}: {word!r} needs"
                                             f" {need:.0f} twips, has {widths[column]:.0f}")
     assert not problems, f"{len(problems)} problems: {problems[:12]}"
+
+
+EMU_PER_TWIP = 635
+WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
+
+
+def test_every_docx_table_and_figure_fits_the_text_width(run_dir: Path) -> None:
+    """Each top-level table's grid adds up to its section's text width (not pandoc's 5.5 in for
+    US Letter), and each figure is no wider than the cell that holds it (LibreOffice cuts off
+    what is wider)."""
+    document, _ = docx_parts(run_dir)
+    text_width = section_text_widths(document)
+    problems = []
+    for element in document.find(f"{W}body"):
+        if element.tag != f"{W}tbl":
+            continue
+        grid = sum(int(c.get(f"{W}w")) for c in element.find(f"{W}tblGrid"))
+        if abs(grid - text_width[id(element)]) > 2:
+            problems.append(f"table grid {grid} twips, text width {text_width[id(element)]}")
+        for extent in element.iter(f"{WP}extent"):
+            width = int(extent.get("cx")) / EMU_PER_TWIP
+            if width > grid - DEFAULT_CELL_MARGIN_TWIPS:
+                problems.append(f"figure {width:.0f} twips wide in a {grid}-twip cell")
+    assert not problems, problems
+
+
+def test_docx_table_cells_are_aligned_left_or_right_never_centred(run_dir: Path) -> None:
+    """Labels left, numbers right, as the tables' alignment rows say: a cell paragraph's last
+    <w:jc> wins in Word and LibreOffice, and must not be a centring one."""
+    document, _ = docx_parts(run_dir)
+    centred = []
+    for table in data_tables(document):
+        for paragraph in table.iter(f"{W}p"):
+            alignments = paragraph.findall(f"{W}pPr/{W}jc")
+            if alignments and alignments[-1].get(f"{W}val") == "center":
+                centred.append("".join(t.text or "" for t in paragraph.iter(f"{W}t")))
+    assert not centred, f"{len(centred)} centred cells: {centred[:8]}"
+
+
+def test_the_docx_names_every_affiliation_and_the_corresponding_e_mail(run_dir: Path) -> None:
+    import yaml
+
+    config = yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))
+    document, _ = docx_parts(run_dir)
+    text = "".join(t.text or "" for t in document.iter(f"{W}t"))
+    for affiliation in config["affiliations"]:
+        assert affiliation["name"] in text
+    for author in config["author"]:
+        assert author["name"] in text
+        if author.get("corresponding"):
+            assert author["email"] in text
+
+
+def test_pdf_figures_are_vector_graphics(run_dir: Path) -> None:
+    """Typst gets each figure as SVG (vector-figures.lua): the PDF holds no raster image."""
+    pdfplumber = pytest.importorskip("pdfplumber")
+    with pdfplumber.open(run_dir / "report" / "index.pdf") as pdf:
+        images = [(page.page_number, image["name"]) for page in pdf.pages for image in page.images]
+        curves = sum(len(page.curves) + len(page.lines) for page in pdf.pages)
+    assert images == []
+    assert curves > 100  # the figures' lines and markers are drawn as paths

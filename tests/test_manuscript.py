@@ -465,3 +465,57 @@ def test_caption_tokens_are_filled_from_the_run(run_dir: Path) -> None:
     nbformat.write(nb, notebook)
     with pytest.raises(manuscript.ManuscriptError, match="N:XYZ"):
         manuscript.stage(run_dir)
+
+
+def test_author_block_numbers_affiliations_in_order_of_first_mention() -> None:
+    config = {
+        "author": [
+            {"name": "B. Second", "affiliations": [{"ref": "x"}]},
+            {"name": "A. First", "corresponding": True, "email": "a@example.org",
+             "affiliations": [{"ref": "y"}, {"ref": "x"}]},
+        ],
+        "affiliations": [{"id": "y", "name": "Uni Y", "country": "Norway"},
+                         {"id": "x", "name": "Hospital X", "city": "Aarhus"}],
+    }
+    assert manuscript.author_block(config).splitlines() == [
+        "B. Second^1^, A. First^2,1,\\*^", "", "^1^ Hospital X, Aarhus", "", "^2^ Uni Y, Norway",
+        "", "\\* Corresponding author: A. First, <a@example.org>",
+    ]
+
+
+def test_the_docx_shows_the_authors_affiliations_from_quarto_yml(run_dir: Path) -> None:
+    """Pandoc's DOCX title block has authors only: index.qmd includes the generated block in
+    the DOCX (and only there)."""
+    project = manuscript.stage(run_dir)
+    block = (project / manuscript.AUTHORS_FILE).read_text(encoding="utf-8")
+    config = yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))
+    for affiliation in config["affiliations"]:
+        assert affiliation["name"] in block
+    assert re.search(r'::: \{\.content-visible when-format="docx"\}\n\{\{< include '
+                     + re.escape(manuscript.AUTHORS_FILE) + r" >\}\}\n:::", ARTICLE)
+
+
+def test_the_report_key_follows_what_the_render_reads_only(run_dir: Path) -> None:
+    """Same run folder -> same key; a notebook's timings (papermill metadata) do not count; a
+    changed output or key result does."""
+    key = manuscript.report_key(run_dir)
+    notebook = run_dir / "notebooks" / "04-safety.ipynb"
+    nb = nbformat.read(notebook, as_version=4)
+    nb.metadata["papermill"] = {"start_time": "2026-12-03T10:00:00", "duration": 1.5}
+    nbformat.write(nb, notebook)
+    assert manuscript.report_key(run_dir) == key
+    nb.cells[-1].outputs[0]["data"]["text/markdown"] += "\n| changed | 1 |"
+    nbformat.write(nb, notebook)
+    changed = manuscript.report_key(run_dir)
+    assert changed != key
+    results = run_dir / "key_results.csv"
+    text = results.read_text(encoding="utf-8")
+    results.write_text(text.replace("12.3456", "45.6", 1), encoding="utf-8")
+    assert manuscript.report_key(run_dir) not in (key, changed)
+
+
+def test_the_runner_keys_every_manuscript_source() -> None:
+    """A changed source (the CSS, the Lua filter, ...) must make the run render again."""
+    from helpers.runner import MANUSCRIPT_FILES
+
+    assert set(manuscript.SOURCES) <= set(MANUSCRIPT_FILES)

@@ -181,13 +181,40 @@ def test_one_parameter_reruns_only_its_notebook_and_matches_a_full_rebuild(runs)
     # its own folder: the module's params file stays as the other tests expect it
     changed = write_params(tmp / "params-effect-size", sample_size={"effect_size": 0.35})
     incremental = run(load_params(changed), tmp / "out1")
-    assert incremental.executed == ("01-disposition",)
+    assert incremental.executed == ("01-disposition", "report")  # its table is in the report
     assert set(incremental.reused) == {"derive", *NOTEBOOKS[1:]}
     full = run(load_params(changed), tmp / "out2", force=True)
-    assert set(full.executed) == {"derive", *NOTEBOOKS}
+    assert set(full.executed) == {"derive", *NOTEBOOKS, "report"}
     assert file_hashes(incremental.run_dir, DETERMINISTIC) == file_hashes(
         full.run_dir, DETERMINISTIC
     )
+
+
+def _stale_steps(run_dir: Path, *steps: str) -> None:
+    """Make the recorded keys of `steps` stale, as a code change would (the whole-run key too,
+    so that the run does not stop at once)."""
+    record = run_dir / "provenance.json"
+    provenance = json.loads(record.read_text(encoding="utf-8"))
+    for step in ("run", *steps):
+        provenance["steps"][step] = "stale"
+    record.write_text(json.dumps(provenance), encoding="utf-8")
+
+
+def test_the_report_is_reused_when_nothing_it_reads_changed_and_rendered_when_it_did(runs):
+    """A notebook that runs again with the same outputs leaves the report as it was (no render);
+    a stale report key renders it again."""
+    tmp = runs["tmp"]
+    shutil.copytree(runs["first"].run_dir, tmp / "out-report" / "trial")
+    run_dir = tmp / "out-report" / "trial"
+    run(load_params(runs["params"]), tmp / "out-report")  # as the module's params say
+    report = file_hashes(run_dir, ("report",))
+    _stale_steps(run_dir, "04-safety")
+    again = run(load_params(runs["params"]), tmp / "out-report")
+    assert again.executed == ("04-safety",)
+    assert "report" in again.reused
+    assert file_hashes(run_dir, ("report",)) == report
+    _stale_steps(run_dir, "report")
+    assert run(load_params(runs["params"]), tmp / "out-report").executed == ("report",)
 
 
 BREAKS = {

@@ -159,3 +159,17 @@ def test_a_table_that_fits_gets_its_natural_widths() -> None:
     pad = tables.CELL_PADDING_PT
     need = [9 * tables.CHAR_EM * tables.TABLE_FONT_PT + pad] * 2  # "Completed", "63 (72.4)"
     assert tables.column_widths(df) == pytest.approx([n / sum(need) for n in need])
+
+
+def test_numbers_keep_one_line_before_labels_get_more_room() -> None:
+    """A long label column must not push a statistic such as "58.0 (22.0, 96.0)" onto two
+    lines while the numbers fit on one at the labels' least width."""
+    label = "HRPQ household work lost, total (hours per week) " * 3
+    stat = "-58.0 (-22.0, 96.0)"
+    df = pd.DataFrame({"Parameter": [label], **{f"Statistic {i}": [stat] for i in range(3)}})
+    widths = tables.column_widths(df)
+    natural = len(stat) * tables.CHAR_EM * tables.TABLE_FONT_PT  # the one-line width
+    for share in widths[1:]:
+        assert share * tables.TABLE_WIDTH_PT >= natural
+    em = tables.CHAR_EM * tables.TABLE_FONT_PT
+    assert widths[0] * tables.TABLE_WIDTH_PT >= len("household") * em  # its longest word fits

@@ -31,7 +31,9 @@ sns.set_theme(**STYLE)
 #: fixed SVG ids and no timestamps/software tags: same figure -> same bytes
 SAVE_RC = {"svg.hashsalt": "reality", "svg.fonttype": "path", "path.simplify": True}
 PNG_DPI = 300  # print resolution (journals ask for at least 300 dpi)
-TEXT_WIDTH_PX = 627  # 16.6 cm at 96 px per inch
+#: widest figure shown (CSS px, 96 per inch): 15.9 cm, the A4 text width (16.6 cm) less the
+#: margins of the cell that holds a figure in the DOCX (helpers.docx_layout)
+TEXT_WIDTH_PX = 600
 
 
 def save_figure(fig: Figure, fig_id: str, figures_dir: str | Path) -> tuple[Path, Path]:
@@ -71,7 +73,8 @@ def flow_diagram(steps: pd.DataFrame, exits: pd.DataFrame) -> Figure:
     ys = [k - 1 - i for i in range(k)]
     for y, (step, n) in zip(ys, steps.itertuples(index=False, name=None), strict=True):
         _box(ax, 0.3, y, f"{step}\nn = {n}")
-    arrow = {"arrowstyle": "->", "lw": 0.8}
+    # black: the seaborn theme draws patches (arrows too) with white edges
+    arrow = {"arrowstyle": "->", "lw": 0.8, "color": "black"}
     for y0, y1 in itertools.pairwise(ys[:-1]):
         ax.annotate("", xy=(0.3, y1 + 0.25), xytext=(0.3, y0 - 0.25), arrowprops=arrow)
     ax.plot([0.04, 0.01, 0.01, 0.04], [ys[1], ys[1], ys[-1], ys[-1]], ls="--", lw=0.8,
@@ -181,7 +184,7 @@ def publish(fig: Figure, fig_id: str, figures_dir: str | Path) -> Image:
     from IPython.display import Image
 
     png, _ = save_figure(fig, fig_id, figures_dir)
-    # CSS pixels (96 per inch): the figure's width, at most the A4 text width (16.6 cm), so
+    # CSS pixels (96 per inch): the figure's width, at most TEXT_WIDTH_PX, so
     # that DOCX and PDF scale a wide figure down instead of cropping it
     width = min(round(fig.get_size_inches()[0] * 96), TEXT_WIDTH_PX)
     plt.close(fig)

@@ -12,13 +12,13 @@ provenance of the run.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
 import shutil
 import subprocess
 import warnings
-import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +29,7 @@ import pandas as pd
 import yaml
 
 from helpers.commands import python_command
+from helpers.docx_layout import DocxError, fit_to_a4, write_reference_docx
 from helpers.folders import swap_in
 from helpers.methods_text import methods_markdown
 from helpers.methods_text import run_settings as methods_run_settings
@@ -43,7 +44,8 @@ from helpers.tables import fmt_p, to_markdown
 REPO_ROOT = Path(__file__).resolve().parents[2]
 #: the manuscript sources, at the repository root, copied into each run's staging folder
 SOURCES = (
-    "_quarto.yml", "index.qmd", "references.bib", "vancouver.csl", "_typst-tables.typ"
+    "_quarto.yml", "index.qmd", "references.bib", "vancouver.csl", "_typst-tables.typ",
+    "vector-figures.lua", "report.css",
 )
 STAGE_DIR = "manuscript"  # output/<run>/manuscript/: the Quarto project that is rendered
 REPORT_DIR = "report"  # output/<run>/report/: what a reader opens
@@ -54,14 +56,9 @@ METHODS_FILE = "_methods-generated.md"
 REPRODUCTION_FILE = "_reproduction-generated.md"
 PROVENANCE_FILE = "_provenance-generated.md"
 DATA_AVAILABILITY_FILE = "_data-availability-generated.md"
+#: shown in the DOCX only (index.qmd): pandoc's DOCX title block has no affiliations
+AUTHORS_FILE = "_authors-generated.md"
 REFERENCE_DOCX = "reference.docx"  # written at render time (write_reference_docx)
-#: A4 page (twips) with the PDF's margins (2.2 cm left and right, 2.5 cm top and bottom)
-DOCX_PAGE = (
-    '<w:pgSz w:w="11906" w:h="16838"/><w:pgMar w:top="1418" w:right="1247" w:bottom="1418"'
-    ' w:left="1247" w:header="709" w:footer="709" w:gutter="0"/>'
-)
-DOCX_TABLE_TEXT = '<w:rPr><w:sz w:val="18"/><w:szCs w:val="18"/></w:rPr>'  # 9 pt
-
 QUARTO_MISSING = (
     "quarto not found on PATH: the Quarto report (HTML, DOCX, PDF) was not rendered; wrote the "
     "HTML preview {preview} instead. Install Quarto with conda-forge `quarto` "
@@ -224,13 +221,16 @@ def _flatten(record: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str
 
 
 def provenance_include(record: Mapping[str, Any]) -> str:
-    """provenance.json as a two-column markdown table (nested keys joined with dots)."""
-    table = pd.DataFrame(_flatten(record), columns=["item", "value"])
+    """provenance.json as a two-column markdown table (nested keys joined with dots), without
+    the steps' content keys: they are the runner's cache keys (in provenance.json for
+    `helpers diff`), and leaving them out lets the report step be reused when only they change."""
+    shown = {key: value for key, value in record.items() if key != "steps"}
+    table = pd.DataFrame(_flatten(shown), columns=["item", "value"])
     table["item"] = "`" + table["item"] + "`"
     table["value"] = table["value"].str.replace("|", "\\|", regex=False)
     return (
         "Where this run came from (provenance.json of the run folder): code commit, params file,"
-        " SHA-256 of each input file, content keys of each step and software versions.\n\n"
+        " SHA-256 of each input file and software versions.\n\n"
         + to_markdown(table)
         + "\n"
     )
@@ -268,6 +268,27 @@ def data_availability(provenance: Mapping[str, Any] | None) -> str:
         "provenance of the run (@sec-provenance). *Placeholder for the study team:* where and "
         "under which conditions the study data can be requested.\n"
     )
+
+
+def author_block(config: Mapping[str, Any]) -> str:
+    """The authors, their numbered affiliations and the corresponding author's e-mail of
+    _quarto.yml (`author`, `affiliations`) as markdown lines."""
+    affiliations = {a["id"]: a for a in config.get("affiliations", [])}
+    numbers: dict[str, int] = {}
+    names = []
+    for author in config.get("author", []):
+        refs = [numbers.setdefault(a["ref"], len(numbers) + 1)
+                for a in author.get("affiliations", [])]
+        marks = ",".join(str(n) for n in refs) + (",\\*" if author.get("corresponding") else "")
+        names.append(f"{author['name']}^{marks}^" if marks else author["name"])
+    lines = [", ".join(names), ""]
+    for ref, number in numbers.items():
+        place = affiliations.get(ref, {})
+        where = ", ".join(place.get(k) for k in ("name", "city", "country") if place.get(k))
+        lines += [f"^{number}^ {where}", ""]
+    lines += [f"\\* Corresponding author: {a['name']}, <{a['email']}>"
+              for a in config.get("author", []) if a.get("corresponding") and a.get("email")]
+    return "\n".join(lines).strip() + "\n"
 
 
 def _read_if_exists(path: Path, what: str) -> str | None:
@@ -371,12 +392,17 @@ def stage(run_dir: Path, sources: Path = REPO_ROOT) -> Path:
     for name in SOURCES:
         shutil.copy2(Path(sources) / name, project / name)
     shutil.copytree(run_dir / "notebooks", project / "notebooks")
+    if (run_dir / "figures").is_dir():  # the SVGs that vector-figures.lua gives the PDF
+        shutil.copytree(run_dir / "figures", project / "figures",
+                        ignore=shutil.ignore_patterns("*.png"))
     staged = sorted((project / "notebooks").glob("*.ipynb"))
     if any(_CAPTION_TOKEN.search(nb.read_text(encoding="utf-8")) for nb in staged):
         values = caption_values(run_dir)
         for notebook in staged:
             fill_captions(notebook, values)
     article = (project / "index.qmd").read_text(encoding="utf-8")
+    config = yaml.safe_load((project / "_quarto.yml").read_text(encoding="utf-8"))
+    (project / AUTHORS_FILE).write_text(author_block(config), encoding="utf-8")
     for name, content in _generated_includes(run_dir, article).items():
         (project / name).write_text(content, encoding="utf-8")
     problems = embed_problems(project, article)
@@ -386,6 +412,33 @@ def stage(run_dir: Path, sources: Path = REPO_ROOT) -> Path:
             + "\n  ".join(problems)
         )
     return project
+
+
+def _notebook_content(path: Path) -> list[Any]:
+    """What the article can show of an executed notebook: each cell's type, source and outputs
+    (papermill's and nbclient's timings and the notebook's metadata left out)."""
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    return [[c["cell_type"], c["source"], c.get("outputs", [])] for c in cells]
+
+
+def report_key(run_dir: Path) -> str:
+    """Content key of the report step: SHA-256 of everything the render reads (the staged
+    Quarto project: sources, generated includes, figures, the executed notebooks' cells and
+    outputs), the code that renders (this module, helpers.docx_layout) and the Quarto version
+    (None without Quarto: the preview). Stages the project (stage) as a side effect."""
+    project = stage(run_dir)
+    content: dict[str, Any] = {}
+    for path in sorted(p for p in project.rglob("*") if p.is_file()):
+        name = str(path.relative_to(project))
+        content[name] = (_notebook_content(path) if path.suffix == ".ipynb"
+                         else hashlib.sha256(path.read_bytes()).hexdigest())
+    code = Path(__file__).parent
+    content["code"] = [(code / m).read_text(encoding="utf-8")
+                       for m in ("manuscript.py", "docx_layout.py")]
+    quarto = shutil.which("quarto")
+    content["quarto"] = (subprocess.run([quarto, "--version"], capture_output=True, text=True)
+                         .stdout.strip() if quarto else None)
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
 def _quarto_output_dir(project: Path) -> Path:
@@ -422,7 +475,10 @@ def render(run_dir: Path, *, display_dir: Path | None = None) -> RenderResult:
         )
         print(message, flush=True)
         return RenderResult("preview", (preview,), report, message)
-    write_reference_docx(quarto, project / REFERENCE_DOCX)
+    try:
+        write_reference_docx(quarto, project / REFERENCE_DOCX)
+    except DocxError as exc:
+        raise ManuscriptError(str(exc)) from exc
     done = subprocess.run(
         [quarto, "render", str(project)], cwd=project, capture_output=True, text=True
     )
@@ -432,57 +488,10 @@ def render(run_dir: Path, *, display_dir: Path | None = None) -> RenderResult:
             + _quarto_message(done.stderr + done.stdout)
         )
     shutil.copytree(_quarto_output_dir(project), fresh)
-    a4_sections(fresh / "index.docx")
+    fit_to_a4(fresh / "index.docx")
     swap_in(fresh, report)
     outputs = tuple(sorted(p for p in report.glob("index.*") if p.is_file()))
     return RenderResult("quarto", outputs, report, "")
-
-
-def write_reference_docx(quarto: str, path: Path) -> Path:
-    """The DOCX reference document: pandoc's default (`quarto pandoc --print-default-data-file
-    reference.docx`) with an A4 page (DOCX_PAGE in the body's section properties) and the
-    paragraph style of table cells, Compact, at 9 pt (helpers.tables sizes columns for it)."""
-    done = subprocess.run(
-        [quarto, "pandoc", "-o", str(path), "--print-default-data-file", "reference.docx"],
-        capture_output=True, text=True,
-    )
-    if done.returncode != 0:
-        raise ManuscriptError(f"quarto pandoc could not write {path.name}: {done.stderr[-2000:]}")
-    with zipfile.ZipFile(path) as source:
-        parts = {info: source.read(info.filename) for info in source.infolist()}
-    for info in parts:
-        text = parts[info].decode("utf-8") if info.filename.endswith(".xml") else None
-        if info.filename == "word/document.xml":
-            text = re.sub(r"<w:sectPr>", f"<w:sectPr>{DOCX_PAGE}", text, count=1)
-        elif info.filename == "word/styles.xml":
-            text = re.sub(r'(w:styleId="Compact">.*?</w:pPr>)', rf"\1{DOCX_TABLE_TEXT}", text,
-                          count=1, flags=re.S)
-        if text is not None:
-            parts[info] = text.encode("utf-8")
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
-        for info, data in parts.items():
-            target.writestr(info, data)
-    return path
-
-
-def a4_sections(docx: Path) -> None:
-    """Give every section of a DOCX the A4 page and margins of DOCX_PAGE: Quarto's landscape
-    divs close the sections before them with empty section properties (Word and LibreOffice
-    then use their own default, US Letter) and their own with a page size but no margins."""
-    if not docx.is_file():
-        return
-    with zipfile.ZipFile(docx) as source:
-        parts = [(info, source.read(info.filename)) for info in source.infolist()]
-    margins = DOCX_PAGE[DOCX_PAGE.index("<w:pgMar"):]
-    landscape = re.compile(r'<w:pgSz w:h="11906" w:w="16838" w:orient="landscape"\s*/>')
-    with zipfile.ZipFile(docx, "w", zipfile.ZIP_DEFLATED) as target:
-        for info, data in parts:
-            if info.filename == "word/document.xml":
-                text = data.decode("utf-8").replace("<w:sectPr></w:sectPr>",
-                                                    f"<w:sectPr>{DOCX_PAGE}</w:sectPr>")
-                text = landscape.sub(lambda m: m.group(0) + margins, text)
-                data = text.encode("utf-8")
-            target.writestr(info, data)
 
 
 def _quarto_message(output: str, limit: int = 4000) -> str:

@@ -10,7 +10,8 @@ Steps (each prints one progress line):
   5 results   key_results.csv (a selection of the notebooks' ard/ rows) and the reproduction
               check
   6 record    provenance.json
-  7 report    render the manuscript (or its HTML preview)
+  7 report    render the manuscript (or its HTML preview); the previous report is reused
+              when nothing the render reads has changed (helpers.manuscript.report_key)
 
 Atomic: everything is built in a staging folder beside the run folder and moved into place only
 when every step succeeded; a failed run leaves the previous output untouched and keeps its
@@ -51,7 +52,10 @@ NOTEBOOKS = ("01-disposition", "02-patient-outcomes", "03-caregiver-outcomes", "
 KERNEL = "reality"
 #: files whose content decides every step's result besides its own inputs
 CODE_FILES = ("src/helpers/**/*.py", "requirements.lock")
-MANUSCRIPT_FILES = ("_quarto.yml", "index.qmd", "references.bib", "study/published.yaml")
+#: what the manuscript reads from the repository (helpers.manuscript.SOURCES + published.yaml)
+MANUSCRIPT_FILES = ("_quarto.yml", "index.qmd", "references.bib", "vancouver.csl",
+                    "_typst-tables.typ", "vector-figures.lua", "report.css",
+                    "study/published.yaml")
 #: parameters that name the folders a notebook writes to
 OUTPUT_PARAMETERS = ("tables_dir", "figures_dir", "ard_dir")
 #: parameters that locate files; given to every notebook, relative to the run folder
@@ -420,6 +424,28 @@ def _failed_folder(run_dir: Path) -> Path:
     return run_dir.with_name(f"{run_dir.name}.failed")
 
 
+def _report(
+    staging: Path,
+    run_dir: Path,
+    previous: dict[str, Any],
+    keys: dict[str, str],
+    executed: Callable[[str], None],
+    reused: Callable[[str], None],
+) -> None:
+    """Render the manuscript, or reuse the previous report when its key (manuscript.report_key:
+    all that the render reads) is unchanged; the key joins `keys` (provenance.json steps)."""
+    from helpers.manuscript import REPORT_DIR, render, report_key
+
+    keys["report"] = report_key(staging)
+    if previous.get("report") == keys["report"] and _has_outputs((REPORT_DIR,), run_dir):
+        _copy_outputs((REPORT_DIR,), run_dir, staging)
+        reused("report")
+        _say("7/7 report", f"unchanged: {REPORT_DIR}/ reused")
+    else:
+        render(staging, display_dir=run_dir)
+        executed("report")
+
+
 # --- the run -----------------------------------------------------------------------------------
 def run(
     params: RunParams, output_root: Path, *, force: bool = False, jobs: int | None = None
@@ -513,9 +539,11 @@ def run(
 
         step = "7/7 report"
         if params["render"]:
-            from helpers.manuscript import render
-
-            render(staging, display_dir=run_dir)
+            _report(staging, run_dir, previous, keys, executed.append, reused.append)
+            write_json(
+                provenance_record(params.path, data_files, data_source, keys, summary),
+                staging / "provenance.json",
+            )
 
         step = "swap"  # the new output replaces the previous one
         _swap_into_place(staging, run_dir)

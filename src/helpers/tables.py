@@ -142,15 +142,23 @@ def _text_width(text: str, longest_word: bool) -> float:
 def column_widths(df: pd.DataFrame) -> list[float]:
     """Relative column widths (sum 1) of a table at TABLE_FONT_PT in TABLE_WIDTH_PT.
 
-    Each column needs at least its longest word (header included) plus padding; the space left
-    goes to the columns in proportion to how much more their longest cell needs. When every
-    cell fits on one line the widths are the cells' natural widths."""
+    Each column needs at least its longest word (header included) plus padding. When every
+    cell fits on one line the widths are the cells' natural widths. Otherwise numbers come
+    first: the number columns (helpers.tables._is_numeric, all but the first) get their natural
+    width, so that "58.0 (22.0, 96.0)" never wraps, and the text columns share what is left in
+    proportion to how much more their longest cell needs; when even that does not fit, the
+    space left after every column's least goes to all columns in that proportion."""
     cells = [[str(c), *df[c].astype(str)] for c in df.columns]
     least = np.array([max(_text_width(x, True) for x in col) for col in cells]) + CELL_PADDING_PT
     natural = np.array([max(_text_width(x, False) for x in col) for col in cells])
     natural = np.maximum(natural + CELL_PADDING_PT, least)
+    numbers = np.array([i > 0 and _is_numeric(df.iloc[:, i]) for i in range(df.shape[1])])
+    first = np.where(numbers, natural, least)
     if natural.sum() <= TABLE_WIDTH_PT or natural.sum() == least.sum():
         widths = natural
+    elif first.sum() <= TABLE_WIDTH_PT and (natural - first).sum() > 0:
+        spare = TABLE_WIDTH_PT - first.sum()
+        widths = first + spare * (natural - first) / (natural - first).sum()
     else:
         spare = max(TABLE_WIDTH_PT - least.sum(), 0.0)
         widths = least + spare * (natural - least) / (natural - least).sum()
