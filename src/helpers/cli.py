@@ -1,7 +1,7 @@
 """Command line: `.venv/bin/python -m helpers <command> --help` (`make setup` creates .venv).
 
-Commands: synth, validate, derive, run, render, params. Heavy libraries are imported inside each
-command, so that `--help` and a no-op `run` answer at once.
+Commands: synth, validate, derive, run, render, diff, params. Heavy libraries are imported
+inside each command, so that `--help` and a no-op `run` answer at once.
 """
 
 from __future__ import annotations
@@ -74,6 +74,18 @@ def _render(args: argparse.Namespace) -> int:
     return 0
 
 
+def _diff(args: argparse.Namespace) -> int:
+    from helpers.run_diff import NotARunError, diff_runs, format_diff
+
+    try:
+        diff = diff_runs(args.run_a, args.run_b)
+    except NotARunError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(format_diff(diff, str(args.run_a), str(args.run_b)))
+    return 0 if diff.same else 1
+
+
 def _params(args: argparse.Namespace) -> int:
     from helpers.params import ParamsError, load_params, schema_markdown
 
@@ -136,6 +148,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("render", help="render the manuscript of an existing run folder")
     p.add_argument("run_dir", type=Path, help="e.g. output/default")
     p.set_defaults(func=_render)
+
+    p = commands.add_parser(
+        "diff", help="every statistic and input that differs between two runs (exit 1 if any)"
+    )
+    p.add_argument("run_a", type=Path, help="a run folder, e.g. output/default")
+    p.add_argument("run_b", type=Path, help="another run folder, e.g. output/completers")
+    p.set_defaults(func=_diff)
 
     p = commands.add_parser("params", help="print the params schema, or check a params file")
     p.add_argument("file", type=Path, nargs="?", default=None, help="params file to check")

@@ -222,9 +222,10 @@ def _flatten(record: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str
 
 def provenance_include(record: Mapping[str, Any]) -> str:
     """provenance.json as a two-column markdown table (nested keys joined with dots), without
-    the steps' content keys: they are the runner's cache keys (in provenance.json for
-    `helpers diff`), and leaving them out lets the report step be reused when only they change."""
-    shown = {key: value for key, value in record.items() if key != "steps"}
+    the steps' content keys and the code files' hashes: they are the runner's cache keys (kept in
+    provenance.json for `helpers diff`), and leaving them out lets the report step be reused when
+    only they change."""
+    shown = {key: value for key, value in record.items() if key not in ("steps", "code_files")}
     table = pd.DataFrame(_flatten(shown), columns=["item", "value"])
     table["item"] = "`" + table["item"] + "`"
     table["value"] = table["value"].str.replace("|", "\\|", regex=False)

@@ -81,14 +81,17 @@ def provenance_record(
     data_source: str,
     steps: dict[str, str],
     summary: str,
+    code_files: dict[str, str],
 ) -> dict[str, object]:
     """The content of provenance.json.
 
     data_files: SHA-256 by file name of the study data folder; data_source: "synthetic (seed,
     n)" or the folder's path; steps: the content key of each step (see helpers.runner);
-    summary: the reproduction check's summary line.
+    summary: the reproduction check's summary line; code_files: SHA-256 by path of the helper
+    code and the lock file (what the code key is made of; `helpers diff` names a changed one).
     """
     return {
+        "code_files": code_files,
         "summary": summary,
         "code": git_state(),
         "params": {"file": str(params_path), "sha256": sha256_file(params_path)},

@@ -530,20 +530,23 @@ def run(
         from helpers.provenance import provenance_record, write_json
 
         keys["run"] = whole
-        write_json(
-            provenance_record(params.path, data_files, data_source, keys, summary),
-            staging / "provenance.json",
-        )
+        code_files = _glob_hashes(CODE_FILES)
+
+        def record() -> None:
+            write_json(
+                provenance_record(params.path, data_files, data_source, keys, summary,
+                                  code_files),
+                staging / "provenance.json",
+            )
+
+        record()
         shutil.copy2(params.path, staging / "params.yaml")
         _say(step, "provenance.json")
 
         step = "7/7 report"
         if params["render"]:
             _report(staging, run_dir, previous, keys, executed.append, reused.append)
-            write_json(
-                provenance_record(params.path, data_files, data_source, keys, summary),
-                staging / "provenance.json",
-            )
+            record()  # with the report's key
 
         step = "swap"  # the new output replaces the previous one
         _swap_into_place(staging, run_dir)
