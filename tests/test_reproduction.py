@@ -100,3 +100,45 @@ def test_study_copy_equals_the_shared_study_files():
         pytest.skip("no shared/study folder beside this checkout")
     for name in ("published.yaml", "data-spec.md", "instruments.md", "abstract.txt"):
         assert (root / "study" / name).read_bytes() == (shared / name).read_bytes(), name
+
+
+def _ledger(populations: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame([{"id": i, "population": p, "n": "84", "ard_row": f"row of {i}",
+                          "method": "stats.describe", "notebook": "02-patient-outcomes",
+                          "cell": "tbl-outcomes-eos"} for i, p in populations.items()])
+
+
+def test_each_row_says_where_its_number_comes_from():
+    published = [fig(87, "exact", "n_enrolled")]
+    table = reproduction_table(pd.DataFrame({"id": ["n_enrolled"], "value": ["87"]}), published,
+                               _ledger({"n_enrolled": "ENR"}))
+    row = table.iloc[0]
+    assert (row["population"], row["n"], row["ard_row"], row["method"], row["cell"]) == (
+        "ENR", "84", "row of n_enrolled", "stats.describe", "tbl-outcomes-eos")
+    text = reproduction_markdown(table)
+    for column in ("population", "ard_row", "method", "notebook", "cell"):
+        assert column in text.splitlines()[-3]  # the header row of the table
+
+
+@pytest.mark.parametrize(
+    ("run_population", "country", "expected"),
+    [
+        ("FAS", None, ["match", "match"]),  # the published analysis: both comparable
+        ("COMP", None, ["match", "not comparable"]),  # completers: the FAS figure is a subset
+        ("FAS", "NOR", ["not comparable", "not comparable"]),  # one country: every figure
+    ],
+)
+def test_a_subset_run_says_which_figures_it_cannot_compare(run_population, country, expected):
+    published = [fig(87, "exact", "n_enrolled"), fig(-7.3, "abs:0.5", "fsmc_chg_eos_median")]
+    values = pd.DataFrame({"id": ["n_enrolled", "fsmc_chg_eos_median"], "value": ["87", "-7.5"]})
+    ledger = _ledger({"n_enrolled": "ENR", "fsmc_chg_eos_median": run_population})
+    table = reproduction_table(values, published, ledger, run_population, country)
+    assert table["verdict"].tolist() == expected
+    assert table.loc[table["verdict"].eq("not comparable"), "note"].str.startswith("a subset").all()
+    summary = summary_line(table)
+    if "not comparable" in expected:
+        compared = expected.count("match")
+        assert summary == (f"{compared} of {compared} comparable published figures reproduced; "
+                           f"{2 - compared} of 2 not comparable with this subset")
+    else:
+        assert summary == "2 of 2 published figures reproduced"

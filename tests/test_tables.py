@@ -173,3 +173,25 @@ def test_numbers_keep_one_line_before_labels_get_more_room() -> None:
         assert share * tables.TABLE_WIDTH_PT >= natural
     em = tables.CHAR_EM * tables.TABLE_FONT_PT
     assert widths[0] * tables.TABLE_WIDTH_PT >= len("household") * em  # its longest word fits
+
+
+@pytest.mark.parametrize(
+    ("cells", "numeric"),
+    [
+        (["87 (100.0)", "-7.5 (-56.0, 34.0)", "< 0.001"], True),
+        (["0.897", "1.07e-10", "12%"], True),
+        (["02-patient-outcomes", "04-safety"], False),  # starts with digits, is a name
+        (["Headache", "SF-36"], False),
+    ],
+)
+def test_number_columns_are_told_from_names_that_start_with_digits(cells, numeric) -> None:
+    df = pd.DataFrame({"Label": ["a"] * len(cells), "Value": cells})
+    separator = tables.to_markdown(df).splitlines()[1].strip("|").split("|")
+    assert separator[1].endswith(":") is numeric  # numbers right-aligned, names left
+
+
+def test_a_span_counts_as_its_text_when_widths_are_set() -> None:
+    plain = pd.DataFrame({"Number": ["fsmc_chg_eos_p"], "Value": ["1"]})
+    anchored = pd.DataFrame({"Number": ["[fsmc_chg_eos_p]{#ledger-fsmc_chg_eos_p}"],
+                             "Value": ["1"]})
+    assert tables.column_widths(anchored) == tables.column_widths(plain)

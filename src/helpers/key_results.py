@@ -178,14 +178,55 @@ def select_key_results(results: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"id": list(IDS), "value": [KEY_RESULTS[i].pick(results) for i in IDS]})
 
 
-def populations(results: pd.DataFrame) -> dict[str, str]:
-    """The analysis set of each published figure: the population of its ARD rows."""
-    out = {}
+#: the labelled cell (notebook table) that shows each analysis' rows; by-visit outcome rows
+#: (a visit other than EOS) are shown in tbl-outcomes-visit
+DISPLAYS = {
+    "disposition": "tbl-disposition", "baseline": "tbl-baseline",
+    "sample_size": "tbl-sample-size", "outcomes": "tbl-outcomes-eos",
+    "fsmc_km": "tbl-fsmc-km", "relapses": "tbl-relapses", "retreatment": "tbl-retreatment",
+    "cg_characteristics": "tbl-cg-characteristics", "cg_baseline": "tbl-cg-outcomes",
+    "cg_outcomes": "tbl-cg-outcomes", "ae_pt": "tbl-ae-soc-pt", "ae_overview": "tbl-ae-overview",
+}  # fmt: skip
+LEDGER_COLUMNS = ["id", "ard_row", "population", "n", "method", "notebook", "cell"]
+
+
+def _joined(values: pd.Series) -> str:
+    return ", ".join(v for v in values.unique() if v)
+
+
+def _ard_row(keys: dict[str, str], stat: str) -> str:
+    """The ARD row's keys as a reader finds them in ard/<notebook>.csv, e.g.
+    "outcomes / FSMCTOT / CHG / EOS / median"."""
+    named = [keys.get(k, "") for k in ("analysis", "paramcd", "variable", "visit", "group",
+                                        "level")]  # fmt: skip
+    return " / ".join(part for part in [*named, stat] if part)
+
+
+def ledger_rows(results: pd.DataFrame) -> pd.DataFrame:
+    """Where each published figure's value comes from (LEDGER_COLUMNS, published.yaml order):
+    its ARD row, the row's population, n (the analysis cell's stat "N", the denominator of a
+    percentage, else "n", the subjects analysed; "" when the cell has neither), the function
+    that computed it (the row's `method`), the notebook that wrote the row and the labelled
+    cell (DISPLAYS) that shows it. `results`: ard.read_ard."""
+    rows = []
     for kid, entry in KEY_RESULTS.items():
+        stat = entry.stat if isinstance(entry, Row) else "rank"
         keys = entry.keys() if isinstance(entry, Row) else {"analysis": entry.analysis}
-        found = ard.select(results, **keys)["population"].unique()
-        out[kid] = ", ".join(p for p in found if p)
-    return out
+        cell = ard.select(results, **keys)
+        found = ard.select(cell, stat=stat)
+        sizes = [cell.loc[cell["stat"].eq(s), "value"] for s in ("N", "n")]
+        n = next((f"{s.iloc[0]:.0f}" for s in sizes if len(s) == 1), "")
+        visit = keys.get("visit", "")
+        display = DISPLAYS.get(entry.analysis, "")
+        if entry.analysis == "outcomes" and visit != "EOS":
+            display = "tbl-outcomes-visit"
+        source = cell if found.empty else found  # a row not computable in these data
+        rows.append({
+            "id": kid, "ard_row": _ard_row(keys, stat), "population": _joined(source["population"]),
+            "n": n, "method": _joined(found["method"]), "notebook": _joined(source["notebook"]),
+            "cell": display,
+        })  # fmt: skip
+    return pd.DataFrame(rows, columns=LEDGER_COLUMNS)
 
 
 def _format(value: object) -> str:

@@ -31,6 +31,7 @@ import yaml
 from helpers.commands import python_command
 from helpers.docx_layout import DocxError, fit_to_a4, write_reference_docx
 from helpers.folders import swap_in
+from helpers.ledger import ledger_markdown, link_numbers
 from helpers.methods_text import methods_markdown
 from helpers.methods_text import run_settings as methods_run_settings
 from helpers.reproduction import (
@@ -329,13 +330,28 @@ def _generated_includes(run_dir: Path, article: str) -> dict[str, str]:
         VARIABLES_FILE: yaml.safe_dump(quoted, sort_keys=False, allow_unicode=True),
         METHODS_FILE: methods,
         DATA_AVAILABILITY_FILE: data_availability(provenance),
-        REPRODUCTION_FILE: reproduction_include(reproduction)
-        if reproduction
-        else "*reproduction.md is missing from this run folder.*\n",
+        REPRODUCTION_FILE: _reproduction_section(run_dir, reproduction),
         PROVENANCE_FILE: provenance_include(provenance)
         if provenance
         else "*provenance.json is missing from this run folder.*\n",
     }
+
+
+def _ledger(run_dir: Path) -> pd.DataFrame | None:
+    """The run's reproduction.csv (the number ledger's rows), None when absent."""
+    path = run_dir / "reproduction.csv"
+    return pd.read_csv(path, dtype=str, keep_default_na=False) if path.is_file() else None
+
+
+def _reproduction_section(run_dir: Path, reproduction_md: str | None) -> str:
+    """The number ledger (helpers.ledger) when the run has reproduction.csv, else
+    reproduction.md as it is (an older run), else a note that it is missing."""
+    rows = _ledger(run_dir)
+    if reproduction_md is None:
+        return "*reproduction.md is missing from this run folder.*\n"
+    if rows is None:
+        return reproduction_include(reproduction_md)
+    return ledger_markdown(reproduction_md, rows)
 
 
 def caption_values(run_dir: Path) -> dict[str, str]:
@@ -402,6 +418,10 @@ def stage(run_dir: Path, sources: Path = REPO_ROOT) -> Path:
         for notebook in staged:
             fill_captions(notebook, values)
     article = (project / "index.qmd").read_text(encoding="utf-8")
+    rows = _ledger(run_dir)
+    if rows is not None:  # every quoted number links to its row of the ledger
+        article = link_numbers(article, rows["id"])
+        (project / "index.qmd").write_text(article, encoding="utf-8")
     config = yaml.safe_load((project / "_quarto.yml").read_text(encoding="utf-8"))
     (project / AUTHORS_FILE).write_text(author_block(config), encoding="utf-8")
     for name, content in _generated_includes(run_dir, article).items():

@@ -21,8 +21,12 @@ import pandas as pd
 import yaml
 
 PUBLISHED_YAML = Path(__file__).resolve().parents[2] / "study" / "published.yaml"
-COLUMNS = ["id", "section", "what", "source", "population", "published", "reproduced",
-           "match_rule", "verdict"]
+COLUMNS = ["id", "section", "what", "source", "population", "n", "published", "reproduced",
+           "match_rule", "verdict", "ard_row", "method", "notebook", "cell"]
+#: the efficacy population of the published analysis (published.yaml: patient outcomes are
+#: "FAS ... unless stated"); the default params analyse it
+PUBLISHED_POPULATION = "FAS"
+NOT_COMPARABLE = "not comparable"
 #: the sources as study/published.yaml describes them (its header)
 SOURCES = ("A = the 2024 article's abstract (study/abstract.txt); B = the earlier baseline report "
            "of the same study (interim data; see study/published.yaml)")
@@ -163,34 +167,53 @@ def describe(figure: PublishedFigure) -> str:
     return " ".join(_WORDS.get(word, word) for word in figure.id.split("_"))
 
 
+def subset_reason(population: str, run_population: str, country: str | None) -> str:
+    """Why a published figure cannot be compared with this run ("" when it can): the published
+    figures describe every patient of the three countries, and the efficacy figures the
+    PUBLISHED_POPULATION; a run on one country, or with another efficacy population (e.g.
+    completers) for a figure of that population, analyses a subset."""
+    if country:
+        return f"a subset: the patients of {country} only"
+    if run_population != PUBLISHED_POPULATION and run_population in population.split(", "):
+        return f"a subset: {run_population} instead of {PUBLISHED_POPULATION}"
+    return ""
+
+
 def reproduction_table(
     key_results: pd.DataFrame, published: list[PublishedFigure],
-    populations: dict[str, str] | None = None,
+    ledger: pd.DataFrame | None = None, run_population: str = PUBLISHED_POPULATION,
+    country: str | None = None,
 ) -> pd.DataFrame:
     """One row per published figure (published.yaml order): COLUMNS, plus `note`.
 
     key_results: columns id, value (as written to key_results.csv). An id missing from it is
-    reported as "not computed" and differs. populations: the analysis set of each id's ARD row
-    (helpers.key_results.populations); "" where unknown.
+    reported as "not computed" and differs. ledger: where each id's value comes from
+    (helpers.key_results.ledger_rows: population, n, ARD row, method, notebook, cell); ""
+    where unknown. run_population, country: the run's efficacy population and country; a
+    figure this run computes on a subset (subset_reason) is judged NOT_COMPARABLE, the reason
+    in `note`.
     """
     values = dict(zip(key_results["id"], key_results["value"], strict=True))
-    populations = populations or {}
+    sources = {} if ledger is None else ledger.set_index("id").to_dict("index")
     rows = []
     for fig in published:
-        value = values.get(fig.id)
-        value = parse_value(value)
+        value = parse_value(values.get(fig.id))
+        origin = sources.get(fig.id, {})
+        subset = subset_reason(origin.get("population", ""), run_population, country)
+        verdict = "match" if judge(fig, value) else "differs"
         rows.append(
             {
                 "id": fig.id,
                 "section": fig.section,
                 "what": describe(fig),
                 "source": fig.source,
-                "population": populations.get(fig.id, ""),
+                **{c: origin.get(c, "") for c in ("population", "n", "ard_row", "method",
+                                                  "notebook", "cell")},
                 "published": str(fig.published),
                 "reproduced": format_reproduced(fig, value),
                 "match_rule": fig.match,
-                "verdict": "match" if judge(fig, value) else "differs",
-                "note": fig.note or "",
+                "verdict": NOT_COMPARABLE if subset else verdict,
+                "note": "; ".join(x for x in (subset, fig.note or "") if x),
             }
         )
     return pd.DataFrame(rows, columns=[*COLUMNS, "note"])
@@ -204,23 +227,32 @@ def parse_value(value: object) -> object:
 
 
 def summary_line(table: pd.DataFrame) -> str:
-    """E.g. "71 of 75 published figures reproduced"."""
-    return (
-        f"{int((table['verdict'] == 'match').sum())} of {len(table)} published figures reproduced"
-    )
+    """E.g. "71 of 75 published figures reproduced"; on a subset run "60 of 60 comparable
+    published figures reproduced; 15 of 75 not comparable with this subset"."""
+    matched = int((table["verdict"] == "match").sum())
+    subset = int((table["verdict"] == NOT_COMPARABLE).sum())
+    if subset == 0:
+        return f"{matched} of {len(table)} published figures reproduced"
+    return (f"{matched} of {len(table) - subset} comparable published figures reproduced; "
+            f"{subset} of {len(table)} not comparable with this subset")
+
+
+#: reproduction.md's columns: the ledger of every published number
+MARKDOWN_COLUMNS = ["id", "what", "source", "population", "n", "published", "reproduced",
+                    "match_rule", "verdict", "ard_row", "method", "notebook", "cell", "note"]
 
 
 def reproduction_markdown(table: pd.DataFrame, data: str = "") -> str:
     """reproduction.md: what the data are (`data`), the sources, the summary line, then the
     table in published.yaml's order, so that a reader can follow the paper; a figure that
-    differs is set in bold."""
-    shown = table.assign(verdict=table["verdict"].map({"match": "match", "differs": "**differs**"}))
-    columns = ["id", "what", "source", "population", "published", "reproduced", "match_rule",
-               "verdict", "note"]  # fmt: skip
+    differs is set in bold. Each row says where its number comes from: population and n, the
+    ARD row (ard/<notebook>.csv), the function that computed it and the notebook cell that
+    shows it."""
+    shown = table.assign(verdict=table["verdict"].replace({"differs": "**differs**"}))
     opening = f"Data: {data}.\n\n" if data else ""
     return (
         f"# Reproduction check\n\n{opening}Sources: {SOURCES}.\n\n{summary_line(table)}.\n\n"
-        + shown[columns].to_markdown(index=False)
+        + shown[MARKDOWN_COLUMNS].to_markdown(index=False)
         + "\n"
     )
 

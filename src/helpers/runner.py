@@ -348,14 +348,15 @@ def _run_notebooks(
         kernels.close()
 
 
-def _results(staging: Path, data: str) -> str:
+def _results(staging: Path, data: str, params: RunParams) -> str:
     """key_results.csv, reproduction.csv/.md; returns the reproduction summary line.
 
-    The reproduction check reads key_results.csv back, so it judges exactly what was written."""
+    The reproduction check reads key_results.csv back, so it judges exactly what was written;
+    a run on a subset (params population, country) says which figures it cannot compare."""
     import pandas as pd
 
     from helpers.ard import read_ard
-    from helpers.key_results import populations, select_key_results, write_key_results
+    from helpers.key_results import ledger_rows, select_key_results, write_key_results
     from helpers.reproduction import (
         read_published,
         reproduction_table,
@@ -367,7 +368,8 @@ def _results(staging: Path, data: str) -> str:
     key_results = select_key_results(results)
     write_key_results(key_results, staging / "key_results.csv")
     written = pd.read_csv(staging / "key_results.csv", dtype=str, keep_default_na=False)
-    table = reproduction_table(written, read_published(), populations(results))
+    table = reproduction_table(written, read_published(), ledger_rows(results),
+                               params["population"], params["country"])
     write_reproduction(table, staging, data)
     return summary_line(table)
 
@@ -523,7 +525,7 @@ def run(
         step = "5/7 results"  # a selection of the notebooks' analysis results (ard/)
         data = data_source if params.uses_synthetic_data else (
             f"the study data folder {data_source} (SHA-256 of its files: {_digest(data_files)})")
-        summary = _results(staging, data)
+        summary = _results(staging, data, params)
         _say("5/7 results", f"key_results.csv, reproduction.csv: {summary}")
 
         step = "6/7 record"

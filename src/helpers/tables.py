@@ -15,6 +15,7 @@ TABLE_FONT_PT within TABLE_WIDTH_PT.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -134,8 +135,12 @@ def group_rows(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[header, *rest])
 
 
+_SPAN = re.compile(r"\[([^\]]*)\]\{[^}]*\}")  # a pandoc span "[text]{#id}" shows as "text"
+
+
 def _text_width(text: str, longest_word: bool) -> float:
-    words = str(text).replace(INDENT, "    ").split() if longest_word else [str(text)]
+    text = _SPAN.sub(r"\1", str(text))
+    words = text.replace(INDENT, "    ").split() if longest_word else [text]
     return max((len(w) for w in words), default=0) * CHAR_EM * TABLE_FONT_PT
 
 
@@ -166,11 +171,13 @@ def column_widths(df: pd.DataFrame) -> list[float]:
 
 
 def _is_numeric(values: pd.Series) -> bool:
-    """A column of numbers and statistics: most non-empty cells start with a digit, a sign or
-    "<" (text such as "Headache" does not)."""
+    """A column of numbers and statistics: most non-empty cells start with a number (after a
+    sign, "<" or "("), ended by a space, ")", "%", "," or the cell's end (text such as
+    "Headache" or "02-patient-outcomes" does not)."""
     cells = values.astype(str).str.strip().replace({MISSING: ""})
     cells = cells[cells != ""]
-    return len(cells) > 0 and cells.str.match(r"^[<>\u2264\u2265+-]?\s?\(?\d").mean() >= 0.5
+    number = r"^[<>\u2264\u2265+-]?\s?\(?\d[\d.]*(e-?\d+)?(\s|\)|%|,|$)"
+    return len(cells) > 0 and cells.str.match(number).mean() >= 0.5
 
 
 def to_markdown(df: pd.DataFrame) -> str:

@@ -1,0 +1,66 @@
+"""The number ledger of the manuscript: every number the text quotes, where it comes from.
+
+Each published figure's row of the run's reproduction check (reproduction.csv: the ARD row, the
+definition, population and n, the function that computed it, the notebook and labelled cell
+that show it, the published value and the verdict) becomes a row of a supplementary table with
+an anchor (`#ledger-<id>`), and every number the article quotes (`{{< var kr.<id> >}}`, and the
+published value `{{< var pub.<id> >}}`) links to its row.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import pandas as pd
+
+from helpers.tables import to_markdown
+
+_QUOTED = re.compile(r"\{\{<\s*var\s+(kr|pub)\.([\w-]+)\s*>\}\}")
+#: the ledger's columns as the manuscript shows them -> how each is made from reproduction.csv
+HEADERS = ("Number", "What (definition)", "Population (n)", "This run", "Published (source)",
+           "Verdict", "ARD row (ard/<notebook>.csv)", "Computed by", "Shown in")  # fmt: skip
+
+
+def anchor(figure_id: str) -> str:
+    """The id of a figure's ledger row (an HTML anchor, a DOCX bookmark, a Typst label)."""
+    return f"ledger-{figure_id}"
+
+
+def ledger_table(reproduction: pd.DataFrame) -> pd.DataFrame:
+    """One row per published figure (reproduction.csv, text columns), in HEADERS: the id with
+    its anchor, the definition, population and n, our value, the published value and source,
+    the verdict, the ARD row, the computing function and the labelled cell (notebook) that
+    shows it."""
+    r = reproduction.fillna("").astype(str)
+    n = r["n"].map(lambda x: f" (n = {x})" if x else "")
+    shown_in = r["cell"] + r["notebook"].map(lambda nb: f" ({nb})" if nb else "")
+    columns = [
+        "[" + r["id"] + "]{#" + r["id"].map(anchor) + "}",
+        r["what"],
+        r["population"] + n,
+        r["reproduced"],
+        r["published"] + " (" + r["source"] + ")",
+        r["verdict"] + r["note"].map(lambda x: f": {x}" if x else ""),
+        r["ard_row"],
+        r["method"],
+        shown_in,
+    ]
+    return pd.DataFrame(dict(zip(HEADERS, columns, strict=True)))
+
+
+def ledger_markdown(reproduction_md: str, reproduction: pd.DataFrame) -> str:
+    """The ledger section's body: reproduction.md's opening (data, sources, summary; not its
+    title nor its table) and the ledger table (helpers.tables.to_markdown)."""
+    opening = re.sub(r"\A# [^\n]*\n+", "", reproduction_md).split("\n|", 1)[0].rstrip()
+    return f"{opening}\n\n{to_markdown(ledger_table(reproduction))}\n"
+
+
+def link_numbers(article: str, ids: Iterable[str]) -> str:
+    """Every quoted number of a figure that has a ledger row, as a link to that row."""
+    known = set(ids)
+
+    def link(m: re.Match) -> str:
+        return f"[{m.group(0)}](#{anchor(m.group(2))})" if m.group(2) in known else m.group(0)
+
+    return _QUOTED.sub(link, article)

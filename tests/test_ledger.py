@@ -1,0 +1,45 @@
+"""The number ledger: one anchored row per published figure, and every quoted number linked."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from helpers import ledger
+
+
+def reproduction() -> pd.DataFrame:
+    return pd.DataFrame([{
+        "id": "fsmc_chg_eos_p", "section": "patient_outcomes", "what": "Wilcoxon p",
+        "source": "A", "population": "FAS", "n": "84", "published": "< 0.01",
+        "reproduced": "0.0004", "match_rule": "cond", "verdict": "match",
+        "ard_row": "outcomes / FSMCTOT / CHG / EOS / p", "method": "stats.signed_rank_test",
+        "notebook": "02-patient-outcomes", "cell": "tbl-outcomes-eos", "note": "",
+    }])  # fmt: skip
+
+
+def test_a_ledger_row_holds_the_anchor_and_where_the_number_comes_from() -> None:
+    row = ledger.ledger_table(reproduction()).iloc[0].tolist()
+    assert row == [
+        "[fsmc_chg_eos_p]{#ledger-fsmc_chg_eos_p}", "Wilcoxon p", "FAS (n = 84)", "0.0004",
+        "< 0.01 (A)", "match", "outcomes / FSMCTOT / CHG / EOS / p", "stats.signed_rank_test",
+        "tbl-outcomes-eos (02-patient-outcomes)",
+    ]
+
+
+def test_quoted_numbers_of_known_figures_link_to_their_row() -> None:
+    article = ("p was {{< var kr.fsmc_chg_eos_p >}} (published {{< var pub.fsmc_chg_eos_p >}});"
+               " {{< var words.main >}} words; {{< var kr.not_in_ledger >}}")
+    linked = ledger.link_numbers(article, ["fsmc_chg_eos_p"])
+    assert linked == (
+        "p was [{{< var kr.fsmc_chg_eos_p >}}](#ledger-fsmc_chg_eos_p) (published "
+        "[{{< var pub.fsmc_chg_eos_p >}}](#ledger-fsmc_chg_eos_p)); {{< var words.main >}} words;"
+        " {{< var kr.not_in_ledger >}}"
+    )
+
+
+def test_the_ledger_section_keeps_the_opening_and_drops_the_plain_table() -> None:
+    md = ("# Reproduction check\n\nData: x.\n\n1 of 1 published figures reproduced.\n\n"
+          "| id |\n|---|\n| a |\n")
+    text = ledger.ledger_markdown(md, reproduction())
+    assert text.startswith("Data: x.\n\n1 of 1 published figures reproduced.\n\n| Number")
+    assert "| a |" not in text and "{#ledger-fsmc_chg_eos_p}" in text
