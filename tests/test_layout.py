@@ -301,3 +301,14 @@ def test_pdf_figures_are_vector_graphics(run_dir: Path) -> None:
         curves = sum(len(page.curves) + len(page.lines) for page in pdf.pages)
     assert images == []
     assert curves > 100  # the figures' lines and markers are drawn as paths
+
+
+def test_every_number_the_html_text_quotes_links_to_its_ledger_row(run_dir: Path) -> None:
+    """The number ledger (helpers.ledger): each link of the text has its anchor, and each
+    published figure has a row."""
+    html = (run_dir / "report" / "index.html").read_text(encoding="utf-8")
+    links = set(re.findall(r'href="#(ledger-[\w-]+)"', html))
+    anchors = set(re.findall(r'id="(ledger-[\w-]+)"', html))
+    published = pd.read_csv(run_dir / "reproduction.csv", dtype=str)["id"]
+    assert links and links <= anchors
+    assert anchors == {f"ledger-{i}" for i in published}

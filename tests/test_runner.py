@@ -320,6 +320,12 @@ def test_a_country_absent_from_the_data_stops_before_any_notebook_and_a_success_
     assert main(["run", str(params), "--output", str(out)]) == 0
     assert (out / "country" / "key_results.csv").is_file()
     assert not (out / "country.failed").exists()
+    # one country is a subset of the published cohort: no figure is counted as not reproduced
+    check = pd.read_csv(out / "country" / "reproduction.csv", dtype=str, keep_default_na=False)
+    assert set(check["verdict"]) == {"not comparable"}
+    summary = (f"0 of 0 comparable published figures reproduced; {len(check)} of {len(check)} "
+               "not comparable with this subset")
+    assert summary in (out / "country" / "reproduction.md").read_text()
 
 
 def test_a_folder_mixing_formats_gives_byte_identical_key_results(runs, tmp_path: Path):
