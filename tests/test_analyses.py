@@ -11,7 +11,7 @@ from adam_fixture import adae, adqs, adsl, adtte
 from lifelines import KaplanMeierFitter
 from scipy import stats as sps
 
-from helpers import caregiver, change, disposition, efficacy, safety, tables
+from helpers import ard, caregiver, change, disposition, efficacy, safety, tables
 
 FAS = adsl().query("FASFL == 'Y'")
 SAF = adsl().query("SAFFL == 'Y'")
@@ -72,7 +72,8 @@ def test_change_ci_by_visit_matches_scipy_t_interval() -> None:
 
 def test_disposition_by_country_matches_crosstab() -> None:
     a = adsl()
-    out = disposition.disposition_by_country(a).set_index("Status")
+    results = ard.combine([disposition.disposition_ard(a), disposition.disposition_country_ard(a)])
+    out = disposition.disposition_by_country(results).set_index("Status")
     completed = a.groupby("COUNTRY")["COMPFL"].apply(lambda s: s.eq("Y").sum())
     size = a.groupby("COUNTRY").size()
     for c in size.index:
@@ -125,7 +126,8 @@ def test_every_arrow_of_the_flow_diagram_is_drawn_in_a_visible_colour() -> None:
 
 
 def test_baseline_table_age_and_scores() -> None:
-    out = disposition.baseline_table(adsl(), adqs(), {"FAS": "FASFL"})
+    results = disposition.baseline_ard(FAS, adqs(), "FAS")
+    out = disposition.baseline_table(results, {"FAS": "FAS"})
     col = f"FAS (N={len(FAS)})"
     rows = out.set_index(["Characteristic", "Statistic"])[col]
     assert rows[("Age (years)", "Mean (SD)")] == f"{FAS['AGE'].mean():.1f} ({FAS['AGE'].std():.1f})"
@@ -136,7 +138,8 @@ def test_baseline_table_age_and_scores() -> None:
 
 
 def test_sample_size_grid_flags_target() -> None:
-    grid = disposition.sample_size_grid([0.35, 0.4], [0.8, 0.9], [0.15], 0.05, 80)
+    results = disposition.sample_size_grid_ard([0.35, 0.4], [0.8, 0.9], [0.15], 0.05)
+    grid = disposition.sample_size_grid(results, 80)
     assert len(grid) == 4
     flagged = grid["Gives N = 80"].eq("yes")
     assert flagged.any()  # effect 0.4, power 0.9, drop-out 0.15 gives 80 (params/default.yaml)
@@ -246,9 +249,10 @@ def test_no_subject_identifier_in_any_table() -> None:
     a, q, e, t = adsl(), adqs(), adae(), adtte()
     cg = a.query("CGPOPFL == 'Y'")
     built = [
-        disposition.disposition_table(a),
-        disposition.disposition_by_country(a),
-        disposition.baseline_table(a, q, {"FAS": "FASFL"}),
+        disposition.disposition_table(disposition.disposition_ard(a)),
+        disposition.disposition_by_country(
+            ard.combine([disposition.disposition_ard(a), disposition.disposition_country_ard(a)])),
+        disposition.baseline_table(disposition.baseline_ard(FAS, q, "FAS"), {"FAS": "FAS"}),
         change.visit_table(_summary()),
         change.eos_table(_summary()),
         efficacy.fsmc_shift_table(change.analysed_records(q, FAS["USUBJID"], "PATIENT", PARAMS)),

@@ -237,7 +237,8 @@ def test_a_never_treated_baseline_counts_in_the_enr_baseline_not_in_change(adam)
     2: not a baseline). ENR mean (SD) = mean(60, 70, 48) = 59.33 (SD 11.02), n = 3; the change
     analysis has S1 and S2 only (S3 has no day 0 and no post-baseline value)."""
     adsl, adqs = text_as_object(adam.adsl), text_as_object(adam.adqs)
-    table = disposition.baseline_table(adsl, adqs, {"Enrolled": "ENRFL"})
+    table = disposition.baseline_table(disposition.baseline_ard(adsl, adqs, "ENR"),
+                                       {"Enrolled": "ENR"})
     fsmc = table[table["Characteristic"].str.startswith("FSMC total")].set_index("Statistic")
     assert fsmc.iloc[:, -1][["n", "Mean (SD)"]].tolist() == ["3", "59.3 (11.0)"]
     records = change.analysed_records(adqs, adsl["USUBJID"], "PATIENT", ["FSMCTOT"])

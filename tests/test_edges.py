@@ -275,11 +275,11 @@ def test_never_treated_baseline_counts_in_enrolled_baseline_characteristics(
     NOPOST, CGLATE, NOTSCORED, EOS9, EOS8, FSMCSUB (items: 60) and NEVER (day -5, untreated)
     = 8 (BASEDAY1's is after day 0; FSMCMISS's total is missing)."""
     from helpers.derive import read_adam, write_adam
-    from helpers.disposition import baseline_table
+    from helpers.disposition import baseline_ard, baseline_table
 
     write_adam(adam, tmp_path)
     written = read_adam(tmp_path)  # as the notebooks read it
-    table = baseline_table(written.adsl, written.adqs, {"ENR": "ENRFL"})
+    table = baseline_table(baseline_ard(written.adsl, written.adqs, "ENR"), {"ENR": "ENR"})
     rows = table.set_index(["Characteristic", "Statistic"]).iloc[:, 0]
     assert rows[("FSMC total at baseline", "n")] == "8"
 

@@ -104,7 +104,8 @@ def _check_snapshot(name: str, df: pd.DataFrame) -> None:
 
 
 def test_snapshot_disposition() -> None:
-    _check_snapshot("tbl-disposition", disposition.disposition_table(adsl()))
+    _check_snapshot("tbl-disposition",
+                    disposition.disposition_table(disposition.disposition_ard(adsl())))
 
 
 def test_snapshot_outcomes_eos() -> None:

@@ -17,35 +17,41 @@ from helpers import ard, change, labels, spec, stats, tables
 FLAGS = {"Treated (SAF)": "SAFFL", "Full analysis set (FAS)": "FASFL", "Completed": "COMPFL"}
 
 
-def disposition_table(adsl: pd.DataFrame) -> pd.DataFrame:
-    """Enrolled, SAF, FAS, completed, discontinued (with reasons), ongoing and deaths: n (%)."""
-    n = len(adsl)
-    disc = adsl[adsl["EOSSTT"].eq("DISCONTINUED")]
-    reasons = disc["DCSREAS"].value_counts().reindex(spec.DSDECOD[1:], fill_value=0)
-    reasons = reasons[reasons.gt(0)]
-    rows = [
-        ("Enrolled", n),
-        *((name, int(adsl[flag].eq("Y").sum())) for name, flag in FLAGS.items()),
-        ("Discontinued", len(disc)),
-        *((f"{tables.INDENT}{reason.capitalize()}", int(k)) for reason, k in reasons.items()),
-        ("Ongoing", int(adsl["EOSSTT"].eq("ONGOING").sum())),
-        ("Died", int(adsl["DTHFL"].eq("Y").sum())),
-    ]
-    return pd.DataFrame(
-        {"Status": [r[0] for r in rows], "n (%)": [tables.fmt_n_pct(k, n) for _, k in rows]}
-    )
+#: the rows of the disposition table: ARD paramcd -> label (reasons, paramcd DCSREAS, are
+#: shown under "Discontinued", in data-spec order, when any patient gave them)
+DISPOSITION_ROWS = {"ENRFL": "Enrolled", **{flag: name for name, flag in FLAGS.items()},
+                    "DISCFL": "Discontinued", "DCSREAS": "", "ONGOING": "Ongoing",
+                    "DTHFL": "Died"}  # fmt: skip
 
 
-def disposition_by_country(adsl: pd.DataFrame) -> pd.DataFrame:
-    """Enrolled, SAF, FAS, completed and discontinued n (%) per country (columns) and in total."""
-    frames = {c: g for c, g in adsl.groupby("COUNTRY", sort=True)} | {"Total": adsl}
-    cols = {
-        f"{country} (N={len(g)})": disposition_table(g).set_index("Status")["n (%)"]
-        for country, g in frames.items()
-    }
-    out = pd.DataFrame(cols)
+def disposition_table(results: pd.DataFrame, group: str = "") -> pd.DataFrame:
+    """Enrolled, SAF, FAS, completed, discontinued (with reasons), ongoing and deaths: n (%) of
+    the enrolled patients, a view of the ARD "disposition" rows of `group` (disposition_ard)."""
+    cells = ard.select(results, analysis="disposition", group=group)
+    rows = []
+    for code, label in DISPOSITION_ROWS.items():
+        for level in cells.loc[cells["paramcd"].eq(code), "level"].unique():
+            n = ard.value(cells, paramcd=code, level=level, stat="n")
+            if code == "DCSREAS" and n == 0:
+                continue
+            shown = f"{tables.INDENT}{level.capitalize()}" if code == "DCSREAS" else label
+            total = ard.value(cells, paramcd=code, level=level, stat="N")
+            rows.append((shown, tables.fmt_n_pct(n, total)))
+    return pd.DataFrame(rows, columns=["Status", "n (%)"])
+
+
+def disposition_by_country(results: pd.DataFrame) -> pd.DataFrame:
+    """Enrolled, SAF, FAS, completed and discontinued n (%) per country (columns, the ARD groups
+    of disposition_country_ard) and in total (group "")."""
+    cells = ard.select(results, analysis="disposition", paramcd="ENRFL", stat="N")
+    groups = [*sorted(g for g in cells["group"] if g), ""]
+    cols = {}
+    for group in groups:
+        size = ard.value(cells, group=group)
+        cols[f"{group or 'Total'} (N={size:.0f})"] = (
+            disposition_table(results, group).set_index("Status")["n (%)"])
     keep = ["Enrolled", *FLAGS, "Discontinued", "Died"]
-    return out.loc[keep].rename_axis("Status").reset_index()
+    return pd.DataFrame(cols).loc[keep].rename_axis("Status").reset_index()
 
 
 def strobe_flow(adsl: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -118,19 +124,14 @@ def _baseline_label(code: str) -> str:
     return ADSL_CONTINUOUS.get(code) or f"{labels.label(code)} at baseline"
 
 
-def _baseline_column(adsl: pd.DataFrame, adqs: pd.DataFrame) -> pd.DataFrame:
-    """Rows (characteristic, statistic, value) of one population."""
-    rows = [
-        (_baseline_label(code), stat, value)
-        for code, values in _baseline_values(adsl, adqs).items()
-        for stat, value in tables.continuous_stats(values).items()
-        if stat != "Median (min, max)"
-    ]
-    categorical = {"Sex": (adsl["SEX"], spec.SEX), "Country": (adsl["COUNTRY"], ())}
-    for name, (values, levels) in categorical.items():
-        counts = tables.category_counts(values, levels or sorted(values.dropna().unique()))
-        rows += [(name, f"{lvl}, n (%)", v) for lvl, v in counts.itertuples(index=False)]
-    return pd.DataFrame(rows, columns=["Characteristic", "Statistic", "value"])
+#: categorical characteristics of the baseline table: ADSL column -> (label, levels first
+#: shown; other values follow sorted, a missing value as the level "Missing")
+BASELINE_CATEGORIES = {"SEX": ("Sex", spec.SEX), "COUNTRY": ("Country", ())}
+
+
+def _category_levels(values: pd.Series, levels: tuple[str, ...]) -> list[str]:
+    present = set(values.fillna("Missing"))
+    return [*levels, *sorted(present - set(levels))]
 
 
 def discontinued_for_ae(adsl: pd.DataFrame) -> pd.Series:
@@ -139,34 +140,51 @@ def discontinued_for_ae(adsl: pd.DataFrame) -> pd.Series:
     return adsl["DCSREAS"].isin(spec.DSDECOD_AE)
 
 
-def disposition_ard(adsl: pd.DataFrame) -> pd.DataFrame:
-    """ARD "disposition" of the enrolled patients `adsl` (ENR): n, N, pct of ENRFL (all), SAFFL,
-    FASFL, COMPFL, discontinued because of an AE (DISCAE) and deaths (DTHFL)."""
+def disposition_ard(adsl: pd.DataFrame, group: str = "") -> pd.DataFrame:
+    """ARD "disposition" of the enrolled patients `adsl` (ENR; `group` names a subgroup such
+    as a country): n, N, pct of ENRFL (all), SAFFL, FASFL, COMPFL, discontinued (DISCFL, and by
+    reason: DCSREAS with each data-spec reason as level), ongoing, deaths (DTHFL) and
+    discontinued because of an AE (DISCAE)."""
+    discontinued = adsl["EOSSTT"].eq("DISCONTINUED")
     conditions = {
-        "ENRFL": pd.Series(True, index=adsl.index),
-        **{flag: adsl[flag].eq("Y") for flag in FLAGS.values()},
-        "DISCAE": discontinued_for_ae(adsl),
-        "DTHFL": adsl["DTHFL"].eq("Y"),
-    }
+        ("ENRFL", ""): pd.Series(True, index=adsl.index),
+        **{(flag, ""): adsl[flag].eq("Y") for flag in FLAGS.values()},
+        ("DISCFL", ""): discontinued,
+        **{("DCSREAS", reason): discontinued & adsl["DCSREAS"].eq(reason)
+           for reason in spec.DSDECOD[1:]},
+        ("ONGOING", ""): adsl["EOSSTT"].eq("ONGOING"),
+        ("DTHFL", ""): adsl["DTHFL"].eq("Y"),
+        ("DISCAE", ""): discontinued_for_ae(adsl),
+    }  # fmt: skip
     return ard.combine(
-        ard.n_pct("disposition", "ENR", mask, paramcd=code, method=f"{code}: n (%) of ENR")
-        for code, mask in conditions.items()
+        ard.n_pct("disposition", "ENR", mask, paramcd=code, level=level, group=group,
+                  method=f"{code}: n (%) of ENR")
+        for (code, level), mask in conditions.items()
     )
+
+
+def disposition_country_ard(adsl: pd.DataFrame) -> pd.DataFrame:
+    """disposition_ard of each country's enrolled patients (group = the country code)."""
+    return ard.combine(disposition_ard(g, group=country)
+                       for country, g in adsl.groupby("COUNTRY", sort=True))
 
 
 def baseline_ard(adsl: pd.DataFrame, adqs: pd.DataFrame, population: str) -> pd.DataFrame:
     """ARD "baseline" of one population: stats.describe of each continuous characteristic
-    (_baseline_values) and n, N, pct of each sex."""
+    (_baseline_values) and n, N, pct of each level of each BASELINE_CATEGORIES column
+    (denominator: the population; a missing value counts as the level "Missing")."""
     cells = [
         ard.rows("baseline", population, stats.describe(values), paramcd=code,
                  method="stats.describe")
         for code, values in _baseline_values(adsl, adqs).items()
     ]  # fmt: skip
-    cells += [
-        ard.n_pct("baseline", population, adsl["SEX"].eq(sex), paramcd="SEX", level=sex,
-                  method="n (%) of the population")
-        for sex in spec.SEX
-    ]  # fmt: skip
+    for column, (_, levels) in BASELINE_CATEGORIES.items():
+        values = adsl[column].fillna("Missing")
+        cells += [
+            ard.n_pct("baseline", population, values.eq(level), paramcd=column, level=level,
+                      method="n (%) of the population")
+            for level in _category_levels(adsl[column], levels)
+        ]  # fmt: skip
     return ard.combine(cells)
 
 
@@ -179,41 +197,65 @@ def sample_size_ard(effect_size: float, alpha: float, power: float,
     return ard.rows("sample_size", "", {"n": n}, method=method)
 
 
-def baseline_table(
-    adsl: pd.DataFrame, adqs: pd.DataFrame, populations: dict[str, str]
-) -> pd.DataFrame:
-    """Baseline characteristics, one column per population (label -> ADSL flag column).
+def _baseline_cells(cells: pd.DataFrame) -> pd.Series:
+    """One population's baseline ARD rows as table cells, (characteristic, statistic) ->
+    text: n, mean (SD), median (Q1, Q3) of each continuous characteristic, then n (%) of each
+    level of each category."""
+    shown: dict[tuple[str, str], str] = {}
+    for code in cells.loc[~cells["paramcd"].isin(list(BASELINE_CATEGORIES)), "paramcd"].unique():
+        described = cells[cells["paramcd"].eq(code)].set_index("stat")["value"]
+        formatted = tables.described_cells(described.to_dict())
+        for stat in ("n", "Mean (SD)", "Median (Q1, Q3)"):
+            shown[(_baseline_label(code), stat)] = formatted[stat]
+    for column, (label, _) in BASELINE_CATEGORIES.items():
+        for level in cells.loc[cells["paramcd"].eq(column), "level"].unique():
+            n = ard.value(cells, paramcd=column, level=level, stat="n")
+            total = ard.value(cells, paramcd=column, level=level, stat="N")
+            shown[(label, f"{level}, n (%)")] = tables.fmt_n_pct(n, total)
+    return pd.Series(shown)
 
-    Continuous: n, mean (SD), median (Q1, Q3); categorical: n (%) of the population.
-    Baseline scores: the ABLFL record of each patient (n = patients with a baseline value).
-    """
+
+def baseline_table(results: pd.DataFrame, populations: dict[str, str]) -> pd.DataFrame:
+    """Baseline characteristics, one column per population (label -> ARD population of
+    baseline_ard), a view of the ARD "baseline" rows. Continuous: n, mean (SD), median (Q1,
+    Q3); categorical: n (%) of the population (N in the column header); a level absent from a
+    population: "0". Baseline scores: the ABLFL record of each patient (n = with a value)."""
     cols = []
-    for name, flag in populations.items():
-        pop = adsl[adsl[flag].eq("Y")]
-        col = _baseline_column(pop, adqs).set_index(["Characteristic", "Statistic"])["value"]
-        cols.append(col.rename(f"{name} (N={len(pop)})"))
-    return pd.concat(cols, axis=1).fillna("0").reset_index()
+    for name, population in populations.items():
+        cells = ard.select(results, analysis="baseline", population=population)
+        size = cells.loc[cells["paramcd"].eq("SEX") & cells["stat"].eq("N"), "value"].iloc[0]
+        cols.append(_baseline_cells(cells).rename(f"{name} (N={size:.0f})"))
+    table = pd.concat(cols, axis=1).fillna("0")
+    return table.rename_axis(["Characteristic", "Statistic"]).reset_index()
 
 
-def sample_size_grid(
-    effect_sizes: list[float], powers: list[float], dropouts: list[float], alpha: float, target: int
-) -> pd.DataFrame:
-    """stats.planned_sample_size over every combination; flags the ones that give `target`."""
-    grid = pd.DataFrame(
-        list(itertools.product(effect_sizes, powers, dropouts)),
-        columns=["Effect size (d)", "Power", "Drop-out"],
-    )
-    n = [
-        stats.planned_sample_size(d, alpha, p, q)
-        for d, p, q in grid.itertuples(index=False, name=None)
-    ]
-    return grid.assign(
-        **{
-            "Effect size (d)": grid["Effect size (d)"].map("{:.2f}".format),
-            "Power": grid["Power"].map("{:.2f}".format),
-            "Drop-out": grid["Drop-out"].map("{:.0%}".format),
-            "alpha": f"{alpha:.2f}",
-            "N to enrol": n,
-            f"Gives N = {target}": ["yes" if k == target else "" for k in n],
-        }
-    )
+def sample_size_grid_ard(effect_sizes: list[float], powers: list[float], dropouts: list[float],
+                         alpha: float) -> pd.DataFrame:  # fmt: skip
+    """ARD "sample_size_grid": stats.planned_sample_size over every combination of the
+    assumptions, one cell per combination (group "1", "2", ... in effect size, power, drop-out
+    order) holding the assumptions (effect_size, power, dropout, alpha) and the planned n."""
+    combinations = itertools.product(effect_sizes, powers, dropouts)
+    return ard.combine(
+        ard.rows("sample_size_grid", "",
+                 {"effect_size": d, "power": p, "dropout": q, "alpha": alpha,
+                  "n": stats.planned_sample_size(d, alpha, p, q)},
+                 group=str(i), method="stats.planned_sample_size")
+        for i, (d, p, q) in enumerate(combinations, 1)
+    )  # fmt: skip
+
+
+def sample_size_grid(results: pd.DataFrame, target: int) -> pd.DataFrame:
+    """The planned sample size over the grid of assumptions (sample_size_grid_ard rows, one
+    table row per combination) and whether each gives `target`."""
+    cells = ard.select(results, analysis="sample_size_grid")
+    wide = cells.pivot(index="group", columns="stat", values="value")
+    wide = wide.loc[sorted(wide.index, key=int)]
+    n = wide["n"].astype(int)
+    return pd.DataFrame({
+        "Effect size (d)": wide["effect_size"].map("{:.2f}".format),
+        "Power": wide["power"].map("{:.2f}".format),
+        "Drop-out": wide["dropout"].map("{:.0%}".format),
+        "alpha": wide["alpha"].map("{:.2f}".format),
+        "N to enrol": n,
+        f"Gives N = {target}": ["yes" if k == target else "" for k in n],
+    }).reset_index(drop=True)  # fmt: skip

@@ -62,26 +62,27 @@ def fmt_p(p: float) -> str:
     return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
-def continuous_stats(values: pd.Series, decimals: int = 1) -> dict[str, str]:
-    """n, mean (SD), median (Q1, Q3) and median (min, max) of the non-missing values.
-
-    SD with ddof=1; quartiles by linear interpolation (pandas' and numpy's default). Computed
-    with numpy on the array (the same arithmetic as pandas' reductions, without their per-call
-    overhead: the change tables call this hundreds of times).
-    """
-    x = pd.to_numeric(values, errors="raise").dropna().to_numpy(dtype=float)
-    if x.size == 0:
+def described_cells(described: dict[str, float], decimals: int = 1) -> dict[str, str]:
+    """n, mean (SD), median (Q1, Q3) and median (min, max) as table cells, from the statistics
+    of helpers.stats.describe (or their ARD rows); "-" when there are no values."""
+    d = described
+    if not d["n"]:
         return {"n": "0", "Mean (SD)": MISSING, "Median (Q1, Q3)": MISSING,
                 "Median (min, max)": MISSING}  # fmt: skip
-    sd = x.std(ddof=1) if x.size > 1 else np.nan
-    median = np.median(x)
-    q1, q3 = np.quantile(x, [0.25, 0.75])
     return {
-        "n": f"{x.size}",
-        "Mean (SD)": fmt_pair(x.mean(), sd, decimals=decimals),
-        "Median (Q1, Q3)": fmt_pair(median, q1, q3, decimals),
-        "Median (min, max)": fmt_pair(median, x.min(), x.max(), decimals),
+        "n": f"{d['n']:.0f}",
+        "Mean (SD)": fmt_pair(d["mean"], d["sd"], decimals=decimals),
+        "Median (Q1, Q3)": fmt_pair(d["median"], d["q1"], d["q3"], decimals),
+        "Median (min, max)": fmt_pair(d["median"], d["min"], d["max"], decimals),
     }
+
+
+def continuous_stats(values: pd.Series, decimals: int = 1) -> dict[str, str]:
+    """n, mean (SD), median (Q1, Q3) and median (min, max) of the non-missing values
+    (helpers.stats.describe: SD with ddof=1, quartiles by linear interpolation)."""
+    from helpers.stats import describe
+
+    return described_cells(describe(values), decimals)
 
 
 def category_counts(values: pd.Series, levels: list[str] | tuple[str, ...]) -> pd.DataFrame:
