@@ -148,7 +148,7 @@ def test_sample_size_grid_flags_target() -> None:
 
 def test_fsmc_shift_totals_match_crosstab() -> None:
     rec = change.analysed_records(adqs(), FAS["USUBJID"], "PATIENT", PARAMS)
-    shift = efficacy.fsmc_shift_table(rec).set_index("Baseline")
+    shift = efficacy.fsmc_shift_table(efficacy.fsmc_shift_ard(rec, "FAS")).set_index("Baseline")
     eos = rec[rec["PARAMCD"].eq("FSMCTOT") & rec["EOSFL"].eq("Y")]
     cats = pd.cut(eos["BASE"], [-np.inf, 43, 53, 63, np.inf], right=False, labels=False)
     assert shift.loc["Total", "EOS: Total"] == str(len(eos))
@@ -177,11 +177,13 @@ def test_relapse_table_matches_pandas() -> None:
 
 
 def test_retreatment_and_edss_tables() -> None:
-    out = efficacy.retreatment_table(adsl()).set_index("Treatment").iloc[:, 0]
+    out = efficacy.retreatment_table(efficacy.retreatment_ard(adsl()))
+    out = out.set_index("Treatment").iloc[:, 0]
     assert out["Retreated with alemtuzumab (course >= 3)"] == tables.fmt_n_pct(
         SAF["RETRTFL"].eq("Y").sum(), len(SAF)
     )
-    edss = efficacy.edss_improvement_table(adqs(), FAS["USUBJID"]).set_index("EDSS")["n (%)"]
+    edss = efficacy.edss_improvement_table(
+        efficacy.edss_improvement_ard(adqs(), FAS["USUBJID"], "FAS")).set_index("EDSS")["n (%)"]
     # P01: 3.0 -> 2.0 -> 2.0 confirmed; P02: 6.0 -> 5.5 -> 6.0 not sustained
     assert edss["Confirmed EDSS improvement"] == "1 (50.0)"
     assert edss[f"{tables.INDENT}first seen at Month 3"] == "1 (50.0)"
@@ -255,12 +257,13 @@ def test_no_subject_identifier_in_any_table() -> None:
         disposition.baseline_table(disposition.baseline_ard(FAS, q, "FAS"), {"FAS": "FAS"}),
         change.visit_table(_summary()),
         change.eos_table(_summary()),
-        efficacy.fsmc_shift_table(change.analysed_records(q, FAS["USUBJID"], "PATIENT", PARAMS)),
+        efficacy.fsmc_shift_table(efficacy.fsmc_shift_ard(
+            change.analysed_records(q, FAS["USUBJID"], "PATIENT", PARAMS), "FAS")),
         efficacy.km_table(efficacy.km_ard(efficacy.tte_subset(t, "TTFSMCI", FAS["USUBJID"]),
                                           "km", "FAS")),
         efficacy.relapse_table(efficacy.relapse_ard(a, t)),
-        efficacy.retreatment_table(a),
-        efficacy.edss_improvement_table(q, FAS["USUBJID"]),
+        efficacy.retreatment_table(efficacy.retreatment_ard(a)),
+        efficacy.edss_improvement_table(efficacy.edss_improvement_ard(q, FAS["USUBJID"], "FAS")),
         caregiver.characteristics_table(cg),
         caregiver.agreement_table(caregiver.agreement_pairs(q, cg["USUBJID"], ["MSISPHYS"])),
         safety.overview_table(safety.overview_ard(safety.teae(e, SAF), SAF)),

@@ -97,9 +97,22 @@ def value(ard: pd.DataFrame, **keys: str) -> float:
 
 
 def n_pct(analysis: str, population: str, mask: pd.Series, *, method: str = "",
-          **keys: str) -> pd.DataFrame:  # fmt: skip
+          paramcd: str = "", level: str = "", **keys: str) -> pd.DataFrame:  # fmt: skip
     """ARD rows n, N and pct (100 n / N; NaN when N = 0) of a condition over a population's
     rows (`mask`: one boolean per row)."""
-    n, total = int(mask.sum()), len(mask)
-    pct = 100.0 * n / total if total else float("nan")
-    return rows(analysis, population, {"n": n, "N": total, "pct": pct}, method=method, **keys)
+    return counts(analysis, population, [(paramcd, level, int(mask.sum()))], len(mask),
+                  method=method, **keys)
+
+
+def counts(analysis: str, population: str, counted: Iterable[tuple[str, str, int]],
+           denominator: int, *, method: str = "", **keys: str) -> pd.DataFrame:  # fmt: skip
+    """ARD rows n, N and pct (100 n / N; NaN when N = 0) of each (paramcd, level, n) of
+    `counted`, all over one denominator N."""
+    def pct(n: int) -> float:
+        return 100.0 * n / denominator if denominator else math.nan
+
+    return combine(
+        rows(analysis, population, {"n": n, "N": denominator, "pct": pct(n)}, method=method,
+             paramcd=paramcd, level=level, **keys)
+        for paramcd, level, n in counted
+    )

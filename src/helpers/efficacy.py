@@ -12,24 +12,32 @@ import pandas as pd
 
 from helpers import ard, scoring, spec, stats, tables
 
+SHIFT_LEVELS = (*scoring.FSMC_SEVERITY_LABELS, "Total")
 
-def fsmc_shift_table(records: pd.DataFrame) -> pd.DataFrame:
-    """Baseline x EOS FSMC total severity (n), subjects with both (change.analysed_records rows).
 
-    Rows = baseline category, columns = EOS category, with totals.
-    """
+def fsmc_shift_ard(records: pd.DataFrame, population: str) -> pd.DataFrame:
+    """ARD "fsmc_shift": FSMC total severity (scoring.fsmc_severity) at baseline (group) x at
+    EOS (level), n subjects, with totals ("Total"), over the subjects with both values
+    (change.analysed_records rows, EOSFL Y)."""
     eos = records[records["PARAMCD"].eq("FSMCTOT") & records["EOSFL"].eq("Y")]
-    shift = pd.crosstab(
-        scoring.fsmc_severity(eos["BASE"]).rename("Baseline"),
-        scoring.fsmc_severity(eos["AVAL"]).rename("EOS"),
-        margins=True,
-        margins_name="Total",
-        dropna=False,
-    )
-    order = [*scoring.FSMC_SEVERITY_LABELS, "Total"]
-    shift = shift.reindex(index=order, columns=order, fill_value=0)
-    shift.columns = [f"EOS: {c}" for c in shift.columns]
-    return shift.rename_axis("Baseline").reset_index().astype(str)
+    shift = pd.crosstab(scoring.fsmc_severity(eos["BASE"]), scoring.fsmc_severity(eos["AVAL"]),
+                        margins=True, margins_name="Total", dropna=False)
+    shift = shift.reindex(index=SHIFT_LEVELS, columns=SHIFT_LEVELS, fill_value=0)
+    return ard.combine(
+        ard.rows("fsmc_shift", population, {"n": shift.loc[base, at_eos]}, paramcd="FSMCTOT",
+                 group=base, level=at_eos, method="subjects by FSMC severity, baseline x EOS")
+        for base in SHIFT_LEVELS for at_eos in SHIFT_LEVELS
+    )  # fmt: skip
+
+
+def fsmc_shift_table(results: pd.DataFrame) -> pd.DataFrame:
+    """Baseline x EOS FSMC total severity (n): rows baseline, columns EOS, with totals; a view
+    of the fsmc_shift_ard rows."""
+    cells = ard.select(results, analysis="fsmc_shift", stat="n")
+    wide = cells.pivot(index="group", columns="level", values="value")
+    wide = wide.reindex(index=SHIFT_LEVELS, columns=SHIFT_LEVELS).astype(int)
+    wide.columns = [f"EOS: {c}" for c in wide.columns]
+    return wide.rename_axis("Baseline").reset_index().astype(str)
 
 
 def tte_subset(adtte: pd.DataFrame, paramcd: str, subjects: pd.Series) -> pd.DataFrame:
@@ -126,53 +134,72 @@ def relapse_table(results: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
 
 
 def retreatment_ard(adsl: pd.DataFrame) -> pd.DataFrame:
-    """ARD "retreatment" of the SAF patients of `adsl`: n, N, pct retreated with alemtuzumab
-    (RETRTFL Y, course >= 3)."""
+    """ARD "retreatment" of the SAF patients of `adsl`: n, N, pct of the alemtuzumab courses
+    received (NALEMCRS, level "1", "2", "3+": course RETREATMENT_FIRST_COURSE or later),
+    retreated with alemtuzumab (RETRTFL Y, course >= 3), started another DMT (OTHTRTFL Y), and
+    either (RETRTFL or OTHTRTFL)."""
     saf = adsl[adsl["SAFFL"].eq("Y")]
-    return ard.n_pct("retreatment", "SAF", saf["RETRTFL"].eq("Y"), paramcd="RETRTFL",
-                     method="n (%) of SAF")
-
-
-def retreatment_table(adsl: pd.DataFrame) -> pd.DataFrame:
-    """SAF patients: alemtuzumab courses received, retreatment (course >= 3), other DMT: n (%)."""
-    saf = adsl[adsl["SAFFL"].eq("Y")]
-    n = len(saf)
-    courses = saf["NALEMCRS"].clip(upper=spec.RETREATMENT_FIRST_COURSE).astype(int)
-    course_counts = courses.value_counts().sort_index()
-    rows = [
-        *(
-            (f"Alemtuzumab courses: {k}{'+' if k == spec.RETREATMENT_FIRST_COURSE else ''}", v)
-            for k, v in course_counts.items()
-        ),
-        ("Retreated with alemtuzumab (course >= 3)", int(saf["RETRTFL"].eq("Y").sum())),
-        ("Started another disease-modifying therapy", int(saf["OTHTRTFL"].eq("Y").sum())),
-        (
-            "Either",
-            int((saf["RETRTFL"].eq("Y") | saf["OTHTRTFL"].eq("Y")).sum()),
-        ),
+    last = spec.RETREATMENT_FIRST_COURSE
+    courses = saf["NALEMCRS"].clip(upper=last).astype(int).value_counts().sort_index()
+    retreated, other = saf["RETRTFL"].eq("Y"), saf["OTHTRTFL"].eq("Y")
+    counted = [
+        *(("NALEMCRS", f"{k}{'+' if k == last else ''}", int(v)) for k, v in courses.items()),
+        ("RETRTFL", "", int(retreated.sum())),
+        ("OTHTRTFL", "", int(other.sum())),
+        ("RETRTFL_OR_OTHTRTFL", "", int((retreated | other).sum())),
     ]
-    return pd.DataFrame(
-        {
-            "Treatment": [r[0] for r in rows],
-            f"n (%) of N={n}": [tables.fmt_n_pct(k, n) for _, k in rows],
-        }
-    )
+    return ard.counts("retreatment", "SAF", counted, len(saf), method="n (%) of SAF")
 
 
-def edss_improvement_table(adqs: pd.DataFrame, subjects: pd.Series) -> pd.DataFrame:
-    """Confirmed EDSS improvement (scoring.edss_confirmed_improvement: decrease >= 1.0, >= 0.5
-    from baseline >= 5.5, sustained at the next assessment) among the given patients with an EDSS
-    baseline and a post-baseline value: n (%), and the visit where it was first seen."""
+RETREATMENT_LABELS = {
+    "RETRTFL": "Retreated with alemtuzumab (course >= 3)",
+    "OTHTRTFL": "Started another disease-modifying therapy",
+    "RETRTFL_OR_OTHTRTFL": "Either",
+}
+
+
+def retreatment_table(results: pd.DataFrame) -> pd.DataFrame:
+    """SAF patients: alemtuzumab courses received, retreatment (course >= 3), other DMT: n (%),
+    a view of the retreatment_ard rows."""
+    cells = ard.select(results, analysis="retreatment")
+    keys = cells[["paramcd", "level"]].drop_duplicates()
+    labels = [RETREATMENT_LABELS.get(code) or f"Alemtuzumab courses: {level}"
+              for code, level in keys.itertuples(index=False)]  # fmt: skip
+    n = ard.value(cells, paramcd="RETRTFL", stat="N")
+    return pd.DataFrame({"Treatment": labels, f"n (%) of N={n:.0f}": tables.n_pct_cells(cells)})
+
+
+def edss_improvement_ard(adqs: pd.DataFrame, subjects: pd.Series, population: str
+                         ) -> pd.DataFrame:  # fmt: skip
+    """ARD "edss_improvement": confirmed EDSS improvement (scoring.edss_confirmed_improvement:
+    decrease >= 1.0, >= 0.5 from baseline >= 5.5, sustained at the next assessment) among the
+    given patients with an EDSS baseline and a post-baseline value (N): n (%) analysed
+    (EDSSANL), with >= 2 post-baseline assessments (NPOST2), confirmed (CONFFL) and by the
+    visit where it was first seen (CONFVIS, level = visit)."""
     conf = scoring.edss_confirmed_improvement(adqs[adqs["USUBJID"].isin(subjects)])
-    n = len(conf)
     first_visit = conf["CONFVIS"].value_counts().reindex(spec.POST_BASELINE_VISITS).dropna()
-    rows = [
-        ("Patients with baseline and >= 1 post-baseline EDSS", n),
-        (f"{tables.INDENT}with >= 2 post-baseline assessments (improvement can be confirmed)",
-         int(conf["NPOST"].ge(2).sum())),
-        ("Confirmed EDSS improvement", int(conf["CONFFL"].eq("Y").sum())),
-        *((f"{tables.INDENT}first seen at {v.title()}", int(k)) for v, k in first_visit.items()),
-    ]  # fmt: skip
-    return pd.DataFrame(
-        {"EDSS": [r[0] for r in rows], "n (%)": [tables.fmt_n_pct(k, n) for _, k in rows]}
-    )
+    counted = [
+        ("EDSSANL", "", len(conf)),
+        ("NPOST2", "", int(conf["NPOST"].ge(2).sum())),
+        ("CONFFL", "", int(conf["CONFFL"].eq("Y").sum())),
+        *(("CONFVIS", visit, int(k)) for visit, k in first_visit.items()),
+    ]
+    return ard.counts("edss_improvement", population, counted, len(conf),
+                      method="scoring.edss_confirmed_improvement; n (%) of the analysed")
+
+
+EDSS_LABELS = {
+    "EDSSANL": "Patients with baseline and >= 1 post-baseline EDSS",
+    "NPOST2": f"{tables.INDENT}with >= 2 post-baseline assessments (improvement can be confirmed)",
+    "CONFFL": "Confirmed EDSS improvement",
+}
+
+
+def edss_improvement_table(results: pd.DataFrame) -> pd.DataFrame:
+    """Confirmed EDSS improvement n (%) and the visit where it was first seen, a view of the
+    edss_improvement_ard rows."""
+    cells = ard.select(results, analysis="edss_improvement")
+    keys = cells[["paramcd", "level"]].drop_duplicates()
+    labels = [EDSS_LABELS.get(code) or f"{tables.INDENT}first seen at {level.title()}"
+              for code, level in keys.itertuples(index=False)]  # fmt: skip
+    return pd.DataFrame({"EDSS": labels, "n (%)": tables.n_pct_cells(cells)})

@@ -85,6 +85,16 @@ def continuous_stats(values: pd.Series, decimals: int = 1) -> dict[str, str]:
     return described_cells(describe(values), decimals)
 
 
+def n_pct_cells(cells: pd.DataFrame) -> list[str]:
+    """ "n (%)" of each (paramcd, level) cell of ARD rows with stats n and N (helpers.ard.counts,
+    n_pct), in the rows' order."""
+    shown = []
+    for _, cell in cells.groupby(["paramcd", "level"], sort=False):
+        stat = cell.set_index("stat")["value"]
+        shown.append(fmt_n_pct(stat["n"], stat["N"]))
+    return shown
+
+
 def category_counts(values: pd.Series, levels: list[str] | tuple[str, ...]) -> pd.DataFrame:
     """n (%) of each level (denominator = all values, missing shown as its own level if any)."""
     counts = values.fillna("Missing").value_counts()
