@@ -216,7 +216,8 @@ def test_safety_tables_match_pandas_counts() -> None:
 
 def test_caregiver_characteristics_and_agreement() -> None:
     cg = adsl().query("CGPOPFL == 'Y'")
-    ch = caregiver.characteristics_table(cg).set_index("Characteristic")["Value"]
+    ch = caregiver.characteristics_table(caregiver.characteristics_ard(cg))
+    ch = ch.set_index("Characteristic")["Value"]
     assert ch["Sex: M, n (%)"] == tables.fmt_n_pct(cg["CGSEX"].eq("M").sum(), len(cg))
     pairs = caregiver.agreement_pairs(adqs(), cg["USUBJID"], ["MSISPHYS"])
     assert set(pairs["TIMEPOINT"]) == {caregiver.BASELINE, caregiver.LAST_PAIRED}
@@ -236,7 +237,7 @@ def test_agreement_table_icc_matches_pingouin() -> None:
             "CAREGIVER": truth + rng.normal(3, 5, 12),
         }
     )
-    out = caregiver.agreement_table(pairs).iloc[0]
+    out = caregiver.agreement_table(caregiver.agreement_ard(pairs)).iloc[0]
     long = pairs.melt(id_vars="USUBJID", value_vars=["PATIENT", "CAREGIVER"])
     ref = pg.intraclass_corr(long, targets="USUBJID", raters="variable", ratings="value")
     icc2 = ref.set_index("Type").loc["ICC(A,1)", "ICC"]
@@ -264,8 +265,9 @@ def test_no_subject_identifier_in_any_table() -> None:
         efficacy.relapse_table(efficacy.relapse_ard(a, t)),
         efficacy.retreatment_table(efficacy.retreatment_ard(a)),
         efficacy.edss_improvement_table(efficacy.edss_improvement_ard(q, FAS["USUBJID"], "FAS")),
-        caregiver.characteristics_table(cg),
-        caregiver.agreement_table(caregiver.agreement_pairs(q, cg["USUBJID"], ["MSISPHYS"])),
+        caregiver.characteristics_table(caregiver.characteristics_ard(cg)),
+        caregiver.agreement_table(caregiver.agreement_ard(
+            caregiver.agreement_pairs(q, cg["USUBJID"], ["MSISPHYS"]))),
         safety.overview_table(safety.overview_ard(safety.teae(e, SAF), SAF)),
         safety.soc_pt_table(safety.teae(e, SAF), len(SAF)),
         safety.year_table(safety.teae(e, SAF), SAF),
@@ -279,7 +281,7 @@ def test_no_subject_identifier_in_any_table() -> None:
 
 def test_agreement_table_without_pairs_is_empty_and_aggregate():
     empty = pd.DataFrame(columns=["USUBJID", "PARAMCD", "TIMEPOINT", "PATIENT", "CAREGIVER"])
-    table = caregiver.agreement_table(empty)
+    table = caregiver.agreement_table(caregiver.agreement_ard(empty))
     assert table.empty
     assert "USUBJID" not in table.columns
     assert list(table.columns[:2]) == ["Parameter", "Timepoint"]

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from adam_fixture import adae, adqs, adsl
 
-from helpers import change, disposition, safety, tables
+from helpers import ard, change, disposition, safety, stats, tables
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 
@@ -44,9 +44,9 @@ def test_fmt_pair_and_n_pct() -> None:
     assert tables.fmt_n_pct(0, 0) == "0"
 
 
-def test_continuous_stats_match_pandas() -> None:
+def test_described_cells_match_pandas() -> None:
     x = pd.Series([3.0, 1.0, np.nan, 10.0, 4.0])
-    s = tables.continuous_stats(x)
+    s = tables.described_cells(stats.describe(x))
     d = x.dropna()
     assert s["n"] == "4"
     assert s["Mean (SD)"] == f"{d.mean():.1f} ({d.std():.1f})"
@@ -57,20 +57,18 @@ def test_continuous_stats_match_pandas() -> None:
 
 
 @pytest.mark.parametrize("values", [[], [np.nan], [2.5], [np.nan, 7.0, 1.0]])
-def test_continuous_stats_of_few_values_match_pandas(values: list[float]) -> None:
+def test_described_cells_of_few_values_match_pandas(values: list[float]) -> None:
     d = pd.Series(values, dtype=float).dropna()
-    s = tables.continuous_stats(pd.Series(values, dtype=float))
+    s = tables.described_cells(stats.describe(pd.Series(values, dtype=float)))
     assert s["n"] == str(len(d))
     assert s["Mean (SD)"] == tables.fmt_pair(d.mean(), d.std())
     assert s["Median (Q1, Q3)"] == tables.fmt_pair(d.median(), d.quantile(0.25), d.quantile(0.75))
 
 
-def test_category_counts_keeps_empty_levels_and_missing() -> None:
-    out = tables.category_counts(pd.Series(["F", "F", None, "F"]), ("F", "M"))
-    assert out.to_dict("list") == {
-        "level": ["F", "M", "Missing"],
-        "n (%)": ["3 (75.0)", "0 (0.0)", "1 (25.0)"],
-    }
+def test_category_rows_keep_empty_levels_and_missing() -> None:
+    rows = ard.categories("x", "ENR", pd.Series(["F", "F", None, "F"]), ("F", "M"), paramcd="SEX")
+    assert rows["level"].unique().tolist() == ["F", "M", "Missing"]
+    assert tables.n_pct_cells(rows) == ["3 (75.0)", "0 (0.0)", "1 (25.0)"]
 
 
 def test_identifying_columns_are_refused(tmp_path: Path) -> None:

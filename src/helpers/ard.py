@@ -116,3 +116,14 @@ def counts(analysis: str, population: str, counted: Iterable[tuple[str, str, int
              paramcd=paramcd, level=level, **keys)
         for paramcd, level, n in counted
     )
+
+
+def categories(analysis: str, population: str, values: pd.Series, levels: Iterable[str], *,
+               method: str = "", **keys: str) -> pd.DataFrame:  # fmt: skip
+    """n_pct of each level of a categorical column over all its rows: `levels` first (shown
+    even when empty), then any other value sorted, a missing value as the level "Missing"."""
+    levels = tuple(levels)
+    filled = values.fillna("Missing")
+    ordered = [*levels, *sorted(set(filled) - set(levels))]
+    return combine(n_pct(analysis, population, filled.eq(level), level=level, method=method,
+                         **keys) for level in ordered)  # fmt: skip

@@ -18,49 +18,49 @@ BASELINE = "Baseline"
 LAST_PAIRED = "Last paired visit"
 
 
-def characteristics_table(cg: pd.DataFrame) -> pd.DataFrame:
-    """Caregivers (ADSL rows of the CG population): sex, age, relationship, years as caregiver
-    (and > 1 year), employment, children at home. Continuous: mean (SD), median (Q1, Q3)."""
-    n = len(cg)
-    rows: list[tuple[str, str]] = [("Caregivers, n", f"{n}")]
-    categorical = {
-        "Sex": (cg["CGSEX"], spec.SEX),
-        "Relationship to patient": (cg["CGREL"], spec.CGREL),
-        "Employment": (cg["CGEMPLOY"], spec.CGEMPLOY),
-        "Children living at home": (cg["CGCHILD"], spec.YES_NO),
-    }
-    continuous = {"Age (years)": cg["CGAGE"], "Years as caregiver": cg["CGYEARS"]}
-    for name, values in continuous.items():
-        summary = tables.continuous_stats(values)
-        rows += [(f"{name}, {stat}", summary[stat]) for stat in ("Mean (SD)", "Median (Q1, Q3)")]
-    rows.append(
-        ("Caregiver for more than 1 year, n (%)", tables.fmt_n_pct(cg["CGYEARS"].gt(1).sum(), n))
-    )
-    for name, (values, levels) in categorical.items():
-        counts = tables.category_counts(values, levels)
-        rows += [(f"{name}: {lvl}, n (%)", v) for lvl, v in counts.itertuples(index=False)]
-    return pd.DataFrame(rows, columns=["Characteristic", "Value"])
+#: categorical caregiver characteristics: ADSL column -> (label, levels in table order)
+CG_CATEGORIES = {
+    "CGSEX": ("Sex", spec.SEX),
+    "CGREL": ("Relationship to patient", spec.CGREL),
+    "CGEMPLOY": ("Employment", spec.CGEMPLOY),
+    "CGCHILD": ("Children living at home", spec.YES_NO),
+}
+CG_CONTINUOUS = {"CGAGE": "Age (years)", "CGYEARS": "Years as caregiver"}
 
 
 def characteristics_ard(cg: pd.DataFrame) -> pd.DataFrame:
     """ARD "cg_characteristics" of the caregivers `cg` (ADSL rows of CG): N; stats.describe of
-    CGAGE and CGYEARS; n, N, pct of male sex, more than 1 year as caregiver, full-time
-    employment and children at home."""
+    CG_CONTINUOUS; n, N, pct of more than 1 year as caregiver (CGYEARS, level "> 1") and of
+    each level of each CG_CATEGORIES column (ard.categories)."""
     method = "n (%) of CG"
     cells = [ard.rows("cg_characteristics", "CG", {"N": len(cg)}, method="caregivers")]
     cells += [ard.rows("cg_characteristics", "CG", stats.describe(cg[col]), paramcd=col,
-                       method="stats.describe") for col in ("CGAGE", "CGYEARS")]  # fmt: skip
-    cells += [
-        ard.n_pct("cg_characteristics", "CG", cg["CGSEX"].eq("M"), paramcd="CGSEX", level="M",
-                  method=method),
-        ard.n_pct("cg_characteristics", "CG", cg["CGYEARS"].gt(1), paramcd="CGYEARS",
-                  level="> 1", method=method),
-        ard.n_pct("cg_characteristics", "CG", cg["CGEMPLOY"].eq("FULL-TIME"), paramcd="CGEMPLOY",
-                  level="FULL-TIME", method=method),
-        ard.n_pct("cg_characteristics", "CG", cg["CGCHILD"].eq("Y"), paramcd="CGCHILD",
-                  level="Y", method=method),
-    ]  # fmt: skip
+                       method="stats.describe") for col in CG_CONTINUOUS]  # fmt: skip
+    cells.append(ard.n_pct("cg_characteristics", "CG", cg["CGYEARS"].gt(1), paramcd="CGYEARS",
+                           level="> 1", method=method))  # fmt: skip
+    cells += [ard.categories("cg_characteristics", "CG", cg[col], levels, paramcd=col,
+                             method=method) for col, (_, levels) in CG_CATEGORIES.items()]
     return ard.combine(cells)
+
+
+def characteristics_table(results: pd.DataFrame) -> pd.DataFrame:
+    """Caregivers: number, age and years as caregiver (mean (SD), median (Q1, Q3)), more than
+    1 year, then sex, relationship, employment and children at home (n (%)); a view of the
+    characteristics_ard rows."""
+    cells = ard.select(results, analysis="cg_characteristics")
+    total = ard.value(cells, paramcd="", stat="N")
+    rows: list[tuple[str, str]] = [("Caregivers, n", f"{total:.0f}")]
+    for code, name in CG_CONTINUOUS.items():
+        described = cells[cells["paramcd"].eq(code) & cells["level"].eq("")]
+        shown = tables.described_cells(described.set_index("stat")["value"].to_dict())
+        rows += [(f"{name}, {stat}", shown[stat]) for stat in ("Mean (SD)", "Median (Q1, Q3)")]
+    over = cells[cells["paramcd"].eq("CGYEARS") & cells["level"].eq("> 1")]
+    rows.append(("Caregiver for more than 1 year, n (%)", tables.n_pct_cells(over)[0]))
+    for code, (name, _) in CG_CATEGORIES.items():
+        levels = cells[cells["paramcd"].eq(code)]
+        rows += [(f"{name}: {level}, n (%)", shown) for level, shown
+                 in zip(levels["level"].unique(), tables.n_pct_cells(levels), strict=True)]
+    return pd.DataFrame(rows, columns=["Characteristic", "Value"])
 
 
 def baseline_ard(adqs: pd.DataFrame, cg: pd.DataFrame, params: list[str]) -> pd.DataFrame:
@@ -107,37 +107,49 @@ AGREEMENT_COLUMNS = (
     "ICC(3,1) (95% CI)",
     "Mean difference, patient - caregiver (95% LoA)",
 )
+BLAND_ALTMAN = "Bland-Altman"
 
 
-def _agreement(group: pd.DataFrame) -> pd.Series:
+def _agreement_ard(group: pd.DataFrame, paramcd: str, timepoint: str) -> pd.DataFrame:
+    """One parameter x timepoint: Bland-Altman n, bias, limits (group BLAND_ALTMAN) and, from
+    MIN_ICC_PAIRS pairs, each ICC type's estimate, lcl, ucl (group = the type)."""
     ba = stats.bland_altman(group["PATIENT"], group["CAREGIVER"])
-    row = {"Pairs": f"{ba.n}", AGREEMENT_COLUMNS[1]: tables.MISSING,
-           AGREEMENT_COLUMNS[2]: tables.MISSING}
+    keys = {"paramcd": paramcd, "visit": timepoint}
+    cells = [ard.rows("cg_agreement", "CG", {"n": ba.n, "bias": ba.bias, "lower_loa":
+                      ba.lower_loa, "upper_loa": ba.upper_loa}, group=BLAND_ALTMAN,
+                      method="stats.bland_altman (patient - caregiver)", **keys)]  # fmt: skip
     if ba.n >= MIN_ICC_PAIRS:
         long = group.melt(
             id_vars="USUBJID", value_vars=list(spec.RESPONDENTS), var_name="rater", value_name="y"
         )
         icc = stats.intraclass_correlation(long, "USUBJID", "rater", "y")
-        row |= {
-            f"{r.type} (95% CI)": tables.fmt_pair(r.icc, r.lower, r.upper, decimals=2)
-            for r in icc.itertuples()
-        }
-    row[AGREEMENT_COLUMNS[3]] = tables.fmt_pair(
-        ba.bias, ba.lower_loa, ba.upper_loa
-    )
-    return pd.Series(row)
+        cells += [ard.rows("cg_agreement", "CG", {"estimate": r.icc, "lcl": r.lower,
+                           "ucl": r.upper}, group=r.type, method="stats.intraclass_correlation",
+                           **keys) for r in icc.itertuples()]  # fmt: skip
+    return ard.combine(cells)
 
 
-def agreement_table(pairs: pd.DataFrame) -> pd.DataFrame:
-    """ICC(2,1), ICC(3,1) with 95% CI and Bland-Altman bias with limits of agreement per
-    parameter and timepoint (stats.intraclass_correlation, stats.bland_altman); no rows when
-    no patient-caregiver pair was rated."""
-    if pairs.empty:
-        return pd.DataFrame(columns=["Parameter", "Timepoint", *AGREEMENT_COLUMNS])
-    out = (
-        pairs.groupby(["PARAMCD", "TIMEPOINT"], sort=True)[["USUBJID", *spec.RESPONDENTS]]
-        .apply(_agreement)
-        .reset_index()
+def agreement_ard(pairs: pd.DataFrame) -> pd.DataFrame:
+    """ARD "cg_agreement": ICC(2,1), ICC(3,1) with 95% CI and Bland-Altman bias with limits of
+    agreement per parameter (paramcd) and timepoint (visit: Baseline, Last paired visit) of the
+    patient-caregiver pairs (agreement_pairs; stats.intraclass_correlation,
+    stats.bland_altman)."""
+    return ard.combine(
+        _agreement_ard(group, paramcd, timepoint)
+        for (paramcd, timepoint), group in pairs.groupby(["PARAMCD", "TIMEPOINT"], sort=True)
     )
-    out.insert(0, "Parameter", out.pop("PARAMCD").map(labels.label))
-    return out.rename(columns={"TIMEPOINT": "Timepoint"})
+
+
+def agreement_table(results: pd.DataFrame) -> pd.DataFrame:
+    """Agreement per parameter and timepoint (AGREEMENT_COLUMNS), a view of the agreement_ard
+    rows; ICCs "-" below MIN_ICC_PAIRS pairs; no rows when no pair was rated."""
+    cells = ard.select(results, analysis="cg_agreement")
+    rows = []
+    for (paramcd, timepoint), cell in cells.groupby(["paramcd", "visit"], sort=False):
+        by = {g: c.set_index("stat")["value"] for g, c in cell.groupby("group", sort=False)}
+        ba = by[BLAND_ALTMAN]
+        iccs = [tables.fmt_pair(by[t]["estimate"], by[t]["lcl"], by[t]["ucl"], decimals=2)
+                if t in by else tables.MISSING for t in ("ICC(2,1)", "ICC(3,1)")]  # fmt: skip
+        rows.append([labels.label(paramcd), timepoint, f"{ba['n']:.0f}", *iccs,
+                     tables.fmt_pair(ba["bias"], ba["lower_loa"], ba["upper_loa"])])
+    return pd.DataFrame(rows, columns=["Parameter", "Timepoint", *AGREEMENT_COLUMNS])

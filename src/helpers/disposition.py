@@ -129,11 +129,6 @@ def _baseline_label(code: str) -> str:
 BASELINE_CATEGORIES = {"SEX": ("Sex", spec.SEX), "COUNTRY": ("Country", ())}
 
 
-def _category_levels(values: pd.Series, levels: tuple[str, ...]) -> list[str]:
-    present = set(values.fillna("Missing"))
-    return [*levels, *sorted(present - set(levels))]
-
-
 def discontinued_for_ae(adsl: pd.DataFrame) -> pd.Series:
     """Discontinued because of an adverse event (data-spec.md, published.yaml n_disc_ae):
     end-of-study status DSDECOD (ADSL DCSREAS) in spec.DSDECOD_AE (ADVERSE EVENT, DEATH)."""
@@ -178,13 +173,11 @@ def baseline_ard(adsl: pd.DataFrame, adqs: pd.DataFrame, population: str) -> pd.
                  method="stats.describe")
         for code, values in _baseline_values(adsl, adqs).items()
     ]  # fmt: skip
-    for column, (_, levels) in BASELINE_CATEGORIES.items():
-        values = adsl[column].fillna("Missing")
-        cells += [
-            ard.n_pct("baseline", population, values.eq(level), paramcd=column, level=level,
-                      method="n (%) of the population")
-            for level in _category_levels(adsl[column], levels)
-        ]  # fmt: skip
+    cells += [
+        ard.categories("baseline", population, adsl[column], levels, paramcd=column,
+                       method="n (%) of the population")
+        for column, (_, levels) in BASELINE_CATEGORIES.items()
+    ]  # fmt: skip
     return ard.combine(cells)
 
 

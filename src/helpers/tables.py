@@ -77,14 +77,6 @@ def described_cells(described: dict[str, float], decimals: int = 1) -> dict[str,
     }
 
 
-def continuous_stats(values: pd.Series, decimals: int = 1) -> dict[str, str]:
-    """n, mean (SD), median (Q1, Q3) and median (min, max) of the non-missing values
-    (helpers.stats.describe: SD with ddof=1, quartiles by linear interpolation)."""
-    from helpers.stats import describe
-
-    return described_cells(describe(values), decimals)
-
-
 def n_pct_cells(cells: pd.DataFrame) -> list[str]:
     """ "n (%)" of each (paramcd, level) cell of ARD rows with stats n and N (helpers.ard.counts,
     n_pct), in the rows' order."""
@@ -93,16 +85,6 @@ def n_pct_cells(cells: pd.DataFrame) -> list[str]:
         stat = cell.set_index("stat")["value"]
         shown.append(fmt_n_pct(stat["n"], stat["N"]))
     return shown
-
-
-def category_counts(values: pd.Series, levels: list[str] | tuple[str, ...]) -> pd.DataFrame:
-    """n (%) of each level (denominator = all values, missing shown as its own level if any)."""
-    counts = values.fillna("Missing").value_counts()
-    order = [*levels, *sorted(set(counts.index) - set(levels))]
-    n = counts.reindex(order, fill_value=0)
-    return pd.DataFrame(
-        {"level": order, "n (%)": [fmt_n_pct(k, len(values)) for k in n.to_numpy()]}
-    )
 
 
 def assert_aggregate(df: pd.DataFrame) -> None:
