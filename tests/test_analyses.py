@@ -201,16 +201,17 @@ def test_safety_tables_match_pandas_counts() -> None:
     assert ov.loc["Serious", safety.SUBJECTS] == tables.fmt_n_pct(
         te.loc[te["AESER"].eq("Y"), "USUBJID"].nunique(), len(SAF)
     )
-    soc = safety.soc_pt_table(safety.teae(ae, SAF), len(SAF))
+    soc = safety.soc_pt_table(safety.soc_pt_ard(safety.teae(ae, SAF), len(SAF)))
     by_pt = te.groupby("AEDECOD")["USUBJID"].nunique()
     rows = soc.set_index(soc.columns[0])[safety.SUBJECTS]
     for pt, n in by_pt.items():
         assert rows[f"{tables.INDENT}{pt}"] == tables.fmt_n_pct(n, len(SAF))
     first_soc = te.groupby("AEBODSYS")["USUBJID"].nunique().sort_values(ascending=False).index[0]
     assert soc.iloc[0, 0] == first_soc
-    year = safety.year_table(safety.teae(ae, SAF), SAF).set_index("Study year")
+    year = safety.year_table(safety.year_ard(safety.teae(ae, SAF), SAF)).set_index("Study year")
     assert year.loc["2", "Patients in study at start"] == str(SAF["EOSDY"].gt(365.25).sum())
-    iar = safety.iar_table(safety.teae(ae, SAF), len(SAF)).set_index("Preferred term")
+    iar = safety.iar_table(safety.iar_ard(safety.teae(ae, SAF), len(SAF)))
+    iar = iar.set_index("Preferred term")
     assert iar.loc["Any IAR", safety.EVENTS] == str(te["IARFL"].eq("Y").sum())
 
 
@@ -269,9 +270,9 @@ def test_no_subject_identifier_in_any_table() -> None:
         caregiver.agreement_table(caregiver.agreement_ard(
             caregiver.agreement_pairs(q, cg["USUBJID"], ["MSISPHYS"]))),
         safety.overview_table(safety.overview_ard(safety.teae(e, SAF), SAF)),
-        safety.soc_pt_table(safety.teae(e, SAF), len(SAF)),
-        safety.year_table(safety.teae(e, SAF), SAF),
-        safety.iar_table(safety.teae(e, SAF), len(SAF)),
+        safety.soc_pt_table(safety.soc_pt_ard(safety.teae(e, SAF), len(SAF))),
+        safety.year_table(safety.year_ard(safety.teae(e, SAF), SAF)),
+        safety.iar_table(safety.iar_ard(safety.teae(e, SAF), len(SAF))),
     ]
     ids = set(a["USUBJID"])
     for df in built:

@@ -116,7 +116,8 @@ def test_snapshot_outcomes_eos() -> None:
 
 def test_snapshot_ae_soc_pt() -> None:
     saf = adsl().query("SAFFL == 'Y'")
-    _check_snapshot("tbl-ae-soc-pt", safety.soc_pt_table(safety.teae(adae(), saf), len(saf)))
+    _check_snapshot("tbl-ae-soc-pt",
+                    safety.soc_pt_table(safety.soc_pt_ard(safety.teae(adae(), saf), len(saf))))
 
 
 # --- layout: group rows, alignment, explicit widths -------------------------------------------

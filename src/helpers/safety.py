@@ -38,17 +38,12 @@ def teae(adae: pd.DataFrame, saf: pd.DataFrame) -> pd.DataFrame:
     return adae[adae["TRTEMFL"].eq("Y") & adae["USUBJID"].isin(saf["USUBJID"])]
 
 
-def count(ae: pd.DataFrame, by: list[str], denominator: int) -> pd.DataFrame:
-    """Subjects (unique USUBJID) and events per `by` group, most subjects first, ties by name."""
+def count(ae: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Subjects (unique USUBJID) and events per `by` group, most subjects first, ties by name
+    (the order of every AE table)."""
     out = ae.groupby(by).agg(subjects=("USUBJID", "nunique"), events=("USUBJID", "size"))
-    out = out.reset_index().sort_values(
+    return out.reset_index().sort_values(
         ["subjects", *by], ascending=[False, *[True] * len(by)], kind="stable"
-    )
-    return out.assign(
-        **{
-            SUBJECTS: [tables.fmt_n_pct(k, denominator) for k in out["subjects"]],
-            EVENTS: out["events"].astype(str),
-        }
     )
 
 
@@ -80,7 +75,7 @@ def overview_ard(ae: pd.DataFrame, saf: pd.DataFrame) -> pd.DataFrame:
 def pt_ard(ae: pd.DataFrame, n_saf: int) -> pd.DataFrame:
     """ARD "ae_pt": per preferred term (level) n, N, pct, events and rank (1 = most subjects,
     ties by name: the order of `count`)."""
-    counts = count(ae, ["AEDECOD"], n_saf)
+    counts = count(ae, ["AEDECOD"])
     cells = []
     for rank, term in enumerate(counts["AEDECOD"], start=1):
         cells += [
@@ -104,54 +99,81 @@ def overview_table(results: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def soc_pt_table(ae: pd.DataFrame, n_saf: int) -> pd.DataFrame:
-    """TEAEs by system organ class and preferred term: SOC rows (by subjects, descending, ties by
-    name) each followed by its PTs (indented, same order)."""
-    soc = count(ae, ["AEBODSYS"], n_saf)
-    pt = count(ae, ["AEBODSYS", "AEDECOD"], n_saf)
-    rows = pd.concat(
-        [
-            soc.assign(Term=soc["AEBODSYS"], _level=0),
-            pt.assign(Term=tables.INDENT + pt["AEDECOD"], _level=1),
-        ]
-    )
-    soc_rank = pd.Series(range(len(soc)), index=soc["AEBODSYS"])
-    rows = rows.assign(_soc=rows["AEBODSYS"].map(soc_rank))
-    rows = rows.sort_values(["_soc", "_level"], kind="stable")
-    return (
-        rows[["Term", SUBJECTS, EVENTS]]
-        .rename(columns={"Term": "System organ class / preferred term"})
-        .reset_index(drop=True)
-    )
+def _shown(cell: pd.DataFrame) -> tuple[str, str]:
+    """Subjects n (%) and events of one ARD cell of _subjects_events."""
+    v = cell.set_index("stat")["value"]
+    return tables.fmt_n_pct(v["n"], v["N"]), f"{v['events']:.0f}"
 
 
-def year_table(ae: pd.DataFrame, saf: pd.DataFrame) -> pd.DataFrame:
-    """TEAEs by study year of onset (AYEAR): patients in study at the start of year k
-    (EOSDY > 365.25 (k - 1)) as denominator; subjects n (%) and events, any / serious / severe /
-    IAR."""
-    years = sorted(ae["AYEAR"].dropna().astype(int).unique())
+def soc_pt_ard(ae: pd.DataFrame, n_saf: int) -> pd.DataFrame:
+    """ARD "ae_soc_pt": n, N, pct and events of each system organ class (group, level "") and
+    of each preferred term within it (level), in table order: SOCs by subjects, descending,
+    ties by name, each followed by its PTs in the same order (`count`)."""
+    soc = count(ae, ["AEBODSYS"])
+    pt = count(ae, ["AEBODSYS", "AEDECOD"])
+    cells = []
+    for body in soc["AEBODSYS"]:
+        in_soc = ae[ae["AEBODSYS"].eq(body)]
+        cells.append(_subjects_events("ae_soc_pt", in_soc, n_saf, group=body))
+        cells += [_subjects_events("ae_soc_pt", in_soc[in_soc["AEDECOD"].eq(term)], n_saf,
+                                   group=body, level=term)
+                  for term in pt.loc[pt["AEBODSYS"].eq(body), "AEDECOD"]]  # fmt: skip
+    return ard.combine(cells)
+
+
+def soc_pt_table(results: pd.DataFrame) -> pd.DataFrame:
+    """TEAEs by system organ class and preferred term: SOC rows each followed by its PTs
+    (indented), subjects n (%) and events; a view of the soc_pt_ard rows."""
     rows = []
-    for k in years:
+    for (body, term), cell in ard.select(results, analysis="ae_soc_pt").groupby(
+            ["group", "level"], sort=False):  # fmt: skip
+        rows.append((f"{tables.INDENT}{term}" if term else body, *_shown(cell)))
+    return pd.DataFrame(rows, columns=["System organ class / preferred term", SUBJECTS, EVENTS])
+
+
+def year_ard(ae: pd.DataFrame, saf: pd.DataFrame) -> pd.DataFrame:
+    """ARD "ae_year": TEAEs by study year of onset (AYEAR, group = the year): n, N, pct and
+    events of each BY_YEAR category (level), N = the patients in study at the start of year k
+    (EOSDY > 365.25 (k - 1))."""
+    cells = []
+    for k in sorted(ae["AYEAR"].dropna().astype(int).unique()):
         at_risk = int(saf["EOSDY"].gt(spec.DAYS_PER_YEAR * (k - 1)).sum())
         in_year = ae[ae["AYEAR"].eq(k)]
-        row = {"Study year": f"{k}", "Patients in study at start": f"{at_risk}"}
-        for name, cond in BY_YEAR.items():
-            sel = in_year[cond(in_year)]
-            row[f"{name}: subjects, n (%)"] = tables.fmt_n_pct(sel["USUBJID"].nunique(), at_risk)
-            row[f"{name}: events"] = f"{len(sel)}"
+        cells += [_subjects_events("ae_year", in_year[cond(in_year)], at_risk, group=f"{k}",
+                                   level=name) for name, cond in BY_YEAR.items()]  # fmt: skip
+    return ard.combine(cells)
+
+
+def year_table(results: pd.DataFrame) -> pd.DataFrame:
+    """TEAEs by study year: patients in study at its start, then subjects n (%) and events of
+    any / serious / severe / IAR; a view of the year_ard rows."""
+    rows = []
+    for year, cells in ard.select(results, analysis="ae_year").groupby("group", sort=False):
+        at_risk = cells.loc[cells["stat"].eq("N"), "value"].iloc[0]
+        row = {"Study year": year, "Patients in study at start": f"{at_risk:.0f}"}
+        for name, cell in cells.groupby("level", sort=False):
+            row[f"{name}: subjects, n (%)"], row[f"{name}: events"] = _shown(cell)
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def iar_table(ae: pd.DataFrame, n_saf: int) -> pd.DataFrame:
-    """Infusion-associated reactions (IARFL Y) by preferred term, with an "Any IAR" first row."""
+ANY_IAR = "Any IAR"
+
+
+def iar_ard(ae: pd.DataFrame, n_saf: int) -> pd.DataFrame:
+    """ARD "ae_iar": infusion-associated reactions (IARFL Y): n, N, pct and events of any IAR
+    (level ANY_IAR), then of each preferred term (level) in `count` order."""
     iar = ae[ae["IARFL"].eq("Y")]
-    anyrow = pd.DataFrame(
-        {
-            "Preferred term": ["Any IAR"],
-            SUBJECTS: [tables.fmt_n_pct(iar["USUBJID"].nunique(), n_saf)],
-            EVENTS: [f"{len(iar)}"],
-        }
-    )
-    pt = count(iar, ["AEDECOD"], n_saf).rename(columns={"AEDECOD": "Preferred term"})
-    return pd.concat([anyrow, pt[["Preferred term", SUBJECTS, EVENTS]]], ignore_index=True)
+    terms = count(iar, ["AEDECOD"])["AEDECOD"]
+    return ard.combine([
+        _subjects_events("ae_iar", iar, n_saf, level=ANY_IAR),
+        *(_subjects_events("ae_iar", iar[iar["AEDECOD"].eq(term)], n_saf, level=term)
+          for term in terms),
+    ])  # fmt: skip
+
+
+def iar_table(results: pd.DataFrame) -> pd.DataFrame:
+    """IARs by preferred term, an "Any IAR" first row; a view of the iar_ard rows."""
+    rows = [(term, *_shown(cell)) for term, cell
+            in ard.select(results, analysis="ae_iar").groupby("level", sort=False)]
+    return pd.DataFrame(rows, columns=["Preferred term", SUBJECTS, EVENTS])
