@@ -345,3 +345,88 @@ def test_a_folder_mixing_formats_gives_byte_identical_key_results(runs, tmp_path
         params = write_params(tmp_path / folder.name, data=str(folder), render=False)
         hashes.append(file_hashes(run(load_params(params), tmp_path / "out").run_dir, same))
     assert hashes[0] == hashes[1]
+
+
+_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(%?)")
+
+
+def test_every_number_a_table_shows_is_an_ard_value(runs):
+    """Tables are views of the analysis results: each number in a table's statistic columns
+    (those right-aligned as numbers; not the first, label column) equals, at its printed
+    decimals, a value of its notebook's ard/ rows (a percentage sign: the value x 100)."""
+    from helpers.tables import _is_numeric
+
+    run_dir = runs["first"].run_dir
+    missing = []
+    for table in sorted((run_dir / "tables").glob("*/*.csv")):
+        results = pd.read_csv(run_dir / "ard" / f"{table.parent.name}.csv", dtype=str,
+                              keep_default_na=False)
+        values = [float(v) for v in results["value"] if v not in ("", "inf", "-inf")]
+        shown = {d: {round(v, d) for v in values} | {round(100 * v, d) for v in values}
+                 for d in range(4)}  # fmt: skip
+        df = pd.read_csv(table, dtype=str, keep_default_na=False)
+        for column in df.columns[1:]:
+            if not _is_numeric(df[column]):
+                continue
+            for cell in df[column]:
+                for m in _NUMBER.finditer(cell.replace("< 0.001", "")):
+                    text = m.group(0).rstrip("%")
+                    decimals = len(text.split(".")[1]) if "." in text else 0
+                    if round(float(text), decimals) not in shown[min(decimals, 3)]:
+                        missing.append(f"{table.parent.name}/{table.stem} {column}: {cell}")
+    assert not missing, f"{len(missing)} numbers not in the ARD: {missing[:10]}"
+
+
+def _views() -> dict[str, object]:
+    """Each table the run writes, rebuilt from ARD rows alone (the default params)."""
+    from helpers import caregiver, change, disposition, efficacy, labels, safety
+    from helpers.ard import select
+
+    patient = [p for group in labels.PATIENT_GROUPS.values() for p in group]
+    carer = [p for group in labels.CAREGIVER_GROUPS.values() for p in group]
+
+    def outcomes(analysis: str, params: list[str]):
+        return lambda r: change.summarise(select(r, analysis=analysis), params, 0.05)
+
+    return {
+        "01-disposition/tbl-disposition": disposition.disposition_table,
+        "01-disposition/tbl-disposition-country": disposition.disposition_by_country,
+        "01-disposition/tbl-baseline":
+            lambda r: disposition.baseline_table(r, {"Enrolled": "ENR", "FAS": "FAS"}),
+        "01-disposition/tbl-sample-size": lambda r: disposition.sample_size_grid(r, 80),
+        "02-patient-outcomes/tbl-outcomes-eos":
+            lambda r: change.eos_table(outcomes("outcomes", patient)(r)),
+        "02-patient-outcomes/tbl-outcomes-visit":
+            lambda r: change.visit_table(outcomes("outcomes", patient)(r)),
+        "02-patient-outcomes/tbl-fsmc-shift": efficacy.fsmc_shift_table,
+        "02-patient-outcomes/tbl-fsmc-km":
+            lambda r: efficacy.km_table(select(r, analysis="fsmc_km")),
+        "02-patient-outcomes/tbl-relapses":
+            lambda r: efficacy.relapse_table(select(r, analysis="relapses")),
+        "02-patient-outcomes/tbl-edss-improvement": efficacy.edss_improvement_table,
+        "02-patient-outcomes/tbl-retreatment": efficacy.retreatment_table,
+        "03-caregiver-outcomes/tbl-cg-characteristics": caregiver.characteristics_table,
+        "03-caregiver-outcomes/tbl-cg-outcomes":
+            lambda r: change.eos_table(outcomes("cg_outcomes", carer)(r)),
+        "03-caregiver-outcomes/tbl-agreement": caregiver.agreement_table,
+        "04-safety/tbl-ae-overview":
+            lambda r: safety.overview_table(select(r, analysis="ae_overview")),
+        "04-safety/tbl-ae-soc-pt": safety.soc_pt_table,
+        "04-safety/tbl-ae-year": safety.year_table,
+        "04-safety/tbl-iar": safety.iar_table,
+    }  # fmt: skip
+
+
+def test_every_table_is_rebuilt_from_the_ard_alone(runs):
+    """The strong form: read only ard/<notebook>.csv, call each table's view, and get the
+    written table's bytes; every written table has a view here."""
+    from helpers.ard import read_ard
+
+    run_dir = runs["first"].run_dir
+    written = {f"{p.parent.name}/{p.stem}": p for p in (run_dir / "tables").glob("*/*.csv")}
+    views = _views()
+    assert set(written) == set(views)
+    for name, view in views.items():
+        results = read_ard(run_dir / "ard").query(f"notebook == '{name.split('/')[0]}'")
+        rebuilt = view(results).astype(str).to_csv(index=False, lineterminator="\n")
+        assert rebuilt == written[name].read_text(encoding="utf-8"), name
