@@ -273,6 +273,8 @@ def test_docx_table_cells_are_aligned_left_or_right_never_centred(run_dir: Path)
     centred = []
     for table in data_tables(document):
         for paragraph in table.iter(f"{W}p"):
+            if paragraph.find(f".//{WP}inline") is not None:
+                continue  # a figure's layout table: the image is centred
             alignments = paragraph.findall(f"{W}pPr/{W}jc")
             if alignments and alignments[-1].get(f"{W}val") == "center":
                 centred.append("".join(t.text or "" for t in paragraph.iter(f"{W}t")))

@@ -21,8 +21,9 @@ def test_a_ledger_row_holds_the_anchor_and_where_the_number_comes_from() -> None
     row = ledger.ledger_table(reproduction()).iloc[0].tolist()
     assert row == [
         "[fsmc_chg_eos_p]{#ledger-fsmc_chg_eos_p}", "Wilcoxon p", "FAS (n = 84)", "0.0004",
-        "< 0.01 (A)", "match", "outcomes / FSMCTOT / CHG / EOS / p", "stats.signed_rank_test",
-        "tbl-outcomes-eos (02-patient-outcomes)",
+        "< 0.01 (A)", "match",
+        "ARD row outcomes / FSMCTOT / CHG / EOS / p; computed by stats.signed_rank_test; "
+        "shown in tbl-outcomes-eos (02-patient-outcomes)",
     ]
 
 

@@ -17,9 +17,9 @@ import pandas as pd
 from helpers.tables import to_markdown
 
 _QUOTED = re.compile(r"\{\{<\s*var\s+(kr|pub)\.([\w-]+)\s*>\}\}")
-#: the ledger's columns as the manuscript shows them -> how each is made from reproduction.csv
+#: the ledger's columns as the manuscript shows them (ledger_table)
 HEADERS = ("Number", "What (definition)", "Population (n)", "This run", "Published (source)",
-           "Verdict", "ARD row (ard/<notebook>.csv)", "Computed by", "Shown in")  # fmt: skip
+           "Verdict", "Where it comes from")  # fmt: skip
 
 
 def anchor(figure_id: str) -> str:
@@ -27,14 +27,22 @@ def anchor(figure_id: str) -> str:
     return f"ledger-{figure_id}"
 
 
+def _origin(row: pd.Series) -> str:
+    """ "ARD row ...; computed by ...; shown in <cell> (<notebook>)", the parts the row has."""
+    parts = [f"ARD row {row['ard_row']}" if row["ard_row"] else "",
+             f"computed by {row['method']}" if row["method"] else "",
+             f"shown in {row['cell']} ({row['notebook']})" if row["cell"] else ""]
+    return "; ".join(part for part in parts if part)
+
+
 def ledger_table(reproduction: pd.DataFrame) -> pd.DataFrame:
     """One row per published figure (reproduction.csv, text columns), in HEADERS: the id with
     its anchor, the definition, population and n, our value, the published value and source,
-    the verdict, the ARD row, the computing function and the labelled cell (notebook) that
-    shows it."""
+    the verdict (with the reason when not comparable), and where the number comes from: its
+    ARD row (ard/<notebook>.csv), the function that computed it and the labelled cell
+    (notebook) that shows it."""
     r = reproduction.fillna("").astype(str)
     n = r["n"].map(lambda x: f" (n = {x})" if x else "")
-    shown_in = r["cell"] + r["notebook"].map(lambda nb: f" ({nb})" if nb else "")
     columns = [
         "[" + r["id"] + "]{#" + r["id"].map(anchor) + "}",
         r["what"],
@@ -42,9 +50,7 @@ def ledger_table(reproduction: pd.DataFrame) -> pd.DataFrame:
         r["reproduced"],
         r["published"] + " (" + r["source"] + ")",
         r["verdict"] + r["note"].map(lambda x: f": {x}" if x else ""),
-        r["ard_row"],
-        r["method"],
-        shown_in,
+        r.apply(_origin, axis=1),
     ]
     return pd.DataFrame(dict(zip(HEADERS, columns, strict=True)))
 
