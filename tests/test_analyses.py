@@ -59,7 +59,8 @@ def test_baseline_rows_carry_no_change_statistics() -> None:
 
 def test_change_ci_by_visit_matches_scipy_t_interval() -> None:
     rec = change.analysed_records(adqs(), FAS["USUBJID"], "PATIENT", PARAMS)
-    ci = change.change_ci_by_visit(rec).set_index(["PARAMCD", "AVISIT"])
+    results = change.summary_ard(rec, PARAMS, "outcomes", "FAS", 0.05)
+    ci = change.change_ci_by_visit(results).set_index(["PARAMCD", "AVISIT"])
     chg = rec.loc[rec["PARAMCD"].eq("FSMCTOT") & rec["AVISIT"].eq("MONTH 3"), "CHG"]
     lo, hi = sps.t.interval(0.95, len(chg) - 1, loc=chg.mean(), scale=sps.sem(chg))
     row = ci.loc[("FSMCTOT", "MONTH 3")]
@@ -97,7 +98,7 @@ def test_strobe_flow_counts_each_exit_at_its_interval_edge() -> None:
         ("Y", "N", "COMPLETED", 1096.0, np.nan, "Y"),
     ]
     adsl_ = pd.DataFrame(rows, columns=["SAFFL", "FASFL", "EOSSTT", "EOSDY", "DCSREAS", "COMPFL"])
-    steps, exits = disposition.strobe_flow(adsl_)
+    steps, exits = disposition.strobe_flow(disposition.flow_ard(adsl_))
     assert steps["n"].tolist() == [8, 7, 7, 4, 3, 2, 6]
     assert exits["after"].tolist() == [0, 2, 3, 4, 6]
     assert exits["text"].tolist() == [
@@ -153,6 +154,18 @@ def test_fsmc_shift_totals_match_crosstab() -> None:
     cats = pd.cut(eos["BASE"], [-np.inf, 43, 53, 63, np.inf], right=False, labels=False)
     assert shift.loc["Total", "EOS: Total"] == str(len(eos))
     assert shift.loc["Severe", "EOS: Total"] == str(int((cats == 3).sum()))
+
+
+def test_km_curve_rows_match_lifelines() -> None:
+    """1 - S(t) and the band of lifelines' fit at every time, and the numbers at risk."""
+    tte = efficacy.tte_subset(adtte(), "TTFSMCI", FAS["USUBJID"])
+    curve = efficacy.km_curve(efficacy.km_curve_ard(tte, "curve", "FAS"))
+    kmf = KaplanMeierFitter().fit(tte["AVAL"], tte["CNSR"].eq(0))
+    assert curve["time"].tolist() == kmf.survival_function_.index.tolist()
+    assert curve["cum"].tolist() == pytest.approx(1 - kmf.survival_function_.iloc[:, 0])
+    assert curve["ucl"].tolist() == pytest.approx(1 - kmf.confidence_interval_.iloc[:, 0])
+    at_risk = [int(tte["AVAL"].ge(t).sum()) for t in curve["time"]]  # durations not yet ended
+    assert curve["at_risk"].tolist() == at_risk
 
 
 def test_km_table_matches_lifelines() -> None:

@@ -182,14 +182,18 @@ def eos_table(summary: pd.DataFrame) -> pd.DataFrame:
     return eos[cols].rename(columns=renamed).reset_index(drop=True)
 
 
-def change_ci_by_visit(records: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
-    """Mean change with its t CI per parameter and scheduled post-baseline visit (for figures).
-
-    Columns PARAMCD, AVISIT, AVISITN, n, mean, lower, upper.
-    """
-    post = records[records["TIMEPOINT"].ne("BASELINE")]
-    rows = post.groupby(["PARAMCD", "AVISIT", "AVISITN"])["CHG"].apply(
-        lambda s: pd.Series(vars(stats.mean_t_ci(s, alpha)))
-    )
-    out = rows.unstack().reset_index()
+def change_ci_by_visit(results: pd.DataFrame) -> pd.DataFrame:
+    """Mean change with its t CI per parameter and scheduled post-baseline visit (for figures),
+    from the summary_ard rows `results` (variable CHG: n and mean of stats.describe, lcl and
+    ucl of stats.mean_t_ci). Columns PARAMCD, AVISIT, AVISITN, n, mean, lower, upper."""
+    visits = [v for v in spec.POST_BASELINE_VISITS if v in set(results["visit"])]
+    cells = results[results["variable"].eq("CHG") & results["visit"].isin(visits)
+                    & results["stat"].isin(["n", "mean", "lcl", "ucl"])]  # fmt: skip
+    wide = cells.pivot_table(index=["paramcd", "visit"], columns="stat", values="value",
+                             aggfunc="first").reset_index()  # fmt: skip
+    out = pd.DataFrame({
+        "PARAMCD": wide["paramcd"], "AVISIT": wide["visit"],
+        "AVISITN": wide["visit"].map(spec.VISITS), "n": wide["n"], "mean": wide["mean"],
+        "lower": wide["lcl"], "upper": wide["ucl"],
+    })  # fmt: skip
     return out.sort_values(["PARAMCD", "AVISITN"]).reset_index(drop=True)

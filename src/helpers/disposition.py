@@ -54,38 +54,70 @@ def disposition_by_country(results: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(cols).loc[keep].rename_axis("Status").reset_index()
 
 
-def strobe_flow(adsl: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The STROBE flow of the cohort: (steps, exits).
+#: the flow's steps, top to bottom: ARD paramcd -> box text (FLOW_YEARS years in study)
+FLOW_YEARS = 3
+FLOW_STEPS = {
+    "ENRFL": "Enrolled",
+    "SAFFL": "Treated with alemtuzumab (safety population)",
+    **{f"INSTUDY{k}": f"In study at the start of year {k}" for k in range(1, FLOW_YEARS + 1)},
+    "COMPFL": "Completed the study",
+    "FASFL": "Analysed: full analysis set (FAS)",
+}
 
-    steps (step, n), top to bottom: enrolled (every ADSL row); treated = safety population
-    (SAFFL); in study at the start of study year k = SAF patients other than those who
-    discontinued in an earlier year, k = 1..3; completed (COMPFL); last, not part of the flow,
-    the full analysis set (FASFL). exits (after, text), each a side box beside step `after`:
-    enrolled but never treated; the SAF patients who discontinued (EOSSTT) in study year k,
-    EOSDY in (DAYS_PER_YEAR (k - 1), DAYS_PER_YEAR k] (day <= 0 or missing: year 1; after year
-    3: year 3), by reason (DCSREAS, most frequent first, ties by reason); SAF not in the FAS.
-    """
+
+def flow_ard(adsl: pd.DataFrame) -> pd.DataFrame:
+    """ARD "flow" (the STROBE flow of the enrolled patients `adsl`), stat n:
+    - each FLOW_STEPS step: enrolled (every ADSL row); treated = safety population (SAFFL); in
+      study at the start of study year k = SAF patients other than those who discontinued in
+      an earlier year; completed (COMPFL); the full analysis set (FASFL);
+    - exits: enrolled but never treated (NEVERTRT); the SAF patients who discontinued (EOSSTT)
+      in study year k (DISCYR, group k), EOSDY in (DAYS_PER_YEAR (k - 1), DAYS_PER_YEAR k]
+      (day <= 0 or missing: year 1; after year FLOW_YEARS: that year), in all (level "") and by
+      reason (level DCSREAS, most frequent first, ties by reason); SAF not in the FAS
+      (NOTFAS)."""
     saf = adsl[adsl["SAFFL"].eq("Y")]
     disc = saf["EOSSTT"].eq("DISCONTINUED")
-    n_years = 3
     days = saf["EOSDY"].astype(float)
-    year = np.ceil(days / spec.DAYS_PER_YEAR).clip(lower=1, upper=n_years).fillna(1)
-    steps = [("Enrolled", len(adsl)), ("Treated with alemtuzumab (safety population)", len(saf))]
-    steps += [(f"In study at the start of year {k}", int((~(disc & (year < k))).sum()))
-              for k in range(1, n_years + 1)]
-    steps += [("Completed the study", int(saf["COMPFL"].eq("Y").sum())),
-              ("Analysed: full analysis set (FAS)", int(saf["FASFL"].eq("Y").sum()))]
-    exits = [(0, f"Never treated: {len(adsl) - len(saf)}")]
-    for k in range(1, n_years + 1):
+    year = np.ceil(days / spec.DAYS_PER_YEAR).clip(lower=1, upper=FLOW_YEARS).fillna(1)
+    counted = {"ENRFL": len(adsl), "SAFFL": len(saf)}
+    counted |= {f"INSTUDY{k}": int((~(disc & (year < k))).sum())
+                for k in range(1, FLOW_YEARS + 1)}  # fmt: skip
+    counted |= {"COMPFL": int(saf["COMPFL"].eq("Y").sum()),
+                "FASFL": int(saf["FASFL"].eq("Y").sum()),
+                "NEVERTRT": len(adsl) - len(saf), "NOTFAS": int(saf["FASFL"].ne("Y").sum())}
+    cells = [ard.rows("flow", "ENR", {"n": n}, paramcd=code, method="patients")
+             for code, n in counted.items()]  # fmt: skip
+    for k in range(1, FLOW_YEARS + 1):
         reasons = discontinuation_reasons(saf[disc & year.eq(k)])
-        lines = [f"{r.reason.capitalize()}: {r.n}" for r in reasons.itertuples()]
-        exits.append((k + 1, "\n".join([f"Discontinued in year {k}: {int(reasons['n'].sum())}",
-                                         *lines])))
-    not_fas = int(saf["FASFL"].ne("Y").sum())
-    exits.append((len(steps) - 1, f"Treated, not in the FAS: {not_fas}\n(no baseline or no"
+        cells.append(ard.rows("flow", "ENR", {"n": int(reasons["n"].sum())}, paramcd="DISCYR",
+                              group=f"{k}", method="patients discontinued in the year"))
+        cells += [ard.rows("flow", "ENR", {"n": r.n}, paramcd="DISCYR", group=f"{k}",
+                           level=r.reason, method="patients discontinued in the year")
+                  for r in reasons.itertuples()]  # fmt: skip
+    return ard.combine(cells)
+
+
+def strobe_flow(results: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The STROBE flow (steps, exits) as figures.flow_diagram draws it, a view of the flow_ard
+    rows: steps (step, n) top to bottom; exits (after, text), each a side box beside step
+    `after`: never treated beside enrolled, the discontinuations of year k (with reasons)
+    beside the step of year k, SAF not in the FAS beside the last step."""
+    cells = ard.select(results, analysis="flow", stat="n")
+
+    def n(code: str, **keys: str) -> int:
+        return int(ard.value(cells, paramcd=code, **keys))
+
+    steps = pd.DataFrame([(label, n(code, group="", level="")) for code, label
+                          in FLOW_STEPS.items()], columns=["step", "n"])  # fmt: skip
+    exits = [(0, f"Never treated: {n('NEVERTRT')}")]
+    for k in range(1, FLOW_YEARS + 1):
+        year = cells[cells["paramcd"].eq("DISCYR") & cells["group"].eq(f"{k}")]
+        lines = [f"{r.level.capitalize()}: {r.value:.0f}" for r in year.itertuples() if r.level]
+        exits.append((k + 1, "\n".join([f"Discontinued in year {k}: "
+                                         f"{n('DISCYR', group=f'{k}', level='')}", *lines])))
+    exits.append((len(steps) - 1, f"Treated, not in the FAS: {n('NOTFAS')}\n(no baseline or no"
                                   " post-baseline FSMC total)"))
-    return (pd.DataFrame(steps, columns=["step", "n"]),
-            pd.DataFrame(exits, columns=["after", "text"]))
+    return steps, pd.DataFrame(exits, columns=["after", "text"])
 
 
 def discontinuation_reasons(adsl: pd.DataFrame) -> pd.DataFrame:

@@ -57,6 +57,36 @@ def km_ard(tte: pd.DataFrame, analysis: str, population: str, alpha: float = 0.0
                     method=f"stats.kaplan_meier_summary (lifelines), alpha {alpha}")  # fmt: skip
 
 
+def km_curve_ard(tte: pd.DataFrame, analysis: str, population: str,
+                 alpha: float = 0.05) -> pd.DataFrame:  # fmt: skip
+    """ARD of a Kaplan-Meier curve of one ADTTE parameter (stats.kaplan_meier_fit): at each time
+    of its timeline (group = the time in months, shortest text), the cumulative proportion with
+    the event 1 - S(t) ("cum") with its (1 - alpha) band ("lcl", "ucl": 1 - the survival band,
+    lifelines' log-log transform) and the patients at risk just before t ("at_risk")."""
+    if tte.empty:
+        return ard.combine([])
+    kmf = stats.kaplan_meier_fit(tte["AVAL"], tte["CNSR"].eq(0), alpha)
+    band = kmf.confidence_interval_
+    at_risk = kmf.event_table["at_risk"]
+    paramcd = str(tte["PARAMCD"].iloc[0])
+    return ard.combine(
+        ard.rows(analysis, population, {"cum": 1 - s, "lcl": 1 - upper, "ucl": 1 - lower,
+                                        "at_risk": at_risk.loc[time]},
+                 paramcd=paramcd, variable="AVAL", group=repr(float(time)),
+                 method=f"stats.kaplan_meier_fit (lifelines), alpha {alpha}")
+        for time, s, lower, upper in zip(kmf.survival_function_.index,
+                                         kmf.survival_function_.iloc[:, 0], band.iloc[:, 0],
+                                         band.iloc[:, 1], strict=True)
+    )  # fmt: skip
+
+
+def km_curve(results: pd.DataFrame) -> pd.DataFrame:
+    """The curve of km_curve_ard rows as columns time, cum, lcl, ucl, at_risk (by time)."""
+    wide = results.pivot(index="group", columns="stat", values="value")
+    wide.index = wide.index.astype(float)
+    return wide.sort_index().rename_axis("time").reset_index()
+
+
 def km_table(results: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
     """Subjects, events, censored and KM median time (months) with CI, from km_ard rows."""
     v = dict(zip(results["stat"], results["value"], strict=True))

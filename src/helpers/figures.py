@@ -21,7 +21,6 @@ from helpers import labels, stats
 
 if TYPE_CHECKING:
     from IPython.display import Image
-    from lifelines import KaplanMeierFitter
 
 #: one style for every figure: seaborn's ticks theme at "paper" scale with its colour-blind-safe
 #: palette (applied when this module is imported, i.e. before any figure is drawn)
@@ -136,17 +135,26 @@ def change_over_time(ci: pd.DataFrame, groups: dict[str, tuple[str, ...]], alpha
     return fig
 
 
-def km_curve(kmf: KaplanMeierFitter, xlabel: str, ylabel: str) -> Figure:
-    """Cumulative proportion with the event (1 - KM) with its CI band and numbers at risk."""
-    from lifelines.plotting import add_at_risk_counts
-
+def km_curve(curve: pd.DataFrame, xlabel: str, ylabel: str) -> Figure:
+    """Cumulative proportion with the event (1 - KM, column cum) as a step curve with its CI
+    band (lcl, ucl) and the numbers at risk (at_risk: just before each time) under the x axis
+    at its ticks, every 6 months (the patients at risk at the first curve time at or after the
+    tick; 0 after the last). `curve`: efficacy.km_curve rows, by time."""
+    if curve.empty:
+        return no_data("No time-to-event data to show")
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
-    kmf.plot_cumulative_density(ax=ax, ci_show=True, legend=False)
+    ax.step(curve["time"], curve["cum"], where="post", lw=1.2)
+    ax.fill_between(curve["time"], curve["lcl"], curve["ucl"], step="post", alpha=0.25, lw=0)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_ylim(0, 1)
-    ax.set_xlim(left=0)
-    add_at_risk_counts(kmf, ax=ax, rows_to_show=["At risk"])
+    ax.set_xlim(left=0, right=float(curve["time"].max()))
+    ticks = list(range(0, int(curve["time"].max()) + 1, 6))  # months: every 6
+    later = [curve.loc[curve["time"].ge(x), "at_risk"] for x in ticks]
+    counts = [f"{s.iloc[0]:.0f}" if len(s) else "0" for s in later]
+    ax.set_xticks(ticks, [f"{x:g}\n{n}" for x, n in zip(ticks, counts, strict=True)])
+    ax.annotate("At risk", xy=(0, 0), xycoords="axes fraction", xytext=(-16, -28),
+                textcoords="offset points", ha="right", fontsize=8)
     fig.tight_layout()
     return fig
 
