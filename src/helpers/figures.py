@@ -17,7 +17,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
-from helpers import labels, stats
+from helpers import labels
 
 if TYPE_CHECKING:
     from IPython.display import Image
@@ -159,26 +159,28 @@ def km_curve(curve: pd.DataFrame, xlabel: str, ylabel: str) -> Figure:
     return fig
 
 
-def bland_altman_plot(pairs: pd.DataFrame, a: str, b: str, by: str) -> Figure:
-    """Bland-Altman plot per `by` value: difference a - b against the pair mean, with the bias
-    and 95% limits of agreement (stats.bland_altman)."""
+def bland_altman_plot(pairs: pd.DataFrame, agreement: pd.DataFrame, a: str, b: str,
+                      by: str) -> Figure:  # fmt: skip
+    """Bland-Altman plot per `by` value (a paramcd): each pair's difference a - b against its
+    mean (the data), with the bias and 95% limits of agreement of that parameter's ARD cell
+    (`agreement`: the caregiver.agreement_ard rows of one timepoint, group Bland-Altman)."""
     panels = sorted(pairs[by].unique())
     if not panels:
         return no_data("No patient-caregiver pairs rated")
     fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4), squeeze=False)
     for ax, key in zip(axes.flat, panels, strict=True):
         d = pairs[pairs[by].eq(key)]
-        ba = stats.bland_altman(d[a], d[b])
+        ba = agreement[agreement["paramcd"].eq(key)].set_index("stat")["value"]
         ax.scatter((d[a] + d[b]) / 2, d[a] - d[b], s=12, alpha=0.6)
-        for yv, style in ((ba.bias, "-"), (ba.lower_loa, "--"), (ba.upper_loa, "--")):
+        for yv, style in ((ba["bias"], "-"), (ba["lower_loa"], "--"), (ba["upper_loa"], "--")):
             ax.axhline(yv, color="black", ls=style, lw=0.8)
-        ax.set_title(f"{labels.label(key)} (n = {ba.n})", fontsize=10)
+        ax.set_title(f"{labels.label(key)} (n = {ba['n']:.0f})", fontsize=10)
         ax.set_xlabel(f"Mean of {a.lower()} and {b.lower()}")
         ax.set_ylabel(f"{a.capitalize()} - {b.lower()}")
         ax.text(
             0.02,
             0.02,
-            f"bias {ba.bias:.1f}; LoA {ba.lower_loa:.1f} to {ba.upper_loa:.1f}",
+            f"bias {ba['bias']:.1f}; LoA {ba['lower_loa']:.1f} to {ba['upper_loa']:.1f}",
             transform=ax.transAxes,
             fontsize=8,
         )
