@@ -45,7 +45,7 @@ test: setup lint
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest
 
 # Page images of the default report shown in the README (needs pdftoppm from poppler-utils).
-PAGES ?= 1 4 5
+PAGES ?= 1 5 6
 readme-pages: report
 	mkdir -p docs/pages
 	for p in $(PAGES); do pdftoppm -png -r 60 -f $$p -l $$p -singlefile \
