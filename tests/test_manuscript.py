@@ -443,15 +443,20 @@ def test_a_failed_render_keeps_the_previous_report(
 
 
 def test_caption_tokens_are_filled_from_the_run(run_dir: Path) -> None:
-    """N of each population counted by hand from a five-row ADSL; the efficacy population and
-    country come from the run's params.yaml (COMP, no country in the fake run)."""
-    (run_dir / "adam").mkdir()
-    pd.DataFrame({
-        "USUBJID": ["a", "b", "c", "d", "e"], "ENRFL": ["Y"] * 5,
-        "SAFFL": ["Y", "Y", "Y", "Y", "N"], "FASFL": ["Y", "Y", "Y", "N", "N"],
-        "COMPFL": ["Y", "Y", "N", "N", "N"], "CGPOPFL": ["Y", "N", "N", "N", "N"],
-        "COUNTRY": ["DNK"] * 5,
-    }).to_csv(run_dir / "adam" / "adsl.csv", index=False)
+    """N of each population from the run's ARD rows (disposition n of each flag, caregivers N),
+    written here by hand; the efficacy population and country come from the run's params.yaml
+    (COMP, no country in the fake run)."""
+    (run_dir / "ard").mkdir()
+    columns = ["analysis", "population", "paramcd", "variable", "visit", "group", "level",
+               "stat", "value", "method"]  # fmt: skip
+    rows = [["disposition", "ENR", flag, "", "", "", "", "n", n, ""]
+            for flag, n in (("ENRFL", 5), ("SAFFL", 4), ("FASFL", 3), ("COMPFL", 2))]
+    rows.append(["disposition", "ENR", "SAFFL", "", "", "DNK", "", "n", 9, ""])  # a country's
+    pd.DataFrame(rows, columns=columns).to_csv(run_dir / "ard" / "01-disposition.csv",
+                                               index=False)
+    pd.DataFrame([["cg_characteristics", "CG", "", "", "", "", "", "N", 1, ""]],
+                 columns=columns).to_csv(run_dir / "ard" / "03-caregiver-outcomes.csv",
+                                         index=False)
     notebook = run_dir / "notebooks" / "04-safety.ipynb"
     nb = nbformat.read(notebook, as_version=4)
     nb.cells[-1].source = nb.cells[-1].source.replace(

@@ -354,22 +354,36 @@ def _reproduction_section(run_dir: Path, reproduction_md: str | None) -> str:
     return ledger_markdown(reproduction_md, rows)
 
 
-def caption_values(run_dir: Path) -> dict[str, str]:
-    """Values of the caption tokens of a run: "N:<population>" = number of ADSL rows of the
-    population (helpers.population.analysis_set; the efficacy population restricted to the
-    run's country when it has one) and "EFF" = e.g. "full analysis set (FAS, N = 84)"."""
-    from helpers.population import POPULATION_FLAGS, analysis_set
+#: the ARD row (analysis, paramcd, stat) that holds each population's size: the disposition
+#: counts of the run's enrolled patients (its country's, when it has one) and the caregivers
+POPULATION_SIZES = {
+    "ENR": ("disposition", "ENRFL", "n"), "SAF": ("disposition", "SAFFL", "n"),
+    "FAS": ("disposition", "FASFL", "n"), "COMP": ("disposition", "COMPFL", "n"),
+    "CG": ("cg_characteristics", "", "N"),
+}  # fmt: skip
 
-    adsl_path = run_dir / "adam" / "adsl.csv"
-    if not adsl_path.is_file():
-        raise ManuscriptError(f"{adsl_path} not found: the captions' population sizes need it")
-    adsl = pd.read_csv(adsl_path, dtype=str, keep_default_na=False)
+
+def caption_values(run_dir: Path) -> dict[str, str]:
+    """Values of the caption tokens of a run, from its analysis results (ard/): "N:<population>"
+    = the population's size (POPULATION_SIZES; the run's country only, when it has one) and
+    "EFF" = the efficacy population named with its size, e.g. "full analysis set (FAS, N = 84)"."""
+    from helpers.ard import read_ard, select
+
+    if not (run_dir / "ard").is_dir():
+        raise ManuscriptError(f"{run_dir / 'ard'} not found: the captions' population sizes "
+                              "need the run's analysis results")
+    results = read_ard(run_dir / "ard")
+    values = {}
+    for population, (analysis, paramcd, stat) in POPULATION_SIZES.items():
+        found = select(results, analysis=analysis, paramcd=paramcd, stat=stat, group="", level="")
+        if len(found) == 1:  # else a caption that needs it fails in fill_captions
+            values[f"N:{population}"] = f"{found['value'].iloc[0]:.0f}"
     settings = methods_run_settings(_run_settings(run_dir))
     efficacy, country = settings["population"], settings["country"]
-    values = {f"N:{pop}": str(len(analysis_set(adsl, pop))) for pop in POPULATION_FLAGS}
-    n_efficacy = len(analysis_set(adsl, efficacy, country))
     where = f", {country}" if country else ""
-    values["EFF"] = f"{POPULATION_NAMES[efficacy]} ({efficacy}{where}, N = {n_efficacy})"
+    if f"N:{efficacy}" in values:
+        values["EFF"] = (f"{POPULATION_NAMES[efficacy]} ({efficacy}{where}, "
+                         f"N = {values[f'N:{efficacy}']})")
     return values
 
 
