@@ -190,7 +190,8 @@ def change_ci_by_visit(results: pd.DataFrame) -> pd.DataFrame:
     cells = results[results["variable"].eq("CHG") & results["visit"].isin(visits)
                     & results["stat"].isin(["n", "mean", "lcl", "ucl"])]  # fmt: skip
     wide = cells.pivot_table(index=["paramcd", "visit"], columns="stat", values="value",
-                             aggfunc="first").reset_index()  # fmt: skip
+                             aggfunc="first")  # fmt: skip
+    wide = wide.reindex(columns=["n", "mean", "lcl", "ucl"]).reset_index()  # none: no rows
     out = pd.DataFrame({
         "PARAMCD": wide["paramcd"], "AVISIT": wide["visit"],
         "AVISITN": wide["visit"].map(spec.VISITS), "n": wide["n"], "mean": wide["mean"],
