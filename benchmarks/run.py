@@ -6,7 +6,9 @@
 2. a no-op rerun, and a rerun after changing one parameter that one notebook receives
    (sample_size.effect_size, read by 01-disposition only);
 3. validate + derive time and peak memory for 1k, 10k and 100k synthetic patients, with the
-   log-log slope of time against n. The cohort's files are read once first, so that they are in
+   log-log slope of time against n, and beside them the read floor: the time the reader takes
+   only to read the files (a fresh process of its own; validate includes a read). The
+   cohort's files are read once first, so that they are in
    the page cache (as right after they are written). Time comes from one fresh process; peak
    memory from a second run of it, as the highest sum of the proportional set size (PSS: a page
    shared by k processes counts 1/k in each) of the process and its forked workers, sampled
@@ -48,6 +50,16 @@ derive_adam(study)
 done = time.perf_counter()
 print(json.dumps({"validate_s": validated - start, "derive_s": done - validated,
                   "main_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+# The read floor: the time the reader takes only to read the files (every cell as text,
+# helpers.load.read_raw), in a fresh interpreter of its own.
+READ_PROBE = """
+import json, sys, time
+from pathlib import Path
+from helpers.load import read_raw
+start = time.perf_counter()
+read_raw(Path(sys.argv[1]))
+print(json.dumps({"read_s": time.perf_counter() - start}))
 """
 #: seconds between two samples of the memory of the probe's processes
 SAMPLE_S = 0.05
@@ -139,6 +151,13 @@ def _pss_mib(pid: int) -> float:
     return int(pss_kib) / 1024
 
 
+def read_floor(folder: Path) -> float:
+    """Seconds a fresh process takes only to read the study files (READ_PROBE)."""
+    done = subprocess.run([sys.executable, "-c", READ_PROBE, str(folder)], capture_output=True,
+                          text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])["read_s"]
+
+
 def probe_figures(folder: Path) -> dict[str, float]:
     """validate_s, derive_s and main_mib of a fresh probe; peak_mib of a second, sampled one."""
     command = [sys.executable, "-c", SCALE_PROBE, str(folder)]
@@ -169,8 +188,8 @@ def _read_through(folder: Path) -> None:
 
 def scaling_figures(sizes: list[int], cohorts: Path) -> None:
     print("\n== validate + derive by cohort size (fresh process each)")
-    print(f"{'patients':>9} {'validate s':>11} {'derive s':>9} {'total s':>8} {'peak MiB':>9} "
-          f"{'main MiB':>9}")
+    print(f"{'patients':>9} {'read s':>7} {'validate s':>11} {'derive s':>9} {'total s':>8} "
+          f"{'peak MiB':>9} {'main MiB':>9}")
     totals = []
     for n in sizes:
         folder = cohorts / f"n{n}"
@@ -181,8 +200,9 @@ def scaling_figures(sizes: list[int], cohorts: Path) -> None:
         figures = probe_figures(folder)
         total = figures["validate_s"] + figures["derive_s"]
         totals.append(total)
-        print(f"{n:>9} {figures['validate_s']:>11.2f} {figures['derive_s']:>9.2f} "
-              f"{total:>8.2f} {figures['peak_mib']:>9.0f} {figures['main_mib']:>9.0f}")
+        print(f"{n:>9} {read_floor(folder):>7.2f} {figures['validate_s']:>11.2f} "
+              f"{figures['derive_s']:>9.2f} {total:>8.2f} {figures['peak_mib']:>9.0f} "
+              f"{figures['main_mib']:>9.0f}")
     if len(sizes) > 1:
         slope = np.polyfit(np.log(sizes), np.log(totals), 1)[0]
         print(f"log-log slope of time against n: {slope:.2f} (target <= 1.1); "
