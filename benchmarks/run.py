@@ -79,7 +79,13 @@ def naive_baseline(params_path: Path, work: Path) -> None:
     from helpers.derive import derive_adam, write_adam
     from helpers.load import load_study
     from helpers.params import load_params
-    from helpers.runner import KERNEL, NOTEBOOKS, notebook_parameters, notebook_source
+    from helpers.runner import (
+        KERNEL,
+        NOTEBOOKS,
+        OUTPUT_PARAMETERS,
+        notebook_parameters,
+        notebook_source,
+    )
     from helpers.synth import write_synthetic_cohort
 
     params = load_params(params_path)
@@ -89,8 +95,9 @@ def naive_baseline(params_path: Path, work: Path) -> None:
         study, _ = load_study(folder / "data")
         write_adam(derive_adam(study), folder / "adam")
         parameters = notebook_parameters(notebook, params)
-        for name in ("tables_dir", "figures_dir"):
-            (folder / parameters[name]).mkdir(parents=True, exist_ok=True)
+        for name in OUTPUT_PARAMETERS:  # the folders this notebook writes to
+            if name in parameters:
+                (folder / parameters[name]).mkdir(parents=True, exist_ok=True)
         papermill.execute_notebook(
             str(notebook_source(notebook)), str(folder / f"{notebook}.ipynb"),
             parameters=parameters, kernel_name=KERNEL, cwd=str(folder), progress_bar=False,
