@@ -11,9 +11,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
-if TYPE_CHECKING:  # lifelines takes seconds to import: only the functions that fit load it
+if TYPE_CHECKING:  # lifelines and scipy take long to import: only the functions using them do
     from lifelines import KaplanMeierFitter
 
 #: changes are rounded to this many decimals before ranking, so that float noise
@@ -51,6 +50,8 @@ def signed_rank_test(change: pd.Series) -> SignedRankResult:
     changes, each rounded to CHANGE_DECIMALS first; zero changes are dropped ("wilcox"); the
     p-value is exact, by permutation or approximate as SIGNED_RANK_EXACT_MAX_N says.
     """
+    from scipy import stats as sps
+
     chg = pd.to_numeric(change, errors="raise").dropna().round(CHANGE_DECIMALS).to_numpy()
     nonzero = chg[chg != 0]
     if nonzero.size == 0:
@@ -98,6 +99,8 @@ class MeanCI:
 
 def mean_t_ci(values: pd.Series, alpha: float = 0.05) -> MeanCI:
     """Mean and its t-based (1 - alpha) confidence interval over the non-missing values."""
+    from scipy import stats as sps
+
     x = pd.to_numeric(values, errors="raise").dropna().to_numpy(dtype=float)
     n = int(x.size)
     if n == 0:
@@ -126,6 +129,8 @@ class RateCI:
 
 def poisson_rate_ci(events: int, exposure: float, alpha: float = 0.05) -> RateCI:
     """Rate events / exposure with its exact Poisson (1 - alpha) confidence interval."""
+    from scipy import stats as sps
+
     if exposure <= 0:
         raise ValueError(f"exposure must be positive, got {exposure}")
     k = int(events)
@@ -190,6 +195,8 @@ def intraclass_correlation(
     of both tests ICC = 0: F = BMS / EMS on n-1 and (n-1)(k-1) degrees of freedom. Columns:
     type, icc, lower, upper (1 - alpha interval, unrounded), p.
     """
+    from scipy import stats as sps
+
     y = ratings.pivot_table(index=target, columns=rater, values=value, aggfunc="first")
     y = y.dropna().to_numpy(dtype="float64")
     n, k = y.shape
