@@ -41,8 +41,8 @@ DEFAULT_PARAMS = ROOT / "params" / "default.yaml"
 SCALE_PROBE = """
 import json, resource, sys, time
 from pathlib import Path
-from helpers.derive import derive_adam
-from helpers.load import load_study
+from helpers.adam.derive import derive_adam
+from helpers.data.load import load_study
 start = time.perf_counter()
 study, report = load_study(Path(sys.argv[1]))
 validated = time.perf_counter()
@@ -52,11 +52,11 @@ print(json.dumps({"validate_s": validated - start, "derive_s": done - validated,
                   "main_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 # The read floor: the time the reader takes only to read the files (every cell as text,
-# helpers.load.read_raw), in a fresh interpreter of its own.
+# helpers.data.load.read_raw), in a fresh interpreter of its own.
 READ_PROBE = """
 import json, sys, time
 from pathlib import Path
-from helpers.load import read_raw
+from helpers.data.load import read_raw
 start = time.perf_counter()
 read_raw(Path(sys.argv[1]))
 print(json.dumps({"read_s": time.perf_counter() - start}))
@@ -76,8 +76,8 @@ def naive_baseline(params_path: Path, work: Path) -> None:
     """Each notebook loads, validates and derives the data itself, then runs; one at a time."""
     import papermill
 
-    from helpers.derive import derive_adam, write_adam
-    from helpers.load import load_study
+    from helpers.adam.derive import derive_adam, write_adam
+    from helpers.data.load import load_study
     from helpers.params import load_params
     from helpers.runner import (
         KERNEL,

@@ -19,8 +19,8 @@ from pathlib import Path
 import pandas as pd
 
 from helpers import spec
-from helpers.derive import Adam, derive_adam
-from helpers.load import load_study
+from helpers.adam.derive import Adam, derive_adam
+from helpers.data.load import load_study
 
 DAY0 = date(2021, 1, 4)
 #: code (item or score) -> its instrument (QSCAT)

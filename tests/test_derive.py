@@ -10,9 +10,9 @@ import pytest
 from pandas.api.types import union_categoricals
 
 from helpers import change, disposition, population
-from helpers.adqs import stack_columns
-from helpers.derive import COLUMNS, Adam, derive_adam, read_adam, write_adam
-from helpers.load import StudyData
+from helpers.adam.adqs import stack_columns
+from helpers.adam.derive import COLUMNS, Adam, derive_adam, read_adam, write_adam
+from helpers.data.load import StudyData
 
 D0 = {"S1": "2020-01-06", "S2": "2020-02-03", "S4": "2020-03-02"}  # first alemtuzumab infusion
 NaT = pd.NaT
@@ -379,7 +379,7 @@ def test_minimal_study_folder_end_to_end(tmp_path):
     """helper A's hand-written folder (tests/minimal_study.py) through load_study."""
     from minimal_study import write_minimal_study
 
-    from helpers.load import load_study
+    from helpers.data.load import load_study
 
     loaded, _ = load_study(write_minimal_study(tmp_path / "study"))
     adam = derive_adam(loaded)

@@ -18,12 +18,12 @@ import pandas as pd
 import pytest
 from edge_study import EdgeStudy, flag, items, row
 
-from helpers import scoring
-from helpers.adqs import subjects_with_change
-from helpers.derive import Adam, derive_adam
-from helpers.load import load_study
+from helpers.adam import scoring
+from helpers.adam.adqs import subjects_with_change
+from helpers.adam.derive import Adam, derive_adam
+from helpers.data.load import load_study
+from helpers.data.validate import validate_folder
 from helpers.reproduction import PublishedFigure, judge
-from helpers.validate import validate_folder
 
 MONTH = 30.4375
 
@@ -274,7 +274,7 @@ def test_never_treated_baseline_counts_in_enrolled_baseline_characteristics(
     and counts in the baseline characteristics of ENR. FSMC totals at a valid baseline: FAS,
     NOPOST, CGLATE, NOTSCORED, EOS9, EOS8, FSMCSUB (items: 60) and NEVER (day -5, untreated)
     = 8 (BASEDAY1's is after day 0; FSMCMISS's total is missing)."""
-    from helpers.derive import read_adam, write_adam
+    from helpers.adam.derive import read_adam, write_adam
     from helpers.disposition import baseline_ard, baseline_table
 
     write_adam(adam, tmp_path)

@@ -14,12 +14,12 @@ import pytest
 from minimal_study import edit_csv, find_line, write_minimal_study
 from test_validate import BREAKS, Break
 
+from helpers.adam.derive import derive_adam, write_adam
+from helpers.data.csv_reader import LINE
 from helpers.data.formats import cell_text, convert_folder
-from helpers.derive import derive_adam, write_adam
-from helpers.load import load_study
-from helpers.raw_csv import LINE
-from helpers.schemas import kind
-from helpers.validate import read_folder, validate_folder
+from helpers.data.load import load_study
+from helpers.data.schemas import kind
+from helpers.data.validate import read_folder, validate_folder
 
 FORMATS = ("xpt", "json")
 

@@ -14,7 +14,7 @@ from lifelines import KaplanMeierFitter
 from scipy import stats
 
 from helpers import ard, caregiver, change, disposition, efficacy, labels, safety
-from helpers.derive import Adam
+from helpers.adam.derive import Adam
 from helpers.key_results import IDS, select_key_results, write_key_results
 from helpers.population import POPULATION_FLAGS, analysis_set
 

@@ -1,4 +1,4 @@
-"""Reading, typing and loading a study data folder (helpers.load)."""
+"""Reading, typing and loading a study data folder (helpers.data.load)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ import pyarrow as pa
 import pytest
 from minimal_study import edit_csv, write_minimal_study
 
-from helpers import schemas
-from helpers.load import StudyData, StudyDataError, load_study, read_raw
-from helpers.schemas import typed_frame
+from helpers.data import schemas
+from helpers.data.load import StudyData, StudyDataError, load_study, read_raw
+from helpers.data.schemas import typed_frame
 
-#: data-spec.md types, written out here independently of helpers.schemas
+#: data-spec.md types, written out here independently of helpers.data.schemas
 DATES = {
     "dm": ["RFICDTC", "DSSTDTC", "DTHDTC"],
     "ex": ["EXSTDTC", "EXENDTC"],
@@ -176,7 +176,7 @@ def test_a_valid_cell_lost_in_conversion_is_an_error_not_a_silent_missing_value(
 
 
 def test_a_column_parsed_in_blocks_is_one_categorical_of_its_cells() -> None:
-    from helpers.raw_csv import _categorical
+    from helpers.data.csv_reader import _categorical
 
     rng = np.random.default_rng(8)
     cells = [rng.choice(["b", "a", "é", "", "c"], size=n).tolist() for n in (5, 0, 9, 4)]

@@ -20,7 +20,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from helpers import manuscript, scoring, spec, stats
+from helpers import manuscript, spec, stats
+from helpers.adam import scoring
 from helpers.methods_text import methods_markdown
 
 ROOT = Path(__file__).resolve().parents[1]

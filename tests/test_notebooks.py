@@ -19,11 +19,11 @@ import yaml
 from papermill.iorw import load_notebook_node
 from papermill.parameterize import parameterize_notebook
 
-from helpers.derive import derive_adam, write_adam
-from helpers.load import load_study
+from helpers.adam.derive import derive_adam, write_adam
+from helpers.adam.scoring import score_questionnaires
+from helpers.data.load import load_study
 from helpers.params import load_params
 from helpers.runner import NOTEBOOK_DIR, NOTEBOOKS, run
-from helpers.scoring import score_questionnaires
 from helpers.synth import write_synthetic_cohort
 
 pytestmark = pytest.mark.slow

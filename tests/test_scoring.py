@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import scoring
+from helpers.adam import scoring
 
 DAY = pd.Timestamp("2021-03-01")
 

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 import yaml
 
+from helpers.data.validate import validate_folder
 from helpers.synth import write_synthetic_cohort
-from helpers.validate import validate_folder
 
 FILES = ("dm", "ex", "qs", "ce", "ae", "cg")
 PUBLISHED = Path(__file__).resolve().parents[1] / "study" / "published.yaml"

@@ -25,7 +25,7 @@ def _synth(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from helpers.validate import validate_folder
+    from helpers.data.validate import validate_folder
 
     report = validate_folder(args.folder)
     print(report.format(max_rows=args.max_rows))
@@ -33,8 +33,8 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _derive(args: argparse.Namespace) -> int:
-    from helpers.derive import derive_adam, write_adam
-    from helpers.load import StudyDataError, load_study
+    from helpers.adam.derive import derive_adam, write_adam
+    from helpers.data.load import StudyDataError, load_study
 
     try:
         study, report = load_study(args.folder)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from helpers import ard, scoring, spec, stats, tables
+from helpers import ard, spec, stats, tables
+from helpers.adam import scoring
 
 SHIFT_LEVELS = (*scoring.FSMC_SEVERITY_LABELS, "Total")
 

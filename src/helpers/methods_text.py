@@ -1,8 +1,8 @@
 """The methods section of the manuscript, generated from the constants the code uses.
 
 Visits, windows, time units and codes come from helpers.spec; scoring rules and thresholds from
-helpers.scoring (its "project rules" block); the rounding of changes before the signed-rank test
-from helpers.stats.CHANGE_DECIMALS; the run's own settings (efficacy population, country,
+helpers.adam.scoring (its "project rules" block); the rounding of changes before the signed-rank
+test from helpers.stats.CHANGE_DECIMALS; the run's own settings (efficacy population, country,
 out-of-window switch, alpha, sample-size assumptions, data source) from its params.yaml with the
 defaults of helpers.params. Change a rule in the code and the text follows; nothing is typed twice.
 """
@@ -14,7 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from helpers import scoring, spec
+from helpers import spec
+from helpers.adam import scoring
 from helpers.labels import HRPQ_TOTALS, PARAM_LABELS
 from helpers.params import with_defaults
 from helpers.stats import (
@@ -64,7 +65,7 @@ def _missing_items_rule(max_missing: int) -> str:
 
 
 def _missing_rules() -> dict[str, str]:
-    """Missing-item rule of each instrument scored from items (helpers.scoring constants)."""
+    """Missing-item rule of each instrument scored from items (helpers.adam.scoring constants)."""
     return {
         "FSMC": _missing_items_rule(scoring.FSMC_MAX_MISSING),
         "BDI-II": _missing_items_rule(scoring.BDI_MAX_MISSING),

@@ -164,8 +164,8 @@ def _prepare_data(params: RunParams, staging: Path) -> tuple[Path, str]:
 
 def _derive(data_dir: Path, params: RunParams, staging: Path) -> None:
     """Validate the study data (stop on any error) and write adam/ and validation.md."""
-    from helpers.derive import derive_adam, write_adam
-    from helpers.load import StudyDataError, load_study
+    from helpers.adam.derive import derive_adam, write_adam
+    from helpers.data.load import StudyDataError, load_study
 
     try:
         study, report = load_study(data_dir)

@@ -2,7 +2,7 @@
 (issue 15) so that the rewrite can show it gives the same answers, byte for byte.
 
 What is captured, per synthetic cohort (seed 2024; n = 87, 1,000 and 10,000):
-  - the ADaM CSVs and exclusions.csv (helpers.derive.write_adam),
+  - the ADaM CSVs and exclusions.csv (helpers.adam.derive.write_adam),
   - the validation report as printed (`report.format(max_rows=10**9)`),
   - the warnings table (CSV);
 and for the minimal study of tests/test_validate.py, every failing fixture (each BREAK and each
@@ -38,8 +38,8 @@ def _digest(data: bytes) -> str:
 
 def cohort_outputs(n: int, work: Path) -> dict[str, str]:
     """SHA-256 of each output of validate + derive on the synthetic cohort of n patients."""
-    from helpers.derive import derive_adam, write_adam
-    from helpers.load import load_study
+    from helpers.adam.derive import derive_adam, write_adam
+    from helpers.data.load import load_study
     from helpers.synth import write_synthetic_cohort
 
     data, adam_dir = work / f"data{n}", work / f"adam{n}"
@@ -58,7 +58,7 @@ def failing_fixture_messages(work: Path) -> str:
     from minimal_study import edit_csv, find_line, write_minimal_study
     from test_validate import BREAKS
 
-    from helpers.validate import validate_folder
+    from helpers.data.validate import validate_folder
 
     parts = []
     for i, b in enumerate(BREAKS):

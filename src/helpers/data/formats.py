@@ -1,6 +1,6 @@
 """Study data files in SAS transport (.xpt) and CDISC Dataset-JSON 1.1 (.json), read into the
-form that a CSV is read into (helpers.raw_csv), so that one contract and the same messages apply
-whatever the format (data-spec.md, File formats).
+form that a CSV is read into (helpers.data.csv_reader), so that one contract and the same
+messages apply whatever the format (data-spec.md, File formats).
 
 Each cell becomes the text that a CSV would hold: a character value as it is, a SAS missing or
 a JSON null as "" (empty), a number in its shortest round-trip form ("45", "3.5",
@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from helpers.raw_csv import LINE, line_dtype
+from helpers.data.csv_reader import LINE, line_dtype
 
 #: the file endings a domain may have, in the order they are looked for
 FORMATS = ("csv", "xpt", "json")
@@ -138,8 +138,8 @@ def _type_rule(column: str, data_type: str) -> str:
 def convert_folder(folder: Path, fmt: str, domains: tuple[str, ...] | None = None) -> None:
     """Replace the CSV files of a study folder (all, or those of `domains`) by `fmt` files
     ("xpt": SAS transport version 8; "json": Dataset-JSON 1.1). Columns of a numeric type in
-    the data spec (helpers.schemas) are written as numbers, every other column as text."""
-    from helpers.schemas import COLUMNS, kind
+    the data spec (helpers.data.schemas) are written as numbers, every other column as text."""
+    from helpers.data.schemas import COLUMNS, kind
 
     folder = Path(folder)
     for domain in domains or tuple(COLUMNS):

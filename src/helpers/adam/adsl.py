@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import spec
-from helpers.adam_base import counted_relapses, elapsed_days, exclusion, yes_no
+from helpers.adam.base import counted_relapses, elapsed_days, exclusion, yes_no
 from helpers.codes import map_values
 
 CG_COLUMNS = ["CGSEX", "CGAGE", "CGREL", "CGYEARS", "CGEMPLOY", "CGCHILD"]

@@ -1,8 +1,8 @@
 """The analysis datasets' documented columns, and their CSV files (write_adam, read_adam).
 
 `COLUMNS` below is the one place where every dataset's columns are documented (name, kind,
-definition); the derivations live in helpers.derive (adsl, adqs, adae, adtte), the time axis and
-relapse rule in helpers.adam_base, the instrument scores in helpers.scoring. This module needs
+definition); the derivations live in helpers.adam (derive, adsl, adqs, adae, adtte), the time axis
+and relapse rule in helpers.adam.base, the instrument scores in helpers.adam.scoring. This module needs
 only pandas, so that a notebook reads the analysis datasets without importing the derivations.
 
 Time axis: elapsed day 0 = first alemtuzumab EXSTDTC; months = days / 30.4375; study year k =

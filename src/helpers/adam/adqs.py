@@ -1,7 +1,7 @@
 """ADQS: one row per subject x respondent x parameter (score code) x visit.
 
 Definitions (study/data-spec.md):
-- AVAL = the instrument score (helpers.scoring: derived from items, else collected); extra
+- AVAL = the instrument score (helpers.adam.scoring: derived from items, else collected); extra
   parameters HRPQWTOT = HRPQWMIS + HRPQWRED and HRPQHTOT = HRPQHMIS + HRPQHRED.
 - ADY = elapsed days of ADT from the first alemtuzumab infusion. A never-treated subject has no
   day 0: its BASELINE visit records are kept (ADY empty, AWINFL N) as that patient's baseline,
@@ -28,7 +28,8 @@ import pandas as pd
 from pandas.api.types import union_categoricals
 
 from helpers import spec
-from helpers.adam_base import elapsed_days, exclusion, yes_no
+from helpers.adam.base import elapsed_days, exclusion, yes_no
+from helpers.adam.scoring import COLLECTED, DERIVED, score_questionnaires
 from helpers.codes import (
     earliest_dates,
     first_rows,
@@ -40,7 +41,6 @@ from helpers.codes import (
     sorted_codes,
 )
 from helpers.memory import release_freed_memory
-from helpers.scoring import COLLECTED, DERIVED, score_questionnaires
 
 #: derived parameters: code -> (instrument, component score codes summed)
 SUM_PARAMETERS: dict[str, tuple[str, tuple[str, ...]]] = {

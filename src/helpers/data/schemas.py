@@ -1,7 +1,7 @@
 """Per-column rules of data-spec.md as pandera schemas, one per file of a study data folder.
 
 The schemas validate the *raw* cells (every cell a string, "" when empty) so that nothing is
-coerced before it is checked; helpers.validate applies them to each column's distinct values
+coerced before it is checked; helpers.data.validate applies them to each column's distinct values
 (every check is elementwise) and maps failures back to the rows. Each column is built by a
 factory named after its data-spec type (text, code, integer, number, date); the factory
 records that type in the column's metadata, which `typed_frame` uses to convert a validated frame.
@@ -14,7 +14,7 @@ Required (non-empty) columns: the keys (USUBJID everywhere, AESEQ, RESPONDENT, Q
 VISIT), SITEID, the dates that place a row in time (RFICDTC, DSSTDTC, EXSTDTC, EXENDTC, QSDTC,
 CESTDTC, AESTDTC), DSDECOD (empty = ongoing, an error in a final analysis), EXTRT, CEDECOD and the
 AE terms (AETERM, AEDECOD, AEBODSYS). Everything else may be empty (data-spec: missing value =
-empty cell). Rules across columns or files live in helpers.validate.
+empty cell). Rules across columns or files live in helpers.data.validate.
 """
 
 from __future__ import annotations

@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 
 from helpers import spec
-from helpers.adam_base import counted_relapses, exclusion, months, study_year
-from helpers.scoring import FSMC_IMPROVEMENT_CHANGE, ROUND_DECIMALS
+from helpers.adam.base import counted_relapses, exclusion, months, study_year
+from helpers.adam.scoring import FSMC_IMPROVEMENT_CHANGE, ROUND_DECIMALS
 
 PARAMS = {
     "TTFSMCI": "Time to first clinically relevant FSMC improvement (months)",

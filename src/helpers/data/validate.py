@@ -3,7 +3,7 @@
 Errors (the folder is rejected):
 - files: dm ex qs ce ae cg present, UTF-8, comma-separated with one header row; dm ex qs have
   rows (ce ae cg may have only their header); every data-spec column present.
-- cells (pandera schemas, helpers.schemas): types (int = whole number, float = finite number,
+- cells (pandera schemas, helpers.data.schemas): types (int = whole number, float = finite number,
   date = real calendar date YYYY-MM-DD), code lists of spec.py (COUNTRY: any ISO alpha-3-looking
   code of 3 upper-case letters is accepted), ranges (AGE 18-80, CGAGE 18-100, ...), required
   cells (DSDECOD empty = ongoing, an error in a final analysis), no sentinel (spec.SENTINELS) in
@@ -14,7 +14,7 @@ Errors (the folder is rejected):
   row; QSSTRESN within the range (and step: EDSS 0.5, SDMT 1) of its QSTESTCD in
   spec.INSTRUMENTS; DTHDTC present iff DSDECOD = DEATH; EXCOURSE present on ALEMTUZUMAB rows and
   empty on other therapies; DSSTDTC >= RFICDTC, EXENDTC >= EXSTDTC, AEENDTC >= AESTDTC; a
-  collected score beside complete items equals their score (helpers.scoring). Each of these
+  collected score beside complete items equals their score (helpers.adam.scoring). Each of these
   runs when the files it needs are present with all their data-spec columns.
 
 Warnings (counted, the folder is accepted): lines with every cell empty (ignored), unanswered
@@ -38,7 +38,8 @@ import pandas as pd
 import pandera.pandas as pa
 
 from helpers import spec
-from helpers.adam_base import elapsed_days, first_infusion
+from helpers.adam.base import elapsed_days, first_infusion
+from helpers.adam.scoring import collected_score_disagreements
 from helpers.codes import (
     distinct_rows,
     distinct_values,
@@ -48,11 +49,9 @@ from helpers.codes import (
     subject_block,
     subject_blocks,
 )
+from helpers.data.csv_reader import CsvFormatError, RawCsv, read_csv
 from helpers.data.formats import FORMATS, FormatError, read_dataset_json, read_xpt
-from helpers.memory import release_freed_memory
-from helpers.parallel import map_blocks
-from helpers.raw_csv import CsvFormatError, RawCsv, read_csv
-from helpers.schemas import (
+from helpers.data.schemas import (
     COLUMNS,
     LINE,
     SCHEMAS,
@@ -60,7 +59,8 @@ from helpers.schemas import (
     to_number,
     typed_frame,
 )
-from helpers.scoring import collected_score_disagreements
+from helpers.memory import release_freed_memory
+from helpers.parallel import map_blocks
 
 REPORT_COLUMNS = ["file", "column", "line", "USUBJID", "value", "rule"]
 DEATH = "DEATH"
@@ -491,7 +491,7 @@ def _qs_rows_rules(
 
 
 def _score_rules(raw: pd.DataFrame, qs: pd.DataFrame, errors: pd.DataFrame) -> pd.DataFrame:
-    """A collected score beside complete items must equal their score (helpers.scoring).
+    """A collected score beside complete items must equal their score (helpers.adam.scoring).
 
     `qs` is typed (codes categorical or object). Rows that already have an error are left out
     (their items count as missing), so the scoring sees unique, in-range, well-coded rows.

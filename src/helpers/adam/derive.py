@@ -1,9 +1,9 @@
 """Derivation of the ADaM-like analysis datasets (ADSL, ADQS, ADAE, ADTTE) and the exclusion
 counts of a run from the typed study data.
 
-The datasets' columns are documented in helpers.adam_files.COLUMNS (with their CSV files); the
-derivations live in helpers.adsl, adqs, adae and adtte, the time axis and relapse rule in
-helpers.adam_base, the instrument scores in helpers.scoring.
+The datasets' columns are documented in helpers.adam.files.COLUMNS (with their CSV files); the
+derivations live in helpers.adam.adsl, adqs, adae and adtte, the time axis and relapse rule in
+helpers.adam.base, the instrument scores in helpers.adam.scoring.
 """
 
 from __future__ import annotations
@@ -13,20 +13,20 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from helpers.adae import derive_adae
-from helpers.adam_base import first_infusion
-from helpers.adam_files import COLUMNS, Adam, conform, read_adam, write_adam
-from helpers.adqs import derive_adqs, stack_columns
-from helpers.adsl import derive_adsl
-from helpers.adtte import derive_adtte
+from helpers.adam.adae import derive_adae
+from helpers.adam.adqs import derive_adqs, stack_columns
+from helpers.adam.adsl import derive_adsl
+from helpers.adam.adtte import derive_adtte
+from helpers.adam.base import first_infusion
+from helpers.adam.files import COLUMNS, Adam, conform, read_adam, write_adam
 from helpers.codes import subject_block, subject_blocks
 from helpers.memory import release_freed_memory
 from helpers.parallel import map_blocks
 
 if TYPE_CHECKING:
-    from helpers.load import StudyData
+    from helpers.data.load import StudyData
 
-#: read_adam and write_adam live in helpers.adam_files; importable from here too
+#: read_adam and write_adam live in helpers.adam.files; importable from here too
 __all__ = ["COLUMNS", "Adam", "conform", "derive_adam", "read_adam", "write_adam"]
 
 

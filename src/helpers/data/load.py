@@ -2,7 +2,7 @@
 
 Every file (CSV, SAS transport or Dataset-JSON) is read with every cell as a string (nothing
 coerced; categorical columns, so that each distinct string is stored and checked once),
-validated against every rule of data-spec.md (helpers.validate), and only then converted to
+validated against every rule of data-spec.md (helpers.data.validate), and only then converted to
 types. A folder that breaks a rule is
 rejected with the whole table of violations; warnings (e.g. rows outside their visit window) are
 returned beside the data.
@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from helpers import spec
-from helpers.validate import ValidationReport, check_raw, read_folder
+from helpers.data.validate import ValidationReport, check_raw, read_folder
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class StudyDataError(Exception):
 
 
 def read_raw(folder: Path) -> dict[str, pd.DataFrame]:
-    """The six files of `folder` (CSV, XPT or Dataset-JSON, helpers.validate.read_folder) as str
+    """The six files of `folder` (CSV, XPT or Dataset-JSON, data.validate.read_folder) as str
     frames ("" when empty) with `_LINE` (a CSV's line, header = line 1; an XPT or JSON record).
 
     The cells are categorical columns of the exact strings (a cell is one of its column's

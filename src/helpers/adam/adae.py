@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from helpers import spec
-from helpers.adam_base import elapsed_days, exclusion, study_year, yes_no
+from helpers.adam.base import elapsed_days, exclusion, study_year, yes_no
 from helpers.codes import map_values
 
 #: days after the last infusion day of a course still counted as infusion-associated
