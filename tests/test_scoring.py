@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import polars as pl
 import pytest
 
 from helpers.adam import scoring
@@ -25,12 +26,22 @@ def qs_of(*admins: tuple[str, str, str, dict[str, float | None]]) -> pd.DataFram
     return df
 
 
+def scores_of(qs: pd.DataFrame) -> pd.DataFrame:
+    """scoring.score_questionnaires on a pandas qs (as the loader types it), as pandas."""
+    return scoring.score_questionnaires(pl.from_pandas(qs)).to_pandas()
+
+
+def disagreements_of(qs: pd.DataFrame) -> pd.DataFrame:
+    """scoring.collected_score_disagreements on a pandas qs, as pandas."""
+    return scoring.collected_score_disagreements(pl.from_pandas(qs)).to_pandas()
+
+
 def items(prefix: str, values: list[float | None]) -> dict[str, float | None]:
     return {f"{prefix}{i:02d}": v for i, v in enumerate(values, start=1)}
 
 
 def score(qs: pd.DataFrame, subj: str, code: str) -> float:
-    s = scoring.score_questionnaires(qs)
+    s = scores_of(qs)
     return s.loc[s["USUBJID"].eq(subj) & s["QSTESTCD"].eq(code), "QSSTRESN"].item()
 
 
@@ -105,7 +116,7 @@ def test_tsqm_domains_complete_and_one_missing():
     two_missing = tsqm({1: 7, 4: 1, 5: 5, 6: 5, 12: 3})
     qs = qs_of(("A", "TSQM", "BASELINE", full), ("B", "TSQM", "BASELINE", one_missing),
                ("C", "TSQM", "BASELINE", two_missing))
-    got = scoring.score_questionnaires(qs).set_index(["USUBJID", "QSTESTCD"])["QSSTRESN"]
+    got = scores_of(qs).set_index(["USUBJID", "QSTESTCD"])["QSSTRESN"]
     assert got["A", "TSQMEFF"] == pytest.approx(50)
     assert got["A", "TSQMSE"] == pytest.approx(50)
     assert got["A", "TSQMCON"] == pytest.approx(100)
@@ -129,7 +140,7 @@ def test_items_or_scores_origin():
         ("D", "FSMC", "BASELINE", incomplete),  # nothing usable
         ("E", "SDMT", "BASELINE", {"SDMTTOT": None}),  # collected, left empty
     )
-    s = scoring.score_questionnaires(qs)
+    s = scores_of(qs)
     tot = s[s["QSTESTCD"].isin(["FSMCTOT", "SDMTTOT"])].set_index("USUBJID")
     assert tot.loc["A", ["QSSTRESN", "QSORIG"]].tolist() == [60, "DERIVED"]
     assert tot.loc["B", ["QSSTRESN", "QSORIG"]].tolist() == [55, "COLLECTED"]
@@ -148,7 +159,7 @@ def test_collected_score_disagreements():
         ("B", "FSMC", "BASELINE", {**fsmc, "FSMCTOT": 60.04, "FSMCCOG": 30}),  # rounding only
         ("C", "FSMC", "BASELINE", {**items("FSMC", [None] + [3] * 19), "FSMCTOT": 10}),
     )
-    bad = scoring.collected_score_disagreements(qs)
+    bad = disagreements_of(qs)
     assert bad.columns.tolist() == ["USUBJID", "RESPONDENT", "VISIT", "QSTESTCD", "_LINE",
                                     "collected", "derived"]  # fmt: skip
     assert bad[["USUBJID", "QSTESTCD", "collected", "derived"]].values.tolist() == [
@@ -160,9 +171,9 @@ def test_collected_score_disagreements():
 
 def test_scoring_without_item_instruments():
     qs = qs_of(("A", "EDSS", "BASELINE", {"EDSS": 3.5}))
-    s = scoring.score_questionnaires(qs)
+    s = scores_of(qs)
     assert s[["QSTESTCD", "QSSTRESN", "QSORIG"]].values.tolist() == [["EDSS", 3.5, "COLLECTED"]]
-    assert scoring.collected_score_disagreements(qs).empty
+    assert disagreements_of(qs).empty
 
 
 @pytest.mark.parametrize(
@@ -227,8 +238,8 @@ def test_categorical_codes_give_the_same_scores_in_string_order():
     as_cat = qs.copy()
     for col in ["USUBJID", "RESPONDENT", "QSCAT", "QSTESTCD", "VISIT"]:
         as_cat[col] = pd.Categorical(qs[col], categories=sorted(qs[col].unique(), reverse=True))
-    got = scoring.score_questionnaires(as_cat).astype({"QSORIG": object})
-    want = scoring.score_questionnaires(qs).astype({"QSORIG": object})
+    got = scores_of(as_cat).astype({"QSORIG": object})
+    want = scores_of(qs).astype({"QSORIG": object})
     key = ["USUBJID", "RESPONDENT", "QSTESTCD", "VISIT"]
     for frame in (got, want):
         for col in ["USUBJID", "RESPONDENT", "QSCAT", "QSTESTCD", "VISIT"]:
@@ -243,12 +254,12 @@ def test_item_given_twice_in_one_administration_is_an_error():
     qs = qs_of(("A", "BDI-II", "BASELINE", items("BDI", [1] * 21)))
     qs = pd.concat([qs, qs.iloc[[0]]], ignore_index=True)
     with pytest.raises(ValueError, match="more than once"):
-        scoring.score_questionnaires(qs)
+        scores_of(qs)
 
 
 def test_collected_score_given_twice_in_one_administration_is_an_error():
     qs = qs_of(("A", "EDSS", "BASELINE", {"EDSS": 3.5}), ("B", "EDSS", "BASELINE", {"EDSS": 2.0}))
     qs = pd.concat([qs, qs.iloc[[0]]], ignore_index=True)
     with pytest.raises(ValueError, match="score more than once"):
-        scoring.score_questionnaires(qs)
-    scoring.score_questionnaires(qs.iloc[:2])  # each score once: no error
+        scores_of(qs)
+    scores_of(qs.iloc[:2])  # each score once: no error

@@ -328,29 +328,6 @@ def test_missing_file_does_not_hide_rules_of_other_files(study: Path) -> None:
     }
 
 
-@pytest.mark.parametrize("qs_lines", ["sorted by subject", "shuffled"])
-def test_qs_rules_checked_in_blocks_of_subjects_give_the_same_report(
-    study: Path, monkeypatch: pytest.MonkeyPatch, qs_lines: str
-) -> None:
-    """qs rows are checked block by block (helpers.codes.BLOCK_ROWS): any block size gives the
-    same errors and warnings, whether a block's lines are consecutive or scattered."""
-    import helpers.codes
-
-    for where, column, value in [(EDSS_BL, "QSSTRESN", "3.3"), (ZBI01_BL, "QSSTRESN", "5"),
-                                 (FSMC01_BL, "RESPONDENT", "CAREGIVER")]:
-        edit_csv(study, "qs", find_line(study, "qs", **where), column, value)
-    if qs_lines == "shuffled":
-        header, *lines = (study / "qs.csv").read_text().splitlines(keepends=True)
-        shuffled = np.random.default_rng(6).permutation(len(lines))
-        (study / "qs.csv").write_text(header + "".join(lines[i] for i in shuffled))
-    whole = validate_folder(study)
-    monkeypatch.setattr(helpers.codes, "BLOCK_ROWS", 3)
-    blocks = validate_folder(study)
-    assert not whole.ok
-    pd.testing.assert_frame_equal(blocks.errors, whole.errors)
-    pd.testing.assert_frame_equal(blocks.warnings, whole.warnings)
-
-
 def test_report_order_is_a_stable_sort_by_file_line_column_rule_value_missing_first():
     """Against pandas' stable multi-key sort (missing first), on a table with ties on file and
     line, missing lines and text, an unknown file and fully equal rows."""

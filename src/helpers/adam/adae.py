@@ -12,8 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from helpers import spec
-from helpers.adam.base import elapsed_days, exclusion, study_year, yes_no
-from helpers.codes import map_values
+from helpers.adam.base import elapsed_days, exclusion, per_subject, study_year, yes_no
 
 #: days after the last infusion day of a course still counted as infusion-associated
 IAR_DAYS_AFTER_INFUSION = 1
@@ -35,7 +34,7 @@ def derive_adae(
 ) -> tuple[pd.DataFrame, list[dict]]:
     """ADAE (module docstring) and its exclusion rows (AEs that are not treatment-emergent)."""
     adae = ae.rename(columns={"AESTDTC": "ASTDT", "AEENDTC": "AENDT"})
-    adae["ASTDY"] = elapsed_days(adae["ASTDT"], map_values(adae["USUBJID"], day0))
+    adae["ASTDY"] = elapsed_days(adae["ASTDT"], per_subject(adae["USUBJID"], day0))
     adae["TRTEMFL"] = yes_no(adae["ASTDY"].ge(0))
     adae["AYEAR"] = study_year(adae["ASTDY"])
     adae["IARFL"] = yes_no(infusion_associated(ae, ex))

@@ -1,6 +1,6 @@
 """ADQS: one row per subject x respondent x parameter (score code) x visit.
 
-Definitions (study/data-spec.md):
+Definitions (study/data-spec.md), one named derivation each below:
 - AVAL = the instrument score (helpers.adam.scoring: derived from items, else collected); extra
   parameters HRPQWTOT = HRPQWMIS + HRPQWRED and HRPQHTOT = HRPQHMIS + HRPQHRED.
 - ADY = elapsed days of ADT from the first alemtuzumab infusion. A never-treated subject has no
@@ -21,195 +21,174 @@ Definitions (study/data-spec.md):
 
 from __future__ import annotations
 
-from itertools import pairwise
-
-import numpy as np
 import pandas as pd
-from pandas.api.types import union_categoricals
+import polars as pl
 
 from helpers import spec
-from helpers.adam.base import elapsed_days, exclusion, yes_no
 from helpers.adam.scoring import COLLECTED, DERIVED, score_questionnaires
-from helpers.codes import (
-    earliest_dates,
-    first_rows,
-    key_ids,
-    map_values,
-    row_keys,
-    run_ids,
-    sort_order,
-    sorted_codes,
-)
-from helpers.memory import release_freed_memory
 
 #: derived parameters: code -> (instrument, component score codes summed)
 SUM_PARAMETERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "HRPQWTOT": ("HRPQ", ("HRPQWMIS", "HRPQWRED")),
     "HRPQHTOT": ("HRPQ", ("HRPQHMIS", "HRPQHRED")),
 }
+#: one parameter of one subject: the records BASE, CHG and EOSFL look across
 PARAM_KEY = ["USUBJID", "RESPONDENT", "PARAMCD"]
+ADMINISTRATION = ["USUBJID", "RESPONDENT", "VISIT"]
+BASELINE_VISITS = [visit for visit, month in spec.VISITS.items() if month == 0]
 
 
-def sum_parameters(scores: pd.DataFrame) -> pd.DataFrame:
-    """Rows of SUM_PARAMETERS (scores layout): sum of the components, NaN when one is missing;
-    a row wherever at least one component has a value; QSDTC = earliest component date. Rows in
-    the order of USUBJID, RESPONDENT, VISIT codes."""
-    administration = ["USUBJID", "RESPONDENT", "VISIT"]
-    frames = []
-    for code, (qscat, parts) in SUM_PARAMETERS.items():
-        comp = scores[scores["QSTESTCD"].isin(parts) & scores["QSSTRESN"].notna()]
-        admins, ids = key_ids(row_keys(comp[administration]))
-        n = len(admins)
-        rows = comp[administration].iloc[first_rows(ids, n)].reset_index(drop=True)
-        n_parts = np.bincount(ids, minlength=n)
-        total = np.bincount(ids, weights=comp["QSSTRESN"].to_numpy(), minlength=n)
-        rows["QSSTRESN"] = np.where(n_parts == len(parts), total, np.nan)
-        rows["QSDTC"] = earliest_dates(ids, comp["QSDTC"].to_numpy(dtype="datetime64[ns]"), n)
-        constant = {"QSCAT": qscat, "QSTESTCD": code, "QSORIG": DERIVED}
-        frames.append(rows.assign(**{c: pd.Categorical.from_codes(np.zeros(n, np.int8), [v])
-                                     for c, v in constant.items()}))
-    return stack(frames)[scores.columns]
+def derive_param_sum(scores: pl.DataFrame, paramcd: str) -> pl.DataFrame:
+    """Rows of a SUM_PARAMETERS parameter (scores layout): the sum of its components, null when
+    one is missing; a row wherever at least one component has a value; QSDTC = earliest date of
+    the components with a value."""
+    qscat, parts = SUM_PARAMETERS[paramcd]
+    components = scores.filter(pl.col("QSTESTCD").is_in(parts) & pl.col("QSSTRESN").is_not_null())
+    return (
+        components.group_by(ADMINISTRATION)
+        .agg(QSSTRESN=pl.when(pl.len() == len(parts)).then(pl.col("QSSTRESN").sum()),
+             QSDTC=pl.col("QSDTC").min())
+        .with_columns(QSCAT=pl.lit(qscat), QSTESTCD=pl.lit(paramcd), QSORIG=pl.lit(DERIVED))
+        .select(scores.columns)
+    )
 
 
-def stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """Rows of frames with the same columns, one after another; categorical columns stay
-    categorical (union of the categories, sorted)."""
-    return stack_columns({c: [f[c] for f in frames] for c in frames[0].columns})
+# --- one named derivation per variable (module docstring) --------------------------------------
+def derive_var_avisitn() -> pl.Expr:
+    """AVISITN = target month of AVISIT (spec.VISITS)."""
+    return pl.col("AVISIT").replace_strict(spec.VISITS, return_dtype=pl.Float64)
 
 
-def stack_columns(parts: dict[str, list[pd.Series]], release_memory: bool = False) -> pd.DataFrame:
-    """A frame of each column's parts one after another (categoricals: union of the categories,
-    sorted). `parts` is emptied column by column, so that a column's parts are freed as soon as
-    they are joined; with `release_memory` their pages also go back to the OS at once (for a
-    large join: peak memory the result plus one column's parts)."""
-    out = {}
-    for column in list(parts):
-        pieces = parts.pop(column)
-        if isinstance(pieces[0].dtype, pd.CategoricalDtype):
-            out[column] = _joined_categoricals(pieces)
-        else:
-            out[column] = np.concatenate([p.to_numpy() for p in pieces])
-        del pieces
-        if release_memory:
-            release_freed_memory()
-    return pd.DataFrame(out, copy=False)
+def derive_var_ady() -> pl.Expr:
+    """ADY = ADT - TRTSDT in days (null when either is missing)."""
+    return (pl.col("ADT") - pl.col("TRTSDT")).dt.total_days().cast(pl.Float64)
 
 
-def _joined_categoricals(pieces: list[pd.Series]) -> pd.Categorical:
-    """Categoricals one after another, categories their union, sorted. Pieces whose sorted
-    categories are all equal (a code column of the blocks of one qs) or follow one another (their
-    USUBJID: blocks of subjects in string order) are joined by their codes, without hashing."""
-    categories = [p.cat.categories for p in pieces]
-    if all(c.is_monotonic_increasing for c in categories):
-        if all(c.equals(categories[0]) for c in categories[1:]):
-            codes = np.concatenate([p.cat.codes.to_numpy() for p in pieces])
-            return pd.Categorical.from_codes(codes, dtype=pieces[0].dtype)
-        used = [c for c in categories if len(c)]
-        if all(before[-1] < after[0] for before, after in pairwise(used)):
-            offsets = np.cumsum([0, *map(len, categories[:-1])])
-            codes = np.concatenate([
-                np.where(p.cat.codes < 0, -1, p.cat.codes.to_numpy(dtype=np.int64) + offset)
-                for p, offset in zip(pieces, offsets, strict=True)
-            ])
-            return pd.Categorical.from_codes(codes, categories=categories[0].append(categories[1:]),
-                                             validate=False)
-    return union_categoricals(pieces, sort_categories=True)
+def in_visit_window() -> pl.Expr:
+    """|ADY - 30.4375 x AVISITN| <= 31 days (null when undated)."""
+    target = pl.col("AVISITN") * spec.DAYS_PER_MONTH
+    return (pl.col("ADY") - target).abs() <= spec.VISIT_WINDOW_DAYS
+
+
+def is_baseline() -> pl.Expr:
+    """ABLFL's rule: the BASELINE visit record with AVAL, dated on or before elapsed day 0, or of
+    a never-treated subject."""
+    never_treated = pl.col("TRTSDT").is_null()
+    return ((pl.col("AVISITN") == 0) & pl.col("AVAL").is_not_null()
+            & ((pl.col("ADY") <= 0).fill_null(False) | never_treated))
+
+
+def is_late_baseline() -> pl.Expr:
+    """A BASELINE visit record with AVAL that is not a baseline (after day 0 or undated)."""
+    return (pl.col("AVISITN") == 0) & pl.col("AVAL").is_not_null() & ~is_baseline()
+
+
+def is_out_of_window() -> pl.Expr:
+    """A post-baseline record with AVAL outside its visit window (or undated)."""
+    return ((pl.col("AVISITN") != 0) & pl.col("AVAL").is_not_null()
+            & ~in_visit_window().fill_null(False))
+
+
+def is_analysed(exclude_out_of_window: bool) -> pl.Expr:
+    """ANLFL's rule: AVAL present, not a late baseline and, with the switch, not out of window."""
+    window_excluded = is_out_of_window() & exclude_out_of_window
+    return pl.col("AVAL").is_not_null() & ~is_late_baseline() & ~window_excluded
+
+
+def is_analysed_post_baseline() -> pl.Expr:
+    """A post-baseline record with ANLFL = Y."""
+    return (pl.col("AVISITN") != 0) & (pl.col("ANLFL") == "Y")
+
+
+def derive_var_base() -> pl.Expr:
+    """BASE = AVAL of the parameter's ABLFL = Y record (at most one), on its every record."""
+    return pl.col("AVAL").filter(pl.col("ABLFL") == "Y").first().over(PARAM_KEY)
+
+
+def derive_var_chg() -> pl.Expr:
+    """CHG = AVAL - BASE on post-baseline ANLFL = Y records, else null."""
+    return pl.when(is_analysed_post_baseline()).then(pl.col("AVAL") - pl.col("BASE"))
+
+
+def derive_var_eosfl() -> pl.Expr:
+    """EOSFL: the post-baseline ANLFL = Y record of the parameter with the latest AVISITN (a
+    parameter has one record per visit, so ADY never breaks a tie)."""
+    analysed = is_analysed_post_baseline()
+    last_visit = pl.col("AVISITN").filter(analysed).max().over(PARAM_KEY)
+    return analysed & (pl.col("AVISITN") == last_visit)
+
+
+def yes_no(flag: pl.Expr) -> pl.Expr:
+    """Boolean -> "Y"/"N" (missing counts as N)."""
+    return pl.when(flag.fill_null(False)).then(pl.lit("Y")).otherwise(pl.lit("N"))
 
 
 def derive_adqs(
-    qs: pd.DataFrame, day0: pd.Series, exclude_out_of_window: bool = False
-) -> tuple[pd.DataFrame, list[dict]]:
-    """ADQS (module docstring) and its exclusion rows. day0: TRTSDT indexed by USUBJID."""
+    qs: pl.DataFrame, day0: pl.DataFrame, exclude_out_of_window: bool = False
+) -> tuple[pl.DataFrame, list[dict]]:
+    """ADQS (module docstring) and its exclusion rows. qs: typed qs; day0: USUBJID, TRTSDT (the
+    first infusion of each treated subject). Rows sorted by USUBJID, RESPONDENT, PARAMCD,
+    AVISITN (string order, missing first)."""
     scores = score_questionnaires(qs)
-    scores = stack([scores, sum_parameters(scores)])
-    day0_of_score = map_values(scores["USUBJID"], day0).astype("datetime64[ns]")
-    kept = day0_of_score.notna() | _baseline_visit(scores["VISIT"])
-    untreated_qs = qs.loc[map_values(qs["USUBJID"], day0).isna().to_numpy()
-                          & ~_baseline_visit(qs["VISIT"]).to_numpy(), ["USUBJID"]]
-
-    adqs = scores[kept].rename(
-        columns={"QSCAT": "PARCAT", "QSTESTCD": "PARAMCD", "VISIT": "AVISIT", "QSDTC": "ADT",
-                 "QSSTRESN": "AVAL"}
+    scores = pl.concat([scores, *(derive_param_sum(scores, code) for code in SUM_PARAMETERS)])
+    scores = scores.join(day0, on="USUBJID", how="left")
+    kept = pl.col("TRTSDT").is_not_null() | pl.col("VISIT").is_in(BASELINE_VISITS)
+    adqs = (
+        scores.filter(kept)
+        .rename({"QSCAT": "PARCAT", "QSTESTCD": "PARAMCD", "VISIT": "AVISIT", "QSDTC": "ADT",
+                 "QSSTRESN": "AVAL"})
+        .with_columns(AVISITN=derive_var_avisitn())
+        .with_columns(ADY=derive_var_ady())
+        .sort([*PARAM_KEY, "AVISITN"], nulls_last=False)
+        .with_columns(AWINFL=yes_no(in_visit_window()), ABLFL=yes_no(is_baseline()),
+                      ANLFL=yes_no(is_analysed(exclude_out_of_window)))
+        .with_columns(BASE=derive_var_base())
+        .with_columns(CHG=derive_var_chg(), EOSFL=yes_no(derive_var_eosfl()))
     )
-    adqs["AVISITN"] = map_values(adqs["AVISIT"], spec.VISITS).astype("float64")
-    adqs["ADY"] = elapsed_days(adqs["ADT"], day0_of_score[kept])
-    adqs, parameter = _in_parameter_order(adqs)
-    never_treated = map_values(adqs["USUBJID"], day0).isna()
-    target = adqs["AVISITN"] * spec.DAYS_PER_MONTH
-    in_window = (adqs["ADY"] - target).abs().le(spec.VISIT_WINDOW_DAYS)
-    adqs["AWINFL"] = yes_no(in_window)
+    return adqs.drop("TRTSDT"), _exclusions(qs, day0, adqs, exclude_out_of_window)
 
-    has_value = adqs["AVAL"].notna()
-    baseline_visit = adqs["AVISITN"].eq(0)
-    post = ~baseline_visit
-    is_base = baseline_visit & has_value & (adqs["ADY"].le(0) | never_treated)
-    late_base = baseline_visit & has_value & ~is_base
-    window_out = post & has_value & ~in_window
-    window_excluded = window_out & exclude_out_of_window
-    anl = has_value & ~late_base & ~window_excluded
-    adqs["ABLFL"] = yes_no(is_base)
-    adqs["ANLFL"] = yes_no(anl)
 
-    n_parameters = int(parameter.max(initial=-1)) + 1
-    base = np.full(n_parameters, np.nan)
-    baseline = is_base.to_numpy()
-    base[parameter[baseline]] = adqs["AVAL"].to_numpy()[baseline]  # one per parameter at most
-    adqs["BASE"] = base[parameter]
-    analysed_post = (post & anl).to_numpy()
-    adqs["CHG"] = (adqs["AVAL"] - adqs["BASE"]).where(analysed_post)
-    rows = np.flatnonzero(analysed_post)  # in AVISITN order within each parameter
-    last = rows[np.append(parameter[rows][1:] != parameter[rows][:-1], True)]
-    eos = np.zeros(len(adqs), dtype=bool)
-    eos[last] = True
-    adqs["EOSFL"] = yes_no(pd.Series(eos, index=adqs.index))
-    has_post = np.zeros(n_parameters, dtype=bool)
-    has_post[parameter[rows]] = True
-    has_post = pd.Series(has_post[parameter], index=adqs.index)
-    subjects = adqs[["USUBJID"]]  # what an exclusion row counts
-    excluded = [
-        exclusion("ADQS", "qs rows of never-treated subjects after BASELINE (no elapsed day 0)",
-                  untreated_qs),
-        exclusion("ADQS", "baseline of never-treated subjects: ENR baseline characteristics only",
-                  subjects[is_base & never_treated]),
-        exclusion("ADQS", "score missing: items do not allow scoring",
-                  subjects[~has_value & adqs["QSORIG"].eq(DERIVED)]),
-        exclusion("ADQS", "score missing: collected score left empty",
-                  subjects[~has_value & adqs["QSORIG"].eq(COLLECTED)]),
-        exclusion("ADQS", "BASELINE visit after elapsed day 0 or undated: not a baseline",
-                  subjects[late_base]),
-        exclusion("ADQS", "post-baseline record outside its visit window: excluded by switch",
-                  subjects[window_excluded]),
-        exclusion("ADQS", "post-baseline record outside its visit window: kept, flagged",
-                  subjects[window_out & ~window_excluded]),
-        exclusion("ADQS", "post-baseline value without baseline: no change from baseline",
-                  subjects[analysed_post & adqs["BASE"].isna()]),
-        exclusion("ADQS", "baseline without post-baseline value: no change from baseline",
-                  subjects[is_base & ~has_post]),
+def _exclusions(qs: pl.DataFrame, day0: pl.DataFrame, adqs: pl.DataFrame,
+                exclude_out_of_window: bool) -> list[dict]:
+    """The exclusion rows of ADQS: records left out, or kept but flagged, and why."""
+    untreated_qs = qs.select(pl.col("USUBJID").cast(pl.String), "VISIT").join(
+        day0, on="USUBJID", how="anti").filter(~pl.col("VISIT").is_in(BASELINE_VISITS))
+    never_treated = pl.col("TRTSDT").is_null()
+    no_value = pl.col("AVAL").is_null()
+    window_out = is_out_of_window()
+    has_post = is_analysed_post_baseline().any().over(PARAM_KEY)
+    reasons = {
+        "baseline of never-treated subjects: ENR baseline characteristics only":
+            (pl.col("ABLFL") == "Y") & never_treated,
+        "score missing: items do not allow scoring": no_value & (pl.col("QSORIG") == DERIVED),
+        "score missing: collected score left empty": no_value & (pl.col("QSORIG") == COLLECTED),
+        "BASELINE visit after elapsed day 0 or undated: not a baseline": is_late_baseline(),
+        "post-baseline record outside its visit window: excluded by switch":
+            window_out & exclude_out_of_window,
+        "post-baseline record outside its visit window: kept, flagged":
+            window_out & (not exclude_out_of_window),
+        "post-baseline value without baseline: no change from baseline":
+            is_analysed_post_baseline() & pl.col("BASE").is_null(),
+        "baseline without post-baseline value: no change from baseline":
+            (pl.col("ABLFL") == "Y") & ~has_post,
+    }
+    flagged = adqs.select(pl.col("USUBJID"), **reasons)
+    return [
+        _exclusion("qs rows of never-treated subjects after BASELINE (no elapsed day 0)",
+                   untreated_qs["USUBJID"]),
+        *(_exclusion(reason, flagged.filter(reason)["USUBJID"]) for reason in reasons),
     ]
-    return adqs, excluded
 
 
-def _baseline_visit(visit: pd.Series) -> pd.Series:
-    """Per row, whether the visit is the BASELINE visit (target month 0)."""
-    return map_values(visit, spec.VISITS).eq(0)
-
-
-def _in_parameter_order(adqs: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
-    """ADQS rows sorted by USUBJID, RESPONDENT, PARAMCD (string order, missing first) and AVISITN
-    (the row order of ADQS; (USUBJID, RESPONDENT, PARAMCD, AVISIT) is unique, as the qs key is,
-    so ADY never breaks a tie), and per row the number of its parameter (PARAM_KEY) run."""
-    coded = [sorted_codes(adqs[c]) for c in PARAM_KEY]
-    months = np.sort(np.unique(list(spec.VISITS.values())))
-    visit = np.searchsorted(months, adqs["AVISITN"].fillna(-1).to_numpy()) + 1  # NaN first
-    codes = [c + 1 for c, _ in coded]
-    sizes = [len(categories) + 1 for _, categories in coded]
-    order = sort_order([*codes, visit], [*sizes, len(months) + 2])
-    parameter = run_ids(np.ravel_multi_index([c[order] for c in codes], sizes))
-    return adqs.take(order).reset_index(drop=True), parameter
+def _exclusion(reason: str, usubjid: pl.Series) -> dict[str, object]:
+    """One row of the exclusions table (as helpers.adam.base.exclusion): the ADQS records of
+    `usubjid` and why."""
+    return {"dataset": "ADQS", "reason": reason, "n_records": len(usubjid),
+            "n_subjects": usubjid.n_unique()}
 
 
 def subjects_with_change(adqs: pd.DataFrame, paramcd: str, respondent: str) -> pd.Index:
     """Subjects with a baseline and at least one post-baseline analysed value of a parameter."""
     rec = adqs[adqs["PARAMCD"].eq(paramcd) & adqs["RESPONDENT"].eq(respondent)]
     with_change = rec.loc[rec["CHG"].notna(), "USUBJID"]
-    return pd.Index(np.sort(with_change.unique()), name="USUBJID")
+    return pd.Index(sorted(with_change.unique()), name="USUBJID")

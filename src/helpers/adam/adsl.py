@@ -20,8 +20,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import spec
-from helpers.adam.base import counted_relapses, elapsed_days, exclusion, yes_no
-from helpers.codes import map_values
+from helpers.adam.base import counted_relapses, elapsed_days, exclusion, per_subject, yes_no
 
 CG_COLUMNS = ["CGSEX", "CGAGE", "CGREL", "CGYEARS", "CGEMPLOY", "CGCHILD"]
 COMPLETED = "COMPLETED"
@@ -51,7 +50,7 @@ def derive_adsl(
     """ADSL (module docstring) and its exclusion rows (subjects outside SAF, FAS, CG)."""
     adsl = dm.rename(columns={"RFICDTC": "RFICDT", "DSSTDTC": "EOSDT", "DTHDTC": "DTHDT"})
     adsl = adsl.sort_values("USUBJID", ignore_index=True)
-    adsl["TRTSDT"] = map_values(adsl["USUBJID"], day0).astype("datetime64[ns]")
+    adsl["TRTSDT"] = per_subject(adsl["USUBJID"], day0).astype("datetime64[ns]")
     adsl["EOSDY"] = elapsed_days(adsl["EOSDT"], adsl["TRTSDT"])
     adsl["EOSSTT"] = np.select(
         [adsl["DSDECOD"].eq(COMPLETED), adsl["DSDECOD"].notna()],
@@ -73,15 +72,15 @@ def derive_adsl(
 
     trt = _treatment(ex, day0)
     adsl["NALEMCRS"] = (
-        map_values(adsl["USUBJID"], trt["NALEMCRS"]).fillna(0).astype("float64")
+        per_subject(adsl["USUBJID"], trt["NALEMCRS"]).fillna(0).astype("float64")
     )
-    adsl["RETRTDY"] = map_values(adsl["USUBJID"], trt["RETRTDY"]).astype("float64")
+    adsl["RETRTDY"] = per_subject(adsl["USUBJID"], trt["RETRTDY"]).astype("float64")
     adsl["RETRTFL"] = yes_no(adsl["RETRTDY"].notna())
-    adsl["OTHTRTFL"] = yes_no(map_values(adsl["USUBJID"], trt["OTHTRTFL"]).eq(True))
+    adsl["OTHTRTFL"] = yes_no(per_subject(adsl["USUBJID"], trt["OTHTRTFL"]).eq(True))
 
     relapses, _ = counted_relapses(ce, adsl)
     relapses_by_subject = relapses.groupby("USUBJID", observed=True).size()
-    nrel = map_values(adsl["USUBJID"], relapses_by_subject).fillna(0)
+    nrel = per_subject(adsl["USUBJID"], relapses_by_subject).fillna(0)
     adsl["NREL"] = nrel.astype("float64").where(saf)
     adsl["YRSSTUDY"] = adsl["EOSDY"] / spec.DAYS_PER_YEAR
 

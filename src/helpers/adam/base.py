@@ -21,6 +21,15 @@ def first_infusion(ex: pd.DataFrame) -> pd.Series:
     return day0.set_axis(day0.index.astype(object))  # one lookup table for every block of qs
 
 
+def per_subject(usubjid: pd.Series, values: pd.Series) -> pd.Series:
+    """Each row's subject's value in `values` (indexed by USUBJID; missing where absent), on
+    the index of `usubjid` (Series.map: once per subject for a categorical USUBJID)."""
+    looked_up = usubjid.map(values.set_axis(values.index.astype(object)))
+    if isinstance(looked_up.dtype, pd.CategoricalDtype):  # every row's value distinct
+        looked_up = looked_up.astype(values.dtype)
+    return looked_up.rename(values.name)
+
+
 def elapsed_days(dates: pd.Series, day0: pd.Series) -> pd.Series:
     """Elapsed days (float, NaN when either date is missing) of `dates` from `day0` (aligned)."""
     return (dates - day0).dt.days.astype("float64")

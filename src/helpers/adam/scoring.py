@@ -12,14 +12,14 @@ reported as an error by validation).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
-from functools import partial
 
 import numpy as np
 import pandas as pd
+import polars as pl
 
 from helpers import spec
-from helpers.codes import earliest_dates, key_ids, positions_in, row_keys, sorted_codes
 
 # --- Project rules (instruments.md); change here with the licensed manual ---------------------
 #: FSMC subscale items (item numbers)
@@ -70,9 +70,12 @@ SCORE_COLUMNS = ["USUBJID", "RESPONDENT", "QSCAT", "QSTESTCD", "VISIT", "QSDTC",
                  "QSORIG"]
 ROUND_DECIMALS = 9  # float noise (100*5/36 - 100*3/36) is removed before comparisons
 #: every score code of every instrument (the QSTESTCD of a score row), sorted
-SCORE_CODES = pd.Index(sorted(code for ins in spec.INSTRUMENTS.values() for code in ins.scores))
+SCORE_CODES = sorted(code for ins in spec.INSTRUMENTS.values() for code in ins.scores)
 #: key of one score of one administration, most significant first (= output row order)
 SCORE_KEY = ["USUBJID", "RESPONDENT", "QSTESTCD", "VISIT", "QSCAT"]
+#: one administration of an instrument
+ADMINISTRATION = ["USUBJID", "RESPONDENT", "VISIT"]
+LINE = "_LINE"
 
 
 def item_codes(qscat: str, numbers: Iterable[int]) -> tuple[str, ...]:
@@ -81,283 +84,217 @@ def item_codes(qscat: str, numbers: Iterable[int]) -> tuple[str, ...]:
     return tuple(f"{prefix}{i:02d}" for i in numbers)
 
 
-def _block(wide: pd.DataFrame, items: tuple[str, ...]) -> np.ndarray:
-    """The columns `items` of `wide` as a float array, NaN where not answered."""
-    return wide.reindex(columns=list(items)).to_numpy(dtype="float64")
+# --- Scores as expressions over the item rows of one administration -----------------------------
+# Each expression is evaluated in a group_by over the administrations (USUBJID, RESPONDENT, VISIT)
+# of one instrument's item rows: pl.col("QSTESTCD") is the item code, pl.col("QSSTRESN") its value
+# (null when not answered).
+def answered(items: tuple[str, ...]) -> pl.Expr:
+    """The values of the answered items among `items`."""
+    is_answered = pl.col("QSTESTCD").is_in(list(items)) & pl.col("QSSTRESN").is_not_null()
+    return pl.col("QSSTRESN").filter(is_answered)
 
 
-def _where(ok: np.ndarray, value: np.ndarray, wide: pd.DataFrame) -> pd.Series:
-    return pd.Series(np.where(ok, value, np.nan), index=wide.index)
-
-
-def prorated_sum(wide: pd.DataFrame, items: tuple[str, ...], max_missing: int) -> pd.Series:
+def prorated_sum(items: tuple[str, ...], max_missing: int) -> pl.Expr:
     """Sum of `items`; with 1..max_missing items missing, each is imputed by the mean of the
-    answered items; with more missing, NaN."""
-    block = _block(wide, items)
-    n_answered = (~np.isnan(block)).sum(axis=1)
+    answered items; with more missing (or none answered), null."""
+    n_answered = answered(items).count()
     n_missing = len(items) - n_answered
-    answered_sum = np.nansum(block, axis=1)
-    mean = answered_sum / np.maximum(n_answered, 1)
-    ok = (n_missing <= max_missing) & (n_answered > 0)
-    return _where(ok, answered_sum + n_missing * mean, wide)
+    total = answered(items).sum()
+    return (pl.when((n_missing <= max_missing) & (n_answered > 0))
+            .then(total + n_missing * (total / n_answered)))
 
 
-def msis_subscale(wide: pd.DataFrame, items: tuple[str, ...]) -> pd.Series:
+def msis_subscale(items: tuple[str, ...]) -> pl.Expr:
     """MSIS-29 subscale 0-100 = 100 x (sum - n) / (4n), n = items of the subscale; missing items
     imputed by the answered items' mean when at most MSIS_MAX_MISSING_FRACTION are missing."""
     n = len(items)
-    max_missing = int(np.floor(n * MSIS_MAX_MISSING_FRACTION))
-    total = prorated_sum(wide, items, max_missing)
-    return 100.0 * (total - n) / (4.0 * n)
+    max_missing = math.floor(n * MSIS_MAX_MISSING_FRACTION)
+    # 4n as a per-administration value, not a constant: Polars divides by a constant as a product
+    # with its reciprocal, up to 1 ULP off the IEEE 754 quotient (pola-rs/polars#23741)
+    four_n = 4.0 * (answered(items).count() + (n - answered(items).count()))
+    return 100.0 * (prorated_sum(items, max_missing) - n) / four_n
 
 
-def rescaled_sum(wide: pd.DataFrame, items: tuple[str, ...], max_missing: int) -> pd.Series:
+def rescaled_sum(items: tuple[str, ...], max_missing: int) -> pl.Expr:
     """TSQM domain 0-100 = (sum of answered items - their lowest possible sum) / (their highest
-    possible sum - their lowest possible sum) x 100; NaN with more than max_missing missing."""
-    block = _block(wide, items)
+    possible sum - their lowest possible sum) x 100; null with more than max_missing missing."""
     ranges = spec.INSTRUMENTS["TSQM"].items
-    low, high = (np.array([ranges[c][i] for c in items], dtype="float64") for i in (0, 1))
-    answered = ~np.isnan(block)
-    lowest, highest = answered @ low, answered @ high
-    n_answered = answered.sum(axis=1)
-    ok = (len(items) - n_answered <= max_missing) & (n_answered > 0)
-    with np.errstate(invalid="ignore", divide="ignore"):  # no item answered: not ok anyway
-        value = 100.0 * (np.nansum(block, axis=1) - lowest) / (highest - lowest)
-    return _where(ok, value, wide)
+    is_answered = pl.col("QSTESTCD").is_in(list(items)) & pl.col("QSSTRESN").is_not_null()
+
+    def possible_sum(end: int) -> pl.Expr:  # end 0: lowest, 1: highest
+        bound = {code: float(ranges[code][end]) for code in items}
+        return pl.col("QSTESTCD").filter(is_answered).cast(pl.String).replace_strict(
+            bound, return_dtype=pl.Float64).sum()
+
+    n_answered = answered(items).count()
+    lowest, highest = possible_sum(0), possible_sum(1)
+    return (pl.when((len(items) - n_answered <= max_missing) & (n_answered > 0))
+            .then(100.0 * (answered(items).sum() - lowest) / (highest - lowest)))
 
 
-def tsqm_side_effects(wide: pd.DataFrame) -> pd.Series:
-    """TSQM side effects: 100 when item 4 = no (TSQM_NO_SIDE_EFFECTS), else items 5-8 rescaled."""
-    from_items = rescaled_sum(wide, item_codes("TSQM", (5, 6, 7, 8)), TSQM_MAX_MISSING_PER_DOMAIN)
-    no_side_effects = _block(wide, ("TSQM04",))[:, 0] == TSQM_NO_SIDE_EFFECTS
-    return from_items.mask(no_side_effects, 100.0)
+def item_value(code: str) -> pl.Expr:
+    """The value of one item (null when absent or not answered)."""
+    return pl.col("QSSTRESN").filter(pl.col("QSTESTCD") == code).first()
 
 
-ScoreRule = Callable[[pd.DataFrame], pd.Series]
+# --- The scores, one named derivation each (instruments.md) ----------------------------------
+def derive_param_fsmctot() -> pl.Expr:
+    """FSMC total = sum of items 1-20 (none missing: FSMC_MAX_MISSING)."""
+    return prorated_sum(item_codes("FSMC", range(1, 21)), FSMC_MAX_MISSING)
 
 
-def _tsqm(numbers: tuple[int, ...]) -> ScoreRule:
-    return partial(rescaled_sum, items=item_codes("TSQM", numbers),
-                   max_missing=TSQM_MAX_MISSING_PER_DOMAIN)
+def derive_param_fsmccog() -> pl.Expr:
+    """FSMC cognitive = sum of its ten items (FSMC_SUBSCALE_ITEMS), none missing."""
+    return prorated_sum(item_codes("FSMC", FSMC_SUBSCALE_ITEMS["FSMCCOG"]), FSMC_MAX_MISSING)
 
 
-#: instrument -> score code -> rule computing the score from the instrument's items (wide frame:
-#: one row per administration, one column per item code)
+def derive_param_fsmcmot() -> pl.Expr:
+    """FSMC motor = sum of its ten items (FSMC_SUBSCALE_ITEMS), none missing."""
+    return prorated_sum(item_codes("FSMC", FSMC_SUBSCALE_ITEMS["FSMCMOT"]), FSMC_MAX_MISSING)
+
+
+def derive_param_bditot() -> pl.Expr:
+    """BDI-II total = sum of items 1-21 (none missing: BDI_MAX_MISSING)."""
+    return prorated_sum(item_codes("BDI-II", range(1, 22)), BDI_MAX_MISSING)
+
+
+def derive_param_msisphys() -> pl.Expr:
+    """MSIS-29 physical = items 1-20 as msis_subscale."""
+    return msis_subscale(item_codes("MSIS-29", range(1, 21)))
+
+
+def derive_param_msispsy() -> pl.Expr:
+    """MSIS-29 psychological = items 21-29 as msis_subscale."""
+    return msis_subscale(item_codes("MSIS-29", range(21, 30)))
+
+
+def derive_param_tsqmeff() -> pl.Expr:
+    """TSQM effectiveness = items 1-3 rescaled (rescaled_sum), one may be missing."""
+    return rescaled_sum(item_codes("TSQM", (1, 2, 3)), TSQM_MAX_MISSING_PER_DOMAIN)
+
+
+def derive_param_tsqmse() -> pl.Expr:
+    """TSQM side effects = 100 when item 4 = no side effects (TSQM_NO_SIDE_EFFECTS), else items
+    5-8 rescaled (rescaled_sum), one may be missing."""
+    from_items = rescaled_sum(item_codes("TSQM", (5, 6, 7, 8)), TSQM_MAX_MISSING_PER_DOMAIN)
+    no_side_effects = item_value("TSQM04") == TSQM_NO_SIDE_EFFECTS
+    return pl.when(no_side_effects).then(100.0).otherwise(from_items)
+
+
+def derive_param_tsqmcon() -> pl.Expr:
+    """TSQM convenience = items 9-11 rescaled (rescaled_sum), one may be missing."""
+    return rescaled_sum(item_codes("TSQM", (9, 10, 11)), TSQM_MAX_MISSING_PER_DOMAIN)
+
+
+def derive_param_tsqmglo() -> pl.Expr:
+    """TSQM global satisfaction = items 12-14 rescaled (rescaled_sum), one may be missing."""
+    return rescaled_sum(item_codes("TSQM", (12, 13, 14)), TSQM_MAX_MISSING_PER_DOMAIN)
+
+
+def derive_param_zbitot() -> pl.Expr:
+    """ZBI total = sum of items 1-22 (none missing: ZBI_MAX_MISSING)."""
+    return prorated_sum(item_codes("ZBI", range(1, 23)), ZBI_MAX_MISSING)
+
+
+ScoreRule = Callable[[], pl.Expr]
+#: instrument -> score code -> its derivation from the instrument's items
 SCORING_RULES: dict[str, dict[str, ScoreRule]] = {
-    "FSMC": {
-        "FSMCTOT": partial(prorated_sum, items=item_codes("FSMC", range(1, 21)),
-                           max_missing=FSMC_MAX_MISSING),
-        **{
-            code: partial(prorated_sum, items=item_codes("FSMC", numbers),
-                          max_missing=FSMC_MAX_MISSING)
-            for code, numbers in FSMC_SUBSCALE_ITEMS.items()
-        },
-    },
-    "BDI-II": {
-        "BDITOT": partial(prorated_sum, items=item_codes("BDI-II", range(1, 22)),
-                          max_missing=BDI_MAX_MISSING),
-    },
-    "MSIS-29": {
-        "MSISPHYS": partial(msis_subscale, items=item_codes("MSIS-29", range(1, 21))),
-        "MSISPSY": partial(msis_subscale, items=item_codes("MSIS-29", range(21, 30))),
-    },
-    "TSQM": {
-        "TSQMEFF": _tsqm((1, 2, 3)),
-        "TSQMSE": tsqm_side_effects,
-        "TSQMCON": _tsqm((9, 10, 11)),
-        "TSQMGLO": _tsqm((12, 13, 14)),
-    },
-    "ZBI": {
-        "ZBITOT": partial(prorated_sum, items=item_codes("ZBI", range(1, 23)),
-                          max_missing=ZBI_MAX_MISSING),
-    },
+    "FSMC": {"FSMCTOT": derive_param_fsmctot, "FSMCCOG": derive_param_fsmccog,
+             "FSMCMOT": derive_param_fsmcmot},
+    "BDI-II": {"BDITOT": derive_param_bditot},
+    "MSIS-29": {"MSISPHYS": derive_param_msisphys, "MSISPSY": derive_param_msispsy},
+    "TSQM": {"TSQMEFF": derive_param_tsqmeff, "TSQMSE": derive_param_tsqmse,
+             "TSQMCON": derive_param_tsqmcon, "TSQMGLO": derive_param_tsqmglo},
+    "ZBI": {"ZBITOT": derive_param_zbitot},
 }
-
-
-class _Coded:
-    """qs as integer codes: one int64 key per column combination, decodable back to columns.
-
-    Codes are shifted by one so that a missing value (-1) has its own place in a key."""
-
-    def __init__(self, qs: pd.DataFrame) -> None:
-        coded = {c: sorted_codes(qs[c]) for c in ("USUBJID", "RESPONDENT", "QSCAT", "VISIT",
-                                                   "QSTESTCD")}
-        self.codes = {c: codes for c, (codes, _) in coded.items()}
-        self.categories = {c: cats for c, (_, cats) in coded.items()}
-        # score rows are keyed by their score code (position in SCORE_CODES)
-        self.test_codes, self.test_categories = coded["QSTESTCD"]
-        self.codes["QSTESTCD"] = positions_in(self.test_categories, SCORE_CODES)[self.test_codes]
-        self.categories["QSTESTCD"] = SCORE_CODES
-        self.value = qs["QSSTRESN"].to_numpy(dtype="float64")
-        self.date = qs["QSDTC"].to_numpy(dtype="datetime64[ns]")
-        self.line = qs["_LINE"].to_numpy()
-
-    def shape(self, columns: list[str]) -> tuple[int, ...]:
-        return tuple(len(self.categories[c]) + 1 for c in columns)
-
-    def key(self, columns: list[str], codes: dict[str, np.ndarray]) -> np.ndarray:
-        """One int64 per row of `codes`, ordered like the columns (first most significant)."""
-        return np.ravel_multi_index([codes[c] + 1 for c in columns], self.shape(columns))
-
-    def decode(self, columns: list[str], key: np.ndarray) -> dict[str, np.ndarray]:
-        """Inverse of `key`: the codes of each column."""
-        return dict(zip(columns, (c - 1 for c in np.unravel_index(key, self.shape(columns))),
-                        strict=True))
-
-    def column(self, name: str, codes: np.ndarray) -> pd.Categorical:
-        return pd.Categorical.from_codes(codes, categories=self.categories[name])
-
-
-def _items_wide(coded: _Coded, rows: np.ndarray, position: np.ndarray, n_items: int,
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Item rows of one instrument -> administrations (USUBJID, RESPONDENT, VISIT key, sorted),
-    their values (one column per item, NaN when absent) and earliest item date."""
-    admin_cols = ["USUBJID", "RESPONDENT", "VISIT"]
-    admin_key = coded.key(admin_cols, {c: coded.codes[c][rows] for c in admin_cols})
-    admins, admin = key_ids(admin_key)
-    cell = admin * n_items + position
-    if np.bincount(cell).max(initial=0) > 1:
-        raise ValueError("qs has an item more than once in one administration")
-    values = np.full(len(admins) * n_items, np.nan)
-    values[cell] = coded.value[rows]
-    earliest = earliest_dates(admin, coded.date[rows], len(admins))
-    return admins, values.reshape(len(admins), n_items), earliest
-
-
-def _derived(coded: _Coded) -> pd.DataFrame:
-    """Scores from items: one row per administration with items x score code of the instrument
-    (derived NaN when the items do not allow scoring); derived_dtc = earliest item date.
-    Columns: key (SCORE_KEY), derived, derived_dtc."""
-    frames = [pd.DataFrame({"key": np.zeros(0, "int64"), "derived": np.zeros(0),
-                            "derived_dtc": np.zeros(0, "datetime64[ns]")})]
-    # per row: the scored instrument its test code is an item of (-1: none), and its position
-    item_of = [pd.Index(list(spec.INSTRUMENTS[qscat].items)) for qscat in SCORING_RULES]
-    instrument_of_code = np.full(len(coded.test_categories) + 1, -1, dtype=np.int8)
-    position_of_code = np.zeros(len(coded.test_categories) + 1, dtype=np.int8)
-    for k, items in enumerate(item_of):
-        position = positions_in(coded.test_categories, items)
-        instrument_of_code[position >= 0] = k
-        position_of_code[position >= 0] = position[position >= 0]
-    row_instrument = instrument_of_code[coded.test_codes]
-    for k, (qscat, rules) in enumerate(SCORING_RULES.items()):
-        item_codes_ = item_of[k]
-        instrument = coded.categories["QSCAT"].get_indexer([qscat])[0]
-        rows = np.flatnonzero((row_instrument == k) & (coded.codes["QSCAT"] == instrument))
-        if instrument < 0 or rows.size == 0:
-            continue
-        position = position_of_code[coded.test_codes[rows]].astype(np.intp)
-        admins, values, earliest = _items_wide(coded, rows, position, len(item_codes_))
-        wide = pd.DataFrame(values, columns=item_codes_)
-        admin = coded.decode(["USUBJID", "RESPONDENT", "VISIT"], admins)
-        for code, rule in rules.items():
-            codes = {**admin, "QSCAT": np.full(len(admins), instrument),
-                     "QSTESTCD": np.full(len(admins), SCORE_CODES.get_loc(code))}
-            frames.append(pd.DataFrame({"key": coded.key(SCORE_KEY, codes),
-                                        "derived": rule(wide).to_numpy(dtype="float64"),
-                                        "derived_dtc": earliest}))
-    return pd.concat(frames, ignore_index=True)
-
-
-def _collected(coded: _Coded) -> pd.DataFrame:
-    """Score rows of qs (QSTESTCD a score code): key (SCORE_KEY), collected, collected_dtc,
-    _LINE."""
-    rows = np.flatnonzero(coded.codes["QSTESTCD"] >= 0)
-    return pd.DataFrame({
-        "key": coded.key(SCORE_KEY, {c: coded.codes[c][rows] for c in SCORE_KEY}),
-        "collected": coded.value[rows],
-        "collected_dtc": coded.date[rows],
-        "_LINE": coded.line[rows].astype("float64"),  # NaN beside derived-only scores
-    })
-
-
-_MISSING = {"f": np.nan, "M": np.datetime64("NaT", "ns"), "b": False}
-
-
-def _scatter(size: int, at: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """An array of `size` missing values (NaN, NaT or False by dtype), `values` at `at`."""
-    out = np.full(size, _MISSING[values.dtype.kind], dtype=values.dtype)
-    out[at] = values
-    return out
-
-
-def _derived_and_collected(qs: pd.DataFrame) -> tuple[pd.DataFrame, _Coded]:
-    """Every score of every administration, with its derived and collected value side by side
-    (an outer join on the key, SCORE_KEY), sorted by key."""
-    coded = _Coded(qs)
-    derived, collected = _derived(coded), _collected(coded)
-    all_keys = np.concatenate([derived["key"], collected["key"]])
-    key = np.sort(all_keys)  # sorting beats hashing here; searchsorted finds each row's key
-    key = np.concatenate([key[:1], key[1:][key[1:] != key[:-1]]])
-    where = np.searchsorted(key, all_keys)
-    at = {"derived": where[: len(derived)], "collected": where[len(derived):]}
-    if np.bincount(at["collected"]).max(initial=0) > 1:
-        raise ValueError("qs has a score more than once in one administration")
-    has_collected = _scatter(len(key), at["collected"], np.ones(len(collected), dtype=bool))
-    both = {"key": key, "has_collected": has_collected}
-    for name, frame in (("derived", derived), ("collected", collected)):
-        both |= {c: _scatter(len(key), at[name], frame[c].to_numpy())
-                 for c in frame.columns.drop("key")}
-    both = pd.DataFrame(both)
-    return both, coded
-
-
-def _key_columns(coded: _Coded, key: np.ndarray, columns: list[str]) -> dict[str, pd.Categorical]:
-    codes = coded.decode(SCORE_KEY, key)
-    return {c: coded.column(c, codes[c]) for c in columns}
-
-
-def score_questionnaires(qs: pd.DataFrame) -> pd.DataFrame:
-    """One row per USUBJID x RESPONDENT x VISIT x score code of typed qs.
-
-    QSSTRESN = the score derived from items where the items allow scoring (QSORIG DERIVED), else
-    the collected score row (QSORIG COLLECTED, NaN when left empty); administrations whose items
-    do not allow scoring and carry no collected score keep a row with QSSTRESN NaN and QSORIG
-    DERIVED, so that the caller can count them. QSDTC: earliest item date (DERIVED) or the score
-    row's date (COLLECTED). Rows sorted by USUBJID, RESPONDENT, QSTESTCD, VISIT; the code
-    columns are categorical (categories sorted).
-    """
-    both, coded = _derived_and_collected(qs)
-    use_derived = both["derived"].notna() | ~both["has_collected"]
-    out = pd.DataFrame({
-        **_key_columns(coded, both["key"].to_numpy(), SCORE_KEY),
-        "QSDTC": both["derived_dtc"].where(use_derived, both["collected_dtc"]),
-        "QSSTRESN": both["derived"].where(use_derived, both["collected"]),
-        "QSORIG": pd.Categorical.from_codes(np.where(use_derived, 0, 1), [DERIVED, COLLECTED]),
-    })
-    return out[SCORE_COLUMNS]
-
-
 #: score codes of the instruments scored from their items (SCORING_RULES)
 ITEM_SCORE_CODES = [code for rules in SCORING_RULES.values() for code in rules]
 
 
-def _with_collected_item_scores(qs: pd.DataFrame) -> pd.DataFrame:
-    """The rows of the administrations that hold a row of an ITEM_SCORE_CODES score."""
-    admins, admin = key_ids(row_keys(qs[["USUBJID", "RESPONDENT", "VISIT", "QSCAT"]]))
-    chosen = np.zeros(len(admins), dtype=bool)
-    chosen[admin[qs["QSTESTCD"].isin(ITEM_SCORE_CODES).to_numpy()]] = True
-    return qs[chosen[admin]]
+def _as_text(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    return frame.with_columns(pl.col(c).cast(pl.String) for c in columns)
 
 
-def collected_score_disagreements(qs: pd.DataFrame) -> pd.DataFrame:
+def _no_repeats(frame: pl.DataFrame, key: list[str], what: str) -> None:
+    if frame.select(pl.struct(key).is_duplicated().any()).item():
+        raise ValueError(f"qs has {what} more than once in one administration")
+
+
+def derived_scores(qs: pl.DataFrame) -> pl.DataFrame:
+    """Scores from items: per administration (USUBJID, RESPONDENT, VISIT) holding an item row of
+    a scored instrument (QSCAT = the instrument, QSTESTCD one of its items), one row per score of
+    the instrument (derived null when the items do not allow scoring). Columns SCORE_KEY,
+    derived, derived_dtc (earliest item date)."""
+    frames = []
+    for qscat, rules in SCORING_RULES.items():
+        item_rows = qs.filter((pl.col("QSCAT") == qscat)
+                              & pl.col("QSTESTCD").is_in(list(spec.INSTRUMENTS[qscat].items)))
+        _no_repeats(item_rows, [*ADMINISTRATION, "QSTESTCD"], "an item")
+        scores = item_rows.group_by(ADMINISTRATION).agg(
+            pl.col("QSDTC").min().alias("derived_dtc"),
+            *(rule().cast(pl.Float64).alias(code) for code, rule in rules.items()))
+        frames.append(
+            _as_text(scores, ADMINISTRATION)
+            .unpivot(index=[*ADMINISTRATION, "derived_dtc"], on=list(rules),
+                     variable_name="QSTESTCD", value_name="derived")
+            .with_columns(QSCAT=pl.lit(qscat))
+            .select(*SCORE_KEY, "derived", "derived_dtc"))
+    return pl.concat(frames)
+
+
+def collected_scores(qs: pl.DataFrame) -> pl.DataFrame:
+    """Score rows of qs (QSTESTCD a score code): SCORE_KEY, collected, collected_dtc, _LINE."""
+    rows = qs.filter(pl.col("QSTESTCD").is_in(SCORE_CODES))
+    _no_repeats(rows, SCORE_KEY, "a score")
+    return _as_text(rows, SCORE_KEY).select(
+        *SCORE_KEY, pl.col("QSSTRESN").alias("collected"), pl.col("QSDTC").alias("collected_dtc"),
+        pl.col(LINE).cast(pl.Int64))
+
+
+def derived_and_collected(qs: pl.DataFrame) -> pl.DataFrame:
+    """Every score of every administration, derived and collected side by side (a full join on
+    SCORE_KEY; _LINE null where no score row was collected), rows sorted by SCORE_KEY in string
+    order, missing first."""
+    both = derived_scores(qs).join(collected_scores(qs), on=SCORE_KEY, how="full", coalesce=True,
+                                   nulls_equal=True)
+    return both.sort(SCORE_KEY, nulls_last=False)
+
+
+def score_questionnaires(qs: pl.DataFrame) -> pl.DataFrame:
+    """One row per USUBJID x RESPONDENT x VISIT x score code of typed qs (columns SCORE_COLUMNS).
+
+    QSSTRESN = the score derived from items where the items allow scoring (QSORIG DERIVED), else
+    the collected score row (QSORIG COLLECTED, null when left empty); administrations whose items
+    do not allow scoring and carry no collected score keep a row with QSSTRESN null and QSORIG
+    DERIVED, so that the caller can count them. QSDTC: earliest item date (DERIVED) or the score
+    row's date (COLLECTED). Rows sorted by USUBJID, RESPONDENT, QSTESTCD, VISIT (string order).
+    """
+    both = derived_and_collected(qs)
+    use_derived = pl.col("derived").is_not_null() | pl.col(LINE).is_null()
+    return both.select(
+        *SCORE_KEY,
+        QSDTC=pl.when(use_derived).then("derived_dtc").otherwise("collected_dtc"),
+        QSSTRESN=pl.when(use_derived).then("derived").otherwise("collected"),
+        QSORIG=pl.when(use_derived).then(pl.lit(DERIVED)).otherwise(pl.lit(COLLECTED)),
+    ).select(SCORE_COLUMNS)
+
+
+def collected_score_disagreements(qs: pl.DataFrame) -> pl.DataFrame:
     """Collected scores beside items that allow scoring, differing from the derived score by more
     than SCORE_AGREEMENT_TOLERANCE (missing collected value beside a derived one: not a
-    disagreement). Columns USUBJID, RESPONDENT, VISIT, QSTESTCD, _LINE, collected, derived.
+    disagreement). Columns USUBJID, RESPONDENT, VISIT, QSTESTCD, _LINE, collected, derived,
+    rows by _LINE.
 
     Only administrations (USUBJID, RESPONDENT, VISIT, QSCAT) that hold a collected score of an
     instrument scored from items can disagree, so only their rows are scored."""
-    both, coded = _derived_and_collected(_with_collected_item_scores(qs))
-    diff = (both["collected"] - both["derived"]).abs().round(ROUND_DECIMALS)
-    bad = both[diff.gt(SCORE_AGREEMENT_TOLERANCE)]
-    columns = ["USUBJID", "RESPONDENT", "VISIT", "QSTESTCD"]
-    out = pd.DataFrame({
-        **{c: np.asarray(v, dtype=object)
-           for c, v in _key_columns(coded, bad["key"].to_numpy(), columns).items()},
-        "_LINE": bad["_LINE"].to_numpy(dtype="int64"),
-        "collected": bad["collected"].to_numpy(),
-        "derived": bad["derived"].to_numpy(),
-    })
-    return out.sort_values("_LINE").reset_index(drop=True)
+    administration = [*ADMINISTRATION, "QSCAT"]
+    with_collected = qs.filter(pl.col("QSTESTCD").is_in(ITEM_SCORE_CODES)).select(administration)
+    rows = qs.join(with_collected.unique(), on=administration, how="semi", nulls_equal=True)
+    difference = (pl.col("collected") - pl.col("derived")).abs().round(ROUND_DECIMALS)
+    return (derived_and_collected(rows)
+            .filter(difference > SCORE_AGREEMENT_TOLERANCE)
+            .select("USUBJID", "RESPONDENT", "VISIT", "QSTESTCD", LINE, "collected", "derived")
+            .sort(LINE))
 
 
 # --- categories --------------------------------------------------------------------------------

@@ -25,9 +25,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from helpers.memory import release_freed_memory
-from helpers.parallel import cores
-
 LINE = "_LINE"
 #: bytes of the file parsed per task; several tasks run at once
 BLOCK_BYTES = 1 << 24
@@ -169,10 +166,10 @@ def _frame(
         raise CsvFormatError(f"header not understood: {table.column_names} is not {names}")
     columns = dict(zip(names, table.columns, strict=True))
     del table  # each column's memory is returned once it is converted
-    with ThreadPoolExecutor(cores()) as pool:  # arrow and numpy let go of the GIL here
+    with ThreadPoolExecutor() as pool:  # arrow and numpy let go of the GIL here
         converted = pool.map(lambda name: _categorical(columns.pop(name)), names)
         frame = dict(zip(names, converted, strict=True))
-    release_freed_memory()  # the arrow table is gone; its pages would stay with the allocator
+    pa.default_memory_pool().release_unused()  # the arrow table is gone: return its pages
     return frame, ragged
 
 

@@ -27,7 +27,6 @@ import pandas as pd
 import pandera.pandas as pa
 
 from helpers import spec
-from helpers.codes import distinct_values
 
 Kind = Literal["text", "code", "int", "float", "date"]
 LINE = "_LINE"
@@ -35,6 +34,16 @@ DATE_PATTERN = r"\d{4}-\d{2}-\d{2}"
 DATE_FORMAT = "%Y-%m-%d"
 #: data-spec accepts "other valid alpha-3 codes": any three upper-case letters is accepted
 COUNTRY_PATTERN = r"[A-Z]{3}"
+
+
+def distinct_values(s: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """The distinct values of a column (object, NaN counted as a value) and, per row, the position
+    of its value among them (pandas.factorize; a categorical column's own codes): a cell rule
+    then runs once per distinct value."""
+    if isinstance(s.dtype, pd.CategoricalDtype) and not s.hasnans:
+        return s.cat.codes.to_numpy(), pd.Series(s.cat.categories.to_numpy(dtype=object))
+    codes, values = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=False)
+    return codes, pd.Series(values, dtype=object)
 
 
 def _blank(s: pd.Series) -> pd.Series:

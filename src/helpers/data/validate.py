@@ -23,9 +23,7 @@ qs rows (empty QSSTRESN), qs rows outside their visit window (post-baseline: |el
 given alemtuzumab have no day 0 and are not checked).
 
 Every violation is one row of a table: file, column, line (CSV line, header = line 1; empty for
-file-level problems), USUBJID, value, rule (a sentence naming the rule). The rules on qs rows
-run in blocks of whole subjects (codes.subject_blocks) on every core (helpers.parallel); the
-report is the same for any block size.
+file-level problems), USUBJID, value, rule (a sentence naming the rule).
 """
 
 from __future__ import annotations
@@ -36,31 +34,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import polars as pl
 
 from helpers import spec
-from helpers.adam.base import elapsed_days, first_infusion
+from helpers.adam.base import elapsed_days, first_infusion, per_subject
 from helpers.adam.scoring import collected_score_disagreements
-from helpers.codes import (
-    distinct_rows,
-    distinct_values,
-    is_in,
-    map_values,
-    row_keys,
-    subject_block,
-    subject_blocks,
-)
 from helpers.data.csv_reader import CsvFormatError, RawCsv, read_csv
 from helpers.data.formats import FORMATS, FormatError, read_dataset_json, read_xpt
 from helpers.data.schemas import (
     COLUMNS,
     LINE,
     SCHEMAS,
+    distinct_values,
     empty_rows,
     to_number,
     typed_frame,
 )
-from helpers.memory import release_freed_memory
-from helpers.parallel import map_blocks
 
 REPORT_COLUMNS = ["file", "column", "line", "USUBJID", "value", "rule"]
 DEATH = "DEATH"
@@ -306,10 +295,7 @@ def _duplicate_keys(file: str, raw: pd.DataFrame, typed: pd.DataFrame) -> pd.Dat
     scope = typed[cols].notna().all(axis=1)
     if file == "ex":
         scope &= typed["EXTRT"].eq(spec.ALEMTUZUMAB)
-    key = row_keys(typed[cols])
-    ordered = np.sort(key[scope.to_numpy()])  # a sort: cheaper than hashing unique keys
-    repeated = ordered[1:][ordered[1:] == ordered[:-1]]
-    dup = scope.to_numpy() & np.isin(key, repeated)
+    dup = typed.loc[scope, cols].duplicated(keep=False).reindex(typed.index, fill_value=False)
     hit = raw.loc[dup, cols]
     value = (
         _objects(hit[cols[0]])
@@ -350,11 +336,20 @@ def _rows_by_distinct(
     column: str,
     rule: pd.Series,
 ) -> pd.DataFrame:
-    """_rows for a rule computed on distinct rows (codes.distinct_rows): `mask` and `rule` per
+    """_rows for a rule computed on distinct rows (_distinct_rows): `mask` and `rule` per
     distinct row, `ids` the distinct row of each row of `raw`."""
     hit = mask.to_numpy(dtype=bool)[ids]
     rule_of_row = pd.Series(rule.to_numpy()[ids[hit]], index=raw.index[hit])
     return _rows(file, raw, hit, column, rule_of_row)
+
+
+def _distinct_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """The distinct rows of `frame` (text as object, index 0..k-1) and, per row of `frame`, the
+    number of its distinct row (a pandas groupby): a rule then runs once per distinct row."""
+    ids = frame.groupby(list(frame), observed=True, dropna=False, sort=False).ngroup().to_numpy()
+    first = pd.Series(np.arange(len(ids))).groupby(ids).first().to_numpy()
+    distinct = frame.iloc[first].reset_index(drop=True)
+    return distinct.astype(dict.fromkeys(distinct.columns, object)), ids
 
 
 def _qs_rules(raw: pd.DataFrame, typed: pd.DataFrame) -> list[pd.DataFrame]:
@@ -362,7 +357,7 @@ def _qs_rules(raw: pd.DataFrame, typed: pd.DataFrame) -> list[pd.DataFrame]:
 
     Checked once per distinct (QSTESTCD, QSCAT, RESPONDENT, QSSTRESN cell)."""
     codes = typed[["QSTESTCD", "QSCAT", "RESPONDENT"]].assign(QSSTRESN=raw["QSSTRESN"])
-    distinct, ids = distinct_rows(codes)
+    distinct, ids = _distinct_rows(codes)
     distinct["QSSTRESN"] = to_number(distinct["QSSTRESN"])
     code, cat = distinct["QSTESTCD"], distinct["QSCAT"]
     code_cat = code.map(spec.TESTCD_TO_QSCAT)
@@ -421,7 +416,7 @@ def _ex_rules(raw: pd.DataFrame, typed: pd.DataFrame) -> list[pd.DataFrame]:
 
 def _unknown_subjects(file: str, raw: pd.DataFrame, typed: pd.DataFrame, in_dm: pd.Index
                       ) -> pd.DataFrame:
-    unknown = typed["USUBJID"].notna().to_numpy() & ~is_in(typed["USUBJID"], in_dm)
+    unknown = typed["USUBJID"].notna() & ~typed["USUBJID"].isin(in_dm)
     return _rows(file, raw, unknown, "USUBJID", "USUBJID must exist in dm.csv")
 
 
@@ -469,16 +464,15 @@ def _qs_rows_rules(
     day0: pd.Series | None,
     errors: pd.DataFrame,
 ) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
-    """Errors and warnings of the rules on qs rows, for one block of whole subjects (`raw` and
-    `qs` the same rows; `subjects` of the complete dm and cg, _subjects; `day0` the first
-    infusions, None without a complete ex; `errors` found so far, whose rows the score rule
-    leaves out): unique key, known subject, codes, ranges, caregiver row, visit windows,
-    collected scores, unanswered items."""
+    """Errors and warnings of the rules on qs rows (`raw` and `qs` the same rows; `subjects` of
+    the complete dm and cg, _subjects; `day0` the first infusions, None without a complete ex;
+    `errors` found so far, whose rows the score rule leaves out): unique key, known subject,
+    codes, ranges, caregiver row, visit windows, collected scores, unanswered items."""
     found = [_duplicate_keys("qs", raw, qs), *_qs_rules(raw, qs)]
     if "dm" in subjects:
         found.append(_unknown_subjects("qs", raw, qs, subjects["dm"]))
     if "cg" in subjects:
-        caregiver = qs["RESPONDENT"].eq("CAREGIVER") & ~is_in(qs["USUBJID"], subjects["cg"])
+        caregiver = qs["RESPONDENT"].eq("CAREGIVER") & ~qs["USUBJID"].isin(subjects["cg"])
         found.append(
             _rows("qs", raw, caregiver, "RESPONDENT",
                   "a CAREGIVER row needs a row of its USUBJID in cg.csv")
@@ -496,9 +490,11 @@ def _score_rules(raw: pd.DataFrame, qs: pd.DataFrame, errors: pd.DataFrame) -> p
     `qs` is typed (codes categorical or object). Rows that already have an error are left out
     (their items count as missing), so the scoring sees unique, in-range, well-coded rows.
     """
+
     bad = qs[LINE].isin(errors.loc[errors["file"].eq("qs"), "line"].dropna().astype("int64"))
     clean = qs.loc[~bad].reset_index(drop=True) if bad.any() else qs
-    found = collected_score_disagreements(clean).set_index(LINE)["derived"]
+    disagreements = collected_score_disagreements(pl.from_pandas(clean))
+    found = disagreements.to_pandas().set_index(LINE)["derived"]
     mask = raw[LINE].isin(found.index)
     derived = raw.loc[mask, LINE].map(found)
     return _rows(
@@ -514,8 +510,8 @@ def _score_rules(raw: pd.DataFrame, qs: pd.DataFrame, errors: pd.DataFrame) -> p
 def _window_warnings(raw: pd.DataFrame, qs: pd.DataFrame, day0: pd.Series) -> list[pd.DataFrame]:
     """qs rows outside their visit window, in elapsed days from the first alemtuzumab infusion
     (day0, adam_base.first_infusion; subjects without one are not checked)."""
-    elapsed = elapsed_days(qs["QSDTC"], map_values(qs["USUBJID"], day0))
-    target = map_values(qs["VISIT"], spec.VISITS) * spec.DAYS_PER_MONTH
+    elapsed = elapsed_days(qs["QSDTC"], per_subject(qs["USUBJID"], day0))
+    target = qs["VISIT"].map(spec.VISITS).astype("float64") * spec.DAYS_PER_MONTH
     baseline = target.eq(0).to_numpy()
     elapsed -= target  # now days from the visit's target day
     outside = (
@@ -582,16 +578,9 @@ def check_raw(
     if "qs" in typed:
         qs_errors = _table(errors)
         day0 = first_infusion(typed["ex"]) if "ex" in typed else None
-
-        def rules_of_block(rows: slice | np.ndarray) -> tuple[list, list]:
-            # raw cells serve only as reported values: their USUBJID needs no compacting
-            return _qs_rows_rules(data["qs"].iloc[rows], subject_block(typed["qs"], rows),
-                                  subjects, day0, qs_errors)
-
-        for found, warned in map_blocks(rules_of_block, [*subject_blocks(typed["qs"]["USUBJID"])]):
-            errors.extend(found)
-            warnings.extend(warned)
-        release_freed_memory()  # the blocks' work arrays
+        found, warned = _qs_rows_rules(data["qs"], typed["qs"], subjects, day0, qs_errors)
+        errors.extend(found)
+        warnings.extend(warned)
     report = ValidationReport(_table(errors), _table(warnings), files)
     return report, typed
 
