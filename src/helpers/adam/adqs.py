@@ -25,7 +25,7 @@ import pandas as pd
 import polars as pl
 
 from helpers import spec
-from helpers.adam.scoring import COLLECTED, DERIVED, score_questionnaires
+from helpers.adam.scoring import COLLECTED, DERIVED, scores_of_administrations
 
 #: derived parameters: code -> (instrument, component score codes summed)
 SUM_PARAMETERS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -129,7 +129,7 @@ def derive_adqs(
     """ADQS (module docstring) and its exclusion rows. qs: typed qs; day0: USUBJID, TRTSDT (the
     first infusion of each treated subject). Rows sorted by USUBJID, RESPONDENT, PARAMCD,
     AVISITN (string order, missing first)."""
-    scores = score_questionnaires(qs)
+    scores = scores_of_administrations(qs)
     scores = pl.concat([scores, *(derive_param_sum(scores, code) for code in SUM_PARAMETERS)])
     scores = scores.join(day0, on="USUBJID", how="left")
     kept = pl.col("TRTSDT").is_not_null() | pl.col("VISIT").is_in(BASELINE_VISITS)

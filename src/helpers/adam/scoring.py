@@ -224,15 +224,18 @@ def derived_scores(qs: pl.DataFrame) -> pl.DataFrame:
     """Scores from items: per administration (USUBJID, RESPONDENT, VISIT) holding an item row of
     a scored instrument (QSCAT = the instrument, QSTESTCD one of its items), one row per score of
     the instrument (derived null when the items do not allow scoring). Columns SCORE_KEY,
-    derived, derived_dtc (earliest item date)."""
+    derived, derived_dtc (earliest item date). An item given twice in one administration is an
+    error (ValueError)."""
     frames = []
     for qscat, rules in SCORING_RULES.items():
         item_rows = qs.filter((pl.col("QSCAT") == qscat)
                               & pl.col("QSTESTCD").is_in(list(spec.INSTRUMENTS[qscat].items)))
-        _no_repeats(item_rows, [*ADMINISTRATION, "QSTESTCD"], "an item")
         scores = item_rows.group_by(ADMINISTRATION).agg(
             pl.col("QSDTC").min().alias("derived_dtc"),
+            (pl.len() > pl.col("QSTESTCD").n_unique()).alias("repeated_item"),
             *(rule().cast(pl.Float64).alias(code) for code, rule in rules.items()))
+        if scores["repeated_item"].any():
+            raise ValueError("qs has an item more than once in one administration")
         frames.append(
             _as_text(scores, ADMINISTRATION)
             .unpivot(index=[*ADMINISTRATION, "derived_dtc"], on=list(rules),
@@ -253,11 +256,21 @@ def collected_scores(qs: pl.DataFrame) -> pl.DataFrame:
 
 def derived_and_collected(qs: pl.DataFrame) -> pl.DataFrame:
     """Every score of every administration, derived and collected side by side (a full join on
-    SCORE_KEY; _LINE null where no score row was collected), rows sorted by SCORE_KEY in string
-    order, missing first."""
-    both = derived_scores(qs).join(collected_scores(qs), on=SCORE_KEY, how="full", coalesce=True,
+    SCORE_KEY; _LINE null where no score row was collected), rows in no set order."""
+    return derived_scores(qs).join(collected_scores(qs), on=SCORE_KEY, how="full", coalesce=True,
                                    nulls_equal=True)
-    return both.sort(SCORE_KEY, nulls_last=False)
+
+
+def scores_of_administrations(qs: pl.DataFrame) -> pl.DataFrame:
+    """score_questionnaires' rows in no set order (for a caller that sorts them its own way)."""
+    both = derived_and_collected(qs)
+    use_derived = pl.col("derived").is_not_null() | pl.col(LINE).is_null()
+    return both.select(
+        *SCORE_KEY,
+        QSDTC=pl.when(use_derived).then("derived_dtc").otherwise("collected_dtc"),
+        QSSTRESN=pl.when(use_derived).then("derived").otherwise("collected"),
+        QSORIG=pl.when(use_derived).then(pl.lit(DERIVED)).otherwise(pl.lit(COLLECTED)),
+    ).select(SCORE_COLUMNS)
 
 
 def score_questionnaires(qs: pl.DataFrame) -> pl.DataFrame:
@@ -267,16 +280,10 @@ def score_questionnaires(qs: pl.DataFrame) -> pl.DataFrame:
     the collected score row (QSORIG COLLECTED, null when left empty); administrations whose items
     do not allow scoring and carry no collected score keep a row with QSSTRESN null and QSORIG
     DERIVED, so that the caller can count them. QSDTC: earliest item date (DERIVED) or the score
-    row's date (COLLECTED). Rows sorted by USUBJID, RESPONDENT, QSTESTCD, VISIT (string order).
+    row's date (COLLECTED). Rows sorted by USUBJID, RESPONDENT, QSTESTCD, VISIT (string order,
+    missing first).
     """
-    both = derived_and_collected(qs)
-    use_derived = pl.col("derived").is_not_null() | pl.col(LINE).is_null()
-    return both.select(
-        *SCORE_KEY,
-        QSDTC=pl.when(use_derived).then("derived_dtc").otherwise("collected_dtc"),
-        QSSTRESN=pl.when(use_derived).then("derived").otherwise("collected"),
-        QSORIG=pl.when(use_derived).then(pl.lit(DERIVED)).otherwise(pl.lit(COLLECTED)),
-    ).select(SCORE_COLUMNS)
+    return scores_of_administrations(qs).sort(SCORE_KEY, nulls_last=False)
 
 
 def collected_score_disagreements(qs: pl.DataFrame) -> pl.DataFrame:
@@ -345,8 +352,8 @@ def edss_confirmed_improvement(adqs: pd.DataFrame) -> pd.DataFrame:
     decrease = (rec["BASE"] - rec["AVAL"]).round(ROUND_DECIMALS)
     improved = decrease.ge(edss_required_decrease(rec["BASE"]))
     confirmed = improved & improved.groupby(rec["USUBJID"]).shift(-1, fill_value=False)
-    first = rec[confirmed].groupby("USUBJID")[["ADY", "AVISIT"]].first()
-    out = rec.groupby("USUBJID").agg(BASE=("BASE", "first"), NPOST=("AVAL", "size"))
+    first = rec[confirmed].groupby("USUBJID", observed=True)[["ADY", "AVISIT"]].first()
+    out = rec.groupby("USUBJID", observed=True).agg(BASE=("BASE", "first"), NPOST=("AVAL", "size"))
     out = out.join(first.rename(columns={"ADY": "CONFDY", "AVISIT": "CONFVIS"}))
     out.insert(2, "CONFFL", np.where(out["CONFVIS"].notna(), "Y", "N"))
     return out.reset_index()

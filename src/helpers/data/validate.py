@@ -295,7 +295,9 @@ def _duplicate_keys(file: str, raw: pd.DataFrame, typed: pd.DataFrame) -> pd.Dat
     scope = typed[cols].notna().all(axis=1)
     if file == "ex":
         scope &= typed["EXTRT"].eq(spec.ALEMTUZUMAB)
-    dup = typed.loc[scope, cols].duplicated(keep=False).reindex(typed.index, fill_value=False)
+    keys = pl.from_pandas(typed[cols]).with_columns(in_scope=pl.Series(scope.to_numpy()))
+    repeated = pl.col("in_scope") & (pl.len().over([*cols, "in_scope"]) > 1)
+    dup = keys.select(repeated).to_series().to_numpy()
     hit = raw.loc[dup, cols]
     value = (
         _objects(hit[cols[0]])
@@ -345,11 +347,12 @@ def _rows_by_distinct(
 
 def _distinct_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     """The distinct rows of `frame` (text as object, index 0..k-1) and, per row of `frame`, the
-    number of its distinct row (a pandas groupby): a rule then runs once per distinct row."""
-    ids = frame.groupby(list(frame), observed=True, dropna=False, sort=False).ngroup().to_numpy()
-    first = pd.Series(np.arange(len(ids))).groupby(ids).first().to_numpy()
-    distinct = frame.iloc[first].reset_index(drop=True)
-    return distinct.astype(dict.fromkeys(distinct.columns, object)), ids
+    number of its distinct row: a rule then runs once per distinct row."""
+    rows = pl.from_pandas(frame)
+    distinct = rows.unique(maintain_order=True).with_row_index("distinct_row")
+    ids = rows.join(distinct, on=list(frame), how="left", nulls_equal=True, maintain_order="left")
+    return (distinct.drop("distinct_row").to_pandas().astype(object),
+            ids["distinct_row"].to_numpy())
 
 
 def _qs_rules(raw: pd.DataFrame, typed: pd.DataFrame) -> list[pd.DataFrame]:
