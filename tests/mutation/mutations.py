@@ -160,7 +160,7 @@ MUTATIONS: tuple[Mutation, ...] = (
              "max_missing = math.ceil(n * MSIS_MAX_MISSING_FRACTION)",
              f"{INS}: MSIS-29 at most half of a subscale's items missing (4 of 9)"),
     Mutation("msis-range-of-5", "adam/scoring.py",
-             "four_n = 4.0 * (answered(items).count()", "four_n = 5.0 * (answered(items).count()",
+             "four_n = 4.0 * (n_answered(items)", "four_n = 5.0 * (n_answered(items)",
              f"{INS}: MSIS-29 subscale = 100 x (sum - n) / (4n)"),
     Mutation("tsqm-se-100-when-item-4-missing", "adam/scoring.py",
              'no_side_effects = item_value("TSQM04") == TSQM_NO_SIDE_EFFECTS',

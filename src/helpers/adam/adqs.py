@@ -48,7 +48,8 @@ def derive_param_sum(scores: pl.DataFrame, paramcd: str) -> pl.DataFrame:
         components.group_by(ADMINISTRATION)
         .agg(QSSTRESN=pl.when(pl.len() == len(parts)).then(pl.col("QSSTRESN").sum()),
              QSDTC=pl.col("QSDTC").min())
-        .with_columns(QSCAT=pl.lit(qscat), QSTESTCD=pl.lit(paramcd), QSORIG=pl.lit(DERIVED))
+        .with_columns(QSCAT=pl.lit(qscat, dtype=pl.Categorical),
+                      QSTESTCD=pl.lit(paramcd, dtype=pl.Categorical), QSORIG=pl.lit(DERIVED))
         .select(scores.columns)
     )
 
@@ -129,6 +130,7 @@ def derive_adqs(
     """ADQS (module docstring) and its exclusion rows. qs: typed qs; day0: USUBJID, TRTSDT (the
     first infusion of each treated subject). Rows sorted by USUBJID, RESPONDENT, PARAMCD,
     AVISITN (string order, missing first)."""
+    day0 = day0.with_columns(pl.col("USUBJID").cast(pl.Categorical))
     scores = scores_of_administrations(qs)
     scores = pl.concat([scores, *(derive_param_sum(scores, code) for code in SUM_PARAMETERS)])
     scores = scores.join(day0, on="USUBJID", how="left")
@@ -151,7 +153,7 @@ def derive_adqs(
 def _exclusions(qs: pl.DataFrame, day0: pl.DataFrame, adqs: pl.DataFrame,
                 exclude_out_of_window: bool) -> list[dict]:
     """The exclusion rows of ADQS: records left out, or kept but flagged, and why."""
-    untreated_qs = qs.select(pl.col("USUBJID").cast(pl.String), "VISIT").join(
+    untreated_qs = qs.select(pl.col("USUBJID", "VISIT").cast(pl.Categorical)).join(
         day0, on="USUBJID", how="anti").filter(~pl.col("VISIT").is_in(BASELINE_VISITS))
     never_treated = pl.col("TRTSDT").is_null()
     no_value = pl.col("AVAL").is_null()

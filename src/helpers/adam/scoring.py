@@ -87,21 +87,29 @@ def item_codes(qscat: str, numbers: Iterable[int]) -> tuple[str, ...]:
 # --- Scores as expressions over the item rows of one administration -----------------------------
 # Each expression is evaluated in a group_by over the administrations (USUBJID, RESPONDENT, VISIT)
 # of one instrument's item rows: pl.col("QSTESTCD") is the item code, pl.col("QSSTRESN") its value
-# (null when not answered).
-def answered(items: tuple[str, ...]) -> pl.Expr:
-    """The values of the answered items among `items`."""
-    is_answered = pl.col("QSTESTCD").is_in(list(items)) & pl.col("QSSTRESN").is_not_null()
-    return pl.col("QSSTRESN").filter(is_answered)
+# (null when not answered). Each is a sum over the rows (the engine's fast aggregation).
+def is_answered(items: tuple[str, ...]) -> pl.Expr:
+    """The row is one of `items` and answered."""
+    return pl.col("QSTESTCD").is_in(list(items)) & pl.col("QSSTRESN").is_not_null()
+
+
+def n_answered(items: tuple[str, ...]) -> pl.Expr:
+    """How many of `items` are answered."""
+    return is_answered(items).sum()
+
+
+def sum_answered(items: tuple[str, ...]) -> pl.Expr:
+    """Sum of the answered items among `items`."""
+    return pl.when(is_answered(items)).then(pl.col("QSSTRESN")).sum()
 
 
 def prorated_sum(items: tuple[str, ...], max_missing: int) -> pl.Expr:
     """Sum of `items`; with 1..max_missing items missing, each is imputed by the mean of the
     answered items; with more missing (or none answered), null."""
-    n_answered = answered(items).count()
-    n_missing = len(items) - n_answered
-    total = answered(items).sum()
-    return (pl.when((n_missing <= max_missing) & (n_answered > 0))
-            .then(total + n_missing * (total / n_answered)))
+    n_missing = len(items) - n_answered(items)
+    total = sum_answered(items)
+    return (pl.when((n_missing <= max_missing) & (n_answered(items) > 0))
+            .then(total + n_missing * (total / n_answered(items))))
 
 
 def msis_subscale(items: tuple[str, ...]) -> pl.Expr:
@@ -111,7 +119,7 @@ def msis_subscale(items: tuple[str, ...]) -> pl.Expr:
     max_missing = math.floor(n * MSIS_MAX_MISSING_FRACTION)
     # 4n as a per-administration value, not a constant: Polars divides by a constant as a product
     # with its reciprocal, up to 1 ULP off the IEEE 754 quotient (pola-rs/polars#23741)
-    four_n = 4.0 * (answered(items).count() + (n - answered(items).count()))
+    four_n = 4.0 * (n_answered(items) + (n - n_answered(items)))
     return 100.0 * (prorated_sum(items, max_missing) - n) / four_n
 
 
@@ -119,22 +127,22 @@ def rescaled_sum(items: tuple[str, ...], max_missing: int) -> pl.Expr:
     """TSQM domain 0-100 = (sum of answered items - their lowest possible sum) / (their highest
     possible sum - their lowest possible sum) x 100; null with more than max_missing missing."""
     ranges = spec.INSTRUMENTS["TSQM"].items
-    is_answered = pl.col("QSTESTCD").is_in(list(items)) & pl.col("QSSTRESN").is_not_null()
 
     def possible_sum(end: int) -> pl.Expr:  # end 0: lowest, 1: highest
         bound = {code: float(ranges[code][end]) for code in items}
-        return pl.col("QSTESTCD").filter(is_answered).cast(pl.String).replace_strict(
-            bound, return_dtype=pl.Float64).sum()
+        item_bound = pl.col("QSTESTCD").replace_strict(
+            bound, default=None, return_dtype=pl.Float64)
+        return pl.when(is_answered(items)).then(item_bound).sum()
 
-    n_answered = answered(items).count()
     lowest, highest = possible_sum(0), possible_sum(1)
-    return (pl.when((len(items) - n_answered <= max_missing) & (n_answered > 0))
-            .then(100.0 * (answered(items).sum() - lowest) / (highest - lowest)))
+    return (pl.when((len(items) - n_answered(items) <= max_missing) & (n_answered(items) > 0))
+            .then(100.0 * (sum_answered(items) - lowest) / (highest - lowest)))
 
 
 def item_value(code: str) -> pl.Expr:
-    """The value of one item (null when absent or not answered)."""
-    return pl.col("QSSTRESN").filter(pl.col("QSTESTCD") == code).first()
+    """The value of one item (null when absent or not answered; an item is given at most once
+    per administration)."""
+    return pl.when(pl.col("QSTESTCD") == code).then(pl.col("QSSTRESN")).max()
 
 
 # --- The scores, one named derivation each (instruments.md) ----------------------------------
@@ -211,10 +219,6 @@ SCORING_RULES: dict[str, dict[str, ScoreRule]] = {
 ITEM_SCORE_CODES = [code for rules in SCORING_RULES.values() for code in rules]
 
 
-def _as_text(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
-    return frame.with_columns(pl.col(c).cast(pl.String) for c in columns)
-
-
 def _no_repeats(frame: pl.DataFrame, key: list[str], what: str) -> None:
     if frame.select(pl.struct(key).is_duplicated().any()).item():
         raise ValueError(f"qs has {what} more than once in one administration")
@@ -223,24 +227,26 @@ def _no_repeats(frame: pl.DataFrame, key: list[str], what: str) -> None:
 def derived_scores(qs: pl.DataFrame) -> pl.DataFrame:
     """Scores from items: per administration (USUBJID, RESPONDENT, VISIT) holding an item row of
     a scored instrument (QSCAT = the instrument, QSTESTCD one of its items), one row per score of
-    the instrument (derived null when the items do not allow scoring). Columns SCORE_KEY,
-    derived, derived_dtc (earliest item date). An item given twice in one administration is an
-    error (ValueError)."""
+    the instrument (derived null when the items do not allow scoring). Columns SCORE_KEY
+    (categorical), derived, derived_dtc (earliest item date). An item given twice in one
+    administration is an error (ValueError)."""
     frames = []
     for qscat, rules in SCORING_RULES.items():
-        item_rows = qs.filter((pl.col("QSCAT") == qscat)
-                              & pl.col("QSTESTCD").is_in(list(spec.INSTRUMENTS[qscat].items)))
+        item_rows = qs.lazy().filter(
+            (pl.col("QSCAT") == qscat)
+            & pl.col("QSTESTCD").is_in(list(spec.INSTRUMENTS[qscat].items)))
         scores = item_rows.group_by(ADMINISTRATION).agg(
             pl.col("QSDTC").min().alias("derived_dtc"),
             (pl.len() > pl.col("QSTESTCD").n_unique()).alias("repeated_item"),
-            *(rule().cast(pl.Float64).alias(code) for code, rule in rules.items()))
+            *(rule().cast(pl.Float64).alias(code) for code, rule in rules.items())).collect()
         if scores["repeated_item"].any():
             raise ValueError("qs has an item more than once in one administration")
         frames.append(
-            _as_text(scores, ADMINISTRATION)
-            .unpivot(index=[*ADMINISTRATION, "derived_dtc"], on=list(rules),
-                     variable_name="QSTESTCD", value_name="derived")
-            .with_columns(QSCAT=pl.lit(qscat))
+            scores.unpivot(index=[*ADMINISTRATION, "derived_dtc"], on=list(rules),
+                           variable_name="QSTESTCD", value_name="derived")
+            .select(pl.col(*ADMINISTRATION, "QSTESTCD").cast(pl.Categorical),
+                    QSCAT=pl.lit(qscat, dtype=pl.Categorical), derived="derived",
+                    derived_dtc="derived_dtc")
             .select(*SCORE_KEY, "derived", "derived_dtc"))
     return pl.concat(frames)
 
@@ -249,9 +255,9 @@ def collected_scores(qs: pl.DataFrame) -> pl.DataFrame:
     """Score rows of qs (QSTESTCD a score code): SCORE_KEY, collected, collected_dtc, _LINE."""
     rows = qs.filter(pl.col("QSTESTCD").is_in(SCORE_CODES))
     _no_repeats(rows, SCORE_KEY, "a score")
-    return _as_text(rows, SCORE_KEY).select(
-        *SCORE_KEY, pl.col("QSSTRESN").alias("collected"), pl.col("QSDTC").alias("collected_dtc"),
-        pl.col(LINE).cast(pl.Int64))
+    return rows.select(
+        pl.col(SCORE_KEY).cast(pl.Categorical), collected="QSSTRESN", collected_dtc="QSDTC",
+        _LINE=pl.col(LINE).cast(pl.Int64))
 
 
 def derived_and_collected(qs: pl.DataFrame) -> pl.DataFrame:

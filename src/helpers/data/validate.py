@@ -52,6 +52,7 @@ from helpers.data.schemas import (
 )
 
 REPORT_COLUMNS = ["file", "column", "line", "USUBJID", "value", "rule"]
+ROW = "_ROW"  # a row's position in its frame
 DEATH = "DEATH"
 KEYS: dict[str, list[str]] = {
     "dm": ["USUBJID"],
@@ -291,13 +292,20 @@ def _schema_violations(file: str, raw: pd.DataFrame) -> pd.DataFrame:
 
 # --- rules across rows, columns and files ----------------------------------------------------
 def _duplicate_keys(file: str, raw: pd.DataFrame, typed: pd.DataFrame) -> pd.DataFrame:
+    """Rows whose key (KEYS; ex: ALEMTUZUMAB rows only; rows with an empty key cell are not
+    checked) is the key of another row. The keys that repeat are counted by the streaming
+    engine (memory of the distinct keys only); their rows are looked up only when there are any."""
     cols = KEYS[file]
-    scope = typed[cols].notna().all(axis=1)
+    keys = pl.from_pandas(typed[[*cols, "EXTRT"] if file == "ex" else cols])
+    in_scope = pl.all_horizontal(pl.col(cols).is_not_null())
     if file == "ex":
-        scope &= typed["EXTRT"].eq(spec.ALEMTUZUMAB)
-    keys = pl.from_pandas(typed[cols]).with_columns(in_scope=pl.Series(scope.to_numpy()))
-    repeated = pl.col("in_scope") & (pl.len().over([*cols, "in_scope"]) > 1)
-    dup = keys.select(repeated).to_series().to_numpy()
+        in_scope &= pl.col("EXTRT") == spec.ALEMTUZUMAB
+    repeated = (keys.lazy().filter(in_scope).group_by(cols).agg(pl.len())
+                .filter(pl.col("len") > 1).select(cols).collect(engine="streaming"))
+    dup = np.zeros(len(typed), dtype=bool)
+    if not repeated.is_empty():
+        rows = keys.with_row_index(ROW).filter(in_scope).join(repeated, on=cols, how="semi")
+        dup[rows[ROW].to_numpy()] = True
     hit = raw.loc[dup, cols]
     value = (
         _objects(hit[cols[0]])
@@ -330,45 +338,43 @@ def _fmt(x: pd.Series) -> pd.Series:
     return x.map("{:g}".format)
 
 
-def _rows_by_distinct(
-    file: str,
-    raw: pd.DataFrame,
-    ids: np.ndarray,
-    mask: pd.Series,
-    column: str,
-    rule: pd.Series,
+def _rows_of_distinct(
+    file: str, raw: pd.DataFrame, rows: pl.DataFrame, distinct: pd.DataFrame,
+    mask: pd.Series, column: str, rule: pd.Series,
 ) -> pd.DataFrame:
-    """_rows for a rule computed on distinct rows (_distinct_rows): `mask` and `rule` per
-    distinct row, `ids` the distinct row of each row of `raw`."""
-    hit = mask.to_numpy(dtype=bool)[ids]
-    rule_of_row = pd.Series(rule.to_numpy()[ids[hit]], index=raw.index[hit])
+    """_rows for a rule computed on the distinct rows of `rows` (`mask` and `rule` per row of
+    `distinct`): the rows of `raw` that hold a distinct row where `mask` holds, looked up only
+    when there is one."""
+    broken = distinct.loc[mask.to_numpy(dtype=bool)].assign(_rule=rule)
+    if broken.empty:
+        return _rows(file, raw, np.zeros(len(raw), dtype=bool), column, rule)
+    found = rows.with_row_index(ROW).join(
+        pl.from_pandas(broken).cast(dict(rows.schema)),
+        on=rows.columns, how="inner", nulls_equal=True)
+    hit = np.zeros(len(raw), dtype=bool)
+    hit[found[ROW].to_numpy()] = True
+    rule_of_row = pd.Series(found["_rule"].to_numpy(), index=raw.index[found[ROW].to_numpy()])
     return _rows(file, raw, hit, column, rule_of_row)
-
-
-def _distinct_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
-    """The distinct rows of `frame` (text as object, index 0..k-1) and, per row of `frame`, the
-    number of its distinct row: a rule then runs once per distinct row."""
-    rows = pl.from_pandas(frame)
-    distinct = rows.unique(maintain_order=True).with_row_index("distinct_row")
-    ids = rows.join(distinct, on=list(frame), how="left", nulls_equal=True, maintain_order="left")
-    return (distinct.drop("distinct_row").to_pandas().astype(object),
-            ids["distinct_row"].to_numpy())
 
 
 def _qs_rules(raw: pd.DataFrame, typed: pd.DataFrame) -> list[pd.DataFrame]:
     """QSTESTCD a code of its QSCAT, RESPONDENT allowed for it, QSSTRESN range and step.
 
-    Checked once per distinct (QSTESTCD, QSCAT, RESPONDENT, QSSTRESN cell)."""
-    codes = typed[["QSTESTCD", "QSCAT", "RESPONDENT"]].assign(QSSTRESN=raw["QSSTRESN"])
-    distinct, ids = _distinct_rows(codes)
-    distinct["QSSTRESN"] = to_number(distinct["QSSTRESN"])
+    Checked once per distinct (QSTESTCD, QSCAT, RESPONDENT, QSSTRESN cell), the distinct rows
+    found by the engine's group_by."""
+    rows = pl.from_pandas(
+        typed[["QSTESTCD", "QSCAT", "RESPONDENT"]].assign(QSSTRESN=raw["QSSTRESN"]))
+    cells = rows.group_by(rows.columns).agg().with_columns(pl.all().cast(pl.String))
+    distinct = cells.sort(cells.columns, nulls_last=False).to_pandas().astype(object)
+    distinct = distinct.where(distinct.notna(), np.nan)
+    number = to_number(distinct["QSSTRESN"])
     code, cat = distinct["QSTESTCD"], distinct["QSCAT"]
     code_cat = code.map(spec.TESTCD_TO_QSCAT)
     known_cat = cat.isin(list(spec.INSTRUMENTS))
     respondent_ok = pd.MultiIndex.from_frame(distinct[["QSCAT", "RESPONDENT"]]).isin(
         _RESPONDENT_PAIRS
     )
-    x = distinct["QSSTRESN"]
+    x = number
     low, high, step = (code.map(_RANGES[c]) for c in ("low", "high", "step"))
     off_step = x.notna() & step.notna() & ~np.isclose(x / step, np.round(x / step))
     rules = [
@@ -393,7 +399,8 @@ def _qs_rules(raw: pd.DataFrame, typed: pd.DataFrame) -> list[pd.DataFrame]:
             "QSSTRESN of " + code.fillna("") + " must be in steps of " + _fmt(step),
         ),
     ]
-    return [_rows_by_distinct("qs", raw, ids, mask, col, rule) for mask, col, rule in rules]
+    return [_rows_of_distinct("qs", raw, rows, distinct, mask, col, rule)
+            for mask, col, rule in rules]
 
 
 def _ex_rules(raw: pd.DataFrame, typed: pd.DataFrame) -> list[pd.DataFrame]:
