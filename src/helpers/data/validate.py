@@ -293,19 +293,27 @@ def _schema_violations(file: str, raw: pd.DataFrame) -> pd.DataFrame:
 # --- rules across rows, columns and files ----------------------------------------------------
 def _duplicate_keys(file: str, raw: pd.DataFrame, typed: pd.DataFrame) -> pd.DataFrame:
     """Rows whose key (KEYS; ex: ALEMTUZUMAB rows only; rows with an empty key cell are not
-    checked) is the key of another row. The keys that repeat are counted by the streaming
-    engine (memory of the distinct keys only); their rows are looked up only when there are any."""
+    checked) is the key of another row.
+
+    Two rows with one key share all its columns but the last (for qs: one administration,
+    USUBJID + RESPONDENT + VISIT): the rows of each such group are counted against the distinct
+    values of the last column (the streaming engine, little memory), and only the groups where
+    the two differ are searched for the repeated keys."""
     cols = KEYS[file]
+    group = cols[:-1] or cols
     keys = pl.from_pandas(typed[[*cols, "EXTRT"] if file == "ex" else cols])
     in_scope = pl.all_horizontal(pl.col(cols).is_not_null())
     if file == "ex":
         in_scope &= pl.col("EXTRT") == spec.ALEMTUZUMAB
-    repeated = (keys.lazy().filter(in_scope).group_by(cols).agg(pl.len())
-                .filter(pl.col("len") > 1).select(cols).collect(engine="streaming"))
+    checked = keys.lazy().with_row_index(ROW).filter(in_scope)
+    with_repeats = (checked.group_by(group)
+                    .agg(pl.len(), pl.col(cols[-1]).n_unique().alias("distinct"))
+                    .filter(pl.col("len") > pl.col("distinct")).select(group)
+                    .collect(engine="streaming"))
     dup = np.zeros(len(typed), dtype=bool)
-    if not repeated.is_empty():
-        rows = keys.with_row_index(ROW).filter(in_scope).join(repeated, on=cols, how="semi")
-        dup[rows[ROW].to_numpy()] = True
+    if not with_repeats.is_empty():
+        rows = checked.join(with_repeats.lazy(), on=group, how="semi").collect()
+        dup[rows.filter(rows.select(cols).is_duplicated())[ROW].to_numpy()] = True
     hit = raw.loc[dup, cols]
     value = (
         _objects(hit[cols[0]])
@@ -345,9 +353,10 @@ def _rows_of_distinct(
     """_rows for a rule computed on the distinct rows of `rows` (`mask` and `rule` per row of
     `distinct`): the rows of `raw` that hold a distinct row where `mask` holds, looked up only
     when there is one."""
-    broken = distinct.loc[mask.to_numpy(dtype=bool)].assign(_rule=rule)
-    if broken.empty:
+    holds = mask.to_numpy(dtype=bool)
+    if not holds.any():
         return _rows(file, raw, np.zeros(len(raw), dtype=bool), column, rule)
+    broken = distinct.loc[holds].assign(_rule=rule.to_numpy()[holds])
     found = rows.with_row_index(ROW).join(
         pl.from_pandas(broken).cast(dict(rows.schema)),
         on=rows.columns, how="inner", nulls_equal=True)
@@ -364,7 +373,8 @@ def _qs_rules(raw: pd.DataFrame, typed: pd.DataFrame) -> list[pd.DataFrame]:
     found by the engine's group_by."""
     rows = pl.from_pandas(
         typed[["QSTESTCD", "QSCAT", "RESPONDENT"]].assign(QSSTRESN=raw["QSSTRESN"]))
-    cells = rows.group_by(rows.columns).agg().with_columns(pl.all().cast(pl.String))
+    cells = (rows.lazy().group_by(rows.columns).agg().with_columns(pl.all().cast(pl.String))
+             .collect(engine="streaming"))
     distinct = cells.sort(cells.columns, nulls_last=False).to_pandas().astype(object)
     distinct = distinct.where(distinct.notna(), np.nan)
     number = to_number(distinct["QSSTRESN"])
