@@ -6,6 +6,7 @@ import dataclasses
 
 import numpy as np
 import pandas as pd
+import polars as pl
 import pytest
 
 from helpers import change, disposition, population
@@ -123,7 +124,7 @@ def make_study() -> StudyData:
         dict(USUBJID="S1", CGSEX="M", CGAGE=33.0, CGREL="SPOUSE/PARTNER", CGYEARS=2.0,
              CGEMPLOY="FULL-TIME", CGCHILD="Y"),
     ], ["USUBJID", "CGSEX", "CGAGE", "CGREL", "CGYEARS", "CGEMPLOY", "CGCHILD"])  # fmt: skip
-    return StudyData(dm=dm, ex=ex, qs=qs, ce=ce, ae=ae, cg=cg)
+    return StudyData(dm=dm, ex=ex, qs=pl.from_pandas(qs), ce=ce, ae=ae, cg=cg)
 
 
 @pytest.fixture(scope="module")
@@ -184,15 +185,16 @@ def test_adsl(study, adam):
 def test_adqs_baseline_change_eos_independent(study, adam):
     """BASE, CHG, EOSFL recomputed from the collected FSMC/EDSS/ZBI scores with groupby."""
     d0 = day0_of(study)
-    qs = study.qs[study.qs["QSTESTCD"].isin(["FSMCTOT", "EDSS", "ZBITOT"])
-                  & study.qs["USUBJID"].isin(d0.index)].copy()
+    all_qs = study.qs.to_pandas()
+    qs = all_qs[all_qs["QSTESTCD"].isin(["FSMCTOT", "EDSS", "ZBITOT"])
+                & all_qs["USUBJID"].isin(d0.index)].copy()
     qs["ady"] = (qs["QSDTC"] - qs["USUBJID"].map(d0)).dt.days
     qs["month"] = qs["VISIT"].map({"BASELINE": 0, "MONTH 3": 3, "MONTH 6": 6, "MONTH 12": 12})
     key = ["USUBJID", "RESPONDENT", "QSTESTCD"]
     base = qs[(qs["month"] == 0) & (qs["ady"] <= 0)].set_index(key)["QSSTRESN"]
-    never_treated = study.qs[~study.qs["USUBJID"].isin(d0.index)
-                             & study.qs["QSTESTCD"].isin(["FSMCTOT", "EDSS", "ZBITOT"])
-                             & study.qs["VISIT"].eq("BASELINE")]
+    never_treated = all_qs[~all_qs["USUBJID"].isin(d0.index)
+                           & all_qs["QSTESTCD"].isin(["FSMCTOT", "EDSS", "ZBITOT"])
+                           & all_qs["VISIT"].eq("BASELINE")]
     base = pd.concat([base, never_treated.set_index(key)["QSSTRESN"]])
     post = qs[qs["month"] > 0].copy()
     post["base"] = post.set_index(key).index.map(base)
@@ -334,8 +336,8 @@ def test_write_read_round_trip_and_deterministic_bytes(study, adam, tmp_path):
     # same study with rows in another order -> identical bytes
     shuffled = StudyData(**{
         name: getattr(study, name).sample(frac=1, random_state=3)
-        for name in ("dm", "ex", "qs", "ce", "ae", "cg")
-    })  # fmt: skip
+        for name in ("dm", "ex", "ce", "ae", "cg")
+    }, qs=study.qs.sample(fraction=1, shuffle=True, seed=3))  # fmt: skip
     write_adam(derive_adam(shuffled), tmp_path / "b")
     for name in COLUMNS:
         assert (tmp_path / "a" / f"{name}.csv").read_bytes() == (
@@ -393,7 +395,7 @@ def test_minimal_study_folder_end_to_end(tmp_path):
 
 def test_adam_does_not_depend_on_the_order_of_qs_rows(study, adam, tmp_path):
     """Shuffled qs rows give the same ADaM bytes (rows are ordered by their keys, not the file)."""
-    qs = study.qs.sample(frac=1, random_state=4).reset_index(drop=True)
+    qs = study.qs.sample(fraction=1, shuffle=True, seed=4)
     shuffled = StudyData(**{**study.__dict__, "qs": qs})
     write_adam(adam, tmp_path / "as-read")
     write_adam(derive_adam(shuffled), tmp_path / "shuffled")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import polars as pl
 import pytest
 from edge_study import EdgeStudy, flag, items, row
 
@@ -260,8 +261,8 @@ def test_undated_baseline_is_not_a_baseline(folder: Path) -> None:
     """BASELINE must be dated on or before day 0: an undated one (validation requires a date,
     derive must not rely on it) is no baseline."""
     study, _ = load_study(folder)
-    qs = study.qs.copy()
-    qs.loc[qs["USUBJID"].eq("FAS") & qs["VISIT"].eq("BASELINE"), "QSDTC"] = pd.NaT
+    fas_baseline = (pl.col("USUBJID") == "FAS") & (pl.col("VISIT") == "BASELINE")
+    qs = study.qs.with_columns(QSDTC=pl.when(~fas_baseline).then("QSDTC"))
     adam = derive_adam(dataclasses.replace(study, qs=qs))
     assert qs_value(adam, "FAS", "FSMCTOT", column="ABLFL") == "N"
     assert flag(adam.adsl, "FAS", "FASFL") == "N"

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import nbformat
 import pandas as pd
-import polars as pl
 import pytest
 import yaml
 from papermill.iorw import load_notebook_node
@@ -87,7 +86,7 @@ def reshape_cohort(source: Path, target: Path) -> None:
     as_scores = set(patients[len(patients) // 2 :])
     fsmc_items = (qs["QSCAT"] == "FSMC") & qs["USUBJID"].isin(as_scores)
     typed, _ = load_study(source)
-    scores = score_questionnaires(pl.from_pandas(typed.qs)).to_pandas()
+    scores = score_questionnaires(typed.qs).to_pandas()
     scores = scores[(scores["QSCAT"] == "FSMC") & scores["USUBJID"].isin(as_scores)].dropna(
         subset=["QSSTRESN"]
     )

@@ -36,7 +36,7 @@ def derive_adam(study: StudyData, exclude_out_of_window: bool = False) -> Adam:
     baseline, change or EOS (they stay in ADQS, flagged and counted).
     """
     day0 = first_infusion(study.ex)
-    adqs, ex_qs = derive_adqs(pl.from_pandas(study.qs), _by_subject(day0), exclude_out_of_window)
+    adqs, ex_qs = derive_adqs(study.qs, _by_subject(day0), exclude_out_of_window)
     adqs = conform(_as_pandas(adqs), "adqs")
     adsl, ex_sl = derive_adsl(study.dm, study.ex, study.ce, study.cg, day0, adqs)
     adae, ex_ae = derive_adae(study.ae, study.ex, day0)

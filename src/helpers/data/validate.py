@@ -45,6 +45,7 @@ from helpers.data.schemas import (
     COLUMNS,
     LINE,
     SCHEMAS,
+    as_polars,
     distinct_values,
     empty_rows,
     to_number,
@@ -482,12 +483,11 @@ def _qs_rows_rules(
     qs: pd.DataFrame,
     subjects: dict[str, pd.Index],
     day0: pd.Series | None,
-    errors: pd.DataFrame,
 ) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
-    """Errors and warnings of the rules on qs rows (`raw` and `qs` the same rows; `subjects` of
-    the complete dm and cg, _subjects; `day0` the first infusions, None without a complete ex;
-    `errors` found so far, whose rows the score rule leaves out): unique key, known subject,
-    codes, ranges, caregiver row, visit windows, collected scores, unanswered items."""
+    """Errors and warnings of the rules on qs rows but the score rule (`raw` and `qs` the same
+    rows; `subjects` of the complete dm and cg, _subjects; `day0` the first infusions, None
+    without a complete ex): unique key, known subject, codes, ranges, caregiver row, visit
+    windows, unanswered items."""
     found = [_duplicate_keys("qs", raw, qs), *_qs_rules(raw, qs)]
     if "dm" in subjects:
         found.append(_unknown_subjects("qs", raw, qs, subjects["dm"]))
@@ -497,23 +497,21 @@ def _qs_rows_rules(
             _rows("qs", raw, caregiver, "RESPONDENT",
                   "a CAREGIVER row needs a row of its USUBJID in cg.csv")
         )  # fmt: skip
-    found.append(_score_rules(raw, qs, _table([errors, *found])))
     warnings = [] if day0 is None else _window_warnings(raw, qs, day0)
     empty = raw["QSSTRESN"].eq("")
     warnings.append(_rows("qs", raw, empty, "QSSTRESN", "QSSTRESN is empty (not answered)"))
     return found, warnings
 
 
-def _score_rules(raw: pd.DataFrame, qs: pd.DataFrame, errors: pd.DataFrame) -> pd.DataFrame:
+def _score_rules(raw: pd.DataFrame, qs: pl.DataFrame, errors: pd.DataFrame) -> pd.DataFrame:
     """A collected score beside complete items must equal their score (helpers.adam.scoring).
 
-    `qs` is typed (codes categorical or object). Rows that already have an error are left out
-    (their items count as missing), so the scoring sees unique, in-range, well-coded rows.
+    `qs` is typed (as_polars). Rows that already have an error are left out (their items count
+    as missing), so the scoring sees unique, in-range, well-coded rows.
     """
-
-    bad = qs[LINE].isin(errors.loc[errors["file"].eq("qs"), "line"].dropna().astype("int64"))
-    clean = qs.loc[~bad].reset_index(drop=True) if bad.any() else qs
-    disagreements = collected_score_disagreements(pl.from_pandas(clean))
+    bad = errors.loc[errors["file"].eq("qs"), "line"].dropna().astype("int64").tolist()
+    clean = qs.filter(~pl.col(LINE).cast(pl.Int64).is_in(bad)) if bad else qs
+    disagreements = collected_score_disagreements(clean)
     found = disagreements.to_pandas().set_index(LINE)["derived"]
     mask = raw[LINE].isin(found.index)
     derived = raw.loc[mask, LINE].map(found)
@@ -553,7 +551,8 @@ def check_raw(
 ) -> tuple[ValidationReport, dict[str, pd.DataFrame]]:
     """Every rule on raw frames (+ file-level `problems` of read_folder, and the file name of each
     domain; by default each frame's attrs["file"]): the report, and the typed frames (as
-    StudyData: categorical codes, index 0..n-1) of the files present with all data-spec columns,
+    StudyData: categorical codes, index 0..n-1; qs as Polars, as_polars) of the files present
+    with all data-spec columns,
     lines of only empty cells left out. Complete when the report is ok."""
     if files is None:
         files = {f: df.attrs["file"] for f, df in raw.items() if "file" in df.attrs}
@@ -596,9 +595,10 @@ def check_raw(
     subjects = _subjects(typed)
     errors.extend(_cross_rules(data, typed, subjects))
     if "qs" in typed:
-        qs_errors = _table(errors)
         day0 = first_infusion(typed["ex"]) if "ex" in typed else None
-        found, warned = _qs_rows_rules(data["qs"], typed["qs"], subjects, day0, qs_errors)
+        found, warned = _qs_rows_rules(data["qs"], typed["qs"], subjects, day0)
+        typed["qs"] = as_polars(typed["qs"])
+        found.append(_score_rules(data["qs"], typed["qs"], _table([*errors, *found])))
         errors.extend(found)
         warnings.extend(warned)
     report = ValidationReport(_table(errors), _table(warnings), files)
