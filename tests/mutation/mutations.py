@@ -74,7 +74,7 @@ MUTATIONS: tuple[Mutation, ...] = (
              '.abs() <= spec.VISIT_WINDOW_DAYS', ".abs() <= 30",
              f"{DS}: visit windows are target month +/- 1 month (31 days)"),
     Mutation("validation-window-30-days", "data/validate.py",
-             "elapsed.abs().gt(spec.VISIT_WINDOW_DAYS)", "elapsed.abs().gt(30)",
+             "from_target.abs() > spec.VISIT_WINDOW_DAYS", "from_target.abs() > 30",
              f"{DS}: a row outside its window is kept, flagged and counted"),
     Mutation("out-of-window-switch-ignored", "adam/adqs.py",
              "window_excluded = is_out_of_window() & exclude_out_of_window",

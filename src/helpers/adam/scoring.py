@@ -129,10 +129,7 @@ def rescaled_sum(items: tuple[str, ...], max_missing: int) -> pl.Expr:
     ranges = spec.INSTRUMENTS["TSQM"].items
 
     def possible_sum(end: int) -> pl.Expr:  # end 0: lowest, 1: highest
-        bound = {code: float(ranges[code][end]) for code in items}
-        item_bound = pl.col("QSTESTCD").replace_strict(
-            bound, default=None, return_dtype=pl.Float64)
-        return pl.when(is_answered(items)).then(item_bound).sum()
+        return pl.sum_horizontal(float(ranges[code][end]) * n_answered((code,)) for code in items)
 
     lowest, highest = possible_sum(0), possible_sum(1)
     return (pl.when((len(items) - n_answered(items) <= max_missing) & (n_answered(items) > 0))
@@ -238,7 +235,8 @@ def derived_scores(qs: pl.DataFrame) -> pl.DataFrame:
         scores = item_rows.group_by(ADMINISTRATION).agg(
             pl.col("QSDTC").min().alias("derived_dtc"),
             (pl.len() > pl.col("QSTESTCD").n_unique()).alias("repeated_item"),
-            *(rule().cast(pl.Float64).alias(code) for code, rule in rules.items())).collect()
+            *(rule().cast(pl.Float64).alias(code) for code, rule in rules.items())
+        ).collect(engine="streaming")
         if scores["repeated_item"].any():
             raise ValueError("qs has an item more than once in one administration")
         frames.append(

@@ -37,7 +37,7 @@ import pandera.pandas as pa
 import polars as pl
 
 from helpers import spec
-from helpers.adam.base import elapsed_days, first_infusion, per_subject
+from helpers.adam.base import first_infusion
 from helpers.adam.scoring import collected_score_disagreements
 from helpers.data.csv_reader import CsvFormatError, RawCsv, read_csv
 from helpers.data.formats import FORMATS, FormatError, read_dataset_json, read_xpt
@@ -482,12 +482,10 @@ def _qs_rows_rules(
     raw: pd.DataFrame,
     qs: pd.DataFrame,
     subjects: dict[str, pd.Index],
-    day0: pd.Series | None,
 ) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
-    """Errors and warnings of the rules on qs rows but the score rule (`raw` and `qs` the same
-    rows; `subjects` of the complete dm and cg, _subjects; `day0` the first infusions, None
-    without a complete ex): unique key, known subject, codes, ranges, caregiver row, visit
-    windows, unanswered items."""
+    """Errors and warnings of the rules on qs rows but the score rule and the visit windows
+    (`raw` and `qs` the same rows; `subjects` of the complete dm and cg, _subjects): unique key,
+    known subject, codes, ranges, caregiver row, unanswered items."""
     found = [_duplicate_keys("qs", raw, qs), *_qs_rules(raw, qs)]
     if "dm" in subjects:
         found.append(_unknown_subjects("qs", raw, qs, subjects["dm"]))
@@ -497,10 +495,8 @@ def _qs_rows_rules(
             _rows("qs", raw, caregiver, "RESPONDENT",
                   "a CAREGIVER row needs a row of its USUBJID in cg.csv")
         )  # fmt: skip
-    warnings = [] if day0 is None else _window_warnings(raw, qs, day0)
     empty = raw["QSSTRESN"].eq("")
-    warnings.append(_rows("qs", raw, empty, "QSSTRESN", "QSSTRESN is empty (not answered)"))
-    return found, warnings
+    return found, [_rows("qs", raw, empty, "QSSTRESN", "QSSTRESN is empty (not answered)")]
 
 
 def _score_rules(raw: pd.DataFrame, qs: pl.DataFrame, errors: pd.DataFrame) -> pd.DataFrame:
@@ -525,23 +521,31 @@ def _score_rules(raw: pd.DataFrame, qs: pl.DataFrame, errors: pd.DataFrame) -> p
     )
 
 
-def _window_warnings(raw: pd.DataFrame, qs: pd.DataFrame, day0: pd.Series) -> list[pd.DataFrame]:
+def _window_warnings(raw: pd.DataFrame, qs: pl.DataFrame, day0: pd.Series) -> list[pd.DataFrame]:
     """qs rows outside their visit window, in elapsed days from the first alemtuzumab infusion
-    (day0, adam_base.first_infusion; subjects without one are not checked)."""
-    elapsed = elapsed_days(qs["QSDTC"], per_subject(qs["USUBJID"], day0))
-    target = qs["VISIT"].map(spec.VISITS).astype("float64") * spec.DAYS_PER_MONTH
-    baseline = target.eq(0).to_numpy()
-    elapsed -= target  # now days from the visit's target day
+    (day0, adam.base.first_infusion; subjects without one are not checked): post-baseline more
+    than VISIT_WINDOW_DAYS from the target month, BASELINE after day 0. `qs` typed (as_polars)."""
+    first = pl.DataFrame({"USUBJID": day0.index.astype(str).to_list(), "day0": day0.to_numpy()})
+    target = pl.col("VISIT").replace_strict(spec.VISITS, default=None, return_dtype=pl.Float64)
+    elapsed = (pl.col("QSDTC") - pl.col("day0")).dt.total_days()
+    from_target = elapsed - target * spec.DAYS_PER_MONTH
+    flags = (
+        qs.select("USUBJID", "VISIT", "QSDTC")
+        .join(first.cast({"USUBJID": qs.schema["USUBJID"]}), on="USUBJID", how="left",
+              maintain_order="left")
+        .select(outside=(target != 0) & (from_target.abs() > spec.VISIT_WINDOW_DAYS),
+                late=(target == 0) & (from_target > 0))
+        .fill_null(False)
+    )
     outside = (
         f"QSDTC outside the visit window (target month +/- "
         f"{spec.VISIT_WINDOW_DAYS} days from the first infusion)"
     )
     late = "QSDTC of a BASELINE row after the first infusion (not a baseline)"
     return [
-        _rows("qs", raw, ~baseline & elapsed.abs().gt(spec.VISIT_WINDOW_DAYS).to_numpy(),
-              "QSDTC", outside),
-        _rows("qs", raw, baseline & elapsed.gt(0).to_numpy(), "QSDTC", late),
-    ]  # fmt: skip
+        _rows("qs", raw, flags["outside"].to_numpy(), "QSDTC", outside),
+        _rows("qs", raw, flags["late"].to_numpy(), "QSDTC", late),
+    ]
 
 
 def check_raw(
@@ -595,10 +599,11 @@ def check_raw(
     subjects = _subjects(typed)
     errors.extend(_cross_rules(data, typed, subjects))
     if "qs" in typed:
-        day0 = first_infusion(typed["ex"]) if "ex" in typed else None
-        found, warned = _qs_rows_rules(data["qs"], typed["qs"], subjects, day0)
+        found, warned = _qs_rows_rules(data["qs"], typed["qs"], subjects)
         typed["qs"] = as_polars(typed["qs"])
         found.append(_score_rules(data["qs"], typed["qs"], _table([*errors, *found])))
+        if "ex" in typed:
+            warned += _window_warnings(data["qs"], typed["qs"], first_infusion(typed["ex"]))
         errors.extend(found)
         warnings.extend(warned)
     report = ValidationReport(_table(errors), _table(warnings), files)
