@@ -299,8 +299,9 @@ def collected_score_disagreements(qs: pl.DataFrame) -> pl.DataFrame:
     Only administrations (USUBJID, RESPONDENT, VISIT, QSCAT) that hold a collected score of an
     instrument scored from items can disagree, so only their rows are scored."""
     administration = [*ADMINISTRATION, "QSCAT"]
-    with_collected = qs.filter(pl.col("QSTESTCD").is_in(ITEM_SCORE_CODES)).select(administration)
-    rows = qs.join(with_collected.unique(), on=administration, how="semi", nulls_equal=True)
+    with_collected = qs.lazy().filter(pl.col("QSTESTCD").is_in(ITEM_SCORE_CODES))
+    rows = qs.lazy().join(with_collected.select(administration).unique(), on=administration,
+                          how="semi", nulls_equal=True).collect(engine="streaming")
     difference = (pl.col("collected") - pl.col("derived")).abs().round(ROUND_DECIMALS)
     return (derived_and_collected(rows)
             .filter(difference > SCORE_AGREEMENT_TOLERANCE)

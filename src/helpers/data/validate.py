@@ -292,7 +292,7 @@ def _schema_violations(file: str, raw: pd.DataFrame) -> pd.DataFrame:
 
 
 # --- rules across rows, columns and files ----------------------------------------------------
-def _duplicate_keys(file: str, raw: pd.DataFrame, typed: pd.DataFrame) -> pd.DataFrame:
+def _duplicate_keys(file: str, raw: pd.DataFrame, typed: pl.DataFrame) -> pd.DataFrame:
     """Rows whose key (KEYS; ex: ALEMTUZUMAB rows only; rows with an empty key cell are not
     checked) is the key of another row.
 
@@ -302,7 +302,7 @@ def _duplicate_keys(file: str, raw: pd.DataFrame, typed: pd.DataFrame) -> pd.Dat
     the two differ are searched for the repeated keys."""
     cols = KEYS[file]
     group = cols[:-1] or cols
-    keys = pl.from_pandas(typed[[*cols, "EXTRT"] if file == "ex" else cols])
+    keys = typed.select(*cols, *(["EXTRT"] if file == "ex" else []))
     in_scope = pl.all_horizontal(pl.col(cols).is_not_null())
     if file == "ex":
         in_scope &= pl.col("EXTRT") == spec.ALEMTUZUMAB
@@ -311,10 +311,11 @@ def _duplicate_keys(file: str, raw: pd.DataFrame, typed: pd.DataFrame) -> pd.Dat
                     .agg(pl.len(), pl.col(cols[-1]).n_unique().alias("distinct"))
                     .filter(pl.col("len") > pl.col("distinct")).select(group)
                     .collect(engine="streaming"))
-    dup = np.zeros(len(typed), dtype=bool)
+    repeated = pl.Series(ROW, [], dtype=pl.UInt32)
     if not with_repeats.is_empty():
         rows = checked.join(with_repeats.lazy(), on=group, how="semi").collect()
-        dup[rows.filter(rows.select(cols).is_duplicated())[ROW].to_numpy()] = True
+        repeated = rows.filter(rows.select(cols).is_duplicated())[ROW]
+    dup = _mask(len(typed), repeated)
     hit = raw.loc[dup, cols]
     value = (
         _objects(hit[cols[0]])
@@ -361,19 +362,18 @@ def _rows_of_distinct(
     found = rows.with_row_index(ROW).join(
         pl.from_pandas(broken).cast(dict(rows.schema)),
         on=rows.columns, how="inner", nulls_equal=True)
-    hit = np.zeros(len(raw), dtype=bool)
-    hit[found[ROW].to_numpy()] = True
+    hit = _mask(len(raw), found[ROW])
     rule_of_row = pd.Series(found["_rule"].to_numpy(), index=raw.index[found[ROW].to_numpy()])
     return _rows(file, raw, hit, column, rule_of_row)
 
 
-def _qs_rules(raw: pd.DataFrame, typed: pd.DataFrame) -> list[pd.DataFrame]:
+def _qs_rules(raw: pd.DataFrame, typed: pl.DataFrame) -> list[pd.DataFrame]:
     """QSTESTCD a code of its QSCAT, RESPONDENT allowed for it, QSSTRESN range and step.
 
     Checked once per distinct (QSTESTCD, QSCAT, RESPONDENT, QSSTRESN cell), the distinct rows
     found by the engine's group_by."""
-    rows = pl.from_pandas(
-        typed[["QSTESTCD", "QSCAT", "RESPONDENT"]].assign(QSSTRESN=raw["QSSTRESN"]))
+    rows = typed.select("QSTESTCD", "QSCAT", "RESPONDENT").with_columns(
+        pl.from_pandas(raw["QSSTRESN"]).alias("QSSTRESN"))
     cells = (rows.lazy().group_by(rows.columns).agg().with_columns(pl.all().cast(pl.String))
              .collect(engine="streaming"))
     distinct = cells.sort(cells.columns, nulls_last=False).to_pandas().astype(object)
@@ -453,7 +453,8 @@ def _cross_rules(
     """Rules across rows, columns and files but those of qs rows (`_qs_rows_rules`); `typed`
     holds the complete files only (present with every data-spec column) and each rule runs when
     the files it needs are complete; `subjects` as _subjects."""
-    out = [_duplicate_keys(f, raw[f], typed[f]) for f in KEYS if f in typed and f != "qs"]
+    out = [_duplicate_keys(f, raw[f], pl.from_pandas(typed[f])) for f in KEYS
+           if f in typed and f != "qs"]
     out += [
         _rows(f, raw[f], typed[f][later].lt(typed[f][earlier]), later,
               f"{later} must be on or after {earlier}")
@@ -478,15 +479,13 @@ def _cross_rules(
     return out
 
 
-def _qs_rows_rules(
-    raw: pd.DataFrame,
-    qs: pd.DataFrame,
-    subjects: dict[str, pd.Index],
+def _qs_subject_rules(
+    raw: pd.DataFrame, qs: pd.DataFrame, subjects: dict[str, pd.Index]
 ) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
-    """Errors and warnings of the rules on qs rows but the score rule and the visit windows
-    (`raw` and `qs` the same rows; `subjects` of the complete dm and cg, _subjects): unique key,
-    known subject, codes, ranges, caregiver row, unanswered items."""
-    found = [_duplicate_keys("qs", raw, qs), *_qs_rules(raw, qs)]
+    """Errors and warnings of the qs rules on the pandas typed qs (`raw` and `qs` the same rows;
+    `subjects` of the complete dm and cg, _subjects): known subject, caregiver row; unanswered
+    items."""
+    found = []
     if "dm" in subjects:
         found.append(_unknown_subjects("qs", raw, qs, subjects["dm"]))
     if "cg" in subjects:
@@ -497,6 +496,17 @@ def _qs_rows_rules(
         )  # fmt: skip
     empty = raw["QSSTRESN"].eq("")
     return found, [_rows("qs", raw, empty, "QSSTRESN", "QSSTRESN is empty (not answered)")]
+
+
+def _qs_rows_rules(
+    raw: pd.DataFrame, qs: pl.DataFrame, errors: pd.DataFrame, day0: pd.Series | None
+) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
+    """Errors and warnings of the other qs rules, on the typed qs (as_polars; `errors` found so
+    far, whose rows the score rule leaves out; `day0` the first infusions, None without a
+    complete ex): unique key, codes, ranges, collected scores; visit windows."""
+    found = [_duplicate_keys("qs", raw, qs), *_qs_rules(raw, qs)]
+    found.append(_score_rules(raw, qs, _table([errors, *found])))
+    return found, [] if day0 is None else _window_warnings(raw, qs, day0)
 
 
 def _score_rules(raw: pd.DataFrame, qs: pl.DataFrame, errors: pd.DataFrame) -> pd.DataFrame:
@@ -524,28 +534,40 @@ def _score_rules(raw: pd.DataFrame, qs: pl.DataFrame, errors: pd.DataFrame) -> p
 def _window_warnings(raw: pd.DataFrame, qs: pl.DataFrame, day0: pd.Series) -> list[pd.DataFrame]:
     """qs rows outside their visit window, in elapsed days from the first alemtuzumab infusion
     (day0, adam.base.first_infusion; subjects without one are not checked): post-baseline more
-    than VISIT_WINDOW_DAYS from the target month, BASELINE after day 0. `qs` typed (as_polars)."""
+    than VISIT_WINDOW_DAYS from the target month, BASELINE after day 0. `qs` typed (as_polars).
+
+    The rule depends on USUBJID, VISIT and QSDTC only: it is checked once per distinct triple,
+    and the rows of the triples that break it are then looked up."""
     first = pl.DataFrame({"USUBJID": day0.index.astype(str).to_list(), "day0": day0.to_numpy()})
     target = pl.col("VISIT").replace_strict(spec.VISITS, default=None, return_dtype=pl.Float64)
     elapsed = (pl.col("QSDTC") - pl.col("day0")).dt.total_days()
     from_target = elapsed - target * spec.DAYS_PER_MONTH
-    flags = (
-        qs.select("USUBJID", "VISIT", "QSDTC")
-        .join(first.cast({"USUBJID": qs.schema["USUBJID"]}), on="USUBJID", how="left",
-              maintain_order="left")
-        .select(outside=(target != 0) & (from_target.abs() > spec.VISIT_WINDOW_DAYS),
+    when = ["USUBJID", "VISIT", "QSDTC"]
+    outside_dates = (
+        qs.lazy().group_by(when).agg()
+        .join(first.cast({"USUBJID": qs.schema["USUBJID"]}).lazy(), on="USUBJID", how="inner")
+        .select(*when, outside=(target != 0) & (from_target.abs() > spec.VISIT_WINDOW_DAYS),
                 late=(target == 0) & (from_target > 0))
-        .fill_null(False)
+        .filter(pl.col("outside") | pl.col("late"))
+        .collect(engine="streaming")
     )
+    flagged = (qs.lazy().select(when).with_row_index(ROW)
+               .join(outside_dates.lazy(), on=when, how="inner")
+               .collect(engine="streaming"))
     outside = (
         f"QSDTC outside the visit window (target month +/- "
         f"{spec.VISIT_WINDOW_DAYS} days from the first infusion)"
     )
     late = "QSDTC of a BASELINE row after the first infusion (not a baseline)"
-    return [
-        _rows("qs", raw, flags["outside"].to_numpy(), "QSDTC", outside),
-        _rows("qs", raw, flags["late"].to_numpy(), "QSDTC", late),
-    ]
+    return [_rows("qs", raw, _mask(len(raw), flagged.filter(rule)[ROW]), "QSDTC", text)
+            for rule, text in (("outside", outside), ("late", late))]
+
+
+def _mask(n: int, rows: pl.Series) -> np.ndarray:
+    """A boolean mask of n rows, True at the positions `rows`."""
+    mask = np.zeros(n, dtype=bool)
+    mask[rows.to_numpy()] = True
+    return mask
 
 
 def check_raw(
@@ -599,13 +621,13 @@ def check_raw(
     subjects = _subjects(typed)
     errors.extend(_cross_rules(data, typed, subjects))
     if "qs" in typed:
-        found, warned = _qs_rows_rules(data["qs"], typed["qs"], subjects)
+        found, warned = _qs_subject_rules(data["qs"], typed["qs"], subjects)
         typed["qs"] = as_polars(typed["qs"])
-        found.append(_score_rules(data["qs"], typed["qs"], _table([*errors, *found])))
-        if "ex" in typed:
-            warned += _window_warnings(data["qs"], typed["qs"], first_infusion(typed["ex"]))
-        errors.extend(found)
-        warnings.extend(warned)
+        day0 = first_infusion(typed["ex"]) if "ex" in typed else None
+        more_found, more_warned = _qs_rows_rules(data["qs"], typed["qs"],
+                                                 _table([*errors, *found]), day0)
+        errors += found + more_found
+        warnings += warned + more_warned
     report = ValidationReport(_table(errors), _table(warnings), files)
     return report, typed
 
