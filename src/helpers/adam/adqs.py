@@ -144,8 +144,8 @@ def derive_adqs(
         .sort([*PARAM_KEY, "AVISITN"], nulls_last=False)
         .with_columns(AWINFL=yes_no(in_visit_window()), ABLFL=yes_no(is_baseline()),
                       ANLFL=yes_no(is_analysed(exclude_out_of_window)))
-        .with_columns(BASE=derive_var_base())
-        .with_columns(CHG=derive_var_chg(), EOSFL=yes_no(derive_var_eosfl()))
+        .with_columns(BASE=derive_var_base(), EOSFL=yes_no(derive_var_eosfl()))
+        .with_columns(CHG=derive_var_chg())
     )
     return adqs.drop("TRTSDT"), _exclusions(qs, day0, adqs, exclude_out_of_window)
 
@@ -153,12 +153,12 @@ def derive_adqs(
 def _exclusions(qs: pl.DataFrame, day0: pl.DataFrame, adqs: pl.DataFrame,
                 exclude_out_of_window: bool) -> list[dict]:
     """The exclusion rows of ADQS: records left out, or kept but flagged, and why."""
-    untreated_qs = qs.select(pl.col("USUBJID", "VISIT").cast(pl.Categorical)).join(
-        day0, on="USUBJID", how="anti").filter(~pl.col("VISIT").is_in(BASELINE_VISITS))
+    untreated_qs = (qs.lazy().select(pl.col("USUBJID", "VISIT").cast(pl.Categorical))
+                    .filter(~pl.col("VISIT").is_in(BASELINE_VISITS))
+                    .join(day0.lazy(), on="USUBJID", how="anti").collect(engine="streaming"))
     never_treated = pl.col("TRTSDT").is_null()
     no_value = pl.col("AVAL").is_null()
     window_out = is_out_of_window()
-    has_post = is_analysed_post_baseline().any().over(PARAM_KEY)
     reasons = {
         "baseline of never-treated subjects: ENR baseline characteristics only":
             (pl.col("ABLFL") == "Y") & never_treated,
@@ -171,14 +171,17 @@ def _exclusions(qs: pl.DataFrame, day0: pl.DataFrame, adqs: pl.DataFrame,
             window_out & (not exclude_out_of_window),
         "post-baseline value without baseline: no change from baseline":
             is_analysed_post_baseline() & pl.col("BASE").is_null(),
-        "baseline without post-baseline value: no change from baseline":
-            (pl.col("ABLFL") == "Y") & ~has_post,
     }
     flagged = adqs.select(pl.col("USUBJID"), **reasons)
+    # a parameter has an analysed post-baseline record if and only if it has one EOSFL = Y record
+    with_post = adqs.filter(pl.col("EOSFL") == "Y").select(PARAM_KEY)
+    baseline_only = adqs.filter(pl.col("ABLFL") == "Y").join(with_post, on=PARAM_KEY, how="anti")
     return [
         _exclusion("qs rows of never-treated subjects after BASELINE (no elapsed day 0)",
                    untreated_qs["USUBJID"]),
         *(_exclusion(reason, flagged.filter(reason)["USUBJID"]) for reason in reasons),
+        _exclusion("baseline without post-baseline value: no change from baseline",
+                   baseline_only["USUBJID"]),
     ]
 
 

@@ -261,8 +261,10 @@ def collected_scores(qs: pl.DataFrame) -> pl.DataFrame:
 def derived_and_collected(qs: pl.DataFrame) -> pl.DataFrame:
     """Every score of every administration, derived and collected side by side (a full join on
     SCORE_KEY; _LINE null where no score row was collected), rows in no set order."""
-    return derived_scores(qs).join(collected_scores(qs), on=SCORE_KEY, how="full", coalesce=True,
-                                   nulls_equal=True)
+    return (derived_scores(qs).lazy()
+            .join(collected_scores(qs).lazy(), on=SCORE_KEY, how="full", coalesce=True,
+                  nulls_equal=True)
+            .collect(engine="streaming"))
 
 
 def scores_of_administrations(qs: pl.DataFrame) -> pl.DataFrame:
