@@ -159,7 +159,9 @@ def conform(df: pd.DataFrame, dataset: str) -> pd.DataFrame:
     string order, missing first). Text stays categorical or object (NaN when missing); a frame
     that already conforms comes back without its columns being copied."""
     cols = COLUMNS[dataset]
-    typed = {c.name: _typed(df[c.name].reset_index(drop=True), c.kind) for c in cols}
+    if not df.index.equals(pd.RangeIndex(len(df))):
+        df = df.reset_index(drop=True)
+    typed = {c.name: _typed(df[c.name], c.kind) for c in cols}
     keys = pd.DataFrame({k: _string_order(typed[k]) for k in SORT_KEYS[dataset]})
     if _is_sorted(keys):
         return pd.DataFrame({c.name: _text(typed[c.name]) if c.kind == "str" else typed[c.name]
