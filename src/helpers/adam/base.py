@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import polars as pl
 
 from helpers import spec
 
@@ -28,6 +29,12 @@ def per_subject(usubjid: pd.Series, values: pd.Series) -> pd.Series:
     if isinstance(looked_up.dtype, pd.CategoricalDtype):  # every row's value distinct
         looked_up = looked_up.astype(values.dtype)
     return looked_up.rename(values.name)
+
+
+def by_subject(values: pd.Series) -> pl.DataFrame:
+    """A per-subject Series (index USUBJID) as a Polars frame USUBJID (text), <its name>."""
+    return pl.DataFrame({"USUBJID": values.index.astype(str).to_list(),
+                         values.name: values.to_numpy()})
 
 
 def elapsed_days(dates: pd.Series, day0: pd.Series) -> pd.Series:

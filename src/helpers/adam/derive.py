@@ -19,7 +19,7 @@ from helpers.adam.adae import derive_adae
 from helpers.adam.adqs import derive_adqs
 from helpers.adam.adsl import derive_adsl
 from helpers.adam.adtte import derive_adtte
-from helpers.adam.base import first_infusion
+from helpers.adam.base import by_subject, first_infusion
 from helpers.adam.files import COLUMNS, Adam, conform, read_adam, write_adam
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ def derive_adam(study: StudyData, exclude_out_of_window: bool = False) -> Adam:
     baseline, change or EOS (they stay in ADQS, flagged and counted).
     """
     day0 = first_infusion(study.ex)
-    adqs, ex_qs = derive_adqs(study.qs, _by_subject(day0), exclude_out_of_window)
+    adqs, ex_qs = derive_adqs(study.qs, by_subject(day0), exclude_out_of_window)
     adqs = conform(_as_pandas(adqs), "adqs")
     adsl, ex_sl = derive_adsl(study.dm, study.ex, study.ce, study.cg, day0, adqs)
     adae, ex_ae = derive_adae(study.ae, study.ex, day0)
@@ -49,11 +49,6 @@ def derive_adam(study: StudyData, exclude_out_of_window: bool = False) -> Adam:
         adtte=conform(adtte, "adtte"),
         exclusions=conform(exclusions, "exclusions"),
     )
-
-
-def _by_subject(day0: pd.Series) -> pl.DataFrame:
-    """A per-subject Series (index USUBJID) as a Polars frame USUBJID, <name>."""
-    return pl.DataFrame({"USUBJID": day0.index.astype(str).to_list(), day0.name: day0.to_numpy()})
 
 
 def _as_pandas(frame: pl.DataFrame) -> pd.DataFrame:

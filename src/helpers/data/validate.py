@@ -37,7 +37,7 @@ import pandera.pandas as pa
 import polars as pl
 
 from helpers import spec
-from helpers.adam.base import first_infusion
+from helpers.adam.base import by_subject, first_infusion
 from helpers.adam.scoring import collected_score_disagreements
 from helpers.data.csv_reader import CsvFormatError, RawCsv, read_csv
 from helpers.data.formats import FORMATS, FormatError, read_dataset_json, read_xpt
@@ -302,11 +302,11 @@ def _duplicate_keys(file: str, raw: pd.DataFrame, typed: pl.DataFrame) -> pd.Dat
     the two differ are searched for the repeated keys."""
     cols = KEYS[file]
     group = cols[:-1] or cols
-    keys = typed.select(*cols, *(["EXTRT"] if file == "ex" else []))
     in_scope = pl.all_horizontal(pl.col(cols).is_not_null())
     if file == "ex":
         in_scope &= pl.col("EXTRT") == spec.ALEMTUZUMAB
-    checked = keys.lazy().with_row_index(ROW).filter(in_scope)
+    checked = (typed.lazy().select(*cols, *(["EXTRT"] if file == "ex" else []))
+               .with_row_index(ROW).filter(in_scope))
     with_repeats = (checked.group_by(group)
                     .agg(pl.len(), pl.col(cols[-1]).n_unique().alias("distinct"))
                     .filter(pl.col("len") > pl.col("distinct")).select(group)
@@ -378,14 +378,13 @@ def _qs_rules(raw: pd.DataFrame, typed: pl.DataFrame) -> list[pd.DataFrame]:
              .collect(engine="streaming"))
     distinct = cells.sort(cells.columns, nulls_last=False).to_pandas().astype(object)
     distinct = distinct.where(distinct.notna(), np.nan)
-    number = to_number(distinct["QSSTRESN"])
     code, cat = distinct["QSTESTCD"], distinct["QSCAT"]
     code_cat = code.map(spec.TESTCD_TO_QSCAT)
     known_cat = cat.isin(list(spec.INSTRUMENTS))
     respondent_ok = pd.MultiIndex.from_frame(distinct[["QSCAT", "RESPONDENT"]]).isin(
         _RESPONDENT_PAIRS
     )
-    x = number
+    x = to_number(distinct["QSSTRESN"])
     low, high, step = (code.map(_RANGES[c]) for c in ("low", "high", "step"))
     off_step = x.notna() & step.notna() & ~np.isclose(x / step, np.round(x / step))
     rules = [
@@ -538,14 +537,14 @@ def _window_warnings(raw: pd.DataFrame, qs: pl.DataFrame, day0: pd.Series) -> li
 
     The rule depends on USUBJID, VISIT and QSDTC only: it is checked once per distinct triple,
     and the rows of the triples that break it are then looked up."""
-    first = pl.DataFrame({"USUBJID": day0.index.astype(str).to_list(), "day0": day0.to_numpy()})
+    first = by_subject(day0.rename("day0")).cast({"USUBJID": qs.schema["USUBJID"]})
     target = pl.col("VISIT").replace_strict(spec.VISITS, default=None, return_dtype=pl.Float64)
     elapsed = (pl.col("QSDTC") - pl.col("day0")).dt.total_days()
     from_target = elapsed - target * spec.DAYS_PER_MONTH
     when = ["USUBJID", "VISIT", "QSDTC"]
     outside_dates = (
         qs.lazy().group_by(when).agg()
-        .join(first.cast({"USUBJID": qs.schema["USUBJID"]}).lazy(), on="USUBJID", how="inner")
+        .join(first.lazy(), on="USUBJID", how="inner")
         .select(*when, outside=(target != 0) & (from_target.abs() > spec.VISIT_WINDOW_DAYS),
                 late=(target == 0) & (from_target > 0))
         .filter(pl.col("outside") | pl.col("late"))
@@ -578,8 +577,8 @@ def check_raw(
     """Every rule on raw frames (+ file-level `problems` of read_folder, and the file name of each
     domain; by default each frame's attrs["file"]): the report, and the typed frames (as
     StudyData: categorical codes, index 0..n-1; qs as Polars, as_polars) of the files present
-    with all data-spec columns,
-    lines of only empty cells left out. Complete when the report is ok."""
+    with all data-spec columns, lines of only empty cells left out. Complete when the report is
+    ok."""
     if files is None:
         files = {f: df.attrs["file"] for f, df in raw.items() if "file" in df.attrs}
     problems = _table([]) if problems is None else problems
