@@ -168,6 +168,21 @@ def test_duplicate_key_reports_both_lines(study: Path) -> None:
     assert set(dup["value"]) == {"P01 / 2"}
 
 
+@pytest.mark.parametrize("code", ["FSMC99", "ZBI01"])
+def test_repeated_qs_key_is_found_whatever_its_code(study: Path, code: str) -> None:
+    """qs keys are counted one instrument's codes at a time: a repeated key of a code of no
+    instrument (also a code error), or of another instrument's code, is still found."""
+    lines = [find_line(study, "qs", **FSMC01_BL),
+             find_line(study, "qs", **{**FSMC01_BL, "QSTESTCD": "FSMC02"})]
+    for line in lines:
+        edit_csv(study, "qs", line, "QSTESTCD", code)
+    report = validate_folder(study)
+    dup = report.errors[
+        report.errors["rule"].eq("USUBJID + RESPONDENT + VISIT + QSTESTCD must be unique")]
+    assert sorted(dup["line"]) == sorted(lines)
+    assert set(dup["value"]) == {f"P01 / PATIENT / BASELINE / {code}"}
+
+
 def test_other_country_code_is_accepted(study: Path) -> None:
     edit_csv(study, "dm", 2, "COUNTRY", "SWE")
     assert validate_folder(study).ok

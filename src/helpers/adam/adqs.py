@@ -25,7 +25,7 @@ import pandas as pd
 import polars as pl
 
 from helpers import spec
-from helpers.adam.scoring import COLLECTED, DERIVED, scores_of_administrations
+from helpers.adam.scoring import COLLECTED, DERIVED, ORIGIN, scores_of_administrations
 
 #: derived parameters: code -> (instrument, component score codes summed)
 SUM_PARAMETERS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -49,7 +49,8 @@ def derive_param_sum(scores: pl.DataFrame, paramcd: str) -> pl.DataFrame:
         .agg(QSSTRESN=pl.when(pl.len() == len(parts)).then(pl.col("QSSTRESN").sum()),
              QSDTC=pl.col("QSDTC").min())
         .with_columns(QSCAT=pl.lit(qscat, dtype=pl.Categorical),
-                      QSTESTCD=pl.lit(paramcd, dtype=pl.Categorical), QSORIG=pl.lit(DERIVED))
+                      QSTESTCD=pl.lit(paramcd, dtype=pl.Categorical),
+                      QSORIG=pl.lit(DERIVED, dtype=ORIGIN))
         .select(scores.columns)
     )
 
@@ -119,9 +120,14 @@ def derive_var_eosfl() -> pl.Expr:
     return analysed & (pl.col("AVISITN") == last_visit)
 
 
+#: a Y/N flag's type: one byte a row
+FLAG = pl.Enum(["N", "Y"])
+
+
 def yes_no(flag: pl.Expr) -> pl.Expr:
     """Boolean -> "Y"/"N" (missing counts as N)."""
-    return pl.when(flag.fill_null(False)).then(pl.lit("Y")).otherwise(pl.lit("N"))
+    return pl.when(flag.fill_null(False)).then(pl.lit("Y", dtype=FLAG)).otherwise(
+        pl.lit("N", dtype=FLAG))
 
 
 def derive_adqs(
@@ -133,10 +139,10 @@ def derive_adqs(
     day0 = day0.with_columns(pl.col("USUBJID").cast(pl.Categorical))
     scores = scores_of_administrations(qs)
     scores = pl.concat([scores, *(derive_param_sum(scores, code) for code in SUM_PARAMETERS)])
-    scores = scores.join(day0, on="USUBJID", how="left")
     kept = pl.col("TRTSDT").is_not_null() | pl.col("VISIT").is_in(BASELINE_VISITS)
     adqs = (
-        scores.filter(kept)
+        scores.lazy().join(day0.lazy(), on="USUBJID", how="left")
+        .filter(kept)
         .rename({"QSCAT": "PARCAT", "QSTESTCD": "PARAMCD", "VISIT": "AVISIT", "QSDTC": "ADT",
                  "QSSTRESN": "AVAL"})
         .with_columns(AVISITN=derive_var_avisitn())
@@ -146,6 +152,7 @@ def derive_adqs(
                       ANLFL=yes_no(is_analysed(exclude_out_of_window)))
         .with_columns(BASE=derive_var_base(), EOSFL=yes_no(derive_var_eosfl()))
         .with_columns(CHG=derive_var_chg())
+        .collect()
     )
     return adqs.drop("TRTSDT"), _exclusions(qs, day0, adqs, exclude_out_of_window)
 
@@ -153,8 +160,8 @@ def derive_adqs(
 def _exclusions(qs: pl.DataFrame, day0: pl.DataFrame, adqs: pl.DataFrame,
                 exclude_out_of_window: bool) -> list[dict]:
     """The exclusion rows of ADQS: records left out, or kept but flagged, and why."""
-    untreated_qs = (qs.lazy().select(pl.col("USUBJID", "VISIT").cast(pl.Categorical))
-                    .filter(~pl.col("VISIT").is_in(BASELINE_VISITS))
+    untreated_qs = (qs.lazy().filter(~pl.col("VISIT").is_in(BASELINE_VISITS))
+                    .select(pl.col("USUBJID").cast(pl.Categorical))
                     .join(day0.lazy(), on="USUBJID", how="anti").collect(engine="streaming"))
     never_treated = pl.col("TRTSDT").is_null()
     no_value = pl.col("AVAL").is_null()

@@ -66,6 +66,8 @@ ZBI_LABELS = ("Little or no burden", "Mild to moderate", "Moderate to severe", "
 
 DERIVED = "DERIVED"
 COLLECTED = "COLLECTED"
+#: QSORIG's type: one byte a row
+ORIGIN = pl.Enum([COLLECTED, DERIVED])
 SCORE_COLUMNS = ["USUBJID", "RESPONDENT", "QSCAT", "QSTESTCD", "VISIT", "QSDTC", "QSSTRESN",
                  "QSORIG"]
 ROUND_DECIMALS = 9  # float noise (100*5/36 - 100*3/36) is removed before comparisons
@@ -275,7 +277,8 @@ def scores_of_administrations(qs: pl.DataFrame) -> pl.DataFrame:
         *SCORE_KEY,
         QSDTC=pl.when(use_derived).then("derived_dtc").otherwise("collected_dtc"),
         QSSTRESN=pl.when(use_derived).then("derived").otherwise("collected"),
-        QSORIG=pl.when(use_derived).then(pl.lit(DERIVED)).otherwise(pl.lit(COLLECTED)),
+        QSORIG=pl.when(use_derived).then(pl.lit(DERIVED, dtype=ORIGIN))
+        .otherwise(pl.lit(COLLECTED, dtype=ORIGIN)),
     ).select(SCORE_COLUMNS)
 
 

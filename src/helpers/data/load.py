@@ -27,9 +27,10 @@ class StudyData:
     Only the columns of data-spec.md are kept, plus `_LINE` (the row's line number in its CSV
     file, header = line 1; int32 below 2^31 lines). Dates are datetime64[ns] (NaT when empty),
     numeric columns float64, code and text columns categorical (NaN when empty; categories in
-    no set order), so that 75M qs rows take a few bytes per cell. qs, the large one (75M rows
-    at 100k patients), is a Polars frame with the same columns (Categorical, Float64, Datetime,
-    null when empty: helpers.data.schemas.as_polars), as helpers.adam.adqs derives from it.
+    no set order). qs, the large one (75M rows at 100k patients), is a Polars frame with the
+    same columns, a few bytes a cell (codes Enum, text Categorical, numbers Float64, dates Date,
+    null when empty: helpers.data.schemas.polars_typed_frame), as helpers.adam.adqs derives
+    from it.
     """
 
     dm: pd.DataFrame

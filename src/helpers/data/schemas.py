@@ -19,7 +19,7 @@ empty cell). Rules across columns or files live in helpers.data.validate.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Literal
 
 import numpy as np
@@ -261,11 +261,22 @@ def _as_category(cells: pd.Series, codes: np.ndarray, values: pd.Series) -> pd.C
     )
 
 
-def as_polars(frame: pd.DataFrame) -> pl.DataFrame:
-    """A typed frame (typed_frame) as Polars, column by column, each pandas column dropped from
-    `frame` once converted (the large qs is never held twice): categorical -> Categorical,
-    float64 -> Float64 (NaN -> null), datetime64[ns] -> Datetime, _LINE as it is."""
-    return pl.DataFrame([pl.from_pandas(frame.pop(name)).alias(name) for name in list(frame)])
+def _converted(
+    file: str, raw: pd.DataFrame, errors: Literal["raise", "coerce"]
+) -> Iterator[tuple[str, np.ndarray, pd.Series, pd.Series]]:
+    """Each data-spec column of a raw frame: name, row codes, distinct values and those values
+    converted to the column's type (CONVERTERS). errors="raise" fails, once every column is
+    converted, on a cell that does not convert (ValueError naming the columns)."""
+    lost: list[str] = []
+    for column in COLUMNS[file]:
+        codes, values = distinct_values(raw[column])
+        converted = CONVERTERS[kind(file, column)](values)
+        lost_value = (converted.isna() & values.ne("")).to_numpy()
+        if errors == "raise" and lost_value.any() and lost_value[codes].any():
+            lost.append(column)
+        yield column, codes, values, converted
+    if lost:
+        raise ValueError(f"{file}: cells that do not convert in {', '.join(lost)}")
 
 
 def typed_frame(
@@ -281,20 +292,37 @@ def typed_frame(
     into NaN/NaT (for cross-file checks on data whose bad cells are reported elsewhere).
     """
     out: dict[str, np.ndarray | pd.Categorical] = {}
-    lost: list[str] = []
-    for column in COLUMNS[file]:
-        converter = CONVERTERS[kind(file, column)]
-        codes, values = distinct_values(raw[column])
-        converted = converter(values)
-        lost_value = (converted.isna() & values.ne("")).to_numpy()
-        if errors == "raise" and lost_value.any() and lost_value[codes].any():
-            lost.append(column)
-        if converter is _missing_text:
+    for column, codes, values, converted in _converted(file, raw, errors):
+        if kind(file, column) in ("code", "text"):
             out[column] = _as_category(raw[column], codes, values)
         else:
             out[column] = converted.to_numpy()[codes]
-    if lost:
-        raise ValueError(f"{file}: cells that do not convert in {', '.join(lost)}")
     out[LINE] = raw[LINE].to_numpy()
-    frame = pd.DataFrame(out, index=raw.index, copy=False)
-    return frame
+    return pd.DataFrame(out, index=raw.index, copy=False)
+
+
+def polars_typed_frame(
+    file: str,
+    raw: pd.DataFrame,
+    errors: Literal["raise", "coerce"],
+) -> pl.DataFrame:
+    """typed_frame as a Polars frame (for the large qs), each column built from its converted
+    distinct values and the rows' codes, so that no converted row is held twice: code -> Enum of
+    the column's values in string order (a byte a cell for fewer than 256 codes; sorts as text),
+    text -> Categorical, date -> Date, int and float -> Float64 (null when empty), _LINE as it is.
+    """
+    columns = []
+    for column, codes, _, converted in _converted(file, raw, errors):
+        columns.append(_polars_values(kind(file, column), converted).gather(codes).alias(column))
+    return pl.DataFrame([*columns, pl.Series(LINE, raw[LINE].to_numpy())])
+
+
+def _polars_values(column_kind: Kind, converted: pd.Series) -> pl.Series:
+    """Converted distinct values (CONVERTERS) as a Polars Series of the column's type."""
+    if column_kind in ("code", "text"):
+        present = converted.dropna()
+        dtype = pl.Enum(sorted(present)) if column_kind == "code" else pl.Categorical
+        return pl.Series(converted.where(converted.notna(), None).tolist(), dtype=dtype)
+    if column_kind == "date":
+        return pl.Series(converted.to_numpy()).cast(pl.Date)
+    return pl.Series(converted.to_numpy(), nan_to_null=True)

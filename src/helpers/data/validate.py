@@ -45,9 +45,9 @@ from helpers.data.schemas import (
     COLUMNS,
     LINE,
     SCHEMAS,
-    as_polars,
     distinct_values,
     empty_rows,
+    polars_typed_frame,
     to_number,
     typed_frame,
 )
@@ -298,8 +298,10 @@ def _duplicate_keys(file: str, raw: pd.DataFrame, typed: pl.DataFrame) -> pd.Dat
 
     Two rows with one key share all its columns but the last (for qs: one administration,
     USUBJID + RESPONDENT + VISIT): the rows of each such group are counted against the distinct
-    values of the last column (the streaming engine, little memory), and only the groups where
-    the two differ are searched for the repeated keys."""
+    values of the last column (the streaming engine), and only the groups where the two differ
+    are searched for the repeated keys. qs is counted one instrument's QSTESTCDs at a time (the
+    codes of another instrument, or of none, are other parts), so that the distinct counts are
+    held for a part of its rows at once."""
     cols = KEYS[file]
     group = cols[:-1] or cols
     in_scope = pl.all_horizontal(pl.col(cols).is_not_null())
@@ -307,10 +309,13 @@ def _duplicate_keys(file: str, raw: pd.DataFrame, typed: pl.DataFrame) -> pd.Dat
         in_scope &= pl.col("EXTRT") == spec.ALEMTUZUMAB
     checked = (typed.lazy().select(*cols, *(["EXTRT"] if file == "ex" else []))
                .with_row_index(ROW).filter(in_scope))
-    with_repeats = (checked.group_by(group)
-                    .agg(pl.len(), pl.col(cols[-1]).n_unique().alias("distinct"))
-                    .filter(pl.col("len") > pl.col("distinct")).select(group)
-                    .collect(engine="streaming"))
+    with_repeats = pl.concat([
+        checked.filter(part).group_by(group)
+        .agg(pl.len(), pl.col(cols[-1]).n_unique().alias("distinct"))
+        .filter(pl.col("len") > pl.col("distinct")).select(group)
+        .collect(engine="streaming")
+        for part in _key_parts(file)
+    ]).unique()
     repeated = pl.Series(ROW, [], dtype=pl.UInt32)
     if not with_repeats.is_empty():
         rows = checked.join(with_repeats.lazy(), on=group, how="semi").collect()
@@ -324,6 +329,17 @@ def _duplicate_keys(file: str, raw: pd.DataFrame, typed: pl.DataFrame) -> pd.Dat
     )
     rule = " + ".join(cols) + " must be unique" + (" (ALEMTUZUMAB rows)" if file == "ex" else "")
     return _rows(file, raw, dup, cols[-1], rule, value)
+
+
+def _key_parts(file: str) -> list[pl.Expr]:
+    """Parts of a file's rows by the last key column, a repeated key within one part (qs: the
+    QSTESTCDs of each instrument, then every other code; other files: one part)."""
+    if file != "qs":
+        return [pl.lit(True)]
+    codes = [list({**ins.items, **ins.scores}) for ins in spec.INSTRUMENTS.values()]
+    known = [code for part in codes for code in part]
+    return [*(pl.col("QSTESTCD").is_in(part) for part in codes),
+            ~pl.col("QSTESTCD").is_in(known)]
 
 
 #: QSTESTCD -> allowed (low, high) and step; QSCAT -> allowed respondents
@@ -479,18 +495,28 @@ def _cross_rules(
 
 
 def _qs_subject_rules(
-    raw: pd.DataFrame, qs: pd.DataFrame, subjects: dict[str, pd.Index]
+    raw: pd.DataFrame, qs: pl.DataFrame, subjects: dict[str, pd.Index]
 ) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
-    """Errors and warnings of the qs rules on the pandas typed qs (`raw` and `qs` the same rows;
-    `subjects` of the complete dm and cg, _subjects): known subject, caregiver row; unanswered
-    items."""
+    """Errors and warnings of the qs rules on each row's subject (`raw` and the typed `qs` the
+    same rows; `subjects` of the complete dm and cg, _subjects): known subject, caregiver row;
+    unanswered items."""
+    present = qs["USUBJID"].unique().drop_nulls()
+
+    def holds(rule: pl.Expr) -> np.ndarray:
+        return qs.select(rule.fill_null(False)).to_series().to_numpy()
+
+    def subject_not_in(file: str) -> pl.Expr:  # each subject looked up once
+        absent = present.filter(~present.is_in(subjects[file].to_list()))
+        return pl.col("USUBJID").is_in(absent.implode())
+
     found = []
     if "dm" in subjects:
-        found.append(_unknown_subjects("qs", raw, qs, subjects["dm"]))
+        found.append(_rows("qs", raw, holds(subject_not_in("dm")), "USUBJID",
+                           "USUBJID must exist in dm.csv"))
     if "cg" in subjects:
-        caregiver = qs["RESPONDENT"].eq("CAREGIVER") & ~qs["USUBJID"].isin(subjects["cg"])
+        caregiver = (pl.col("RESPONDENT") == "CAREGIVER") & subject_not_in("cg")
         found.append(
-            _rows("qs", raw, caregiver, "RESPONDENT",
+            _rows("qs", raw, holds(caregiver), "RESPONDENT",
                   "a CAREGIVER row needs a row of its USUBJID in cg.csv")
         )  # fmt: skip
     empty = raw["QSSTRESN"].eq("")
@@ -500,9 +526,9 @@ def _qs_subject_rules(
 def _qs_rows_rules(
     raw: pd.DataFrame, qs: pl.DataFrame, errors: pd.DataFrame, day0: pd.Series | None
 ) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
-    """Errors and warnings of the other qs rules, on the typed qs (as_polars; `errors` found so
-    far, whose rows the score rule leaves out; `day0` the first infusions, None without a
-    complete ex): unique key, codes, ranges, collected scores; visit windows."""
+    """Errors and warnings of the other qs rules, on the typed qs (polars_typed_frame; `errors`
+    found so far, whose rows the score rule leaves out; `day0` the first infusions, None without
+    a complete ex): unique key, codes, ranges, collected scores; visit windows."""
     found = [_duplicate_keys("qs", raw, qs), *_qs_rules(raw, qs)]
     found.append(_score_rules(raw, qs, _table([errors, *found])))
     return found, [] if day0 is None else _window_warnings(raw, qs, day0)
@@ -511,8 +537,8 @@ def _qs_rows_rules(
 def _score_rules(raw: pd.DataFrame, qs: pl.DataFrame, errors: pd.DataFrame) -> pd.DataFrame:
     """A collected score beside complete items must equal their score (helpers.adam.scoring).
 
-    `qs` is typed (as_polars). Rows that already have an error are left out (their items count
-    as missing), so the scoring sees unique, in-range, well-coded rows.
+    `qs` is typed (polars_typed_frame). Rows that already have an error are left out (their
+    items count as missing), so the scoring sees unique, in-range, well-coded rows.
     """
     bad = errors.loc[errors["file"].eq("qs"), "line"].dropna().astype("int64").tolist()
     clean = qs.filter(~pl.col(LINE).cast(pl.Int64).is_in(bad)) if bad else qs
@@ -533,12 +559,14 @@ def _score_rules(raw: pd.DataFrame, qs: pl.DataFrame, errors: pd.DataFrame) -> p
 def _window_warnings(raw: pd.DataFrame, qs: pl.DataFrame, day0: pd.Series) -> list[pd.DataFrame]:
     """qs rows outside their visit window, in elapsed days from the first alemtuzumab infusion
     (day0, adam.base.first_infusion; subjects without one are not checked): post-baseline more
-    than VISIT_WINDOW_DAYS from the target month, BASELINE after day 0. `qs` typed (as_polars).
+    than VISIT_WINDOW_DAYS from the target month, BASELINE after day 0. `qs` typed
+    (polars_typed_frame).
 
     The rule depends on USUBJID, VISIT and QSDTC only: it is checked once per distinct triple,
     and the rows of the triples that break it are then looked up."""
     first = by_subject(day0.rename("day0")).cast({"USUBJID": qs.schema["USUBJID"]})
-    target = pl.col("VISIT").replace_strict(spec.VISITS, default=None, return_dtype=pl.Float64)
+    target = pl.col("VISIT").cast(pl.String).replace_strict(spec.VISITS, default=None,
+                                                        return_dtype=pl.Float64)
     elapsed = (pl.col("QSDTC") - pl.col("day0")).dt.total_days()
     from_target = elapsed - target * spec.DAYS_PER_MONTH
     when = ["USUBJID", "VISIT", "QSDTC"]
@@ -576,9 +604,9 @@ def check_raw(
 ) -> tuple[ValidationReport, dict[str, pd.DataFrame]]:
     """Every rule on raw frames (+ file-level `problems` of read_folder, and the file name of each
     domain; by default each frame's attrs["file"]): the report, and the typed frames (as
-    StudyData: categorical codes, index 0..n-1; qs as Polars, as_polars) of the files present
-    with all data-spec columns, lines of only empty cells left out. Complete when the report is
-    ok."""
+    StudyData: categorical codes, index 0..n-1; qs as Polars, polars_typed_frame) of the files
+    present with all data-spec columns, lines of only empty cells left out. Complete when the
+    report is ok."""
     if files is None:
         files = {f: df.attrs["file"] for f, df in raw.items() if "file" in df.attrs}
     problems = _table([]) if problems is None else problems
@@ -613,7 +641,8 @@ def check_raw(
         has_cell_errors[file] = not violations.empty
     # a file whose every cell passed has nothing to coerce: a cell lost there is a bug, raised
     typed = {
-        f: typed_frame(f, df, "coerce" if has_cell_errors[f] else "raise")
+        f: (polars_typed_frame if f == "qs" else typed_frame)(
+            f, df, "coerce" if has_cell_errors[f] else "raise")
         for f, df in data.items()
         if set(COLUMNS[f]) <= set(df)
     }
@@ -621,7 +650,6 @@ def check_raw(
     errors.extend(_cross_rules(data, typed, subjects))
     if "qs" in typed:
         found, warned = _qs_subject_rules(data["qs"], typed["qs"], subjects)
-        typed["qs"] = as_polars(typed["qs"])
         day0 = first_infusion(typed["ex"]) if "ex" in typed else None
         more_found, more_warned = _qs_rows_rules(data["qs"], typed["qs"],
                                                  _table([*errors, *found]), day0)
