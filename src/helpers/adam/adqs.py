@@ -139,15 +139,15 @@ def derive_adqs(
     day0 = day0.with_columns(pl.col("USUBJID").cast(pl.Categorical))
     scores = scores_of_administrations(qs)
     scores = pl.concat([scores, *(derive_param_sum(scores, code) for code in SUM_PARAMETERS)])
-    kept = pl.col("TRTSDT").is_not_null() | pl.col("VISIT").is_in(BASELINE_VISITS)
+    kept = pl.col("TRTSDT").is_not_null() | pl.col("AVISIT").is_in(BASELINE_VISITS)
     adqs = (
-        scores.lazy().join(day0.lazy(), on="USUBJID", how="left")
-        .filter(kept)
+        scores.lazy()
         .rename({"QSCAT": "PARCAT", "QSTESTCD": "PARAMCD", "VISIT": "AVISIT", "QSDTC": "ADT",
                  "QSSTRESN": "AVAL"})
-        .with_columns(AVISITN=derive_var_avisitn())
-        .with_columns(ADY=derive_var_ady())
-        .sort([*PARAM_KEY, "AVISITN"], nulls_last=False)
+        .sort([*PARAM_KEY, derive_var_avisitn()], nulls_last=False)
+        .join(day0.lazy(), on="USUBJID", how="left", maintain_order="left")
+        .filter(kept)
+        .with_columns(AVISITN=derive_var_avisitn(), ADY=derive_var_ady())
         .with_columns(AWINFL=yes_no(in_visit_window()), ABLFL=yes_no(is_baseline()),
                       ANLFL=yes_no(is_analysed(exclude_out_of_window)))
         .with_columns(BASE=derive_var_base(), EOSFL=yes_no(derive_var_eosfl()))
