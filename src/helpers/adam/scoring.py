@@ -268,11 +268,15 @@ def collected_scores(qs: pl.DataFrame) -> pl.DataFrame:
 
 def derived_and_collected(qs: pl.DataFrame) -> pl.DataFrame:
     """Every score of every administration, derived and collected side by side (a full join on
-    SCORE_KEY; _LINE null where no score row was collected), rows in no set order."""
-    return (derived_scores(qs).lazy()
-            .join(collected_scores(qs).lazy(), on=SCORE_KEY, how="full", coalesce=True,
-                  nulls_equal=True)
-            .collect(engine="streaming"))
+    SCORE_KEY; _LINE null where no score row was collected), rows in no set order. Only scores
+    of instruments scored from items (ITEM_SCORE_CODES) can have both: the other collected
+    scores are added beside the join (derived null), so the join holds only the former."""
+    collected = collected_scores(qs).lazy()
+    of_items = pl.col("QSTESTCD").is_in(ITEM_SCORE_CODES)
+    both = derived_scores(qs).lazy().join(collected.filter(of_items), on=SCORE_KEY, how="full",
+                                          coalesce=True, nulls_equal=True)
+    return pl.concat([both, collected.filter(~of_items)], how="diagonal").collect(
+        engine="streaming")
 
 
 def scores_of_administrations(qs: pl.DataFrame) -> pl.DataFrame:
