@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 import polars as pl
-import polars.selectors as cs
 
 from helpers.adam.adae import derive_adae
 from helpers.adam.adqs import derive_adqs
@@ -53,8 +52,16 @@ def derive_adam(study: StudyData, exclude_out_of_window: bool = False) -> Adam:
 
 def _as_pandas(frame: pl.DataFrame) -> pd.DataFrame:
     """A Polars frame as pandas, text as categorical (a few bytes per cell on a large study),
-    dates as datetime64[ns]; column by column, as converting the whole frame at once holds an
-    Arrow copy of every column besides the result (3 GiB for ADQS at 100k patients)."""
-    frame = frame.with_columns(cs.string().cast(pl.Categorical),
-                               cs.date().cast(pl.Datetime("ns")))
-    return pd.DataFrame({name: frame[name].to_pandas() for name in frame.columns}, copy=False)
+    dates as datetime64[ns]. Column by column, each taken out of `frame` (left empty) as it is
+    converted, so that the large ADQS is never held twice (converting the whole frame at once
+    held an Arrow copy of every column besides both frames: 3 GiB at 100k patients)."""
+    return pd.DataFrame({name: _pandas_column(frame.drop_in_place(name)) for name in frame.columns},
+                        copy=False)
+
+
+def _pandas_column(column: pl.Series) -> pd.Series:
+    if column.dtype == pl.String:
+        column = column.cast(pl.Categorical)
+    elif column.dtype == pl.Date:
+        column = column.cast(pl.Datetime("ns"))
+    return column.to_pandas()
