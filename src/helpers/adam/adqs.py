@@ -25,6 +25,7 @@ import pandas as pd
 import polars as pl
 
 from helpers import spec
+from helpers.adam.base import with_subject_type
 from helpers.adam.scoring import COLLECTED, DERIVED, ORIGIN, scores_of_administrations
 
 #: derived parameters: code -> (instrument, component score codes summed)
@@ -36,6 +37,8 @@ SUM_PARAMETERS: dict[str, tuple[str, tuple[str, ...]]] = {
 PARAM_KEY = ["USUBJID", "RESPONDENT", "PARAMCD"]
 ADMINISTRATION = ["USUBJID", "RESPONDENT", "VISIT"]
 BASELINE_VISITS = [visit for visit, month in spec.VISITS.items() if month == 0]
+#: AVISIT's type: every visit of the data spec, in string order
+VISIT_TYPE = pl.Enum(sorted(spec.VISITS))
 
 
 def derive_param_sum(scores: pl.DataFrame, paramcd: str) -> pl.DataFrame:
@@ -136,12 +139,13 @@ def derive_adqs(
     """ADQS (module docstring) and its exclusion rows. qs: typed qs; day0: USUBJID, TRTSDT (the
     first infusion of each treated subject). Rows sorted by USUBJID, RESPONDENT, PARAMCD,
     AVISITN (string order, missing first)."""
-    day0 = day0.with_columns(pl.col("USUBJID").cast(pl.Categorical))
+    day0 = with_subject_type(day0, qs.schema["USUBJID"])
     scores = scores_of_administrations(qs)
     scores = pl.concat([scores, *(derive_param_sum(scores, code) for code in SUM_PARAMETERS)])
     kept = pl.col("TRTSDT").is_not_null() | pl.col("AVISIT").is_in(BASELINE_VISITS)
     adqs = (
         scores.lazy()
+        .with_columns(pl.col("VISIT").cast(VISIT_TYPE))
         .rename({"QSCAT": "PARCAT", "QSTESTCD": "PARAMCD", "VISIT": "AVISIT", "QSDTC": "ADT",
                  "QSSTRESN": "AVAL"})
         .sort([*PARAM_KEY, derive_var_avisitn()], nulls_last=False)
@@ -161,7 +165,7 @@ def _exclusions(qs: pl.DataFrame, day0: pl.DataFrame, adqs: pl.DataFrame,
                 exclude_out_of_window: bool) -> list[dict]:
     """The exclusion rows of ADQS: records left out, or kept but flagged, and why."""
     untreated_qs = (qs.lazy().filter(~pl.col("VISIT").is_in(BASELINE_VISITS))
-                    .select(pl.col("USUBJID").cast(pl.Categorical))
+                    .select("USUBJID")
                     .join(day0.lazy(), on="USUBJID", how="anti").collect(engine="streaming"))
     never_treated = pl.col("TRTSDT").is_null()
     no_value = pl.col("AVAL").is_null()

@@ -37,6 +37,12 @@ def by_subject(values: pd.Series) -> pl.DataFrame:
                          values.name: values.to_numpy()})
 
 
+def with_subject_type(frame: pl.DataFrame, dtype: pl.DataType) -> pl.DataFrame:
+    """`frame` with its USUBJID cast to `dtype` (a qs frame's, to join on it); a subject that
+    type cannot hold (absent from an Enum of the qs subjects: it has no qs row) is left out."""
+    return frame.with_columns(pl.col("USUBJID").cast(dtype, strict=False)).drop_nulls("USUBJID")
+
+
 def elapsed_days(dates: pd.Series, day0: pd.Series) -> pd.Series:
     """Elapsed days (float, NaN when either date is missing) of `dates` from `day0` (aligned)."""
     return (dates - day0).dt.days.astype("float64")

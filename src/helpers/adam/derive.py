@@ -60,8 +60,12 @@ def _as_pandas(frame: pl.DataFrame) -> pd.DataFrame:
 
 
 def _pandas_column(column: pl.Series) -> pd.Series:
+    """Text as categorical of the values present (an Enum's unused categories dropped)."""
     if column.dtype == pl.String:
         column = column.cast(pl.Categorical)
     elif column.dtype == pl.Date:
         column = column.cast(pl.Datetime("ns"))
-    return column.to_pandas()
+    converted = column.to_pandas()
+    if isinstance(column.dtype, pl.Enum):
+        return converted.cat.remove_unused_categories()
+    return converted

@@ -250,7 +250,7 @@ def derived_scores(qs: pl.DataFrame) -> pl.DataFrame:
         frames.append(
             scores.unpivot(index=[*ADMINISTRATION, "derived_dtc"], on=list(rules),
                            variable_name="QSTESTCD", value_name="derived")
-            .select(pl.col(*ADMINISTRATION, "QSTESTCD").cast(pl.Categorical),
+            .select(*ADMINISTRATION, pl.col("QSTESTCD").cast(pl.Categorical),
                     QSCAT=pl.lit(qscat, dtype=pl.Categorical), derived="derived",
                     derived_dtc="derived_dtc")
             .select(*SCORE_KEY, "derived", "derived_dtc"))
@@ -262,7 +262,8 @@ def collected_scores(qs: pl.DataFrame) -> pl.DataFrame:
     rows = qs.filter(pl.col("QSTESTCD").is_in(SCORE_CODES))
     _no_repeats(rows, SCORE_KEY, "a score")
     return rows.select(
-        pl.col(SCORE_KEY).cast(pl.Categorical), collected="QSSTRESN", collected_dtc="QSDTC",
+        *ADMINISTRATION, pl.col("QSTESTCD", "QSCAT").cast(pl.Categorical),
+        collected="QSSTRESN", collected_dtc="QSDTC",
         _LINE=pl.col(LINE).cast(pl.Int64))
 
 

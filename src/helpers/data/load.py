@@ -28,7 +28,7 @@ class StudyData:
     file, header = line 1; int32 below 2^31 lines). Dates are datetime64[ns] (NaT when empty),
     numeric columns float64, code and text columns categorical (NaN when empty; categories in
     no set order). qs, the large one (75M rows at 100k patients), is a Polars frame with the
-    same columns, a few bytes a cell (codes Enum, text Categorical, numbers Float64, dates Date,
+    same columns, a few bytes a cell (codes and text Enum, numbers Float64, dates Date,
     null when empty: helpers.data.schemas.polars_typed_frame), as helpers.adam.adqs derives
     from it.
     """

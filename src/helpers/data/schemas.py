@@ -307,9 +307,10 @@ def polars_typed_frame(
     errors: Literal["raise", "coerce"],
 ) -> pl.DataFrame:
     """typed_frame as a Polars frame (for the large qs), each column built from its converted
-    distinct values and the rows' codes, so that no converted row is held twice: code -> Enum of
-    the column's values in string order (a byte a cell for fewer than 256 codes; sorts as text),
-    text -> Categorical, date -> Date, int and float -> Float64 (null when empty), _LINE as it is.
+    distinct values and the rows' codes, so that no converted row is held twice: code and text ->
+    Enum of the column's values in string order (a byte a cell for fewer than 256 values; sorts
+    and groups by its integer codes, in text order), date -> Date, int and float -> Float64 (null
+    when empty), _LINE as it is.
     """
     columns = []
     for column, codes, _, converted in _converted(file, raw, errors):
@@ -320,8 +321,7 @@ def polars_typed_frame(
 def _polars_values(column_kind: Kind, converted: pd.Series) -> pl.Series:
     """Converted distinct values (CONVERTERS) as a Polars Series of the column's type."""
     if column_kind in ("code", "text"):
-        present = converted.dropna()
-        dtype = pl.Enum(sorted(present)) if column_kind == "code" else pl.Categorical
+        dtype = pl.Enum(sorted(converted.dropna()))
         return pl.Series(converted.where(converted.notna(), None).tolist(), dtype=dtype)
     if column_kind == "date":
         return pl.Series(converted.to_numpy()).cast(pl.Date)

@@ -37,7 +37,7 @@ import pandera.pandas as pa
 import polars as pl
 
 from helpers import spec
-from helpers.adam.base import by_subject, first_infusion
+from helpers.adam.base import by_subject, first_infusion, with_subject_type
 from helpers.adam.scoring import collected_score_disagreements
 from helpers.data.csv_reader import CsvFormatError, RawCsv, read_csv
 from helpers.data.formats import FORMATS, FormatError, read_dataset_json, read_xpt
@@ -564,7 +564,7 @@ def _window_warnings(raw: pd.DataFrame, qs: pl.DataFrame, day0: pd.Series) -> li
 
     The rule depends on USUBJID, VISIT and QSDTC only: it is checked once per distinct triple,
     and the rows of the triples that break it are then looked up."""
-    first = by_subject(day0.rename("day0")).cast({"USUBJID": qs.schema["USUBJID"]})
+    first = with_subject_type(by_subject(day0.rename("day0")), qs.schema["USUBJID"])
     target = pl.col("VISIT").cast(pl.String).replace_strict(spec.VISITS, default=None,
                                                         return_dtype=pl.Float64)
     elapsed = (pl.col("QSDTC") - pl.col("day0")).dt.total_days()
