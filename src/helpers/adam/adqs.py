@@ -26,7 +26,13 @@ import polars as pl
 
 from helpers import spec
 from helpers.adam.base import with_subject_type
-from helpers.adam.scoring import COLLECTED, DERIVED, ORIGIN, scores_of_administrations
+from helpers.adam.scoring import (
+    COLLECTED,
+    DERIVED,
+    ORIGIN,
+    SCORE_CODES,
+    scores_of_administrations,
+)
 
 #: derived parameters: code -> (instrument, component score codes summed)
 SUM_PARAMETERS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -37,8 +43,9 @@ SUM_PARAMETERS: dict[str, tuple[str, tuple[str, ...]]] = {
 PARAM_KEY = ["USUBJID", "RESPONDENT", "PARAMCD"]
 ADMINISTRATION = ["USUBJID", "RESPONDENT", "VISIT"]
 BASELINE_VISITS = [visit for visit, month in spec.VISITS.items() if month == 0]
-#: AVISIT's type: every visit of the data spec, in string order
+#: AVISIT's and PARAMCD's types: every visit and parameter, in string order (sorted on codes)
 VISIT_TYPE = pl.Enum(sorted(spec.VISITS))
+PARAMCD_TYPE = pl.Enum(sorted([*SCORE_CODES, *SUM_PARAMETERS]))
 
 
 def derive_param_sum(scores: pl.DataFrame, paramcd: str) -> pl.DataFrame:
@@ -145,7 +152,7 @@ def derive_adqs(
     kept = pl.col("TRTSDT").is_not_null() | pl.col("AVISIT").is_in(BASELINE_VISITS)
     adqs = (
         scores.lazy()
-        .with_columns(pl.col("VISIT").cast(VISIT_TYPE))
+        .with_columns(pl.col("VISIT").cast(VISIT_TYPE), pl.col("QSTESTCD").cast(PARAMCD_TYPE))
         .rename({"QSCAT": "PARCAT", "QSTESTCD": "PARAMCD", "VISIT": "AVISIT", "QSDTC": "ADT",
                  "QSSTRESN": "AVAL"})
         .sort([*PARAM_KEY, derive_var_avisitn()], nulls_last=False)
