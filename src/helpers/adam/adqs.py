@@ -190,14 +190,15 @@ def _exclusions(qs: pl.DataFrame, day0: pl.DataFrame, adqs: pl.DataFrame,
         "post-baseline value without baseline: no change from baseline":
             is_analysed_post_baseline() & pl.col("BASE").is_null(),
     }
-    flagged = adqs.select(pl.col("USUBJID"), **reasons)
     # a parameter has an analysed post-baseline record if and only if it has one EOSFL = Y record
-    with_post = adqs.filter(pl.col("EOSFL") == "Y").select(PARAM_KEY)
-    baseline_only = adqs.filter(pl.col("ABLFL") == "Y").join(with_post, on=PARAM_KEY, how="anti")
+    with_post = adqs.lazy().filter(pl.col("EOSFL") == "Y").select(PARAM_KEY)
+    baseline_only = (adqs.lazy().filter(pl.col("ABLFL") == "Y").select(PARAM_KEY)
+                     .join(with_post, on=PARAM_KEY, how="anti").collect())
     return [
         _exclusion("qs rows of never-treated subjects after BASELINE (no elapsed day 0)",
                    untreated_qs["USUBJID"]),
-        *(_exclusion(reason, flagged.filter(reason)["USUBJID"]) for reason in reasons),
+        *(_exclusion(reason, adqs.lazy().filter(rule).select("USUBJID").collect()["USUBJID"])
+          for reason, rule in reasons.items()),
         _exclusion("baseline without post-baseline value: no change from baseline",
                    baseline_only["USUBJID"]),
     ]

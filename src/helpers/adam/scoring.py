@@ -138,9 +138,10 @@ def rescaled_sum(items: tuple[str, ...], max_missing: int) -> pl.Expr:
             .then(100.0 * (sum_answered(items) - lowest) / (highest - lowest)))
 
 
-def is_item_repeated(items: Iterable[str]) -> pl.Expr:
-    """One of `items` is given more than once (a sum per item: cheaper than distinct counts)."""
-    return pl.any_horizontal((pl.col("QSTESTCD") == code).sum() > 1 for code in items)
+def is_code_repeated(codes: Iterable[str]) -> pl.Expr:
+    """One of `codes` (QSTESTCD) is given more than once (a sum per code: cheaper than distinct
+    counts)."""
+    return pl.any_horizontal((pl.col("QSTESTCD") == code).sum() > 1 for code in codes)
 
 
 def item_value(code: str) -> pl.Expr:
@@ -223,18 +224,12 @@ SCORING_RULES: dict[str, dict[str, ScoreRule]] = {
 ITEM_SCORE_CODES = [code for rules in SCORING_RULES.values() for code in rules]
 
 
-def _no_repeats(frame: pl.DataFrame, key: list[str], what: str) -> None:
-    repeats = frame.lazy().group_by(key).len().filter(pl.col("len") > 1)
-    if not repeats.collect(engine="streaming").is_empty():
-        raise ValueError(f"qs has {what} more than once in one administration")
-
-
 def derived_scores(qs: pl.DataFrame) -> pl.DataFrame:
     """Scores from items: per administration (USUBJID, RESPONDENT, VISIT) holding an item row of
     a scored instrument (QSCAT = the instrument, QSTESTCD one of its items), one row per score of
     the instrument (derived null when the items do not allow scoring). Columns SCORE_KEY
-    (categorical), derived, derived_dtc (earliest item date). An item given twice in one
-    administration is an error (ValueError)."""
+    (QSTESTCD and QSCAT categorical, the others of qs's types), derived, derived_dtc (earliest
+    item date). An item given twice in one administration is an error (ValueError)."""
     frames = []
     for qscat, rules in SCORING_RULES.items():
         item_rows = qs.lazy().filter(
@@ -242,7 +237,7 @@ def derived_scores(qs: pl.DataFrame) -> pl.DataFrame:
             & pl.col("QSTESTCD").is_in(list(spec.INSTRUMENTS[qscat].items)))
         scores = item_rows.group_by(ADMINISTRATION).agg(
             pl.col("QSDTC").min().alias("derived_dtc"),
-            is_item_repeated(spec.INSTRUMENTS[qscat].items).alias("repeated_item"),
+            is_code_repeated(spec.INSTRUMENTS[qscat].items).alias("repeated_item"),
             *(rule().cast(pl.Float64).alias(code) for code, rule in rules.items())
         ).collect(engine="streaming")
         if scores["repeated_item"].any():
@@ -258,9 +253,14 @@ def derived_scores(qs: pl.DataFrame) -> pl.DataFrame:
 
 
 def collected_scores(qs: pl.DataFrame) -> pl.DataFrame:
-    """Score rows of qs (QSTESTCD a score code): SCORE_KEY, collected, collected_dtc, _LINE."""
+    """Score rows of qs (QSTESTCD a score code): SCORE_KEY (as derived_scores), collected,
+    collected_dtc, _LINE. A score given twice in one administration is an error (ValueError)."""
     rows = qs.filter(pl.col("QSTESTCD").is_in(SCORE_CODES))
-    _no_repeats(rows, SCORE_KEY, "a score")
+    repeated = (rows.lazy().group_by([*ADMINISTRATION, "QSCAT"])
+                .agg(repeated=is_code_repeated(SCORE_CODES)).filter("repeated")
+                .collect(engine="streaming"))
+    if not repeated.is_empty():
+        raise ValueError("qs has a score more than once in one administration")
     return rows.select(
         *ADMINISTRATION, pl.col("QSTESTCD", "QSCAT").cast(pl.Categorical),
         collected="QSSTRESN", collected_dtc="QSDTC",
