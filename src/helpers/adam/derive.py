@@ -60,12 +60,13 @@ def _as_pandas(frame: pl.DataFrame) -> pd.DataFrame:
 
 
 def _pandas_column(column: pl.Series) -> pd.Series:
-    """Text as categorical of the values present (an Enum's unused categories dropped)."""
+    """Text as categorical of the values present (an Enum's unused categories dropped),
+    unordered."""
     if column.dtype == pl.String:
         column = column.cast(pl.Categorical)
     elif column.dtype == pl.Date:
         column = column.cast(pl.Datetime("ns"))
     converted = column.to_pandas()
-    if isinstance(column.dtype, pl.Enum):
-        return converted.cat.remove_unused_categories()
+    if isinstance(column.dtype, pl.Enum):  # unordered, as pandas' own text categories
+        return converted.cat.remove_unused_categories().cat.as_unordered()
     return converted

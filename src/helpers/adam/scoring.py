@@ -267,17 +267,17 @@ def collected_scores(qs: pl.DataFrame) -> pl.DataFrame:
         _LINE=pl.col(LINE).cast(pl.Int64))
 
 
-def derived_and_collected(qs: pl.DataFrame) -> pl.DataFrame:
+def derived_and_collected(qs: pl.DataFrame) -> pl.LazyFrame:
     """Every score of every administration, derived and collected side by side (a full join on
     SCORE_KEY; _LINE null where no score row was collected), rows in no set order. Only scores
     of instruments scored from items (ITEM_SCORE_CODES) can have both: the other collected
-    scores are added beside the join (derived null), so the join holds only the former."""
+    scores are added beside the join (derived null), so the join holds only the former. Lazy,
+    so that the caller's selection is computed in the same pass."""
     collected = collected_scores(qs).lazy()
     of_items = pl.col("QSTESTCD").is_in(ITEM_SCORE_CODES)
     both = derived_scores(qs).lazy().join(collected.filter(of_items), on=SCORE_KEY, how="full",
                                           coalesce=True, nulls_equal=True)
-    return pl.concat([both, collected.filter(~of_items)], how="diagonal").collect(
-        engine="streaming")
+    return pl.concat([both, collected.filter(~of_items)], how="diagonal")
 
 
 def scores_of_administrations(qs: pl.DataFrame) -> pl.DataFrame:
@@ -290,7 +290,7 @@ def scores_of_administrations(qs: pl.DataFrame) -> pl.DataFrame:
         QSSTRESN=pl.when(use_derived).then("derived").otherwise("collected"),
         QSORIG=pl.when(use_derived).then(pl.lit(DERIVED, dtype=ORIGIN))
         .otherwise(pl.lit(COLLECTED, dtype=ORIGIN)),
-    ).select(SCORE_COLUMNS)
+    ).select(SCORE_COLUMNS).collect(engine="streaming")
 
 
 def score_questionnaires(qs: pl.DataFrame) -> pl.DataFrame:
@@ -322,7 +322,7 @@ def collected_score_disagreements(qs: pl.DataFrame) -> pl.DataFrame:
     return (derived_and_collected(rows)
             .filter(difference > SCORE_AGREEMENT_TOLERANCE)
             .select("USUBJID", "RESPONDENT", "VISIT", "QSTESTCD", LINE, "collected", "derived")
-            .sort(LINE))
+            .sort(LINE).collect(engine="streaming"))
 
 
 # --- categories --------------------------------------------------------------------------------
