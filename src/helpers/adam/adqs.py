@@ -147,15 +147,11 @@ def derive_adqs(
     first infusion of each treated subject). Rows sorted by USUBJID, RESPONDENT, PARAMCD,
     AVISITN (string order, missing first)."""
     day0 = with_subject_type(day0, qs.schema["USUBJID"])
-    scores = scores_of_administrations(qs)
-    scores = pl.concat([scores, *(derive_param_sum(scores, code) for code in SUM_PARAMETERS)])
     kept = pl.col("TRTSDT").is_not_null() | pl.col("AVISIT").is_in(BASELINE_VISITS)
+    # two steps, so that the unsorted scores are let go of before the columns are derived
+    adqs = _sorted_records(qs)
     adqs = (
-        scores.lazy()
-        .with_columns(pl.col("VISIT").cast(VISIT_TYPE), pl.col("QSTESTCD").cast(PARAMCD_TYPE))
-        .rename({"QSCAT": "PARCAT", "QSTESTCD": "PARAMCD", "VISIT": "AVISIT", "QSDTC": "ADT",
-                 "QSSTRESN": "AVAL"})
-        .sort([*PARAM_KEY, derive_var_avisitn()], nulls_last=False)
+        adqs.lazy()
         .join(day0.lazy(), on="USUBJID", how="left", maintain_order="left")
         .filter(kept)
         .with_columns(AVISITN=derive_var_avisitn(), ADY=derive_var_ady())
@@ -166,6 +162,21 @@ def derive_adqs(
         .collect()
     )
     return adqs.drop("TRTSDT"), _exclusions(qs, day0, adqs, exclude_out_of_window)
+
+
+def _sorted_records(qs: pl.DataFrame) -> pl.DataFrame:
+    """The scores of qs and the SUM_PARAMETERS as ADQS records (PARCAT, PARAMCD, AVISIT, ADT,
+    AVAL, QSORIG), sorted by USUBJID, RESPONDENT, PARAMCD, AVISITN."""
+    scores = scores_of_administrations(qs)
+    scores = pl.concat([scores, *(derive_param_sum(scores, code) for code in SUM_PARAMETERS)])
+    return (
+        scores.lazy()
+        .with_columns(pl.col("VISIT").cast(VISIT_TYPE), pl.col("QSTESTCD").cast(PARAMCD_TYPE))
+        .rename({"QSCAT": "PARCAT", "QSTESTCD": "PARAMCD", "VISIT": "AVISIT", "QSDTC": "ADT",
+                 "QSSTRESN": "AVAL"})
+        .sort([*PARAM_KEY, derive_var_avisitn()], nulls_last=False)
+        .collect()
+    )
 
 
 def _exclusions(qs: pl.DataFrame, day0: pl.DataFrame, adqs: pl.DataFrame,
