@@ -55,6 +55,8 @@ from helpers.data.schemas import (
 REPORT_COLUMNS = ["file", "column", "line", "USUBJID", "value", "rule"]
 ROW = "_ROW"  # a row's position in its frame
 DEATH = "DEATH"
+#: the rule of a row whose USUBJID has no dm row (pandas files and the Polars qs alike)
+UNKNOWN_SUBJECT = "USUBJID must exist in dm.csv"
 KEYS: dict[str, list[str]] = {
     "dm": ["USUBJID"],
     "ex": ["USUBJID", "EXCOURSE"],  # ALEMTUZUMAB rows only
@@ -453,7 +455,7 @@ def _ex_rules(raw: pd.DataFrame, typed: pd.DataFrame) -> list[pd.DataFrame]:
 def _unknown_subjects(file: str, raw: pd.DataFrame, typed: pd.DataFrame, in_dm: pd.Index
                       ) -> pd.DataFrame:
     unknown = typed["USUBJID"].notna() & ~typed["USUBJID"].isin(in_dm)
-    return _rows(file, raw, unknown, "USUBJID", "USUBJID must exist in dm.csv")
+    return _rows(file, raw, unknown, "USUBJID", UNKNOWN_SUBJECT)
 
 
 def _subjects(typed: dict[str, pd.DataFrame]) -> dict[str, pd.Index]:
@@ -511,8 +513,7 @@ def _qs_subject_rules(
 
     found = []
     if "dm" in subjects:
-        found.append(_rows("qs", raw, holds(subject_not_in("dm")), "USUBJID",
-                           "USUBJID must exist in dm.csv"))
+        found.append(_rows("qs", raw, holds(subject_not_in("dm")), "USUBJID", UNKNOWN_SUBJECT))
     if "cg" in subjects:
         caregiver = (pl.col("RESPONDENT") == "CAREGIVER") & subject_not_in("cg")
         found.append(
