@@ -38,7 +38,7 @@ import polars as pl
 
 from helpers import spec
 from helpers.adam.base import by_subject, first_infusion, with_subject_type
-from helpers.adam.scoring import collected_score_disagreements
+from helpers.adam.scoring import collected_score_disagreements, is_code_repeated
 from helpers.data.csv_reader import CsvFormatError, RawCsv, read_csv
 from helpers.data.formats import FORMATS, FormatError, read_dataset_json, read_xpt
 from helpers.data.schemas import (
@@ -299,11 +299,9 @@ def _duplicate_keys(file: str, raw: pd.DataFrame, typed: pl.DataFrame) -> pd.Dat
     checked) is the key of another row.
 
     Two rows with one key share all its columns but the last (for qs: one administration,
-    USUBJID + RESPONDENT + VISIT): the rows of each such group are counted against the distinct
-    values of the last column (the streaming engine), and only the groups where the two differ
-    are searched for the repeated keys. qs is counted one instrument's QSTESTCDs at a time (the
-    codes of another instrument, or of none, are other parts), so that the distinct counts are
-    held for a part of its rows at once."""
+    USUBJID + RESPONDENT + VISIT): the groups of rows that share those columns and repeat a
+    value of the last one are found by the streaming engine, one part of the rows at a time
+    (_key_parts), and only their rows are searched for the repeated keys."""
     cols = KEYS[file]
     group = cols[:-1] or cols
     in_scope = pl.all_horizontal(pl.col(cols).is_not_null())
@@ -312,11 +310,9 @@ def _duplicate_keys(file: str, raw: pd.DataFrame, typed: pl.DataFrame) -> pd.Dat
     checked = (typed.lazy().select(*cols, *(["EXTRT"] if file == "ex" else []))
                .with_row_index(ROW).filter(in_scope))
     with_repeats = pl.concat([
-        checked.filter(part).group_by(group)
-        .agg(pl.len(), pl.col(cols[-1]).n_unique().alias("distinct"))
-        .filter(pl.col("len") > pl.col("distinct")).select(group)
-        .collect(engine="streaming")
-        for part in _key_parts(file)
+        checked.filter(part).group_by(group).agg(repeated=is_repeated).filter("repeated")
+        .select(group).collect(engine="streaming")
+        for part, is_repeated in _key_parts(file)
     ]).unique()
     repeated = pl.Series(ROW, [], dtype=pl.UInt32)
     if not with_repeats.is_empty():
@@ -333,15 +329,18 @@ def _duplicate_keys(file: str, raw: pd.DataFrame, typed: pl.DataFrame) -> pd.Dat
     return _rows(file, raw, dup, cols[-1], rule, value)
 
 
-def _key_parts(file: str) -> list[pl.Expr]:
-    """Parts of a file's rows by the last key column, a repeated key within one part (qs: the
-    QSTESTCDs of each instrument, then every other code; other files: one part)."""
+def _key_parts(file: str) -> list[tuple[pl.Expr, pl.Expr]]:
+    """Parts of a file's rows by the last key column, a repeated key within one part, each with
+    the rule that finds a repeated value of that column in a group of its rows. qs: the QSTESTCDs
+    of each instrument, a count per code (scoring.is_code_repeated: the cheapest aggregation),
+    then every other code; other files: one part. Otherwise: more rows than distinct values."""
+    more_rows_than_values = pl.len() > pl.col(KEYS[file][-1]).n_unique()
     if file != "qs":
-        return [pl.lit(True)]
+        return [(pl.lit(True), more_rows_than_values)]
     codes = [list({**ins.items, **ins.scores}) for ins in spec.INSTRUMENTS.values()]
     known = [code for part in codes for code in part]
-    return [*(pl.col("QSTESTCD").is_in(part) for part in codes),
-            ~pl.col("QSTESTCD").is_in(known)]
+    return [*((pl.col("QSTESTCD").is_in(part), is_code_repeated(part)) for part in codes),
+            (~pl.col("QSTESTCD").is_in(known), more_rows_than_values)]
 
 
 #: QSTESTCD -> allowed (low, high) and step; QSCAT -> allowed respondents
