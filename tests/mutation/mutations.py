@@ -94,8 +94,8 @@ MUTATIONS: tuple[Mutation, ...] = (
              f"{DS}: per parameter, the analysed subjects are those with a baseline and at least "
              "one post-baseline value"),
     Mutation("eos-first-post-baseline", "adam/adqs.py",
-             'last_visit = pl.col("AVISITN").filter(analysed).max().over(PARAM_KEY)',
-             'last_visit = pl.col("AVISITN").filter(analysed).min().over(PARAM_KEY)',
+             'return pl.col("AVISITN").filter(is_analysed_post_baseline()).max()',
+             'return pl.col("AVISITN").filter(is_analysed_post_baseline()).min()',
              f"{DS}: EOS = a subject's last post-baseline value of the parameter"),
     # --- relapses ----------------------------------------------------------------------------
     Mutation("relapse-on-day-0-counts", "adam/base.py",

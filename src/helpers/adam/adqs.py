@@ -31,6 +31,7 @@ from helpers.adam.scoring import (
     DERIVED,
     ORIGIN,
     SCORE_CODES,
+    QsRows,
     scores_of_administrations,
 )
 
@@ -43,8 +44,9 @@ SUM_PARAMETERS: dict[str, tuple[str, tuple[str, ...]]] = {
 PARAM_KEY = ["USUBJID", "RESPONDENT", "PARAMCD"]
 ADMINISTRATION = ["USUBJID", "RESPONDENT", "VISIT"]
 BASELINE_VISITS = [visit for visit, month in spec.VISITS.items() if month == 0]
-#: AVISIT's and PARAMCD's types: every visit and parameter, in string order (sorted on codes)
-VISIT_TYPE = pl.Enum(sorted(spec.VISITS))
+#: AVISIT's type: every visit, in visit order (ADQS sorts on its codes, as on AVISITN)
+VISIT_TYPE = pl.Enum(list(spec.VISITS))
+#: PARAMCD's type: every parameter, in string order (sorted on codes)
 PARAMCD_TYPE = pl.Enum(sorted([*SCORE_CODES, *SUM_PARAMETERS]))
 
 
@@ -58,8 +60,8 @@ def derive_param_sum(scores: pl.DataFrame, paramcd: str) -> pl.DataFrame:
         components.group_by(ADMINISTRATION)
         .agg(QSSTRESN=pl.when(pl.len() == len(parts)).then(pl.col("QSSTRESN").sum()),
              QSDTC=pl.col("QSDTC").min())
-        .with_columns(QSCAT=pl.lit(qscat, dtype=pl.Categorical),
-                      QSTESTCD=pl.lit(paramcd, dtype=pl.Categorical),
+        .with_columns(QSCAT=pl.lit(qscat, dtype=scores.schema["QSCAT"]),
+                      QSTESTCD=pl.lit(paramcd, dtype=scores.schema["QSTESTCD"]),
                       QSORIG=pl.lit(DERIVED, dtype=ORIGIN))
         .select(scores.columns)
     )
@@ -113,8 +115,9 @@ def is_analysed_post_baseline() -> pl.Expr:
 
 
 def derive_var_base() -> pl.Expr:
-    """BASE = AVAL of the parameter's ABLFL = Y record (at most one), on its every record."""
-    return pl.col("AVAL").filter(pl.col("ABLFL") == "Y").first().over(PARAM_KEY)
+    """BASE = AVAL of the parameter's ABLFL = Y record (at most one), on its every record (an
+    aggregation over the parameter's records: with_parameter_values)."""
+    return pl.col("AVAL").filter(pl.col("ABLFL") == "Y").first()
 
 
 def derive_var_chg() -> pl.Expr:
@@ -122,12 +125,37 @@ def derive_var_chg() -> pl.Expr:
     return pl.when(is_analysed_post_baseline()).then(pl.col("AVAL") - pl.col("BASE"))
 
 
+def last_analysed_visit() -> pl.Expr:
+    """The latest AVISITN of the parameter's post-baseline ANLFL = Y records (an aggregation
+    over the parameter's records: with_parameter_values)."""
+    return pl.col("AVISITN").filter(is_analysed_post_baseline()).max()
+
+
 def derive_var_eosfl() -> pl.Expr:
-    """EOSFL: the post-baseline ANLFL = Y record of the parameter with the latest AVISITN (a
-    parameter has one record per visit, so ADY never breaks a tie)."""
-    analysed = is_analysed_post_baseline()
-    last_visit = pl.col("AVISITN").filter(analysed).max().over(PARAM_KEY)
-    return analysed & (pl.col("AVISITN") == last_visit)
+    """EOSFL: the post-baseline ANLFL = Y record of the parameter with the latest AVISITN
+    (LASTVISN: last_analysed_visit; a parameter has one record per visit, so ADY never breaks
+    a tie)."""
+    return is_analysed_post_baseline() & (pl.col("AVISITN") == pl.col("LASTVISN"))
+
+
+def with_parameter_values(records: pl.DataFrame, **values: pl.Expr) -> pl.DataFrame:
+    """`records` with `values` (aggregations over the records of one parameter, PARAM_KEY) on
+    each record of the parameter, as a window over PARAM_KEY would give. Each parameter is
+    aggregated once, and the values are looked up by the records' key columns only (a window
+    over 15M records held 0.9 GiB of group indices; a join of the whole records copies them)."""
+    per_parameter = records.lazy().group_by(PARAM_KEY).agg(**values)
+    looked_up = (records.lazy().select(PARAM_KEY)
+                 .join(per_parameter, on=PARAM_KEY, how="left", maintain_order="left")
+                 .drop(PARAM_KEY).collect(engine="streaming"))
+    # in one chunk, as the records' columns (else each later step re-chunks all of them)
+    return records.with_columns(looked_up.rechunk())
+
+
+def derive_var_trtsdt(day0: pl.DataFrame) -> pl.Expr:
+    """TRTSDT = the date of the subject's first alemtuzumab infusion (day0: USUBJID, TRTSDT),
+    null when never treated."""
+    trtsdt = day0["TRTSDT"].cast(pl.Date)
+    return pl.col("USUBJID").replace_strict(day0["USUBJID"], trtsdt, default=None)
 
 
 #: a Y/N flag's type: one byte a row
@@ -140,42 +168,45 @@ def yes_no(flag: pl.Expr) -> pl.Expr:
         pl.lit("N", dtype=FLAG))
 
 
+def is_in_adqs(day0: pl.DataFrame) -> pl.Expr:
+    """The qs rows ADQS is derived from: every row of a treated subject (in day0), and the
+    BASELINE visit rows of a never-treated subject."""
+    return (pl.col("USUBJID").is_in(day0["USUBJID"].implode())
+            | pl.col("VISIT").is_in(BASELINE_VISITS))
+
+
 def derive_adqs(
     qs: pl.DataFrame, day0: pl.DataFrame, exclude_out_of_window: bool = False
 ) -> tuple[pl.DataFrame, list[dict]]:
     """ADQS (module docstring) and its exclusion rows. qs: typed qs; day0: USUBJID, TRTSDT (the
     first infusion of each treated subject). Rows sorted by USUBJID, RESPONDENT, PARAMCD,
-    AVISITN (string order, missing first)."""
+    AVISITN (string order, missing first; AVISIT in visit order)."""
     day0 = with_subject_type(day0, qs.schema["USUBJID"])
-    kept = pl.col("TRTSDT").is_not_null() | pl.col("AVISIT").is_in(BASELINE_VISITS)
-    # two steps, so that the unsorted scores are let go of before the columns are derived
-    adqs = _sorted_records(qs)
+    # eager steps, each adding columns to the records (one chunk a column throughout)
     adqs = (
-        adqs.lazy()
-        .join(day0.lazy(), on="USUBJID", how="left", maintain_order="left")
-        .filter(kept)
+        _sorted_records(qs.lazy().filter(is_in_adqs(day0)))
+        .with_columns(TRTSDT=derive_var_trtsdt(day0))
         .with_columns(AVISITN=derive_var_avisitn(), ADY=derive_var_ady())
         .with_columns(AWINFL=yes_no(in_visit_window()), ABLFL=yes_no(is_baseline()),
                       ANLFL=yes_no(is_analysed(exclude_out_of_window)))
-        .with_columns(BASE=derive_var_base(), EOSFL=yes_no(derive_var_eosfl()))
-        .with_columns(CHG=derive_var_chg())
-        .collect()
     )
-    return adqs.drop("TRTSDT"), _exclusions(qs, day0, adqs, exclude_out_of_window)
+    adqs = with_parameter_values(adqs, BASE=derive_var_base(), LASTVISN=last_analysed_visit())
+    adqs = adqs.with_columns(EOSFL=yes_no(derive_var_eosfl()), CHG=derive_var_chg())
+    return adqs.drop("TRTSDT", "LASTVISN"), _exclusions(qs, day0, adqs, exclude_out_of_window)
 
 
-def _sorted_records(qs: pl.DataFrame) -> pl.DataFrame:
+def _sorted_records(qs: QsRows) -> pl.DataFrame:
     """The scores of qs and the SUM_PARAMETERS as ADQS records (PARCAT, PARAMCD, AVISIT, ADT,
-    AVAL, QSORIG), sorted by USUBJID, RESPONDENT, PARAMCD, AVISITN."""
-    scores = scores_of_administrations(qs)
-    scores = pl.concat([scores, *(derive_param_sum(scores, code) for code in SUM_PARAMETERS)])
+    AVAL, QSORIG), sorted by USUBJID, RESPONDENT, PARAMCD, AVISIT (visit order = AVISITN's)."""
+    scores = scores_of_administrations(qs).with_columns(pl.col("QSTESTCD").cast(PARAMCD_TYPE))
+    sums = [derive_param_sum(scores, code).lazy() for code in SUM_PARAMETERS]
     return (
-        scores.lazy()
-        .with_columns(pl.col("VISIT").cast(VISIT_TYPE), pl.col("QSTESTCD").cast(PARAMCD_TYPE))
+        pl.concat([scores.lazy(), *sums])
+        .with_columns(pl.col("VISIT").cast(VISIT_TYPE))
         .rename({"QSCAT": "PARCAT", "QSTESTCD": "PARAMCD", "VISIT": "AVISIT", "QSDTC": "ADT",
                  "QSSTRESN": "AVAL"})
-        .sort([*PARAM_KEY, derive_var_avisitn()], nulls_last=False)
-        .collect()
+        .sort([*PARAM_KEY, "AVISIT"], nulls_last=False)
+        .collect(engine="in-memory")  # one chunk a column (the streaming engine's are many)
     )
 
 

@@ -60,13 +60,14 @@ def _as_pandas(frame: pl.DataFrame) -> pd.DataFrame:
 
 
 def _pandas_column(column: pl.Series) -> pd.Series:
-    """Text as categorical of the values present (an Enum's unused categories dropped),
-    unordered."""
+    """Text as categorical of the values present (an Enum's unused categories dropped), in
+    string order, unordered."""
     if column.dtype == pl.String:
         column = column.cast(pl.Categorical)
     elif column.dtype == pl.Date:
         column = column.cast(pl.Datetime("ns"))
     converted = column.to_pandas()
-    if isinstance(column.dtype, pl.Enum):  # unordered, as pandas' own text categories
-        return converted.cat.remove_unused_categories().cat.as_unordered()
+    if isinstance(column.dtype, pl.Enum):  # as pandas' own text categories: sorted, unordered
+        converted = converted.cat.remove_unused_categories()
+        return converted.cat.reorder_categories(sorted(converted.cat.categories), ordered=False)
     return converted

@@ -73,11 +73,16 @@ SCORE_COLUMNS = ["USUBJID", "RESPONDENT", "QSCAT", "QSTESTCD", "VISIT", "QSDTC",
 ROUND_DECIMALS = 9  # float noise (100*5/36 - 100*3/36) is removed before comparisons
 #: every score code of every instrument (the QSTESTCD of a score row), sorted
 SCORE_CODES = sorted(code for ins in spec.INSTRUMENTS.values() for code in ins.scores)
+#: a score's QSTESTCD and QSCAT types: every score code and instrument, in string order
+SCORE_CODE_TYPE = pl.Enum(SCORE_CODES)
+INSTRUMENT_TYPE = pl.Enum(sorted(spec.INSTRUMENTS))
 #: key of one score of one administration, most significant first (= output row order)
 SCORE_KEY = ["USUBJID", "RESPONDENT", "QSTESTCD", "VISIT", "QSCAT"]
 #: one administration of an instrument
 ADMINISTRATION = ["USUBJID", "RESPONDENT", "VISIT"]
 LINE = "_LINE"
+#: typed qs (helpers.data.schemas.polars_typed_frame), or a lazy selection of its rows
+QsRows = pl.DataFrame | pl.LazyFrame
 
 
 def item_codes(qscat: str, numbers: Iterable[int]) -> tuple[str, ...]:
@@ -224,12 +229,13 @@ SCORING_RULES: dict[str, dict[str, ScoreRule]] = {
 ITEM_SCORE_CODES = [code for rules in SCORING_RULES.values() for code in rules]
 
 
-def derived_scores(qs: pl.DataFrame) -> pl.DataFrame:
+def derived_scores(qs: QsRows) -> pl.DataFrame:
     """Scores from items: per administration (USUBJID, RESPONDENT, VISIT) holding an item row of
     a scored instrument (QSCAT = the instrument, QSTESTCD one of its items), one row per score of
     the instrument (derived null when the items do not allow scoring). Columns SCORE_KEY
-    (QSTESTCD and QSCAT categorical, the others of qs's types), derived, derived_dtc (earliest
-    item date). An item given twice in one administration is an error (ValueError)."""
+    (QSTESTCD SCORE_CODE_TYPE, QSCAT INSTRUMENT_TYPE, the others of qs's types), derived,
+    derived_dtc (earliest item date). An item given twice in one administration is an error
+    (ValueError)."""
     frames = []
     for qscat, rules in SCORING_RULES.items():
         item_rows = qs.lazy().filter(
@@ -245,33 +251,36 @@ def derived_scores(qs: pl.DataFrame) -> pl.DataFrame:
         frames.append(
             scores.unpivot(index=[*ADMINISTRATION, "derived_dtc"], on=list(rules),
                            variable_name="QSTESTCD", value_name="derived")
-            .select(*ADMINISTRATION, pl.col("QSTESTCD").cast(pl.Categorical),
-                    QSCAT=pl.lit(qscat, dtype=pl.Categorical), derived="derived",
+            .select(*ADMINISTRATION, pl.col("QSTESTCD").cast(SCORE_CODE_TYPE),
+                    QSCAT=pl.lit(qscat, dtype=INSTRUMENT_TYPE), derived="derived",
                     derived_dtc="derived_dtc")
             .select(*SCORE_KEY, "derived", "derived_dtc"))
     return pl.concat(frames)
 
 
-def collected_scores(qs: pl.DataFrame) -> pl.DataFrame:
+def collected_scores(qs: QsRows) -> pl.DataFrame:
     """Score rows of qs (QSTESTCD a score code): SCORE_KEY (as derived_scores), collected,
-    collected_dtc, _LINE. A score given twice in one administration is an error (ValueError)."""
-    rows = qs.filter(pl.col("QSTESTCD").is_in(SCORE_CODES))
-    repeated = (rows.lazy().group_by([*ADMINISTRATION, "QSCAT"])
+    collected_dtc, collected_row (True: a score row is there; null after a join where there is
+    none). A score given twice in one administration is an error (ValueError)."""
+    rows = qs.lazy().filter(pl.col("QSTESTCD").is_in(SCORE_CODES))
+    repeated = (rows.group_by([*ADMINISTRATION, "QSCAT"])
                 .agg(repeated=is_code_repeated(SCORE_CODES)).filter("repeated")
                 .collect(engine="streaming"))
     if not repeated.is_empty():
         raise ValueError("qs has a score more than once in one administration")
     return rows.select(
-        *ADMINISTRATION, pl.col("QSTESTCD", "QSCAT").cast(pl.Categorical),
-        collected="QSSTRESN", collected_dtc="QSDTC",
-        _LINE=pl.col(LINE).cast(pl.Int64))
+        *ADMINISTRATION, pl.col("QSTESTCD").cast(SCORE_CODE_TYPE),
+        pl.col("QSCAT").cast(INSTRUMENT_TYPE), collected="QSSTRESN", collected_dtc="QSDTC",
+        collected_row=pl.lit(True),
+    ).collect(engine="streaming")
 
 
-def derived_and_collected(qs: pl.DataFrame) -> pl.LazyFrame:
+def derived_and_collected(qs: QsRows) -> pl.LazyFrame:
     """Every score of every administration, derived and collected side by side (a full join on
-    SCORE_KEY; _LINE null where no score row was collected), rows in no set order. Only scores
-    of instruments scored from items (ITEM_SCORE_CODES) can have both: the other collected
-    scores are added beside the join (derived null), so the join holds only the former. Lazy,
+    SCORE_KEY; collected_row null where no score row was collected), rows in no set order.
+    Only scores of instruments scored from items (ITEM_SCORE_CODES) can have both: the other
+    collected scores are added beside the join (derived null), so the join holds only the
+    former. Lazy,
     so that the caller's selection is computed in the same pass."""
     collected = collected_scores(qs).lazy()
     of_items = pl.col("QSTESTCD").is_in(ITEM_SCORE_CODES)
@@ -280,10 +289,10 @@ def derived_and_collected(qs: pl.DataFrame) -> pl.LazyFrame:
     return pl.concat([both, collected.filter(~of_items)], how="diagonal")
 
 
-def scores_of_administrations(qs: pl.DataFrame) -> pl.DataFrame:
+def scores_of_administrations(qs: QsRows) -> pl.DataFrame:
     """score_questionnaires' rows in no set order (for a caller that sorts them its own way)."""
     both = derived_and_collected(qs)
-    use_derived = pl.col("derived").is_not_null() | pl.col(LINE).is_null()
+    use_derived = pl.col("derived").is_not_null() | pl.col("collected_row").is_null()
     return both.select(
         *SCORE_KEY,
         QSDTC=pl.when(use_derived).then("derived_dtc").otherwise("collected_dtc"),
@@ -309,8 +318,8 @@ def score_questionnaires(qs: pl.DataFrame) -> pl.DataFrame:
 def collected_score_disagreements(qs: pl.DataFrame) -> pl.DataFrame:
     """Collected scores beside items that allow scoring, differing from the derived score by more
     than SCORE_AGREEMENT_TOLERANCE (missing collected value beside a derived one: not a
-    disagreement). Columns USUBJID, RESPONDENT, VISIT, QSTESTCD, _LINE, collected, derived,
-    rows by _LINE.
+    disagreement). `qs` has _LINE (a row's line in its file). Columns USUBJID, RESPONDENT,
+    VISIT, QSTESTCD, _LINE (the collected score row's), collected, derived, rows by _LINE.
 
     Only administrations (USUBJID, RESPONDENT, VISIT, QSCAT) that hold a collected score of an
     instrument scored from items can disagree, so only their rows are scored."""
@@ -319,8 +328,13 @@ def collected_score_disagreements(qs: pl.DataFrame) -> pl.DataFrame:
     rows = qs.lazy().join(with_collected.select(administration).unique(), on=administration,
                           how="semi", nulls_equal=True).collect(engine="streaming")
     difference = (pl.col("collected") - pl.col("derived")).abs().round(ROUND_DECIMALS)
+    # a score row's key is unique (collected_scores), so each disagreement has one line
+    line_of_score = rows.lazy().filter(pl.col("QSTESTCD").is_in(SCORE_CODES)).select(
+        *SCORE_KEY, LINE).with_columns(pl.col("QSTESTCD").cast(SCORE_CODE_TYPE),
+                                       pl.col("QSCAT").cast(INSTRUMENT_TYPE))
     return (derived_and_collected(rows)
             .filter(difference > SCORE_AGREEMENT_TOLERANCE)
+            .join(line_of_score, on=SCORE_KEY, how="left", nulls_equal=True)
             .select("USUBJID", "RESPONDENT", "VISIT", "QSTESTCD", LINE, "collected", "derived")
             .sort(LINE).collect(engine="streaming"))
 
@@ -372,7 +386,8 @@ def edss_confirmed_improvement(adqs: pd.DataFrame) -> pd.DataFrame:
     rec = rec.sort_values(["USUBJID", "AVISITN", "ADY"])
     decrease = (rec["BASE"] - rec["AVAL"]).round(ROUND_DECIMALS)
     improved = decrease.ge(edss_required_decrease(rec["BASE"]))
-    confirmed = improved & improved.groupby(rec["USUBJID"]).shift(-1, fill_value=False)
+    next_improved = improved.groupby(rec["USUBJID"], observed=True).shift(-1, fill_value=False)
+    confirmed = improved & next_improved
     first = rec[confirmed].groupby("USUBJID", observed=True)[["ADY", "AVISIT"]].first()
     out = rec.groupby("USUBJID", observed=True).agg(BASE=("BASE", "first"), NPOST=("AVAL", "size"))
     out = out.join(first.rename(columns={"ADY": "CONFDY", "AVISIT": "CONFVIS"}))

@@ -17,6 +17,7 @@ import pandas as pd
 import polars as pl
 
 from helpers import spec
+from helpers.data.csv_reader import LINE
 from helpers.data.validate import ValidationReport, check_raw, read_folder
 
 
@@ -27,10 +28,11 @@ class StudyData:
     Only the columns of data-spec.md are kept, plus `_LINE` (the row's line number in its CSV
     file, header = line 1; int32 below 2^31 lines). Dates are datetime64[ns] (NaT when empty),
     numeric columns float64, code and text columns categorical (NaN when empty; categories in
-    no set order). qs, the large one (75M rows at 100k patients), is a Polars frame with the
-    same columns, a few bytes a cell (codes and text Enum, numbers Float64, dates Date,
+    no set order). qs, the large one (75M rows at 100k patients), is a Polars frame of the
+    data-spec columns only, a few bytes a cell (codes and text Enum, numbers Float64, dates Date,
     null when empty: helpers.data.schemas.polars_typed_frame), as helpers.adam.adqs derives
-    from it.
+    from it; its rows in file order, without _LINE (only validation reports lines: 300 MB at
+    100k patients).
     """
 
     dm: pd.DataFrame
@@ -69,4 +71,5 @@ def load_study(folder: Path) -> tuple[StudyData, ValidationReport]:
     report, typed = check_raw(read_raw(folder))
     if not report.ok:
         raise StudyDataError(report)
+    typed["qs"] = typed["qs"].drop(LINE)
     return StudyData(**{f: typed[f] for f in spec.FILES}), report
