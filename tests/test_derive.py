@@ -212,6 +212,30 @@ def test_adqs_baseline_change_eos_independent(study, adam):
     pd.testing.assert_series_equal(got_base, base.sort_index(), check_names=False)
 
 
+def test_parameter_values_are_those_of_a_groupby_transform():
+    """adqs.with_parameter_values puts on each record its parameter's aggregate (here BASE:
+    the AVAL of its ABLFL = Y record; none for a parameter without one), in record order, as
+    pandas' groupby-transform over the same records does."""
+    from helpers.adam.adqs import PARAM_KEY, derive_var_base, with_parameter_values
+
+    rng = np.random.default_rng(7)
+    n = 400
+    records = pl.DataFrame({
+        "USUBJID": rng.choice(["S1", "S2", "S3"], n),
+        "RESPONDENT": rng.choice(["PATIENT", "CAREGIVER"], n),
+        "PARAMCD": rng.choice(["FSMCTOT", "EDSS", "BDITOT"], n),
+        "AVAL": rng.integers(0, 60, n) * 1.0,
+        "ABLFL": np.where(rng.random(n) < 0.1, "Y", "N"),
+    })
+    got = with_parameter_values(records, BASE=derive_var_base()).to_pandas()
+
+    expected = records.to_pandas()
+    baseline = expected["AVAL"].where(expected["ABLFL"].eq("Y"))
+    expected["BASE"] = baseline.groupby([expected[k] for k in PARAM_KEY]).transform("first")
+    pd.testing.assert_frame_equal(got, expected)
+    assert expected["BASE"].isna().any() and expected["BASE"].notna().any()
+
+
 def test_adqs_flags_and_derived_parameters(adam):
     q = adam.adqs.set_index(["USUBJID", "PARAMCD", "AVISIT"])
     assert q.loc[("S2", "FSMCTOT", "MONTH 6"), "AWINFL"] == "N"

@@ -145,7 +145,8 @@ def with_parameter_values(records: pl.DataFrame, **values: pl.Expr) -> pl.DataFr
     over 15M records held 0.9 GiB of group indices; a join of the whole records copies them)."""
     per_parameter = records.lazy().group_by(PARAM_KEY).agg(**values)
     looked_up = (records.lazy().select(PARAM_KEY)
-                 .join(per_parameter, on=PARAM_KEY, how="left", maintain_order="left")
+                 .join(per_parameter, on=PARAM_KEY, how="left", nulls_equal=True,
+                       maintain_order="left")
                  .drop(PARAM_KEY).collect(engine="streaming"))
     # in one chunk, as the records' columns (else each later step re-chunks all of them)
     return records.with_columns(looked_up.rechunk())
