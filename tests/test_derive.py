@@ -427,3 +427,15 @@ def test_adam_does_not_depend_on_the_order_of_qs_rows(study, adam, tmp_path):
         assert (tmp_path / "as-read" / f"{name}.csv").read_bytes() == (
             tmp_path / "shuffled" / f"{name}.csv"
         ).read_bytes(), name
+
+
+def test_enum_columns_reach_pandas_as_its_own_categoricals():
+    """derive._pandas_column: an Enum (unused categories, a null, categories not in string
+    order) becomes what pandas makes of the same text: categories = the values present, sorted,
+    unordered; NaN where missing."""
+    from helpers.adam.derive import _pandas_column
+
+    values = ["MONTH 6", None, "BASELINE", "MONTH 12", "BASELINE"]
+    visit_order = pl.Enum(["BASELINE", "MONTH 3", "MONTH 6", "MONTH 12"])
+    got = _pandas_column(pl.Series("AVISIT", values, dtype=visit_order))
+    pd.testing.assert_series_equal(got, pd.Series(values, dtype="category"), check_names=False)

@@ -52,22 +52,22 @@ def derive_adam(study: StudyData, exclude_out_of_window: bool = False) -> Adam:
 
 def _as_pandas(frame: pl.DataFrame) -> pd.DataFrame:
     """A Polars frame as pandas, text as categorical (a few bytes per cell on a large study),
-    dates as datetime64[ns]. Column by column, each taken out of `frame` (left empty) as it is
-    converted, so that the large ADQS is never held twice (converting the whole frame at once
-    held an Arrow copy of every column besides both frames: 3 GiB at 100k patients)."""
+    dates as datetime64[ns] (_pandas_column). Column by column, each taken out of `frame` (left
+    empty) as it is converted, so that the large ADQS is never held twice (converting the whole
+    frame at once held an Arrow copy of every column besides both frames: 3 GiB at 100k
+    patients)."""
     return pd.DataFrame({name: _pandas_column(frame.drop_in_place(name)) for name in frame.columns},
                         copy=False)
 
 
 def _pandas_column(column: pl.Series) -> pd.Series:
-    """Text as categorical of the values present (an Enum's unused categories dropped), in
-    string order, unordered."""
-    if column.dtype == pl.String:
-        column = column.cast(pl.Categorical)
-    elif column.dtype == pl.Date:
+    """Text (Enum) as categorical of the values present, in string order, unordered (as pandas'
+    own text categories), built from the Enum's codes; dates as datetime64[ns]; numbers as
+    float64."""
+    if isinstance(column.dtype, pl.Enum):
+        present = sorted(column.drop_nulls().unique().cast(pl.String).to_list())
+        codes = column.cast(pl.Enum(present)).to_physical().cast(pl.Int32).fill_null(-1)
+        return pd.Series(pd.Categorical.from_codes(codes.to_numpy(), categories=present))
+    if column.dtype == pl.Date:
         column = column.cast(pl.Datetime("ns"))
-    converted = column.to_pandas()
-    if isinstance(column.dtype, pl.Enum):  # as pandas' own text categories: sorted, unordered
-        converted = converted.cat.remove_unused_categories()
-        return converted.cat.reorder_categories(sorted(converted.cat.categories), ordered=False)
-    return converted
+    return column.to_pandas()
