@@ -280,8 +280,7 @@ def derived_and_collected(qs: QsRows) -> pl.LazyFrame:
     SCORE_KEY; collected_row null where no score row was collected), rows in no set order.
     Only scores of instruments scored from items (ITEM_SCORE_CODES) can have both: the other
     collected scores are added beside the join (derived null), so the join holds only the
-    former. Lazy,
-    so that the caller's selection is computed in the same pass."""
+    former. Lazy, so that the caller's selection is computed in the same pass."""
     collected = collected_scores(qs).lazy()
     of_items = pl.col("QSTESTCD").is_in(ITEM_SCORE_CODES)
     both = derived_scores(qs).lazy().join(collected.filter(of_items), on=SCORE_KEY, how="full",
