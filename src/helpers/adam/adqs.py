@@ -214,9 +214,8 @@ def _sorted_records(qs: QsRows) -> pl.DataFrame:
 def _exclusions(qs: pl.DataFrame, day0: pl.DataFrame, adqs: pl.DataFrame,
                 exclude_out_of_window: bool) -> list[dict]:
     """The exclusion rows of ADQS: records left out, or kept but flagged, and why."""
-    untreated_qs = (qs.lazy().filter(~pl.col("VISIT").is_in(BASELINE_VISITS))
-                    .select("USUBJID")
-                    .join(day0.lazy(), on="USUBJID", how="anti").collect(engine="streaming"))
+    untreated_qs = (qs.lazy().filter(~is_in_adqs(day0)).select("USUBJID")
+                    .collect(engine="streaming"))
     never_treated = pl.col("TRTSDT").is_null()
     no_value = pl.col("AVAL").is_null()
     window_out = is_out_of_window()

@@ -258,21 +258,24 @@ def derived_scores(qs: QsRows) -> pl.DataFrame:
     return pl.concat(frames)
 
 
+def _score_rows(qs: QsRows) -> pl.LazyFrame:
+    """The score rows of qs (QSTESTCD a score code), QSTESTCD and QSCAT as the scores' types."""
+    return qs.lazy().filter(pl.col("QSTESTCD").is_in(SCORE_CODES)).with_columns(
+        pl.col("QSTESTCD").cast(SCORE_CODE_TYPE), pl.col("QSCAT").cast(INSTRUMENT_TYPE))
+
+
 def collected_scores(qs: QsRows) -> pl.DataFrame:
     """Score rows of qs (QSTESTCD a score code): SCORE_KEY (as derived_scores), collected,
     collected_dtc, collected_row (True: a score row is there; null after a join where there is
     none). A score given twice in one administration is an error (ValueError)."""
-    rows = qs.lazy().filter(pl.col("QSTESTCD").is_in(SCORE_CODES))
+    rows = _score_rows(qs)
     repeated = (rows.group_by([*ADMINISTRATION, "QSCAT"])
                 .agg(repeated=is_code_repeated(SCORE_CODES)).filter("repeated")
                 .collect(engine="streaming"))
     if not repeated.is_empty():
         raise ValueError("qs has a score more than once in one administration")
-    return rows.select(
-        *ADMINISTRATION, pl.col("QSTESTCD").cast(SCORE_CODE_TYPE),
-        pl.col("QSCAT").cast(INSTRUMENT_TYPE), collected="QSSTRESN", collected_dtc="QSDTC",
-        collected_row=pl.lit(True),
-    ).collect(engine="streaming")
+    return rows.select(*SCORE_KEY, collected="QSSTRESN", collected_dtc="QSDTC",
+                       collected_row=pl.lit(True)).collect(engine="streaming")
 
 
 def derived_and_collected(qs: QsRows) -> pl.LazyFrame:
@@ -328,9 +331,7 @@ def collected_score_disagreements(qs: pl.DataFrame) -> pl.DataFrame:
                           how="semi", nulls_equal=True).collect(engine="streaming")
     difference = (pl.col("collected") - pl.col("derived")).abs().round(ROUND_DECIMALS)
     # a score row's key is unique (collected_scores), so each disagreement has one line
-    line_of_score = rows.lazy().filter(pl.col("QSTESTCD").is_in(SCORE_CODES)).select(
-        *SCORE_KEY, LINE).with_columns(pl.col("QSTESTCD").cast(SCORE_CODE_TYPE),
-                                       pl.col("QSCAT").cast(INSTRUMENT_TYPE))
+    line_of_score = _score_rows(rows).select(*SCORE_KEY, LINE)
     return (derived_and_collected(rows)
             .filter(difference > SCORE_AGREEMENT_TOLERANCE)
             .join(line_of_score, on=SCORE_KEY, how="left", nulls_equal=True)
