@@ -20,6 +20,7 @@ import pandas as pd
 import polars as pl
 
 from helpers import spec
+from helpers.data.csv_reader import LINE
 
 # --- Project rules (instruments.md); change here with the licensed manual ---------------------
 #: FSMC subscale items (item numbers)
@@ -80,7 +81,6 @@ INSTRUMENT_TYPE = pl.Enum(sorted(spec.INSTRUMENTS))
 SCORE_KEY = ["USUBJID", "RESPONDENT", "QSTESTCD", "VISIT", "QSCAT"]
 #: one administration of an instrument
 ADMINISTRATION = ["USUBJID", "RESPONDENT", "VISIT"]
-LINE = "_LINE"
 #: typed qs (helpers.data.schemas.polars_typed_frame), or a lazy selection of its rows
 QsRows = pl.DataFrame | pl.LazyFrame
 

@@ -28,9 +28,9 @@ import pandera.pandas as pa
 import polars as pl
 
 from helpers import spec
+from helpers.data.csv_reader import LINE
 
 Kind = Literal["text", "code", "int", "float", "date"]
-LINE = "_LINE"
 DATE_PATTERN = r"\d{4}-\d{2}-\d{2}"
 DATE_FORMAT = "%Y-%m-%d"
 #: data-spec accepts "other valid alpha-3 codes": any three upper-case letters is accepted
