@@ -16,10 +16,11 @@ from test_validate import BREAKS, Break
 
 from helpers.adam.derive import derive_adam, write_adam
 from helpers.data.csv_reader import LINE
+from helpers.data.folder import read_folder
 from helpers.data.formats import cell_text, convert_folder
 from helpers.data.load import load_study
 from helpers.data.schemas import kind
-from helpers.data.validate import read_folder, validate_folder
+from helpers.data.validate import validate_folder
 
 FORMATS = ("xpt", "json")
 

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 from minimal_study import edit_csv, find_line, read_csv, write_minimal_study
 
-from helpers.data.validate import REPORT_COLUMNS, ValidationReport, validate_folder, validate_raw
+from helpers.data.validate import validate_folder, validate_raw
+from helpers.data.violations import REPORT_COLUMNS, ValidationReport
 
 
 class Break(NamedTuple):
@@ -347,7 +348,7 @@ def test_report_order_is_a_stable_sort_by_file_line_column_rule_value_missing_fi
     """Against pandas' stable multi-key sort (missing first), on a table with ties on file and
     line, missing lines and text, an unknown file and fully equal rows."""
     from helpers import spec
-    from helpers.data.validate import report_order
+    from helpers.data.violations import report_order
 
     rng = np.random.default_rng(7)
     n = 3000

@@ -18,7 +18,9 @@ import polars as pl
 
 from helpers import spec
 from helpers.data.csv_reader import LINE
-from helpers.data.validate import ValidationReport, check_raw, read_folder
+from helpers.data.folder import read_folder
+from helpers.data.validate import check_raw
+from helpers.data.violations import ValidationReport
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,7 @@ class StudyDataError(Exception):
 
 
 def read_raw(folder: Path) -> dict[str, pd.DataFrame]:
-    """The six files of `folder` (CSV, XPT or Dataset-JSON, data.validate.read_folder) as str
+    """The six files of `folder` (CSV, XPT or Dataset-JSON, data.folder.read_folder) as str
     frames ("" when empty) with `_LINE` (a CSV's line, header = line 1; an XPT or JSON record).
 
     The cells are categorical columns of the exact strings (a cell is one of its column's

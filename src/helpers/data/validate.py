@@ -28,7 +28,6 @@ file-level problems), USUBJID, value, rule (a sentence naming the rule).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -39,8 +38,7 @@ import polars as pl
 from helpers import spec
 from helpers.adam.base import by_subject, first_infusion, with_subject_type
 from helpers.adam.scoring import collected_score_disagreements, is_code_repeated
-from helpers.data.csv_reader import CsvFormatError, RawCsv, read_csv
-from helpers.data.formats import FORMATS, FormatError, read_dataset_json, read_xpt
+from helpers.data.folder import missing_file_rule, read_folder
 from helpers.data.schemas import (
     COLUMNS,
     LINE,
@@ -51,8 +49,14 @@ from helpers.data.schemas import (
     to_number,
     typed_frame,
 )
+from helpers.data.violations import (
+    ValidationReport,
+    as_objects,
+    file_problem,
+    violation_rows,
+    violation_table,
+)
 
-REPORT_COLUMNS = ["file", "column", "line", "USUBJID", "value", "rule"]
 ROW = "_ROW"  # a row's position in its frame
 DEATH = "DEATH"
 #: the rule of a row whose USUBJID has no dm row (pandas files and the Polars qs alike)
@@ -69,173 +73,6 @@ DATE_ORDER = (
     ("ex", "EXSTDTC", "EXENDTC"),
     ("ae", "AESTDTC", "AEENDTC"),
 )
-
-
-@dataclass
-class ValidationReport:
-    """Errors (reject the folder) and warnings (accepted, counted), columns REPORT_COLUMNS."""
-
-    errors: pd.DataFrame
-    warnings: pd.DataFrame
-    #: each domain's file name (dm -> dm.xpt); a domain not named here is shown as <domain>.csv
-    files: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return self.errors.empty
-
-    def format(self, max_rows: int = 50) -> str:
-        """At most `max_rows` errors as a table (then "... and N more"), then warnings by rule."""
-        lines = [f"{len(self.errors)} error(s), {len(self.warnings)} warning(s)"]
-        if not self.errors.empty:
-            shown = self.errors.head(max_rows).astype({"line": "string"}).fillna({"line": ""})
-            shown["file"] = shown["file"].map(lambda f: self.files.get(f, f"{f}.csv"))
-            lines.append(shown.to_string(index=False))
-            if len(self.errors) > max_rows:
-                lines.append(f"... and {len(self.errors) - max_rows} more")
-        if not self.warnings.empty:
-            counts = self.warnings.groupby("rule").size().sort_index()
-            lines.append("warnings by rule:")
-            lines.extend(f"  {n:6d}  {rule}" for rule, n in counts.items())
-        return "\n".join(lines)
-
-
-def _table(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    """Concatenate violation frames and sort them: file (data-spec order), line, column, rule."""
-    parts = [p for p in parts if not p.empty]
-    if not parts:
-        return pd.DataFrame(
-            {c: pd.Series(dtype="Int64" if c == "line" else object) for c in REPORT_COLUMNS}
-        )
-    out = pd.concat(parts, ignore_index=True)[REPORT_COLUMNS]
-    out["line"] = out["line"].astype("Int64")
-    return out.take(report_order(out)).reset_index(drop=True)
-
-
-def report_order(table: pd.DataFrame) -> np.ndarray:
-    """The row order of a violation table: by file (data-spec order), line, column, rule, value,
-    missing first, ties in their order (a stable sort). Most rows are alone on their file and
-    line (1.2M warnings at 100k patients), so the text is compared only among those that are not."""
-    file = table["file"].map({f: i for i, f in enumerate(spec.FILES)}).fillna(-1).to_numpy()
-    line = table["line"].to_numpy(dtype="float64", na_value=-1)
-    order = np.lexsort((line, file))
-    same = (file[order][1:] == file[order][:-1]) & (line[order][1:] == line[order][:-1])
-    shared = np.zeros(len(table), dtype=bool)
-    shared[order[1:][same]] = shared[order[:-1][same]] = True
-    if not shared.any():
-        return order
-    text = []
-    for column in ("value", "rule", "column"):  # lexsort: the last key is the most significant
-        codes = np.zeros(len(table), dtype=np.intp)  # missing: -1, first
-        codes[shared] = pd.factorize(table[column].to_numpy()[shared], sort=True)[0]
-        text.append(codes)
-    return np.lexsort((*text, line, file))
-
-
-def _file_problem(file: str, rule: str) -> pd.DataFrame:
-    return pd.DataFrame(
-        [{"file": file, "column": "", "line": pd.NA, "USUBJID": "", "value": "", "rule": rule}]
-    )
-
-
-def _objects(s: pd.Series) -> pd.Series:
-    """Cells as plain Python objects (categorical or not), same index."""
-    return pd.Series(np.asarray(s, dtype=object), index=s.index)
-
-
-def _rows(
-    file: str,
-    raw: pd.DataFrame,
-    mask: pd.Series | np.ndarray,
-    column: str,
-    rule: str | pd.Series,
-    value: pd.Series | None = None,
-) -> pd.DataFrame:
-    """One violation per row of `raw` where `mask` holds; a Series `rule` or `value` needs only
-    the rows where `mask` holds (same index as `raw`)."""
-    hit = raw.loc[np.asarray(mask, dtype=bool)]
-    return pd.DataFrame(
-        {
-            "file": file,
-            "column": column,
-            "line": hit[LINE],
-            "USUBJID": _objects(hit["USUBJID"]) if "USUBJID" in hit else "",
-            "value": _objects(hit[column] if value is None else value.loc[hit.index]).astype(str),
-            "rule": rule if isinstance(rule, str) else rule.loc[hit.index],
-        }
-    )
-
-
-# --- reading -------------------------------------------------------------------------------
-def domain_files(folder: Path) -> tuple[dict[str, Path], pd.DataFrame]:
-    """Each domain's file in folder (dm.csv, dm.xpt or dm.json: data-spec.md, File formats), and
-    the file-level errors: a domain with no file, or with more than one."""
-    found: dict[str, Path] = {}
-    problems: list[pd.DataFrame] = []
-    for file in spec.FILES:
-        paths = [Path(folder) / f"{file}.{fmt}" for fmt in FORMATS]
-        present = [p for p in paths if p.is_file()]
-        if not present:
-            problems.append(_file_problem(file, _missing_file_rule(file)))
-        elif len(present) > 1:
-            names = " and ".join(p.name for p in present)
-            problems.append(_file_problem(file, f"{names}: one file per domain, in one format"))
-        else:
-            found[file] = present[0]
-    return found, _table(problems)
-
-
-def _missing_file_rule(file: str) -> str:
-    return f"required file {file}.csv is missing (or {file}.xpt or {file}.json)"
-
-
-def read_folder(folder: Path) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, dict[str, str]]:
-    """The raw frames of the files that could be read, the file-level errors of the others and
-    each domain's file name. A frame's attrs["file"] is its file's name."""
-    paths, found_problems = domain_files(folder)
-    raw: dict[str, pd.DataFrame] = {}
-    problems: list[pd.DataFrame] = [found_problems]
-    for file, path in paths.items():
-        try:
-            raw[file], read_problems = _read_file(file, path)
-        except UnicodeDecodeError:
-            problems.append(_file_problem(file, f"{path.name} must be UTF-8 encoded"))
-        except CsvFormatError as e:
-            rule = f"{path.name} must be comma-separated with one header row ({e})"
-            problems.append(_file_problem(file, rule))
-        except FormatError as e:
-            problems.append(_file_problem(file, f"{path.name}: {e}"))
-        else:
-            raw[file].attrs["file"] = path.name
-            problems.append(read_problems)
-    return raw, _table(problems), {file: path.name for file, path in paths.items()}
-
-
-def _read_file(file: str, path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One domain's file as raw text cells, and its rows that could not be read as cells: a CSV
-    line with the wrong number of fields, a Dataset-JSON value of the wrong type."""
-    if path.suffix == ".csv":
-        csv_file = read_csv(path)
-        return csv_file.frame, _ragged_rows(file, csv_file)
-    table = read_xpt(path) if path.suffix == ".xpt" else read_dataset_json(path)
-    errors = table.type_errors
-    usubjid = table.frame.get("USUBJID")
-    return table.frame, pd.DataFrame({
-        "file": file, "column": errors["column"], "line": errors["line"],
-        "USUBJID": "" if usubjid is None else [str(usubjid.iloc[i - 1]) for i in errors["line"]],
-        "value": errors["value"], "rule": errors["rule"],
-    })
-
-
-def _ragged_rows(file: str, csv_file: RawCsv) -> pd.DataFrame:
-    """One violation per line whose field count differs from the header's (the line is not read)."""
-    ragged = csv_file.ragged
-    n_fields = len(csv_file.frame.columns) - 1
-    return pd.DataFrame({
-        "file": file, "column": "", "line": ragged["line"], "USUBJID": "",
-        "value": ragged["fields"].astype(str) + " fields",
-        "rule": f"every line must have the {n_fields} fields of the header (line not read)",
-    })
 
 
 # --- per-file rules (pandera) ---------------------------------------------------------------
@@ -267,7 +104,7 @@ def _schema_violations(file: str, raw: pd.DataFrame) -> pd.DataFrame:
     fc = _failures(file, raw, [c for c in COLUMNS[file] if c in raw])
     rows = fc["row"].to_numpy(dtype=np.intp)
     usubjid = raw["USUBJID"].iloc[rows] if "USUBJID" in raw else pd.Series("", index=rows)
-    return _table(
+    return violation_table(
         [
             pd.DataFrame(
                 {
@@ -284,7 +121,7 @@ def _schema_violations(file: str, raw: pd.DataFrame) -> pd.DataFrame:
                     "file": file,
                     "column": fc["column"].to_numpy(),
                     "line": raw[LINE].to_numpy()[rows],
-                    "USUBJID": _objects(usubjid).fillna("").to_numpy(),
+                    "USUBJID": as_objects(usubjid).fillna("").to_numpy(),
                     "value": fc["failure_case"].astype(str).to_numpy(),
                     "rule": (fc["column"] + " " + fc["check"].astype(str)).to_numpy(),
                 }
@@ -321,12 +158,12 @@ def _duplicate_keys(file: str, raw: pd.DataFrame, typed: pl.DataFrame) -> pd.Dat
     dup = _mask(len(typed), repeated)
     hit = raw.loc[dup, cols]
     value = (
-        _objects(hit[cols[0]])
+        as_objects(hit[cols[0]])
         .astype(str)
-        .str.cat([_objects(hit[c]).astype(str) for c in cols[1:]], sep=" / ")
+        .str.cat([as_objects(hit[c]).astype(str) for c in cols[1:]], sep=" / ")
     )
     rule = " + ".join(cols) + " must be unique" + (" (ALEMTUZUMAB rows)" if file == "ex" else "")
-    return _rows(file, raw, dup, cols[-1], rule, value)
+    return violation_rows(file, raw, dup, cols[-1], rule, value)
 
 
 def _key_parts(file: str) -> list[tuple[pl.Expr, pl.Expr]]:
@@ -374,14 +211,14 @@ def _rows_of_distinct(
     when there is one."""
     holds = mask.to_numpy(dtype=bool)
     if not holds.any():
-        return _rows(file, raw, np.zeros(len(raw), dtype=bool), column, rule)
+        return violation_rows(file, raw, np.zeros(len(raw), dtype=bool), column, rule)
     broken = distinct.loc[holds].assign(_rule=rule.to_numpy()[holds])
     found = rows.with_row_index(ROW).join(
         pl.from_pandas(broken).cast(dict(rows.schema)),
         on=rows.columns, how="inner", nulls_equal=True)
     hit = _mask(len(raw), found[ROW])
     rule_of_row = pd.Series(found["_rule"].to_numpy(), index=raw.index[found[ROW].to_numpy()])
-    return _rows(file, raw, hit, column, rule_of_row)
+    return violation_rows(file, raw, hit, column, rule_of_row)
 
 
 def _qs_rules(raw: pd.DataFrame, typed: pl.DataFrame) -> list[pd.DataFrame]:
@@ -434,14 +271,14 @@ def _ex_rules(raw: pd.DataFrame, typed: pd.DataFrame) -> list[pd.DataFrame]:
     """EXCOURSE present on ALEMTUZUMAB rows, empty on other therapies."""
     alemtuzumab = typed["EXTRT"].eq(spec.ALEMTUZUMAB)
     return [
-        _rows(
+        violation_rows(
             "ex",
             raw,
             alemtuzumab & raw["EXCOURSE"].eq(""),
             "EXCOURSE",
             f"EXCOURSE is required on {spec.ALEMTUZUMAB} rows",
         ),
-        _rows(
+        violation_rows(
             "ex",
             raw,
             typed["EXTRT"].notna() & ~alemtuzumab & raw["EXCOURSE"].ne(""),
@@ -454,7 +291,7 @@ def _ex_rules(raw: pd.DataFrame, typed: pd.DataFrame) -> list[pd.DataFrame]:
 def _unknown_subjects(file: str, raw: pd.DataFrame, typed: pd.DataFrame, in_dm: pd.Index
                       ) -> pd.DataFrame:
     unknown = typed["USUBJID"].notna() & ~typed["USUBJID"].isin(in_dm)
-    return _rows(file, raw, unknown, "USUBJID", UNKNOWN_SUBJECT)
+    return violation_rows(file, raw, unknown, "USUBJID", UNKNOWN_SUBJECT)
 
 
 def _subjects(typed: dict[str, pd.DataFrame]) -> dict[str, pd.Index]:
@@ -472,7 +309,7 @@ def _cross_rules(
     out = [_duplicate_keys(f, raw[f], pl.from_pandas(typed[f])) for f in KEYS
            if f in typed and f != "qs"]
     out += [
-        _rows(f, raw[f], typed[f][later].lt(typed[f][earlier]), later,
+        violation_rows(f, raw[f], typed[f][later].lt(typed[f][earlier]), later,
               f"{later} must be on or after {earlier}")
         for f, earlier, later in DATE_ORDER
         if f in typed
@@ -482,7 +319,7 @@ def _cross_rules(
         out += [_unknown_subjects(f, raw[f], typed[f], subjects["dm"])
                 for f in typed if f not in ("dm", "qs")]
         out.append(
-            _rows(
+            violation_rows(
                 "dm",
                 raw["dm"],
                 raw["dm"]["DTHDTC"].ne("").ne(dm["DSDECOD"].eq(DEATH)),
@@ -512,15 +349,16 @@ def _qs_subject_rules(
 
     found = []
     if "dm" in subjects:
-        found.append(_rows("qs", raw, holds(subject_not_in("dm")), "USUBJID", UNKNOWN_SUBJECT))
+        unknown = holds(subject_not_in("dm"))
+        found.append(violation_rows("qs", raw, unknown, "USUBJID", UNKNOWN_SUBJECT))
     if "cg" in subjects:
         caregiver = (pl.col("RESPONDENT") == "CAREGIVER") & subject_not_in("cg")
         found.append(
-            _rows("qs", raw, holds(caregiver), "RESPONDENT",
+            violation_rows("qs", raw, holds(caregiver), "RESPONDENT",
                   "a CAREGIVER row needs a row of its USUBJID in cg.csv")
         )  # fmt: skip
     empty = raw["QSSTRESN"].eq("")
-    return found, [_rows("qs", raw, empty, "QSSTRESN", "QSSTRESN is empty (not answered)")]
+    return found, [violation_rows("qs", raw, empty, "QSSTRESN", "QSSTRESN is empty (not answered)")]
 
 
 def _qs_rows_rules(
@@ -530,7 +368,7 @@ def _qs_rows_rules(
     found so far, whose rows the score rule leaves out; `day0` the first infusions, None without
     a complete ex): unique key, codes, ranges, collected scores; visit windows."""
     found = [_duplicate_keys("qs", raw, qs), *_qs_rules(raw, qs)]
-    found.append(_score_rules(raw, qs, _table([errors, *found])))
+    found.append(_score_rules(raw, qs, violation_table([errors, *found])))
     return found, [] if day0 is None else _window_warnings(raw, qs, day0)
 
 
@@ -546,12 +384,12 @@ def _score_rules(raw: pd.DataFrame, qs: pl.DataFrame, errors: pd.DataFrame) -> p
     found = disagreements.to_pandas().set_index(LINE)["derived"]
     mask = raw[LINE].isin(found.index)
     derived = raw.loc[mask, LINE].map(found)
-    return _rows(
+    return violation_rows(
         "qs",
         raw,
         mask,
         "QSSTRESN",
-        "QSSTRESN of a collected " + _objects(raw.loc[mask, "QSTESTCD"]) + " must equal the "
+        "QSSTRESN of a collected " + as_objects(raw.loc[mask, "QSTESTCD"]) + " must equal the "
         "score of its complete items (" + _fmt(derived) + ")",
     )
 
@@ -586,7 +424,7 @@ def _window_warnings(raw: pd.DataFrame, qs: pl.DataFrame, day0: pd.Series) -> li
         f"{spec.VISIT_WINDOW_DAYS} days from the first infusion)"
     )
     late = "QSDTC of a BASELINE row after the first infusion (not a baseline)"
-    return [_rows("qs", raw, _mask(len(raw), flagged.filter(rule)[ROW]), "QSDTC", text)
+    return [violation_rows("qs", raw, _mask(len(raw), flagged.filter(rule)[ROW]), "QSDTC", text)
             for rule, text in (("outside", outside), ("late", late))]
 
 
@@ -609,7 +447,7 @@ def check_raw(
     report is ok."""
     if files is None:
         files = {f: df.attrs["file"] for f, df in raw.items() if "file" in df.attrs}
-    problems = _table([]) if problems is None else problems
+    problems = violation_table([]) if problems is None else problems
     errors: list[pd.DataFrame] = [problems]
     warnings: list[pd.DataFrame] = []
     data: dict[str, pd.DataFrame] = {}
@@ -617,14 +455,14 @@ def check_raw(
     for file in spec.FILES:
         if file not in raw:
             if not problems["file"].eq(file).any():
-                errors.append(_file_problem(file, _missing_file_rule(file)))
+                errors.append(file_problem(file, missing_file_rule(file)))
             continue
         frame = raw[file]
         if not frame.index.equals(pd.RangeIndex(len(frame))):
             frame = frame.reset_index(drop=True)
         blank = empty_rows(frame)
         warnings.append(
-            _rows(
+            violation_rows(
                 file,
                 frame,
                 blank,
@@ -635,7 +473,7 @@ def check_raw(
         )
         data[file] = frame.loc[~blank].reset_index(drop=True) if blank.any() else frame
         if file in spec.FILES_NONEMPTY and data[file].empty:
-            errors.append(_file_problem(file, f"{file}.csv must have at least one data row"))
+            errors.append(file_problem(file, f"{file}.csv must have at least one data row"))
         violations = _schema_violations(file, data[file])
         errors.append(violations)
         has_cell_errors[file] = not violations.empty
@@ -652,10 +490,10 @@ def check_raw(
         found, warned = _qs_subject_rules(data["qs"], typed["qs"], subjects)
         day0 = first_infusion(typed["ex"]) if "ex" in typed else None
         more_found, more_warned = _qs_rows_rules(data["qs"], typed["qs"],
-                                                 _table([*errors, *found]), day0)
+                                                 violation_table([*errors, *found]), day0)
         errors += found + more_found
         warnings += warned + more_warned
-    report = ValidationReport(_table(errors), _table(warnings), files)
+    report = ValidationReport(violation_table(errors), violation_table(warnings), files)
     return report, typed
 
 
