@@ -1,6 +1,7 @@
 """Benchmark of the run command: prints measured figures, asserts nothing (`make benchmark`).
 
-1. cold full run (`helpers.runner.run`, --force) vs a naive baseline that papermills the four
+1. cold full run (`helpers.pipeline.runner.run`, --force) vs a naive baseline that papermills the
+four
    notebooks one after another, each first loading, validating and deriving the data itself:
    the medians of --repeat runs of each (default 3), interleaved;
 2. a no-op rerun, and a rerun after changing one parameter that one notebook receives
@@ -78,8 +79,8 @@ def naive_baseline(params_path: Path, work: Path) -> None:
 
     from helpers.adam.derive import derive_adam, write_adam
     from helpers.data.load import load_study
-    from helpers.params import load_params
-    from helpers.runner import (
+    from helpers.pipeline.params import load_params
+    from helpers.pipeline.runner import (
         KERNEL,
         NOTEBOOKS,
         OUTPUT_PARAMETERS,

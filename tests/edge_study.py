@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers import spec
 from helpers.adam.derive import Adam, derive_adam
 from helpers.data.load import load_study
+from helpers.study import spec
 
 DAY0 = date(2021, 1, 4)
 #: code (item or score) -> its instrument (QSCAT)

@@ -11,7 +11,9 @@ from adam_fixture import adae, adqs, adsl, adtte
 from lifelines import KaplanMeierFitter
 from scipy import stats as sps
 
-from helpers import ard, caregiver, change, disposition, efficacy, safety, tables
+from helpers.analysis import ard, caregiver, disposition, efficacy, safety
+from helpers.analysis import change_from_baseline as cfb
+from helpers.report import tables
 
 FAS = adsl().query("FASFL == 'Y'")
 SAF = adsl().query("SAFFL == 'Y'")
@@ -19,12 +21,12 @@ PARAMS = ["FSMCTOT", "MSISPHYS"]
 
 
 def _summary() -> pd.DataFrame:
-    records = change.analysed_records(adqs(), FAS["USUBJID"], "PATIENT", PARAMS)
-    return change.summarise(change.summary_ard(records, PARAMS, "outcomes", "FAS"), PARAMS)
+    records = cfb.analysed_records(adqs(), FAS["USUBJID"], "PATIENT", PARAMS)
+    return cfb.summarise(cfb.summary_ard(records, PARAMS, "outcomes", "FAS"), PARAMS)
 
 
 def test_analysed_records_keep_subjects_with_baseline_and_post_baseline() -> None:
-    rec = change.analysed_records(adqs(), FAS["USUBJID"], "PATIENT", PARAMS)
+    rec = cfb.analysed_records(adqs(), FAS["USUBJID"], "PATIENT", PARAMS)
     q = adqs()
     expected = q[q["ANLFL"].eq("Y") & q["RESPONDENT"].eq("PATIENT") & q["PARAMCD"].isin(PARAMS)]
     expected = expected[expected["USUBJID"].isin(FAS["USUBJID"])]
@@ -37,7 +39,7 @@ def test_analysed_records_keep_subjects_with_baseline_and_post_baseline() -> Non
 
 def test_summary_n_and_medians_match_pandas_by_visit() -> None:
     s = _summary().set_index(["PARAMCD", "TIMEPOINT"])
-    rec = change.analysed_records(adqs(), FAS["USUBJID"], "PATIENT", PARAMS)
+    rec = cfb.analysed_records(adqs(), FAS["USUBJID"], "PATIENT", PARAMS)
     post = rec[rec["TIMEPOINT"].ne("BASELINE")]
     counts = post.groupby(["PARAMCD", "AVISIT"])["USUBJID"].nunique()
     for (p, v), n in counts.items():
@@ -58,9 +60,9 @@ def test_baseline_rows_carry_no_change_statistics() -> None:
 
 
 def test_change_ci_by_visit_matches_scipy_t_interval() -> None:
-    rec = change.analysed_records(adqs(), FAS["USUBJID"], "PATIENT", PARAMS)
-    results = change.summary_ard(rec, PARAMS, "outcomes", "FAS", 0.05)
-    ci = change.change_ci_by_visit(results).set_index(["PARAMCD", "AVISIT"])
+    rec = cfb.analysed_records(adqs(), FAS["USUBJID"], "PATIENT", PARAMS)
+    results = cfb.summary_ard(rec, PARAMS, "outcomes", "FAS", 0.05)
+    ci = cfb.change_ci_by_visit(results).set_index(["PARAMCD", "AVISIT"])
     chg = rec.loc[rec["PARAMCD"].eq("FSMCTOT") & rec["AVISIT"].eq("MONTH 3"), "CHG"]
     lo, hi = sps.t.interval(0.95, len(chg) - 1, loc=chg.mean(), scale=sps.sem(chg))
     row = ci.loc[("FSMCTOT", "MONTH 3")]
@@ -115,7 +117,7 @@ def test_every_arrow_of_the_flow_diagram_is_drawn_in_a_visible_colour() -> None:
     the white page (it did)."""
     from matplotlib.colors import to_rgb
 
-    from helpers import figures
+    from helpers.report import figures
 
     steps = pd.DataFrame({"step": ["Enrolled", "Treated", "Completed", "Analysed"],
                           "n": [3, 2, 1, 2]})
@@ -148,7 +150,7 @@ def test_sample_size_grid_flags_target() -> None:
 
 
 def test_fsmc_shift_totals_match_crosstab() -> None:
-    rec = change.analysed_records(adqs(), FAS["USUBJID"], "PATIENT", PARAMS)
+    rec = cfb.analysed_records(adqs(), FAS["USUBJID"], "PATIENT", PARAMS)
     shift = efficacy.fsmc_shift_table(efficacy.fsmc_shift_ard(rec, "FAS")).set_index("Baseline")
     eos = rec[rec["PARAMCD"].eq("FSMCTOT") & rec["EOSFL"].eq("Y")]
     cats = pd.cut(eos["BASE"], [-np.inf, 43, 53, 63, np.inf], right=False, labels=False)
@@ -270,10 +272,10 @@ def test_no_subject_identifier_in_any_table() -> None:
         disposition.disposition_by_country(
             ard.combine([disposition.disposition_ard(a), disposition.disposition_country_ard(a)])),
         disposition.baseline_table(disposition.baseline_ard(FAS, q, "FAS"), {"FAS": "FAS"}),
-        change.visit_table(_summary()),
-        change.eos_table(_summary()),
+        cfb.visit_table(_summary()),
+        cfb.eos_table(_summary()),
         efficacy.fsmc_shift_table(efficacy.fsmc_shift_ard(
-            change.analysed_records(q, FAS["USUBJID"], "PATIENT", PARAMS), "FAS")),
+            cfb.analysed_records(q, FAS["USUBJID"], "PATIENT", PARAMS), "FAS")),
         efficacy.km_table(efficacy.km_ard(efficacy.tte_subset(t, "TTFSMCI", FAS["USUBJID"]),
                                           "km", "FAS")),
         efficacy.relapse_table(efficacy.relapse_ard(a, t)),

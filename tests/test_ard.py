@@ -1,4 +1,5 @@
-"""helpers.ard: rows, the deterministic writer (shortest round-trip floats) and look-ups."""
+"""helpers.analysis.ard: rows, the deterministic writer (shortest round-trip floats) and
+look-ups."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import ard
+from helpers.analysis import ard
 
 
 def _example() -> pd.DataFrame:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from helpers.cli import build_parser
-from helpers.commands import python_command
+from helpers.pipeline.commands import python_command
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_PYTHON = ".venv/bin/python"

@@ -9,8 +9,8 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from helpers import change, disposition, population
 from helpers.adam.derive import COLUMNS, Adam, derive_adam, read_adam, write_adam
+from helpers.analysis import change_from_baseline, disposition, population
 from helpers.data.load import StudyData
 
 D0 = {"S1": "2020-01-06", "S2": "2020-02-03", "S4": "2020-03-02"}  # first alemtuzumab infusion
@@ -265,7 +265,7 @@ def test_a_never_treated_baseline_counts_in_the_enr_baseline_not_in_change(adam)
                                        {"Enrolled": "ENR"})
     fsmc = table[table["Characteristic"].str.startswith("FSMC total")].set_index("Statistic")
     assert fsmc.iloc[:, -1][["n", "Mean (SD)"]].tolist() == ["3", "59.3 (11.0)"]
-    records = change.analysed_records(adqs, adsl["USUBJID"], "PATIENT", ["FSMCTOT"])
+    records = change_from_baseline.analysed_records(adqs, adsl["USUBJID"], "PATIENT", ["FSMCTOT"])
     assert sorted(records["USUBJID"].unique()) == ["S1", "S2"]
 
 

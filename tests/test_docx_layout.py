@@ -1,11 +1,11 @@
-"""The DOCX mends of helpers.docx_layout on small hand-written WordprocessingML: A4 sections,
+"""The DOCX mends of helpers.report.docx_layout on small hand-written WordprocessingML: A4 sections,
 table grids at the text width of their section, cells keeping their column's alignment."""
 
 from __future__ import annotations
 
 import re
 
-from helpers import docx_layout
+from helpers.report import docx_layout
 
 A4_TEXT = 11906 - 2 * 1247  # 9412 twips
 LANDSCAPE_TEXT = 16838 - 2 * 1247  # 14344 twips

@@ -19,12 +19,12 @@ import polars as pl
 import pytest
 from edge_study import EdgeStudy, flag, items, row
 
-from helpers.adam import scoring
 from helpers.adam.adqs import subjects_with_change
 from helpers.adam.derive import Adam, derive_adam
 from helpers.data.load import load_study
 from helpers.data.validate import validate_folder
-from helpers.reproduction import PublishedFigure, judge
+from helpers.results.reproduction import PublishedFigure, judge
+from helpers.study import instruments
 
 MONTH = 30.4375
 
@@ -276,7 +276,7 @@ def test_never_treated_baseline_counts_in_enrolled_baseline_characteristics(
     NOPOST, CGLATE, NOTSCORED, EOS9, EOS8, FSMCSUB (items: 60) and NEVER (day -5, untreated)
     = 8 (BASEDAY1's is after day 0; FSMCMISS's total is missing)."""
     from helpers.adam.derive import read_adam, write_adam
-    from helpers.disposition import baseline_ard, baseline_table
+    from helpers.analysis.disposition import baseline_ard, baseline_table
 
     write_adam(adam, tmp_path)
     written = read_adam(tmp_path)  # as the notebooks read it
@@ -431,7 +431,7 @@ def test_scores_from_items(adam: Adam, subject: str, respondent: str,
 ])  # fmt: skip
 def test_edss_confirmed_improvement(adam: Adam, subject: str, confirmed: str,
                                     visit: str | None) -> None:
-    out = row(scoring.edss_confirmed_improvement(adam.adqs), USUBJID=subject)
+    out = row(instruments.edss_confirmed_improvement(adam.adqs), USUBJID=subject)
     assert out["CONFFL"] == confirmed
     assert (out["CONFVIS"] if isinstance(out["CONFVIS"], str) else None) == visit
 

@@ -13,10 +13,12 @@ import yaml
 from lifelines import KaplanMeierFitter
 from scipy import stats
 
-from helpers import ard, caregiver, change, disposition, efficacy, labels, safety
 from helpers.adam.derive import Adam
-from helpers.key_results import IDS, select_key_results, write_key_results
-from helpers.population import POPULATION_FLAGS, analysis_set
+from helpers.analysis import ard, caregiver, disposition, efficacy, safety
+from helpers.analysis import change_from_baseline as cfb
+from helpers.analysis.population import POPULATION_FLAGS, analysis_set
+from helpers.report import labels
+from helpers.results.key_results import IDS, select_key_results, write_key_results
 
 PUBLISHED = Path(__file__).resolve().parents[1] / "study" / "published.yaml"
 VISITS = {"BASELINE": 0, "MONTH 3": 3, "MONTH 6": 6, "MONTH 12": 12, "MONTH 36": 36}
@@ -122,8 +124,8 @@ def run_ard(adam: Adam, settings: KeyResultSettings) -> pd.DataFrame:
     cg = analysis_set(adam.adsl, "CG", c)
     p_params = [p for group in labels.PATIENT_GROUPS.values() for p in group]
     c_params = [p for group in labels.CAREGIVER_GROUPS.values() for p in group]
-    p_records = change.analysed_records(adam.adqs, eff["USUBJID"], "PATIENT", p_params)
-    c_records = change.analysed_records(adam.adqs, cg["USUBJID"], "CAREGIVER", c_params)
+    p_records = cfb.analysed_records(adam.adqs, eff["USUBJID"], "PATIENT", p_params)
+    c_records = cfb.analysed_records(adam.adqs, cg["USUBJID"], "CAREGIVER", c_params)
     teae = safety.teae(adam.adae, saf)
     return ard.combine([
         disposition.disposition_ard(enrolled),
@@ -131,14 +133,14 @@ def run_ard(adam: Adam, settings: KeyResultSettings) -> pd.DataFrame:
         disposition.baseline_ard(enrolled[enrolled[POPULATION_FLAGS[population]].eq("Y")],
                                  adam.adqs, population),
         disposition.sample_size_ard(**dict(settings.sample_size)),
-        change.summary_ard(p_records, p_params, "outcomes", population),
+        cfb.summary_ard(p_records, p_params, "outcomes", population),
         efficacy.km_ard(efficacy.tte_subset(adam.adtte, "TTFSMCI", eff["USUBJID"]), "fsmc_km",
                         population),
         efficacy.relapse_ard(saf, adam.adtte),
         efficacy.retreatment_ard(saf),
         caregiver.characteristics_ard(cg),
         caregiver.baseline_ard(adam.adqs, cg, c_params),
-        change.summary_ard(c_records, c_params, "cg_outcomes", "CG"),
+        cfb.summary_ard(c_records, c_params, "cg_outcomes", "CG"),
         safety.overview_ard(teae, saf),
         safety.pt_ard(teae, len(saf)),
     ])

@@ -306,7 +306,7 @@ def test_pdf_figures_are_vector_graphics(run_dir: Path) -> None:
 
 
 def test_every_number_the_html_text_quotes_links_to_its_ledger_row(run_dir: Path) -> None:
-    """The number ledger (helpers.ledger): each link of the text has its anchor, and each
+    """The number ledger (helpers.report.ledger): each link of the text has its anchor, and each
     published figure has a row."""
     html = (run_dir / "report" / "index.html").read_text(encoding="utf-8")
     links = set(re.findall(r'href="#(ledger-[\w-]+)"', html))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from helpers import ledger
+from helpers.report import ledger
 
 
 def reproduction() -> pd.DataFrame:

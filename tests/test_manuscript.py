@@ -20,9 +20,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from helpers import manuscript, spec, stats
-from helpers.adam import scoring
-from helpers.methods_text import methods_markdown
+from helpers.analysis import stats
+from helpers.report import manuscript
+from helpers.report.methods_text import methods_markdown
+from helpers.study import instruments, spec
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLE = (ROOT / "index.qmd").read_text(encoding="utf-8")
@@ -52,7 +53,7 @@ TINY_PNG = (
 )
 SECRET = "USUBJID-P0001"  # printed by an unlabelled cell: must never reach the preview
 
-# independent parsers (not helpers.manuscript's)
+# independent parsers (not helpers.report.manuscript's)
 EMBED = re.compile(r"\{\{< embed notebooks/([\w-]+)\.ipynb#([\w-]+) >\}\}")
 VAR = re.compile(r"\{\{< var (kr|pub)\.(\w+) >\}\}")
 XREF = re.compile(r"@((?:fig|tbl|sec)-[\w-]*\w)")
@@ -228,14 +229,14 @@ def test_methods_state_the_code_constants_and_the_run_settings() -> None:
     assert "significance level is 0.01" in text and "excluded from the analysis" in text
     assert "synthetic cohort (seed 1, n 5)" in text and "not the study's" in text
     assert "ZBI-22" in text and "assumes" in text
-    for item in scoring.FSMC_SUBSCALE_ITEMS["FSMCCOG"]:
+    for item in instruments.FSMC_SUBSCALE_ITEMS["FSMCCOG"]:
         assert re.search(rf"cognitive = items [\d, ]*\b{item}\b", text)
 
 
 def test_methods_follow_a_changed_project_rule(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(scoring, "MSIS_MAX_MISSING_FRACTION", 0.25)
-    monkeypatch.setattr(scoring, "FSMC_IMPROVEMENT_CHANGE", -12.0)
-    monkeypatch.setattr(scoring, "ZBI_MAX_MISSING", 2)
+    monkeypatch.setattr(instruments, "MSIS_MAX_MISSING_FRACTION", 0.25)
+    monkeypatch.setattr(instruments, "FSMC_IMPROVEMENT_CHANGE", -12.0)
+    monkeypatch.setattr(instruments, "ZBI_MAX_MISSING", 2)
     text = generated_methods()
     assert "up to 25% of a subscale's items" in text
     assert "FSMC total change <= -12" in text
@@ -377,7 +378,7 @@ def test_quarto_renders_html_docx_and_pdf_with_word_tables(run_dir: Path) -> Non
 
 
 def test_preview_markdown_drops_quarto_only_syntax():
-    from helpers.manuscript import plain_markdown
+    from helpers.report.manuscript import plain_markdown
 
     text = "| a |\n|---|\n| 1 |\n\n: Analysis populations. {#tbl-populations}\n\nSee [@penner2009]."
     assert plain_markdown(text) == (
@@ -522,6 +523,6 @@ def test_the_report_key_follows_what_the_render_reads_only(run_dir: Path) -> Non
 
 def test_the_runner_keys_every_manuscript_source() -> None:
     """A changed source (the CSS, the Lua filter, ...) must make the run render again."""
-    from helpers.runner import MANUSCRIPT_FILES
+    from helpers.pipeline.runner import MANUSCRIPT_FILES
 
     assert set(manuscript.SOURCES) <= set(MANUSCRIPT_FILES)

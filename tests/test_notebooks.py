@@ -20,10 +20,10 @@ from papermill.iorw import load_notebook_node
 from papermill.parameterize import parameterize_notebook
 
 from helpers.adam.derive import derive_adam, write_adam
-from helpers.adam.scoring import score_questionnaires
 from helpers.data.load import load_study
-from helpers.params import load_params
-from helpers.runner import NOTEBOOK_DIR, NOTEBOOKS, run
+from helpers.pipeline.params import load_params
+from helpers.pipeline.runner import NOTEBOOK_DIR, NOTEBOOKS, run
+from helpers.study.instruments import score_questionnaires
 from helpers.synth import write_synthetic_cohort
 
 pytestmark = pytest.mark.slow

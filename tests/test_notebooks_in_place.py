@@ -11,9 +11,9 @@ import nbclient
 import nbformat
 import pytest
 
-from helpers.notebook_paths import DEFAULT_ADAM, INTERACTIVE
-from helpers.params import load_params
-from helpers.runner import KERNEL, NOTEBOOK_DIR, NOTEBOOKS, run
+from helpers.pipeline.notebook_paths import DEFAULT_ADAM, INTERACTIVE
+from helpers.pipeline.params import load_params
+from helpers.pipeline.runner import KERNEL, NOTEBOOK_DIR, NOTEBOOKS, run
 
 pytestmark = pytest.mark.slow
 
@@ -53,7 +53,7 @@ def test_a_stored_notebook_runs_in_place_with_its_defaults(default_run: Path, no
 
 
 def test_a_missing_default_run_says_how_to_make_it(tmp_path: Path):
-    from helpers.notebook_paths import adam_folder
+    from helpers.pipeline.notebook_paths import adam_folder
 
     with pytest.raises(FileNotFoundError, match=r"run `make report`.*or set adam_dir"):
         adam_folder(str(tmp_path))

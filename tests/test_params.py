@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers.params import (
+from helpers.pipeline.params import (
     ParamsError,
     check_country,
     load_params,

@@ -1,5 +1,6 @@
-"""helpers.stats against reference results computed with R (tests/reference/make_reference.R)
-on the small fixed datasets beside it; R is needed only to regenerate r_results.csv."""
+"""helpers.analysis.stats against reference results computed with R
+(tests/reference/make_reference.R) on the small fixed datasets beside it; R is needed only to
+regenerate r_results.csv."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import stats
+from helpers.analysis import stats
 
 REFERENCE = Path(__file__).parent / "reference"
 #: R and scipy compute quantiles and tail areas by different algorithms

@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from helpers.reproduction import (
+from helpers.results.reproduction import (
     PublishedFigure,
     judge,
     published_decimals,

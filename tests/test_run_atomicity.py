@@ -20,9 +20,9 @@ import pytest
 import yaml
 from processes import processes_working_in, wait_for_exit
 
-from helpers import runner
-from helpers.params import ParamsError, load_params
-from helpers.runner import RunError, run
+from helpers.pipeline import runner
+from helpers.pipeline.params import ParamsError, load_params
+from helpers.pipeline.runner import RunError, run
 
 pytestmark = pytest.mark.slow
 
@@ -93,10 +93,12 @@ STEPS = {
     "5/7 results": ({"sample_size": {"effect_size": 0.35}},
                     lambda tmp, mp, run_dir: fail(mp, runner, "_results")),
     "6/7 record": ({"sample_size": {"effect_size": 0.35}},
-                   lambda tmp, mp, run_dir: fail(mp, __import__("helpers.provenance").provenance,
+                   lambda tmp, mp, run_dir: fail(mp,
+                   __import__("helpers.pipeline.provenance").provenance,
                                                  "provenance_record")),
     "7/7 report": ({"sample_size": {"effect_size": 0.35}, "render": True},
-                   lambda tmp, mp, run_dir: fail(mp, __import__("helpers.manuscript").manuscript,
+                   lambda tmp, mp, run_dir: fail(mp,
+                   __import__("helpers.report.manuscript").manuscript,
                                                  "render")),
     "swap": ({"sample_size": {"effect_size": 0.35}},
              lambda tmp, mp, run_dir: failing_swap(mp, run_dir)),

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from helpers import ard
-from helpers.run_diff import (
+from helpers.analysis import ard
+from helpers.results.run_diff import (
     CODE,
     DATA,
     PARAMS,

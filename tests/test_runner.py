@@ -17,9 +17,9 @@ import pytest
 import yaml
 from processes import processes_working_in, wait_for_exit
 
-from helpers.params import load_params
-from helpers.reproduction import read_published
-from helpers.runner import NOTEBOOKS, RunError, run
+from helpers.pipeline.params import load_params
+from helpers.pipeline.runner import NOTEBOOKS, RunError, run
+from helpers.results.reproduction import read_published
 
 pytestmark = pytest.mark.slow
 
@@ -108,8 +108,8 @@ def _cell(run_dir: Path, table: str, key: str, row: str, column: str) -> str:
 def test_every_key_result_is_its_ard_row_and_the_table_cell_that_shows_it(runs):
     """key_results.csv holds, for every id, the value of the ARD row KEY_RESULTS names (read
     here with plain pandas), and the tables show the same numbers (formatted)."""
-    from helpers import tables
-    from helpers.key_results import KEY_RESULTS, Row
+    from helpers.report import tables
+    from helpers.results.key_results import KEY_RESULTS, Row
 
     run_dir = runs["first"].run_dir
     frames = [pd.read_csv(p, dtype=str, keep_default_na=False)
@@ -252,7 +252,7 @@ def test_a_failing_notebook_stops_the_run_and_leaves_no_process_behind(
 ):
     """A cell error fails the run naming the notebook and the error; the previous output stays
     as it was, and no kernel of the run is left running."""
-    from helpers import runner
+    from helpers.pipeline import runner
 
     notebooks = tmp_path / "notebooks"
     shutil.copytree(runner.NOTEBOOK_DIR, notebooks)
@@ -354,7 +354,7 @@ def test_every_number_a_table_shows_is_an_ard_value(runs):
     """Tables are views of the analysis results: each number in a table's statistic columns
     (those right-aligned as numbers; not the first, label column) equals, at its printed
     decimals, a value of its notebook's ard/ rows (a percentage sign: the value x 100)."""
-    from helpers.tables import _is_numeric
+    from helpers.report.tables import _is_numeric
 
     run_dir = runs["first"].run_dir
     missing = []
@@ -379,14 +379,15 @@ def test_every_number_a_table_shows_is_an_ard_value(runs):
 
 def _views() -> dict[str, object]:
     """Each table the run writes, rebuilt from ARD rows alone (the default params)."""
-    from helpers import caregiver, change, disposition, efficacy, labels, safety
-    from helpers.ard import select
+    from helpers.analysis import caregiver, change_from_baseline, disposition, efficacy, safety
+    from helpers.analysis.ard import select
+    from helpers.report import labels
 
     patient = [p for group in labels.PATIENT_GROUPS.values() for p in group]
     carer = [p for group in labels.CAREGIVER_GROUPS.values() for p in group]
 
     def outcomes(analysis: str, params: list[str]):
-        return lambda r: change.summarise(select(r, analysis=analysis), params, 0.05)
+        return lambda r: change_from_baseline.summarise(select(r, analysis=analysis), params, 0.05)
 
     return {
         "01-disposition/tbl-disposition": disposition.disposition_table,
@@ -395,9 +396,9 @@ def _views() -> dict[str, object]:
             lambda r: disposition.baseline_table(r, {"Enrolled": "ENR", "FAS": "FAS"}),
         "01-disposition/tbl-sample-size": lambda r: disposition.sample_size_grid(r, 80),
         "02-patient-outcomes/tbl-outcomes-eos":
-            lambda r: change.eos_table(outcomes("outcomes", patient)(r)),
+            lambda r: change_from_baseline.eos_table(outcomes("outcomes", patient)(r)),
         "02-patient-outcomes/tbl-outcomes-visit":
-            lambda r: change.visit_table(outcomes("outcomes", patient)(r)),
+            lambda r: change_from_baseline.visit_table(outcomes("outcomes", patient)(r)),
         "02-patient-outcomes/tbl-fsmc-shift": efficacy.fsmc_shift_table,
         "02-patient-outcomes/tbl-fsmc-km":
             lambda r: efficacy.km_table(select(r, analysis="fsmc_km")),
@@ -407,7 +408,7 @@ def _views() -> dict[str, object]:
         "02-patient-outcomes/tbl-retreatment": efficacy.retreatment_table,
         "03-caregiver-outcomes/tbl-cg-characteristics": caregiver.characteristics_table,
         "03-caregiver-outcomes/tbl-cg-outcomes":
-            lambda r: change.eos_table(outcomes("cg_outcomes", carer)(r)),
+            lambda r: change_from_baseline.eos_table(outcomes("cg_outcomes", carer)(r)),
         "03-caregiver-outcomes/tbl-agreement": caregiver.agreement_table,
         "04-safety/tbl-ae-overview":
             lambda r: safety.overview_table(select(r, analysis="ae_overview")),
@@ -420,7 +421,7 @@ def _views() -> dict[str, object]:
 def test_every_table_is_rebuilt_from_the_ard_alone(runs):
     """The strong form: read only ard/<notebook>.csv, call each table's view, and get the
     written table's bytes; every written table has a view here."""
-    from helpers.ard import read_ard
+    from helpers.analysis.ard import read_ard
 
     run_dir = runs["first"].run_dir
     written = {f"{p.parent.name}/{p.stem}": p for p in (run_dir / "tables").glob("*/*.csv")}

@@ -9,7 +9,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from helpers import runner
+from helpers.pipeline import runner
 
 PROBE = (
     "import os, time\n"

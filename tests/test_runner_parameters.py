@@ -11,9 +11,14 @@ from pathlib import Path
 import papermill
 import pytest
 
-from helpers import runner
-from helpers.params import load_params, with_defaults
-from helpers.runner import NOTEBOOK_DIR, NOTEBOOKS, declared_parameters, notebook_parameters
+from helpers.pipeline import runner
+from helpers.pipeline.params import load_params, with_defaults
+from helpers.pipeline.runner import (
+    NOTEBOOK_DIR,
+    NOTEBOOKS,
+    declared_parameters,
+    notebook_parameters,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -62,7 +67,7 @@ def _code_cells(notebook: str) -> tuple[str, str]:
 @pytest.mark.parametrize("notebook", NOTEBOOKS)
 def test_notebook_defaults_equal_the_params_schema_defaults(notebook: str):
     """An analyst who opens a notebook gets the same values as a run of params/default.yaml;
-    folders default to None (helpers.notebook_paths decides where they are)."""
+    folders default to None (helpers.pipeline.notebook_paths decides where they are)."""
     source, _ = _code_cells(notebook)
     defaults = {
         node.targets[0].id: ast.literal_eval(node.value)

@@ -7,7 +7,7 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from helpers.adam import scoring
+from helpers.study import instruments
 
 DAY = pd.Timestamp("2021-03-01")
 
@@ -28,12 +28,12 @@ def qs_of(*admins: tuple[str, str, str, dict[str, float | None]]) -> pd.DataFram
 
 def scores_of(qs: pd.DataFrame) -> pd.DataFrame:
     """scoring.score_questionnaires on a pandas qs (as the loader types it), as pandas."""
-    return scoring.score_questionnaires(pl.from_pandas(qs)).to_pandas()
+    return instruments.score_questionnaires(pl.from_pandas(qs)).to_pandas()
 
 
 def disagreements_of(qs: pd.DataFrame) -> pd.DataFrame:
     """scoring.collected_score_disagreements on a pandas qs, as pandas."""
-    return scoring.collected_score_disagreements(pl.from_pandas(qs)).to_pandas()
+    return instruments.collected_score_disagreements(pl.from_pandas(qs)).to_pandas()
 
 
 def items(prefix: str, values: list[float | None]) -> dict[str, float | None]:
@@ -179,15 +179,15 @@ def test_scoring_without_item_instruments():
 @pytest.mark.parametrize(
     ("func", "values", "expected"),
     [
-        (scoring.fsmc_severity, [42, 43, 52, 53, 62, 63],
+        (instruments.fsmc_severity, [42, 43, 52, 53, 62, 63],
          ["No fatigue", "Mild", "Mild", "Moderate", "Moderate", "Severe"]),
-        (lambda v: scoring.fsmc_severity(v, "FSMCCOG"), [21, 22, 27, 28, 33, 34],
+        (lambda v: instruments.fsmc_severity(v, "FSMCCOG"), [21, 22, 27, 28, 33, 34],
          ["No fatigue", "Mild", "Mild", "Moderate", "Moderate", "Severe"]),
-        (lambda v: scoring.fsmc_severity(v, "FSMCMOT"), [21, 22, 26, 27, 31, 32],
+        (lambda v: instruments.fsmc_severity(v, "FSMCMOT"), [21, 22, 26, 27, 31, 32],
          ["No fatigue", "Mild", "Mild", "Moderate", "Moderate", "Severe"]),
-        (scoring.bdi_category, [13, 14, 19, 20, 28, 29],
+        (instruments.bdi_category, [13, 14, 19, 20, 28, 29],
          ["Minimal", "Mild", "Mild", "Moderate", "Moderate", "Severe"]),
-        (scoring.zbi_category, [20, 21, 40, 41, 60, 61],
+        (instruments.zbi_category, [20, 21, 40, 41, 60, 61],
          ["Little or no burden", "Mild to moderate", "Mild to moderate", "Moderate to severe",
           "Moderate to severe", "Severe"]),
     ],
@@ -197,7 +197,7 @@ def test_category_thresholds(func, values, expected):
 
 
 def test_fsmc_subscale_severity_and_missing():
-    got = scoring.fsmc_severity(pd.Series([21, 22, 27, 32, np.nan]), "FSMCMOT")
+    got = instruments.fsmc_severity(pd.Series([21, 22, 27, 32, np.nan]), "FSMCMOT")
     assert got.astype(object).tolist()[:4] == ["No fatigue", "Mild", "Moderate", "Severe"]
     assert pd.isna(got.iloc[4])
 
@@ -222,7 +222,7 @@ def test_edss_confirmed_improvement():
     base = [{"USUBJID": s, "PARAMCD": "EDSS", "ANLFL": "Y", "ABLFL": "Y", "BASE": b, "AVAL": b,
              "AVISIT": "BASELINE", "AVISITN": 0, "ADY": -2.0} for s, b, _ in rows]  # fmt: skip
     adqs = pd.DataFrame(base + recs).sample(frac=1, random_state=1)
-    got = scoring.edss_confirmed_improvement(adqs).set_index("USUBJID")
+    got = instruments.edss_confirmed_improvement(adqs).set_index("USUBJID")
     assert got["CONFFL"].to_dict() == {"A": "Y", "B": "N", "C": "Y", "D": "N", "E": "N"}
     assert got["CONFVIS"].dropna().to_dict() == {"A": "MONTH 3", "C": "MONTH 6"}
     assert got["NPOST"].to_dict() == {"A": 2, "B": 2, "C": 3, "D": 2, "E": 2}

@@ -1,4 +1,4 @@
-"""helpers.stats against independent computations with numpy, scipy and lifelines."""
+"""helpers.analysis.stats against independent computations with numpy, scipy and lifelines."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from lifelines import KaplanMeierFitter
 from scipy import stats as sps
 
-from helpers import stats
+from helpers.analysis import stats
 
 RNG = np.random.default_rng(7)
 

@@ -1,5 +1,5 @@
-"""helpers.stats pinned by values worked out by hand or by exact enumeration, and by a published
-worked example, not by the library call the code itself makes.
+"""helpers.analysis.stats pinned by values worked out by hand or by exact enumeration, and by a
+published worked example, not by the library call the code itself makes.
 
 - Wilcoxon signed-rank (published.yaml: zero_method "wilcox", changes rounded to 9 decimals):
   W = the smaller of the positive and negative rank sums (midranks for ties, zeros dropped);
@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from helpers import stats
+from helpers.analysis import stats
 
 
 def exact_p(ranks: list[float], positive_sum: float) -> float:

@@ -1,4 +1,4 @@
-"""helpers.tables: number formats, privacy guard, deterministic saving, and text snapshots of
+"""helpers.report.tables: number formats, privacy guard, deterministic saving, and text snapshots of
 rendered tables built from the hand-made fixture (tests/adam_fixture.py).
 
 A changed snapshot is a changed table: read the diff of tests/snapshots/*.md. To accept a
@@ -14,7 +14,9 @@ import pandas as pd
 import pytest
 from adam_fixture import adae, adqs, adsl
 
-from helpers import ard, change, disposition, safety, stats, tables
+from helpers.analysis import ard, disposition, safety, stats
+from helpers.analysis import change_from_baseline as cfb
+from helpers.report import tables
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 
@@ -109,9 +111,9 @@ def test_snapshot_disposition() -> None:
 def test_snapshot_outcomes_eos() -> None:
     fas = adsl().query("FASFL == 'Y'")["USUBJID"]
     params = ["FSMCTOT", "MSISPHYS"]
-    records = change.analysed_records(adqs(), fas, "PATIENT", params)
-    summary = change.summarise(change.summary_ard(records, params, "outcomes", "FAS"), params)
-    _check_snapshot("tbl-outcomes-eos", change.eos_table(summary))
+    records = cfb.analysed_records(adqs(), fas, "PATIENT", params)
+    summary = cfb.summarise(cfb.summary_ard(records, params, "outcomes", "FAS"), params)
+    _check_snapshot("tbl-outcomes-eos", cfb.eos_table(summary))
 
 
 def test_snapshot_ae_soc_pt() -> None:

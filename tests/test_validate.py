@@ -347,8 +347,8 @@ def test_missing_file_does_not_hide_rules_of_other_files(study: Path) -> None:
 def test_report_order_is_a_stable_sort_by_file_line_column_rule_value_missing_first():
     """Against pandas' stable multi-key sort (missing first), on a table with ties on file and
     line, missing lines and text, an unknown file and fully equal rows."""
-    from helpers import spec
     from helpers.data.violations import report_order
+    from helpers.study import spec
 
     rng = np.random.default_rng(7)
     n = 3000

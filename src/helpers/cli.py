@@ -49,8 +49,8 @@ def _derive(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from helpers.params import ParamsError, load_params, with_data_folder
-    from helpers.runner import RunError, run
+    from helpers.pipeline.params import ParamsError, load_params, with_data_folder
+    from helpers.pipeline.runner import RunError, run
 
     try:
         params = load_params(args.params)
@@ -64,7 +64,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _render(args: argparse.Namespace) -> int:
-    from helpers.manuscript import ManuscriptError, render
+    from helpers.report.manuscript import ManuscriptError, render
 
     try:
         render(args.run_dir)
@@ -75,7 +75,7 @@ def _render(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from helpers.run_diff import NotARunError, diff_runs, format_diff
+    from helpers.results.run_diff import NotARunError, diff_runs, format_diff
 
     try:
         diff = diff_runs(args.run_a, args.run_b)
@@ -87,7 +87,7 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 def _params(args: argparse.Namespace) -> int:
-    from helpers.params import ParamsError, load_params, schema_markdown
+    from helpers.pipeline.params import ParamsError, load_params, schema_markdown
 
     if args.file is None:
         print(schema_markdown(), end="")

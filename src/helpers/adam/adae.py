@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from helpers import spec
-from helpers.adam.base import elapsed_days, exclusion, per_subject, study_year, yes_no
+from helpers.adam.base import exclusion, per_subject, yes_no
+from helpers.study import spec
+from helpers.study.time_axis import elapsed_days, study_year
 
 #: days after the last infusion day of a course still counted as infusion-associated
 IAR_DAYS_AFTER_INFUSION = 1

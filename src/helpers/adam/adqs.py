@@ -1,7 +1,7 @@
 """ADQS: one row per subject x respondent x parameter (score code) x visit.
 
 Definitions (study/data-spec.md), one named derivation each below:
-- AVAL = the instrument score (helpers.adam.scoring: derived from items, else collected); extra
+- AVAL = the instrument score (helpers.study.instruments: derived from items, else collected); extra
   parameters HRPQWTOT = HRPQWMIS + HRPQWRED and HRPQHTOT = HRPQHMIS + HRPQHRED.
 - ADY = elapsed days of ADT from the first alemtuzumab infusion. A never-treated subject has no
   day 0: its BASELINE visit records are kept (ADY empty, AWINFL N) as that patient's baseline,
@@ -24,9 +24,8 @@ from __future__ import annotations
 import pandas as pd
 import polars as pl
 
-from helpers import spec
-from helpers.adam.base import with_subject_type
-from helpers.adam.scoring import (
+from helpers.study import spec
+from helpers.study.instruments import (
     COLLECTED,
     DERIVED,
     ORIGIN,
@@ -34,6 +33,7 @@ from helpers.adam.scoring import (
     QsRows,
     scores_of_administrations,
 )
+from helpers.study.time_axis import with_subject_type
 
 #: derived parameters: code -> (instrument, component score codes summed)
 SUM_PARAMETERS: dict[str, tuple[str, tuple[str, ...]]] = {

@@ -19,8 +19,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from helpers import spec
-from helpers.adam.base import counted_relapses, elapsed_days, exclusion, per_subject, yes_no
+from helpers.adam.base import counted_relapses, exclusion, per_subject, yes_no
+from helpers.study import spec
+from helpers.study.time_axis import elapsed_days
 
 CG_COLUMNS = ["CGSEX", "CGAGE", "CGREL", "CGYEARS", "CGEMPLOY", "CGCHILD"]
 COMPLETED = "COMPLETED"

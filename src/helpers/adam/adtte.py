@@ -17,9 +17,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from helpers import spec
-from helpers.adam.base import counted_relapses, exclusion, months, study_year
-from helpers.adam.scoring import FSMC_IMPROVEMENT_CHANGE, ROUND_DECIMALS
+from helpers.adam.base import counted_relapses, exclusion
+from helpers.study import spec
+from helpers.study.instruments import FSMC_IMPROVEMENT_CHANGE, ROUND_DECIMALS
+from helpers.study.time_axis import months, study_year
 
 PARAMS = {
     "TTFSMCI": "Time to first clinically relevant FSMC improvement (months)",

@@ -3,7 +3,7 @@ counts of a run from the typed study data.
 
 The datasets' columns are documented in helpers.adam.files.COLUMNS (with their CSV files); the
 derivations live in helpers.adam.adsl, adqs, adae and adtte, the time axis and relapse rule in
-helpers.adam.base, the instrument scores in helpers.adam.scoring. ADQS, the large one (its qs
+helpers.adam.base, the instrument scores in helpers.study.instruments. ADQS, the large one (its qs
 has 75M rows at 100k patients), is derived with Polars; the others with pandas.
 """
 
@@ -18,8 +18,8 @@ from helpers.adam.adae import derive_adae
 from helpers.adam.adqs import derive_adqs
 from helpers.adam.adsl import derive_adsl
 from helpers.adam.adtte import derive_adtte
-from helpers.adam.base import by_subject, first_infusion
 from helpers.adam.files import COLUMNS, Adam, conform, read_adam, write_adam
+from helpers.study.time_axis import by_subject, first_infusion
 
 if TYPE_CHECKING:
     from helpers.data.load import StudyData

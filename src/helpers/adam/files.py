@@ -2,8 +2,9 @@
 
 `COLUMNS` below is the one place where every dataset's columns are documented (name, kind,
 definition); the derivations live in helpers.adam (derive, adsl, adqs, adae, adtte), the time axis
-and relapse rule in helpers.adam.base, the instrument scores in helpers.adam.scoring. This module
-needs only pandas, so that a notebook reads the analysis datasets without importing the derivations.
+and relapse rule in helpers.adam.base, the instrument scores in helpers.study.instruments. This
+module needs only pandas, so that a notebook reads the analysis datasets without importing the
+derivations.
 
 Time axis: elapsed day 0 = first alemtuzumab EXSTDTC; months = days / 30.4375; study year k =
 days in (365.25(k-1), 365.25k], day 0 in year 1. CSV files: rows sorted by the dataset's key,

@@ -25,7 +25,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-LINE = "_LINE"
+from helpers.study.spec import LINE
+
 #: bytes of the file parsed per task; several tasks run at once
 BLOCK_BYTES = 1 << 24
 #: every cell as dictionary-encoded bytes (decoded once per distinct value)

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers import spec
 from helpers.data.csv_reader import CsvFormatError, RawCsv, read_csv
 from helpers.data.formats import FORMATS, FormatError, read_dataset_json, read_xpt
 from helpers.data.violations import file_problem, violation_table
+from helpers.study import spec
 
 
 def domain_files(folder: Path) -> tuple[dict[str, Path], pd.DataFrame]:

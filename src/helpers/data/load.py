@@ -16,11 +16,11 @@ from pathlib import Path
 import pandas as pd
 import polars as pl
 
-from helpers import spec
 from helpers.data.csv_reader import LINE
 from helpers.data.folder import read_folder
 from helpers.data.validate import check_raw
 from helpers.data.violations import ValidationReport
+from helpers.study import spec
 
 
 @dataclass(frozen=True)

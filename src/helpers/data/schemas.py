@@ -27,8 +27,8 @@ import pandas as pd
 import pandera.pandas as pa
 import polars as pl
 
-from helpers import spec
 from helpers.data.csv_reader import LINE
+from helpers.study import spec
 
 Kind = Literal["text", "code", "int", "float", "date"]
 DATE_PATTERN = r"\d{4}-\d{2}-\d{2}"

@@ -14,8 +14,8 @@ Errors (the folder is rejected):
   row; QSSTRESN within the range (and step: EDSS 0.5, SDMT 1) of its QSTESTCD in
   spec.INSTRUMENTS; DTHDTC present iff DSDECOD = DEATH; EXCOURSE present on ALEMTUZUMAB rows and
   empty on other therapies; DSSTDTC >= RFICDTC, EXENDTC >= EXSTDTC, AEENDTC >= AESTDTC; a
-  collected score beside complete items equals their score (helpers.adam.scoring). Each of these
-  runs when the files it needs are present with all their data-spec columns.
+  collected score beside complete items equals their score (helpers.study.instruments). Each of
+  these runs when the files it needs are present with all their data-spec columns.
 
 Warnings (counted, the folder is accepted): lines with every cell empty (ignored), unanswered
 qs rows (empty QSSTRESN), qs rows outside their visit window (post-baseline: |elapsed days -
@@ -35,9 +35,6 @@ import pandas as pd
 import pandera.pandas as pa
 import polars as pl
 
-from helpers import spec
-from helpers.adam.base import by_subject, first_infusion, with_subject_type
-from helpers.adam.scoring import collected_score_disagreements, is_code_repeated
 from helpers.data.folder import missing_file_rule, read_folder
 from helpers.data.schemas import (
     COLUMNS,
@@ -56,6 +53,9 @@ from helpers.data.violations import (
     violation_rows,
     violation_table,
 )
+from helpers.study import spec
+from helpers.study.instruments import collected_score_disagreements, is_code_repeated
+from helpers.study.time_axis import by_subject, first_infusion, with_subject_type
 
 ROW = "_ROW"  # a row's position in its frame
 DEATH = "DEATH"
@@ -373,7 +373,7 @@ def _qs_rows_rules(
 
 
 def _score_rules(raw: pd.DataFrame, qs: pl.DataFrame, errors: pd.DataFrame) -> pd.DataFrame:
-    """A collected score beside complete items must equal their score (helpers.adam.scoring).
+    """A collected score beside complete items must equal their score (helpers.study.instruments).
 
     `qs` is typed (polars_typed_frame). Rows that already have an error are left out (their
     items count as missing), so the scoring sees unique, in-range, well-coded rows.

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from helpers import spec
 from helpers.data.csv_reader import LINE
+from helpers.study import spec
 
 REPORT_COLUMNS = ["file", "column", "line", "USUBJID", "value", "rule"]
 

@@ -52,7 +52,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers import spec
+from helpers.study import spec
 from helpers.synth.cohort import Cohort, make_cohort
 from helpers.synth.events import adverse_events, relapses
 from helpers.synth.questionnaires import CODES, questionnaires

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from helpers import spec
+from helpers.study import spec
 from helpers.synth import sampling as smp
 
 START = np.datetime64("2017-03-01")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from helpers import spec
+from helpers.study import spec
 from helpers.synth import sampling as smp
 from helpers.synth.cohort import Cohort, _dates
 

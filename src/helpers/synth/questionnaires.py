@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import stats
 
-from helpers import spec
+from helpers.study import spec
 from helpers.synth import sampling as smp
 from helpers.synth.cohort import Cohort
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-PUBLISHED_YAML = Path(__file__).resolve().parents[2] / "study" / "published.yaml"
+PUBLISHED_YAML = Path(__file__).resolve().parents[3] / "study" / "published.yaml"
 COLUMNS = ["id", "section", "what", "source", "population", "n", "published", "reproduced",
            "match_rule", "verdict", "ard_row", "method", "notebook", "cell"]
 #: the efficacy population of the published analysis (published.yaml: patient outcomes are
@@ -188,7 +188,7 @@ def reproduction_table(
 
     key_results: columns id, value (as written to key_results.csv). An id missing from it is
     reported as "not computed" and differs. ledger: where each id's value comes from
-    (helpers.key_results.ledger_rows: population, n, ARD row, method, notebook, cell); ""
+    (helpers.results.key_results.ledger_rows: population, n, ARD row, method, notebook, cell); ""
     where unknown. run_population, country: the run's efficacy population and country; a
     figure this run computes on a subset (subset_reason) is judged NOT_COMPARABLE, the reason
     in `note`.

@@ -1,10 +1,11 @@
 """The methods section of the manuscript, generated from the constants the code uses.
 
-Visits, windows, time units and codes come from helpers.spec; scoring rules and thresholds from
-helpers.adam.scoring (its "project rules" block); the rounding of changes before the signed-rank
-test from helpers.stats.CHANGE_DECIMALS; the run's own settings (efficacy population, country,
-out-of-window switch, alpha, sample-size assumptions, data source) from its params.yaml with the
-defaults of helpers.params. Change a rule in the code and the text follows; nothing is typed twice.
+Visits, windows, time units and codes come from helpers.study.spec; scoring rules and thresholds
+from helpers.study.instruments (its "project rules" block); the rounding of changes before the
+signed-rank test from helpers.analysis.stats.CHANGE_DECIMALS; the run's own settings (efficacy
+population, country, out-of-window switch, alpha, sample-size assumptions, data source) from its
+params.yaml with the defaults of helpers.pipeline.params. Change a rule in the code and the text
+follows; nothing is typed twice.
 """
 
 from __future__ import annotations
@@ -14,16 +15,15 @@ from typing import Any
 
 import pandas as pd
 
-from helpers import spec
-from helpers.adam import scoring
-from helpers.labels import HRPQ_TOTALS, PARAM_LABELS
-from helpers.params import with_defaults
-from helpers.stats import (
+from helpers.analysis.stats import (
     CHANGE_DECIMALS,
     SIGNED_RANK_EXACT_MAX_N,
     SIGNED_RANK_PERMUTATION_MAX_N,
 )
-from helpers.tables import to_markdown
+from helpers.pipeline.params import with_defaults
+from helpers.report.labels import HRPQ_TOTALS, PARAM_LABELS
+from helpers.report.tables import to_markdown
+from helpers.study import instruments, spec
 
 #: bibliography key (references.bib) of each instrument's publication
 INSTRUMENT_CITATIONS: dict[str, str] = {
@@ -47,7 +47,8 @@ POPULATIONS: dict[str, str] = {
 
 
 def run_settings(params: Mapping[str, Any]) -> dict[str, Any]:
-    """The run's params (as given in its params.yaml) with helpers.params defaults filled in."""
+    """The run's params (as given in its params.yaml) with helpers.pipeline.params defaults filled
+    in."""
     return with_defaults(dict(params), "params.yaml")
 
 
@@ -65,18 +66,19 @@ def _missing_items_rule(max_missing: int) -> str:
 
 
 def _missing_rules() -> dict[str, str]:
-    """Missing-item rule of each instrument scored from items (helpers.adam.scoring constants)."""
+    """Missing-item rule of each instrument scored from items (helpers.study.instruments
+    constants)."""
     return {
-        "FSMC": _missing_items_rule(scoring.FSMC_MAX_MISSING),
-        "BDI-II": _missing_items_rule(scoring.BDI_MAX_MISSING),
-        "ZBI": _missing_items_rule(scoring.ZBI_MAX_MISSING),
+        "FSMC": _missing_items_rule(instruments.FSMC_MAX_MISSING),
+        "BDI-II": _missing_items_rule(instruments.BDI_MAX_MISSING),
+        "ZBI": _missing_items_rule(instruments.ZBI_MAX_MISSING),
         "MSIS-29": (
-            f"up to {scoring.MSIS_MAX_MISSING_FRACTION:.0%} of a subscale's items, each imputed by"
-            " the mean of the answered items of that subscale (project rule)"
+            f"up to {instruments.MSIS_MAX_MISSING_FRACTION:.0%} of a subscale's items, each"
+            " imputed by the mean of the answered items of that subscale (project rule)"
         ),
         "TSQM": (
-            f"up to {scoring.TSQM_MAX_MISSING_PER_DOMAIN} per domain, the domain rescaled to the"
-            " range of its answered items (project rule)"
+            f"up to {instruments.TSQM_MAX_MISSING_PER_DOMAIN} per domain, the domain rescaled to"
+            " the range of its answered items (project rule)"
         ),
     }
 
@@ -120,30 +122,32 @@ def _cutoffs(cutoffs: tuple[float, ...], labels: tuple[str, ...]) -> str:
 
 def project_rules() -> list[str]:
     """Every scoring and derivation rule that the instruments' public sources do not fix."""
-    sub = scoring.FSMC_SUBSCALE_ITEMS
+    sub = instruments.FSMC_SUBSCALE_ITEMS
     return [
         f"FSMC subscales: cognitive = items {_items(sub['FSMCCOG'])}; motor = items"
         f" {_items(sub['FSMCMOT'])} (project rule, to be verified against the manual).",
         "FSMC fatigue severity (total): "
-        + _cutoffs(scoring.FSMC_SEVERITY_CUTOFFS["FSMCTOT"], scoring.FSMC_SEVERITY_LABELS)
+        + _cutoffs(instruments.FSMC_SEVERITY_CUTOFFS["FSMCTOT"], instruments.FSMC_SEVERITY_LABELS)
         + f". Clinically relevant improvement: FSMC total change <= "
-        f"{scoring.FSMC_IMPROVEMENT_CHANGE:g} (the study's definition).",
-        "BDI-II categories: " + _cutoffs(scoring.BDI_CUTOFFS, scoring.BDI_LABELS) + ".",
+        f"{instruments.FSMC_IMPROVEMENT_CHANGE:g} (the study's definition).",
+        "BDI-II categories: " + _cutoffs(instruments.BDI_CUTOFFS, instruments.BDI_LABELS) + ".",
         "TSQM domain with a missing item: (sum of the answered items - their lowest possible sum)"
         " / (their highest possible sum - their lowest possible sum) x 100. Side effects = 100"
-        f" when item 4 = {scoring.TSQM_NO_SIDE_EFFECTS} (no side effects), else from items 5-8.",
+        f" when item 4 = {instruments.TSQM_NO_SIDE_EFFECTS} (no side effects), else from items"
+        " 5-8.",
         f"EDSS confirmed improvement: a decrease from baseline of at least "
-        f"{scoring.EDSS_IMPROVEMENT:g} (at least {scoring.EDSS_IMPROVEMENT_HIGH_BASELINE:g} when "
-        f"baseline >= {scoring.EDSS_HIGH_BASELINE:g}), also met at the next assessment"
+        f"{instruments.EDSS_IMPROVEMENT:g} (at least"
+        f" {instruments.EDSS_IMPROVEMENT_HIGH_BASELINE:g} when "
+        f"baseline >= {instruments.EDSS_HIGH_BASELINE:g}), also met at the next assessment"
         " (project rule).",
         "HRPQ: each answer is reported in hours over the last 7 days; "
         + " and ".join(f"{PARAM_LABELS[c]} = missed + reduced hours" for c in HRPQ_TOTALS) + ".",
         "Caregiver burden: the abstract does not name its burden instrument; this analysis"
         " assumes the 22-item Zarit Burden Interview (ZBI-22) [@zarit1980], total 0-88; "
-        + _cutoffs(scoring.ZBI_CUTOFFS, scoring.ZBI_LABELS) + " (project assumption).",
+        + _cutoffs(instruments.ZBI_CUTOFFS, instruments.ZBI_LABELS) + " (project assumption).",
         "A score may arrive as items, as a score, or both: items are scored as above; a score "
         "given beside complete items must agree with them (within "
-        f"{scoring.SCORE_AGREEMENT_TOLERANCE:g}), else the data are rejected; a score given "
+        f"{instruments.SCORE_AGREEMENT_TOLERANCE:g}), else the data are rejected; a score given "
         "alone is used as collected.",
     ]
 

@@ -15,7 +15,9 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from helpers import ard, labels, spec, stats, tables
+from helpers.analysis import ard, stats
+from helpers.report import labels, tables
+from helpers.study import spec
 
 EOS = "EOS"
 #: row order of timepoints in the tables

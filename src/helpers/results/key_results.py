@@ -20,12 +20,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers import ard
+from helpers.analysis import ard
 
 
 @dataclass(frozen=True)
 class Row:
-    """One ARD row by its keys (columns of helpers.ard.KEYS; unnamed keys are "")."""
+    """One ARD row by its keys (columns of helpers.analysis.ard.KEYS; unnamed keys are "")."""
 
     analysis: str
     stat: str
@@ -174,7 +174,7 @@ IDS = tuple(KEY_RESULTS)
 
 def select_key_results(results: pd.DataFrame) -> pd.DataFrame:
     """DataFrame id, value: the ARD row of each published figure (KEY_RESULTS), in
-    published.yaml's order. `results`: the run's ARD rows (helpers.ard.read_ard)."""
+    published.yaml's order. `results`: the run's ARD rows (helpers.analysis.ard.read_ard)."""
     return pd.DataFrame({"id": list(IDS), "value": [KEY_RESULTS[i].pick(results) for i in IDS]})
 
 

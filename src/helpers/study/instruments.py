@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
-from helpers import spec
-from helpers.data.csv_reader import LINE
+from helpers.study import spec
+from helpers.study.spec import LINE
 
 # --- Project rules (instruments.md); change here with the licensed manual ---------------------
 #: FSMC subscale items (item numbers)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from helpers.provenance import REPO_ROOT
+from helpers.pipeline.provenance import REPO_ROOT
 
 DEFAULT_ADAM = REPO_ROOT / "output" / "default" / "adam"
 INTERACTIVE = REPO_ROOT / "output" / "interactive"

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from helpers import ard
+from helpers.analysis import ard
 
 #: input kinds, in the order they are listed
 DATA, PARAMS, CODE, STEP = "data file", "params key", "code file", "step"
@@ -75,8 +75,8 @@ def _changed(kind: str, old: dict[str, str], new: dict[str, str]) -> list[tuple[
 def input_differences(old: dict[str, Any], new: dict[str, Any]) -> pd.DataFrame:
     """What the two runs were made from, where it differs: each study data file (SHA-256),
     each params key (dotted; value as JSON), each code file (SHA-256 of src/helpers modules and
-    the lock), and each step whose content key differs (helpers.runner). `old`, `new`: a run's
-    provenance.json with its params.yaml under "params_values"."""
+    the lock), and each step whose content key differs (helpers.pipeline.runner). `old`, `new`: a
+    run's provenance.json with its params.yaml under "params_values"."""
     rows = [
         *_changed(DATA, old["data"]["sha256"], new["data"]["sha256"]),
         *_changed(PARAMS, _flatten(old["params_values"]), _flatten(new["params_values"])),

@@ -64,7 +64,7 @@ def fmt_p(p: float) -> str:
 
 def described_cells(described: dict[str, float], decimals: int = 1) -> dict[str, str]:
     """n, mean (SD), median (Q1, Q3) and median (min, max) as table cells, from the statistics
-    of helpers.stats.describe (or their ARD rows); "-" when there are no values."""
+    of helpers.analysis.stats.describe (or their ARD rows); "-" when there are no values."""
     d = described
     if not d["n"]:
         return {"n": "0", "Mean (SD)": MISSING, "Median (Q1, Q3)": MISSING,
@@ -78,8 +78,8 @@ def described_cells(described: dict[str, float], decimals: int = 1) -> dict[str,
 
 
 def n_pct_cells(cells: pd.DataFrame) -> list[str]:
-    """ "n (%)" of each (paramcd, level) cell of ARD rows with stats n and N (helpers.ard.counts,
-    n_pct), in the rows' order."""
+    """ "n (%)" of each (paramcd, level) cell of ARD rows with stats n and N
+    (helpers.analysis.ard.counts, n_pct), in the rows' order."""
     shown = []
     for _, cell in cells.groupby(["paramcd", "level"], sort=False):
         stat = cell.set_index("stat")["value"]
@@ -142,10 +142,10 @@ def column_widths(df: pd.DataFrame) -> list[float]:
 
     Each column needs at least its longest word (header included) plus padding. When every
     cell fits on one line the widths are the cells' natural widths. Otherwise numbers come
-    first: the number columns (helpers.tables._is_numeric, all but the first) get their natural
-    width, so that "58.0 (22.0, 96.0)" never wraps, and the text columns share what is left in
-    proportion to how much more their longest cell needs; when even that does not fit, the
-    space left after every column's least goes to all columns in that proportion."""
+    first: the number columns (helpers.report.tables._is_numeric, all but the first) get their
+    natural width, so that "58.0 (22.0, 96.0)" never wraps, and the text columns share what is left
+    in proportion to how much more their longest cell needs; when even that does not fit, the space
+    left after every column's least goes to all columns in that proportion."""
     cells = [[str(c), *df[c].astype(str)] for c in df.columns]
     least = np.array([max(_text_width(x, True) for x in col) for col in cells]) + CELL_PADDING_PT
     natural = np.array([max(_text_width(x, False) for x in col) for col in cells])

@@ -1,16 +1,18 @@
 """Caregiver analyses (notebook 03): characteristics and patient-caregiver agreement.
 
 Population CG (data-spec.md): caregivers of FAS patients with a baseline caregiver assessment.
-Caregiver score changes use helpers.change with RESPONDENT = CAREGIVER. Agreement compares the
-patient's own MSIS-29 with the caregiver's proxy rating at the same visit: at baseline and at the
-last post-baseline visit that both rated ("last paired visit").
+Caregiver score changes use helpers.analysis.change_from_baseline with RESPONDENT = CAREGIVER.
+Agreement compares the patient's own MSIS-29 with the caregiver's proxy rating at the same visit: at
+baseline and at the last post-baseline visit that both rated ("last paired visit").
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from helpers import ard, change, labels, spec, stats, tables
+from helpers.analysis import ard, change_from_baseline, stats
+from helpers.report import labels, tables
+from helpers.study import spec
 
 #: the ICC (stats.intraclass_correlation) is reported from this many rated targets on
 MIN_ICC_PAIRS = 5
@@ -65,8 +67,8 @@ def characteristics_table(results: pd.DataFrame) -> pd.DataFrame:
 
 def baseline_ard(adqs: pd.DataFrame, cg: pd.DataFrame, params: list[str]) -> pd.DataFrame:
     """ARD "cg_baseline": stats.describe of each caregiver-reported parameter's baseline value
-    (change.baseline_records) over every caregiver of `cg` with one."""
-    base = change.baseline_records(adqs, cg["USUBJID"], spec.RESPONDENTS[1])
+    (change_from_baseline.baseline_records) over every caregiver of `cg` with one."""
+    base = change_from_baseline.baseline_records(adqs, cg["USUBJID"], spec.RESPONDENTS[1])
     return ard.combine(
         ard.rows("cg_baseline", "CG", stats.describe(base.loc[base["PARAMCD"].eq(p), "AVAL"]),
                  paramcd=p, variable="AVAL", visit="BASELINE", method="stats.describe")

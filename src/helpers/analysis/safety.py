@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from helpers import ard, spec, tables
-from helpers.disposition import discontinued_for_ae
+from helpers.analysis import ard
+from helpers.analysis.disposition import discontinued_for_ae
+from helpers.report import tables
+from helpers.study import spec
 
 SUBJECTS = "Subjects, n (%)"
 EVENTS = "Events"
@@ -63,7 +65,7 @@ DISCONTINUED = "Discontinued the study because of an adverse event (incl. death)
 def overview_ard(ae: pd.DataFrame, saf: pd.DataFrame) -> pd.DataFrame:
     """ARD "ae_overview": n, N, pct and events of each OVERVIEW category (level = its label),
     then n, N, pct of the SAF patients `saf` who discontinued because of an adverse event
-    (DISCONTINUED; the one definition of helpers.disposition.discontinued_for_ae)."""
+    (DISCONTINUED; the one definition of helpers.analysis.disposition.discontinued_for_ae)."""
     return ard.combine([
         *(_subjects_events("ae_overview", ae[cond(ae)], len(saf), level=name)
           for name, cond in OVERVIEW.items()),

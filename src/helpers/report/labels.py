@@ -6,7 +6,7 @@ grouping are defined here.
 
 from __future__ import annotations
 
-from helpers import spec
+from helpers.study import spec
 
 #: derived ADQS parameters (data-spec.md: HRPQWTOT = HRPQWMIS + HRPQWRED, HRPQHTOT = ...)
 HRPQ_TOTALS = ("HRPQWTOT", "HRPQHTOT")

@@ -13,7 +13,7 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 #: packages whose versions decide the numbers and the rendering
 RECORDED_PACKAGES = (
     "numpy",
@@ -86,7 +86,7 @@ def provenance_record(
     """The content of provenance.json.
 
     data_files: SHA-256 by file name of the study data folder; data_source: "synthetic (seed,
-    n)" or the folder's path; steps: the content key of each step (see helpers.runner);
+    n)" or the folder's path; steps: the content key of each step (see helpers.pipeline.runner);
     summary: the reproduction check's summary line; code_files: SHA-256 by path of the helper
     code and the lock file (what the code key is made of; `helpers diff` names a changed one).
     """

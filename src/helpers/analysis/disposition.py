@@ -12,7 +12,9 @@ import itertools
 import numpy as np
 import pandas as pd
 
-from helpers import ard, change, labels, spec, stats, tables
+from helpers.analysis import ard, change_from_baseline, stats
+from helpers.report import labels, tables
+from helpers.study import spec
 
 FLAGS = {"Treated (SAF)": "SAFFL", "Full analysis set (FAS)": "FASFL", "Completed": "COMPFL"}
 
@@ -142,7 +144,7 @@ def _baseline_values(adsl: pd.DataFrame, adqs: pd.DataFrame) -> dict[str, pd.Ser
     """Continuous baseline characteristics of one population, one value per patient of `adsl`
     (in its order): the ADSL_CONTINUOUS columns, then each BASELINE_SCORES score's ABLFL record
     (patient-reported, ANLFL Y); scores absent from the whole ADQS are left out."""
-    base = change.baseline_records(adqs, adsl["USUBJID"], "PATIENT")
+    base = change_from_baseline.baseline_records(adqs, adsl["USUBJID"], "PATIENT")
     wide = base.pivot_table(index="USUBJID", columns="PARAMCD", values="AVAL", aggfunc="first")
     scores = [p for p in BASELINE_SCORES if p in set(adqs["PARAMCD"])]
     wide = wide.reindex(index=adsl["USUBJID"], columns=scores)

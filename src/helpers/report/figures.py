@@ -17,7 +17,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
-from helpers import labels
+from helpers.report import labels
 
 if TYPE_CHECKING:
     from IPython.display import Image
@@ -31,7 +31,7 @@ sns.set_theme(**STYLE)
 SAVE_RC = {"svg.hashsalt": "reality", "svg.fonttype": "path", "path.simplify": True}
 PNG_DPI = 300  # print resolution (journals ask for at least 300 dpi)
 #: widest figure shown (CSS px, 96 per inch): 15.9 cm, the A4 text width (16.6 cm) less the
-#: margins of the cell that holds a figure in the DOCX (helpers.docx_layout)
+#: margins of the cell that holds a figure in the DOCX (helpers.report.docx_layout)
 TEXT_WIDTH_PX = 600
 
 
@@ -60,10 +60,10 @@ def _box(ax: plt.Axes, x: float, y: float, text: str, ha: str = "center") -> Non
 
 
 def flow_diagram(steps: pd.DataFrame, exits: pd.DataFrame) -> Figure:
-    """STROBE-style flow (helpers.disposition.strobe_flow): one box per step (step, n) top to
-    bottom with arrows between them, except the last (the analysed population), which a dashed
-    line joins to the treated patients; each exit (after, text) a side box to the right of the
-    arrow leaving step `after`, with an arrow reaching it. Sized to be legible at column width."""
+    """STROBE-style flow (helpers.analysis.disposition.strobe_flow): one box per step (step, n) top
+    to bottom with arrows between them, except the last (the analysed population), which a dashed
+    line joins to the treated patients; each exit (after, text) a side box to the right of the arrow
+    leaving step `after`, with an arrow reaching it. Sized to be legible at column width."""
     k = len(steps)
     fig, ax = plt.subplots(figsize=(6.5, 1.05 * k + 0.4))
     ax.set_axis_off()

@@ -1,7 +1,7 @@
 """`.venv/bin/python -m helpers run params/<name>.yaml`: the whole job, atomic and incremental.
 
 Steps (each prints one progress line):
-  1 params    validate the params file (helpers.params)
+  1 params    validate the params file (helpers.pipeline.params)
   2 data      generate the synthetic cohort or hash the given study data folder
   3 derive    validate the data and derive the analysis datasets once (adam/)
   4 notebooks execute the four notebooks with papermill's standard engine, in parallel, each on
@@ -11,7 +11,7 @@ Steps (each prints one progress line):
               check
   6 record    provenance.json
   7 report    render the manuscript (or its HTML preview); the previous report is reused
-              when nothing the render reads has changed (helpers.manuscript.report_key)
+              when nothing the render reads has changed (helpers.report.manuscript.report_key)
 
 Atomic: everything is built in a staging folder beside the run folder and moved into place only
 when every step succeeded; a failed run leaves the previous output untouched and keeps its
@@ -39,10 +39,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from helpers.commands import python_command
-from helpers.folders import aside, swap_in
-from helpers.params import RunParams, check_country
-from helpers.provenance import REPO_ROOT, sha256_file, sha256_folder
+from helpers.pipeline.commands import python_command
+from helpers.pipeline.folders import aside, swap_in
+from helpers.pipeline.params import RunParams, check_country
+from helpers.pipeline.provenance import REPO_ROOT, sha256_file, sha256_folder
 
 if TYPE_CHECKING:
     from jupyter_client.manager import KernelManager
@@ -52,7 +52,8 @@ NOTEBOOKS = ("01-disposition", "02-patient-outcomes", "03-caregiver-outcomes", "
 KERNEL = "reality"
 #: files whose content decides every step's result besides its own inputs
 CODE_FILES = ("src/helpers/**/*.py", "requirements.lock")
-#: what the manuscript reads from the repository (helpers.manuscript.SOURCES + published.yaml)
+#: what the manuscript reads from the repository (helpers.report.manuscript.SOURCES +
+#: published.yaml)
 MANUSCRIPT_FILES = ("_quarto.yml", "index.qmd", "references.bib", "vancouver.csl",
                     "_typst-tables.typ", "vector-figures.lua", "report.css",
                     "study/published.yaml")
@@ -355,9 +356,9 @@ def _results(staging: Path, data: str, params: RunParams) -> str:
     a run on a subset (params population, country) says which figures it cannot compare."""
     import pandas as pd
 
-    from helpers.ard import read_ard
-    from helpers.key_results import ledger_rows, select_key_results, write_key_results
-    from helpers.reproduction import (
+    from helpers.analysis.ard import read_ard
+    from helpers.results.key_results import ledger_rows, select_key_results, write_key_results
+    from helpers.results.reproduction import (
         read_published,
         reproduction_table,
         summary_line,
@@ -406,8 +407,8 @@ def _failure_story(step: str, exc: BaseException, failed: Path) -> Path:
 
 
 def _swap_into_place(staging: Path, run_dir: Path) -> None:
-    """Replace run_dir by staging (helpers.folders.swap_in: two renames, the previous output put
-    back when the second fails)."""
+    """Replace run_dir by staging (helpers.pipeline.folders.swap_in: two renames, the previous
+    output put back when the second fails)."""
     swap_in(staging, run_dir)
 
 
@@ -436,7 +437,7 @@ def _report(
 ) -> None:
     """Render the manuscript, or reuse the previous report when its key (manuscript.report_key:
     all that the render reads) is unchanged; the key joins `keys` (provenance.json steps)."""
-    from helpers.manuscript import REPORT_DIR, render, report_key
+    from helpers.report.manuscript import REPORT_DIR, render, report_key
 
     keys["report"] = report_key(staging)
     if previous.get("report") == keys["report"] and _has_outputs((REPORT_DIR,), run_dir):
@@ -529,7 +530,7 @@ def run(
         _say("5/7 results", f"key_results.csv, reproduction.csv: {summary}")
 
         step = "6/7 record"
-        from helpers.provenance import provenance_record, write_json
+        from helpers.pipeline.provenance import provenance_record, write_json
 
         keys["run"] = whole
         code_files = _glob_hashes(CODE_FILES)

@@ -52,7 +52,8 @@ def _rewrite_part(docx: Path, part: str, change: Callable[[str], str]) -> None:
 def write_reference_docx(quarto: str, path: Path) -> Path:
     """The DOCX reference document: pandoc's default (`quarto pandoc --print-default-data-file
     reference.docx`) with an A4 page (DOCX_PAGE in the body's section properties) and the
-    paragraph style of table cells, Compact, at 9 pt (helpers.tables sizes columns for it)."""
+    paragraph style of table cells, Compact, at 9 pt (helpers.report.tables sizes columns for
+    it)."""
     done = subprocess.run(
         [quarto, "pandoc", "-o", str(path), "--print-default-data-file", "reference.docx"],
         capture_output=True, text=True,

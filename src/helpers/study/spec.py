@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # --- time ------------------------------------------------------------------------------------
+#: the column every reader adds: a row's line in its file (CSV, header = line 1) or its record
+#: number (XPT, JSON; first record = 1)
+LINE = "_LINE"
 DAYS_PER_MONTH = 30.4375
 DAYS_PER_YEAR = 365.25
 VISIT_WINDOW_DAYS = 31  # target month +/- 1 month

@@ -1,12 +1,12 @@
 """The manuscript of a run: stage the Quarto sources beside the run's executed notebooks, render
 them with Quarto when it is installed, else write an HTML preview of the notebooks' outputs.
 
-A run folder (helpers.runner) holds notebooks/*.ipynb (executed once by papermill), tables/,
-figures/, key_results.csv (id,value), reproduction.md, provenance.json and params.yaml.
-Quarto executes nothing: the article (index.qmd) embeds the labelled outputs stored in the
-executed notebooks (`{{< embed notebooks/<nb>.ipynb#<label> >}}`), quotes numbers only through
-`{{< var kr.<id> >}}` (key_results.csv) and `{{< var pub.<id> >}}` (study/published.yaml), and
-includes generated markdown: the methods (helpers.methods_text), the reproduction check and the
+A run folder (helpers.pipeline.runner) holds notebooks/*.ipynb (executed once by papermill),
+tables/, figures/, key_results.csv (id,value), reproduction.md, provenance.json and params.yaml.
+Quarto executes nothing: the article (index.qmd) embeds the labelled outputs stored in the executed
+notebooks (`{{< embed notebooks/<nb>.ipynb#<label> >}}`), quotes numbers only through `{{< var
+kr.<id> >}}` (key_results.csv) and `{{< var pub.<id> >}}` (study/published.yaml), and includes
+generated markdown: the methods (helpers.report.methods_text), the reproduction check and the
 provenance of the run.
 """
 
@@ -28,21 +28,21 @@ import nbformat
 import pandas as pd
 import yaml
 
-from helpers.commands import python_command
-from helpers.docx_layout import DocxError, fit_to_a4, write_reference_docx
-from helpers.folders import swap_in
-from helpers.ledger import ledger_markdown, link_numbers
-from helpers.methods_text import methods_markdown
-from helpers.methods_text import run_settings as methods_run_settings
-from helpers.reproduction import (
+from helpers.pipeline.commands import python_command
+from helpers.pipeline.folders import swap_in
+from helpers.report.docx_layout import DocxError, fit_to_a4, write_reference_docx
+from helpers.report.ledger import ledger_markdown, link_numbers
+from helpers.report.methods_text import methods_markdown
+from helpers.report.methods_text import run_settings as methods_run_settings
+from helpers.report.tables import fmt_p, to_markdown
+from helpers.results.reproduction import (
     PublishedFigure,
     format_reproduced,
     parse_value,
     read_published,
 )
-from helpers.tables import fmt_p, to_markdown
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 #: the manuscript sources, at the repository root, copied into each run's staging folder
 SOURCES = (
     "_quarto.yml", "index.qmd", "references.bib", "vancouver.csl", "_typst-tables.typ",
@@ -156,8 +156,8 @@ def _shown_outputs(cell: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
 # --- generated includes -------------------------------------------------------------------------
 def format_key_result(figure: PublishedFigure, value: str | None) -> str:
     """A key result as the text quotes it: p-values "p = 0.012" / "p < 0.001", other numbers at
-    the published decimals (helpers.reproduction); "not reached" for an infinite Kaplan-Meier
-    median, "not computed" when missing."""
+    the published decimals (helpers.results.reproduction); "not reached" for an infinite
+    Kaplan-Meier median, "not computed" when missing."""
     if value is not None and value != "" and figure.id.endswith("_p"):
         p = fmt_p(float(value))
         return f"p {p}" if p.startswith("<") else f"p = {p}"
@@ -182,13 +182,13 @@ def key_result_variables(
 
 def reproduction_include(reproduction_md: str) -> str:
     """reproduction.md without its own top-level title (the appendix section gives it), its
-    table in the report's layout (helpers.tables.to_markdown)."""
+    table in the report's layout (helpers.report.tables.to_markdown)."""
     return relayout_pipe_tables(re.sub(r"\A# [^\n]*\n+", "", reproduction_md))
 
 
 def relayout_pipe_tables(markdown: str) -> str:
     """Every pipe table of a markdown text (consecutive lines starting with "|": header,
-    separator, rows) rewritten by helpers.tables.to_markdown: explicit widths, alignment."""
+    separator, rows) rewritten by helpers.report.tables.to_markdown: explicit widths, alignment."""
     out: list[str] = []
     block: list[str] = []
 
@@ -344,7 +344,7 @@ def _ledger(run_dir: Path) -> pd.DataFrame | None:
 
 
 def _reproduction_section(run_dir: Path, reproduction_md: str | None) -> str:
-    """The number ledger (helpers.ledger) when the run has reproduction.csv, else
+    """The number ledger (helpers.report.ledger) when the run has reproduction.csv, else
     reproduction.md as it is (an older run), else a note that it is missing."""
     rows = _ledger(run_dir)
     if reproduction_md is None:
@@ -367,7 +367,7 @@ def caption_values(run_dir: Path) -> dict[str, str]:
     """Values of the caption tokens of a run, from its analysis results (ard/): "N:<population>"
     = the population's size (POPULATION_SIZES; the run's country only, when it has one) and
     "EFF" = the efficacy population named with its size, e.g. "full analysis set (FAS, N = 84)"."""
-    from helpers.ard import read_ard, select
+    from helpers.analysis.ard import read_ard, select
 
     if not (run_dir / "ard").is_dir():
         raise ManuscriptError(f"{run_dir / 'ard'} not found: the captions' population sizes "
@@ -459,7 +459,7 @@ def _notebook_content(path: Path) -> list[Any]:
 def report_key(run_dir: Path) -> str:
     """Content key of the report step: SHA-256 of everything the render reads (the staged
     Quarto project: sources, generated includes, figures, the executed notebooks' cells and
-    outputs), the code that renders (this module, helpers.docx_layout) and the Quarto version
+    outputs), the code that renders (this module, helpers.report.docx_layout) and the Quarto version
     (None without Quarto: the preview). Stages the project (stage) as a side effect."""
     project = stage(run_dir)
     content: dict[str, Any] = {}

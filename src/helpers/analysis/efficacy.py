@@ -1,8 +1,8 @@
 """Patient efficacy analyses beyond change from baseline (notebook 02).
 
-FSMC fatigue severity shift (scoring.fsmc_severity), time to clinically relevant FSMC improvement
-(Kaplan-Meier), relapses per study year and annualised relapse rate, confirmed EDSS improvement
-(scoring.edss_confirmed_improvement), retreatment. Definitions in each docstring;
+FSMC fatigue severity shift (instruments.fsmc_severity), time to clinically relevant FSMC
+improvement (Kaplan-Meier), relapses per study year and annualised relapse rate, confirmed EDSS
+improvement (instruments.edss_confirmed_improvement), retreatment. Definitions in each docstring;
 thresholds from study/instruments.md, relapse rules from study/data-spec.md.
 """
 
@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import pandas as pd
 
-from helpers import ard, spec, stats, tables
-from helpers.adam import scoring
+from helpers.analysis import ard, stats
+from helpers.report import tables
+from helpers.study import instruments, spec
 
-SHIFT_LEVELS = (*scoring.FSMC_SEVERITY_LABELS, "Total")
+SHIFT_LEVELS = (*instruments.FSMC_SEVERITY_LABELS, "Total")
 
 
 def fsmc_shift_ard(records: pd.DataFrame, population: str) -> pd.DataFrame:
-    """ARD "fsmc_shift": FSMC total severity (scoring.fsmc_severity) at baseline (group) x at
+    """ARD "fsmc_shift": FSMC total severity (instruments.fsmc_severity) at baseline (group) x at
     EOS (level), n subjects, with totals ("Total"), over the subjects with both values
     (change.analysed_records rows, EOSFL Y)."""
     eos = records[records["PARAMCD"].eq("FSMCTOT") & records["EOSFL"].eq("Y")]
-    shift = pd.crosstab(scoring.fsmc_severity(eos["BASE"]), scoring.fsmc_severity(eos["AVAL"]),
+    shift = pd.crosstab(instruments.fsmc_severity(eos["BASE"]),
+                        instruments.fsmc_severity(eos["AVAL"]),
                         margins=True, margins_name="Total", dropna=False)
     shift = shift.reindex(index=SHIFT_LEVELS, columns=SHIFT_LEVELS, fill_value=0)
     return ard.combine(
@@ -202,12 +204,12 @@ def retreatment_table(results: pd.DataFrame) -> pd.DataFrame:
 
 def edss_improvement_ard(adqs: pd.DataFrame, subjects: pd.Series, population: str
                          ) -> pd.DataFrame:  # fmt: skip
-    """ARD "edss_improvement": confirmed EDSS improvement (scoring.edss_confirmed_improvement:
+    """ARD "edss_improvement": confirmed EDSS improvement (instruments.edss_confirmed_improvement:
     decrease >= 1.0, >= 0.5 from baseline >= 5.5, sustained at the next assessment) among the
     given patients with an EDSS baseline and a post-baseline value (N): n (%) analysed
     (EDSSANL), with >= 2 post-baseline assessments (NPOST2), confirmed (CONFFL) and by the
     visit where it was first seen (CONFVIS, level = visit)."""
-    conf = scoring.edss_confirmed_improvement(adqs[adqs["USUBJID"].isin(subjects)])
+    conf = instruments.edss_confirmed_improvement(adqs[adqs["USUBJID"].isin(subjects)])
     first_visit = conf["CONFVIS"].value_counts().reindex(spec.POST_BASELINE_VISITS).dropna()
     counted = [
         ("EDSSANL", "", len(conf)),

@@ -1,0 +1,1 @@
+"""The run: params, steps, runner, kernels, provenance, commands."""

@@ -1,0 +1,1 @@
+"""Selections and comparisons of a run's analysis results: key results, reproduction, run diff."""

@@ -1,0 +1,1 @@
+"""The study's own rules, shared by reading and deriving: spec, time axis, instruments."""
