@@ -371,7 +371,7 @@ def _results(staging: Path, data: str, params: RunParams) -> str:
     written = pd.read_csv(staging / "key_results.csv", dtype=str, keep_default_na=False)
     table = reproduction_table(written, read_published(), ledger_rows(results),
                                params["population"], params["country"])
-    write_reproduction(table, staging, data)
+    write_reproduction(table, staging, data, synthetic=params.uses_synthetic_data)
     return summary_line(table)
 
 
