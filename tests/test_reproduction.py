@@ -80,7 +80,7 @@ def test_table_has_one_row_per_published_figure_and_missing_values_differ():
     table = reproduction_table(key_results, published)
     assert table["verdict"].tolist() == ["match", "differs"]
     assert table["reproduced"].tolist() == ["87", "not computed"]
-    assert summary_line(table) == "1 of 2 published figures reproduced"
+    assert summary_line(table) == "1 of 2 published figures reproduced; differs: fsmc_chg_eos_p"
     assert "1 of 2 published figures reproduced" in reproduction_markdown(table)
 
 

@@ -268,13 +268,16 @@ def parse_value(value: object) -> object:
 
 
 def summary_line(table: pd.DataFrame) -> str:
-    """E.g. "71 of 75 published figures reproduced"; on a subset run "60 of 60 comparable
-    published figures reproduced; 15 of 75 not comparable with this subset"."""
+    """E.g. "75 of 75 published figures reproduced"; "74 of 75 published figures reproduced;
+    differs: n_planned" (the ids that differ, in published.yaml's order); on a subset run "60
+    of 60 comparable published figures reproduced; 15 of 75 not comparable with this subset"."""
     matched = int((table["verdict"] == "match").sum())
     subset = int((table["verdict"] == NOT_COMPARABLE).sum())
+    differs = table.loc[table["verdict"].eq("differs"), "id"].tolist()
+    named = f"; differs: {', '.join(differs)}" if differs else ""
     if subset == 0:
-        return f"{matched} of {len(table)} published figures reproduced"
-    return (f"{matched} of {len(table) - subset} comparable published figures reproduced; "
+        return f"{matched} of {len(table)} published figures reproduced{named}"
+    return (f"{matched} of {len(table) - subset} comparable published figures reproduced{named}; "
             f"{subset} of {len(table)} not comparable with this subset")
 
 
