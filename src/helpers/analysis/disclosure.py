@@ -116,6 +116,8 @@ def same_n(analysis: str | tuple[str, ...], by: Iterable[str],
         rows = _pick(ard, analysis=analysis, stat=stat)
         found: list[Relation] = []
         for _, members in rows.groupby(by, sort=False) if by else [((), rows)]:
+            if members.empty:
+                continue
             first = int(members.index[0])
             found += [(int(i), (first,)) for i in members.index[1:]]
         return found
@@ -277,10 +279,10 @@ def relations(ard: pd.DataFrame) -> list[Relation]:
 
 
 def declared(ard: pd.DataFrame) -> list[Relation]:
-    """Every declared relation of the ARD's analyses, each once (indices of `ard`)."""
+    """Every declared relation found in the ARD, each once (indices of `ard`)."""
     found: dict[Relation, None] = {}
-    for analysis in dict.fromkeys(ard["analysis"]):
-        for build in declaration(analysis).relations:
+    for decl in DECLARATIONS.values():
+        for build in decl.relations:
             found |= dict.fromkeys(build(ard))
     return list(found)
 
