@@ -178,6 +178,12 @@ def test_disclosure_md_counts_each_rule_per_analysis():
     text = audit.disclosure_markdown(disclosure.suppress(ard, MIN_CELL), MIN_CELL, [])
     assert "| baseline | 4 | 1 | 1 |" in text
     assert "no count from 1 to 4 is shown" in text
+    assert "    2. Primary, counts:" in text
+    assert "do not hold in these data (no subtraction): 0." in text
+    broken = combine(rows("baseline", "FAS", {"n": n, "N": 13}, paramcd="SEX", level=level)
+                     for level, n in (("F", 2), ("M", 10)))  # fmt: skip
+    text = audit.disclosure_markdown(disclosure.suppress(broken, MIN_CELL), MIN_CELL, [])
+    assert "- baseline/SEX/F/N != baseline/SEX/F/n + baseline/SEX/M/n" in text
     leak = audit.Leak("tables/t.md", "line 1", 2, "Rash 2 (11.1)")
     assert "- tables/t.md: line 1: 2 in 'Rash 2 (11.1)'" in audit.disclosure_markdown(
         disclosure.suppress(ard, MIN_CELL), MIN_CELL, [leak])

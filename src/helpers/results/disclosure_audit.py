@@ -339,20 +339,28 @@ def disclosure_markdown(ard: pd.DataFrame, min_cell: int, leaks: list[Leak]) -> 
                         secondary=ard["suppression"].eq("secondary"))
              .groupby("analysis", sort=False)[["primary", "secondary"]].sum())  # fmt: skip
     table.insert(0, "rows", ard.groupby("analysis", sort=False).size())
+    rules = (disclosure.__doc__ or "").split("The rules, the first that applies:")[1].strip("\n")
     lines = ["# Disclosure control", "",
              f"Threshold: no count of persons or events from 1 to {min_cell - 1} is shown "
              f"(`disclosure.min_cell: {min_cell}`); a suppressed value is shown as "
              f"`<{min_cell}` (a count below it), `n<{min_cell}` (a statistic of fewer persons) "
              "or `x` (withheld so that no other can be recovered by subtraction).", "",
              "Rules (helpers.analysis.disclosure):", "",
-             *(f"    {line}" for line in (disclosure.__doc__ or "").strip().splitlines()[3:]),
+             *(f"    {line}" for line in rules.splitlines()),
              "", "| analysis | rows | primary | secondary |", "|---|---:|---:|---:|",
              *(f"| {a} | {r.rows} | {r.primary} | {r.secondary} |" for a, r in table.iterrows()),
              f"| all | {len(ard)} | {int(table['primary'].sum())} | "
              f"{int(table['secondary'].sum())} |", ""]  # fmt: skip
+    def name(i: int) -> str:
+        row = ard.loc[i]
+        return "/".join(str(row[k]) for k in ("analysis", "paramcd", "group", "level", "stat")
+                        if row[k] != "")  # fmt: skip
+
     broken = disclosure.broken(ard)
     lines += [f"Declared relations that do not hold in these data (no subtraction): "
-              f"{len(broken)}.", ""]  # fmt: skip
+              f"{len(broken)}.", "",
+              *(f"- {name(t)} != {' + '.join(map(name, parts))}" for t, parts in broken),
+              *([""] if broken else [])]  # fmt: skip
     lines += ([f"Leak scan: no count from 1 to {min_cell - 1} is shown in any written output."]
               if not leaks else [f"Leak scan: {len(leaks)} counts below {min_cell} shown:", "",
                                  *(f"- {leak}" for leak in leaks)])  # fmt: skip
