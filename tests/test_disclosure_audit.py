@@ -157,6 +157,18 @@ def test_a_planted_leak_fails_the_check_naming_its_file(tmp_path: Path, name: st
         audit.check(run, MIN_CELL)
 
 
+def test_the_audit_writes_disclosure_md_then_fails_on_a_leak(tmp_path: Path):
+    run = clean_run(tmp_path / "run")
+    ard = disclosure.suppress(rows("ae_pt", "SAF", {"n": 3, "events": 9}, level="Rash"), 5)
+    assert audit.audit_run(run, ard, MIN_CELL) == run / "disclosure.md"
+    assert "Leak scan: no count from 1 to 4" in (run / "disclosure.md").read_text()
+    (run / "tables" / "tbl-ae.md").write_text("Rash 3 (16.7)\n")
+    with pytest.raises(audit.DisclosureLeak, match=r"tables/tbl-ae.md: line 1, offset 5: 3 in"):
+        audit.audit_run(run, ard, MIN_CELL)
+    text = (run / "disclosure.md").read_text()
+    assert "Leak scan: 1 counts below 5 shown:\n\n- tables/tbl-ae.md: line 1, offset 5\n" in text
+
+
 def test_the_ard_leaks_unless_it_stays_inside(tmp_path: Path):
     run = tmp_path / "run"
     ard = disclosure.suppress(rows("ae_pt", "SAF", {"n": 3, "events": 9}, level="Rash"), 5)
@@ -185,5 +197,6 @@ def test_disclosure_md_counts_each_rule_per_analysis():
     text = audit.disclosure_markdown(disclosure.suppress(broken, MIN_CELL), MIN_CELL, [])
     assert "- baseline/SEX/F/N != baseline/SEX/F/n + baseline/SEX/M/n" in text
     leak = audit.Leak("tables/t.md", "line 1", 2, "Rash 2 (11.1)")
-    assert "- tables/t.md: line 1: 2 in 'Rash 2 (11.1)'" in audit.disclosure_markdown(
-        disclosure.suppress(ard, MIN_CELL), MIN_CELL, [leak])
+    text = audit.disclosure_markdown(disclosure.suppress(ard, MIN_CELL), MIN_CELL, [leak])
+    assert "- tables/t.md: line 1\n" in text
+    assert "Rash 2" not in text

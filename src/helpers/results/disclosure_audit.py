@@ -76,6 +76,8 @@ LABEL_HEADER = re.compile(r"year|period|visit|month|time|day|rank|score|power|al
 PUBLIC_HEADERS = ("published",)
 #: folders of a run that are not outputs: person-level data and the runner's logs
 NOT_OUTPUTS = ("data", "adam", "logs")
+#: the audit's own report (its numbers count ARD rows, not persons)
+AUDIT_FILE = "disclosure.md"
 SUFFIXES = (".md", ".csv", ".html", ".docx", ".pdf", ".svg", ".ipynb")
 
 
@@ -305,11 +307,12 @@ def ard_leaks(folder: Path, min_cell: int, name: str) -> list[Leak]:
 
 def outputs(run_dir: Path) -> Iterable[Path]:
     """The written outputs of a run folder: every file of SUFFIXES outside NOT_OUTPUTS (and
-    outside ard/, which ard_leaks reads), in path order."""
+    outside ard/, which ard_leaks reads), but AUDIT_FILE, in path order."""
     skip = {*NOT_OUTPUTS, "ard"}
     for path in sorted(run_dir.rglob("*")):
         rel = path.relative_to(run_dir)
-        if path.is_file() and path.suffix in SUFFIXES and rel.parts[0] not in skip:
+        if (path.is_file() and path.suffix in SUFFIXES and rel.parts[0] not in skip
+                and rel != Path(AUDIT_FILE)):  # fmt: skip
             yield path
 
 
@@ -326,15 +329,31 @@ def scan(run_dir: str | Path, min_cell: int, *, ard_inside: bool = False) -> lis
 
 def check(run_dir: str | Path, min_cell: int, *, ard_inside: bool = False) -> None:
     """Raise DisclosureLeak naming every leak of the run folder; nothing when there is none."""
-    found = scan(run_dir, min_cell, ard_inside=ard_inside)
+    _raise(scan(run_dir, min_cell, ard_inside=ard_inside), min_cell)
+
+
+def _raise(found: list[Leak], min_cell: int) -> None:
     if found:
         lines = "\n".join(f"- {leak}" for leak in found)
         raise DisclosureLeak(f"{len(found)} counts below {min_cell} shown:\n{lines}")
 
 
+def audit_run(run_dir: str | Path, ard: pd.DataFrame, min_cell: int, *,
+              ard_inside: bool = False) -> Path:  # fmt: skip
+    """The run's last step: scan its written outputs, write <run_dir>/disclosure.md (`ard`:
+    the run's suppressed ARD, disclosure.suppress) with the scan's verdict, and raise
+    DisclosureLeak naming every leak after writing it; the path of disclosure.md otherwise."""
+    found = scan(run_dir, min_cell, ard_inside=ard_inside)
+    path = Path(run_dir) / AUDIT_FILE
+    path.write_text(disclosure_markdown(ard, min_cell, found), encoding="utf-8")
+    _raise(found, min_cell)
+    return path
+
+
 def disclosure_markdown(ard: pd.DataFrame, min_cell: int, leaks: list[Leak]) -> str:
     """disclosure.md: the threshold and rules, per analysis the rows suppressed by each rule,
-    the declared relations that do not hold in these data, and the leak scan's verdict."""
+    the declared relations that do not hold in these data, and the leak scan's verdict (each
+    leak by its file and place only: the file may leave, the count must not)."""
     table = (ard.assign(primary=ard["suppression"].eq("primary"),
                         secondary=ard["suppression"].eq("secondary"))
              .groupby("analysis", sort=False)[["primary", "secondary"]].sum())  # fmt: skip
@@ -363,5 +382,5 @@ def disclosure_markdown(ard: pd.DataFrame, min_cell: int, leaks: list[Leak]) -> 
               *([""] if broken else [])]  # fmt: skip
     lines += ([f"Leak scan: no count from 1 to {min_cell - 1} is shown in any written output."]
               if not leaks else [f"Leak scan: {len(leaks)} counts below {min_cell} shown:", "",
-                                 *(f"- {leak}" for leak in leaks)])  # fmt: skip
+                                 *(f"- {leak.file}: {leak.place}" for leak in leaks)])  # fmt: skip
     return "\n".join(lines) + "\n"
