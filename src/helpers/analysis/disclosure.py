@@ -106,14 +106,13 @@ def sums(part: Mapping[str, object], total: Mapping[str, object], by: Iterable[s
     return build
 
 
-def same_n(analysis: str | tuple[str, ...], by: Iterable[str],
-           stat: str = "N") -> Builder:  # fmt: skip
-    """Relations "equal": every `stat` row of `analysis` within a combination of `by` shows the
+def same_n(analysis: str | tuple[str, ...], by: Iterable[str]) -> Builder:
+    """Relations "equal": every N row of `analysis` within a combination of `by` shows the
     same count as the first (a denominator repeated on each level's row)."""
     by = list(by)
 
     def build(ard: pd.DataFrame) -> list[Relation]:
-        rows = _pick(ard, analysis=analysis, stat=stat)
+        rows = _pick(ard, analysis=analysis, stat="N")
         found: list[Relation] = []
         for _, members in rows.groupby(by, sort=False) if by else [((), rows)]:
             if members.empty:
@@ -404,7 +403,7 @@ def suppress(ard: pd.DataFrame, min_cell: int) -> pd.DataFrame:
         row = ard.loc[i]
         source = declaration(row["analysis"]).follows.get(row["stat"])
         if source is not None:
-            reason[i] = by_keys[tuple(source if k == "stat" else row[k] for k in KEYS)]
+            reason[i] = by_keys.get(tuple(source if k == "stat" else row[k] for k in KEYS), "")
     return ard.assign(suppressed=reason.ne(""), suppression=reason)
 
 
