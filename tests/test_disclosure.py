@@ -76,6 +76,13 @@ def test_kaplan_meier_numbers_at_risk_and_their_probabilities():
     assert reasons(out, group="6.0") == ["primary", "primary"]
 
 
+def test_kaplan_meier_persons_had_the_event_or_were_censored():
+    # n 18 = events 16 + censored 2: the 2 censored would be 18 - 16, so the events go
+    ard = rows("fsmc_km", "FAS", {"n": 18, "events": 16, "censored": 2, "median": 12.0},
+               paramcd="T")  # fmt: skip
+    assert reasons(disclosure.suppress(ard, MIN_CELL)) == ["", "secondary", "primary", ""]
+
+
 def test_a_row_with_one_small_cell_and_its_total():
     # F 2 + M 10 = N 12: with N shown, F = 12 - M, so M goes too (2 cells); N stays
     ard = combine(rows("baseline", "FAS", {"n": n, "N": 12, "pct": 100 * n / 12}, paramcd="SEX",

@@ -6,7 +6,8 @@ environment, and which must be shown as `<5` (for `min_cell` 5) instead of their
 
 1. Exempt: rows of an analysis that counts no persons (EXEMPT: the sample-size recomputation)
    are never suppressed.
-2. Primary, counts: a count of persons or events (COUNT_STATS: n, N, events, at_risk) from 1
+2. Primary, counts: a count of persons or events (COUNT_STATS: n, N, events, at_risk,
+   censored) from 1
    to `min_cell - 1`. 0 stays 0 (a zero discloses no person); `min_cell` itself is shown.
 3. Primary, statistics of a small group: any other statistic (mean, SD, median, quartiles,
    min and max, CI, p, r, an estimate, a Kaplan-Meier probability, ...) whose group has fewer
@@ -19,10 +20,13 @@ environment, and which must be shown as `<5` (for `min_cell` 5) instead of their
    to the whole study, PTs to their SOC, the shift table's rows and columns to their margins,
    the same count shown by two analyses). A suppressed count is recoverable when it is a
    linear combination of shown counts under those relations (`recoverable`). While one is,
-   one more count is suppressed: among the shown counts of the relations that hold a
+   one more count is suppressed, with every row that shows the same count (an N repeated on
+   each level's row, a PT in two tables): among the shown counts of the relations that hold a
    recoverable count, the one that closes the most relations with a single suppressed member,
-   then a non-zero one, then the smallest, then the first in ARD order (greedy; not the proven
-   fewest, but on a table and its margins it is: 2 cells for a row, 4 for a 2x2).
+   then the one that takes the fewest rows with it, then a non-zero one (a 0 beside a
+   suppressed count tells that it holds the whole difference), then the smallest, then the
+   first in ARD order (greedy; not the proven fewest, but on a table and its margins it is: 2
+   cells for a row, 4 for a 2x2).
 5. Followers: a row computed from suppressed counts is suppressed with them, by the same rule:
    a `pct` with its `n`, and the stats of Declaration.follows (a relapse rate with its events).
 
@@ -44,7 +48,7 @@ import pandas as pd
 from helpers.analysis.ard import KEYS
 
 #: statistics that count persons or events
-COUNT_STATS = ("n", "N", "events", "at_risk")
+COUNT_STATS = ("n", "N", "events", "at_risk", "censored")
 #: analyses that describe no person: the sample-size recomputation from assumptions
 EXEMPT = ("sample_size", "sample_size_grid")
 #: every relation: (total row, part rows): the total's value is the sum of the parts' values
@@ -251,6 +255,11 @@ DECLARATIONS: dict[str, Declaration] = {
         same_n("edss_improvement", []),
     )),
     "fsmc_shift": Declaration(relations=(_shift_margins,)),
+    # the persons of a Kaplan-Meier analysis had the event or were censored
+    "fsmc_km": Declaration(relations=(
+        sums({"analysis": "fsmc_km", "stat": ("events", "censored")},
+             {"analysis": "fsmc_km", "stat": "n"}, []),
+    )),
     "fsmc_km_curve": Declaration(size="at_risk"),
     "relapses": Declaration(size="N", follows={"pct": "n", "estimate": "events",
                                                "lcl": "events", "ucl": "events"},
