@@ -42,8 +42,8 @@ def test_fmt_pair_and_n_pct() -> None:
     assert tables.fmt_pair(42.34, 24.56) == "42.3 (24.6)"
     assert tables.fmt_pair(-7.3, -56, 34) == "-7.3 (-56.0, 34.0)"
     assert tables.fmt_pair(np.nan, 1.0) == "-"
-    assert tables.fmt_n_pct(44, 86) == "44 (51.2)"
-    assert tables.fmt_n_pct(0, 0) == "0"
+    assert tables.fmt_n_pct(44, 100 * 44 / 86) == "44 (51.2)"
+    assert tables.fmt_n_pct(0, np.nan) == "0"
 
 
 def test_described_cells_match_pandas() -> None:

@@ -31,8 +31,8 @@ def _baseline_cells(cells: pd.DataFrame) -> pd.Series:
     for column in BASELINE_CATEGORIES:
         for level in cells.loc[cells["paramcd"].eq(column), "level"].unique():
             n = ard.value(cells, paramcd=column, level=level, stat="n")
-            total = ard.value(cells, paramcd=column, level=level, stat="N")
-            shown[(_label(column), f"{level}, n (%)")] = tables.fmt_n_pct(n, total)
+            pct = ard.value(cells, paramcd=column, level=level, stat="pct")
+            shown[(_label(column), f"{level}, n (%)")] = tables.fmt_n_pct(n, pct)
     return pd.Series(shown)
 
 

@@ -36,8 +36,8 @@ def disposition_table(results: pd.DataFrame, group: str = "") -> pd.DataFrame:
             if code == "DCSREAS" and n == 0:
                 continue
             shown = f"{tables.INDENT}{level.capitalize()}" if code == "DCSREAS" else label
-            total = ard.value(cells, paramcd=code, level=level, stat="N")
-            rows.append((shown, tables.fmt_n_pct(n, total)))
+            pct = ard.value(cells, paramcd=code, level=level, stat="pct")
+            rows.append((shown, tables.fmt_n_pct(n, pct)))
     return pd.DataFrame(rows, columns=["Status", "n (%)"])
 
 

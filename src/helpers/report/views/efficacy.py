@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from helpers.analysis import ard
@@ -27,13 +29,15 @@ def km_curve(results: pd.DataFrame) -> pd.DataFrame:
 
 
 def km_table(results: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
-    """Subjects, events, censored and KM median time (months) with CI, from km_ard rows."""
+    """Subjects, events, censored and KM median time (months) with CI, from km_ard rows; events
+    % = 100 events / n (NaN when n = 0) and censored = n - events, from its rows n and events."""
     v = dict(zip(results["stat"], results["value"], strict=True))
     n, events = int(v["n"]), int(v["events"])
+    pct = 100.0 * events / n if n else math.nan
     return pd.DataFrame(
         {
             "Subjects": [f"{n}"],
-            "Events, n (%)": [tables.fmt_n_pct(events, n)],
+            "Events, n (%)": [tables.fmt_n_pct(events, pct)],
             "Censored, n": [f"{n - events}"],
             f"Median months ({100 * (1 - alpha):.0f}% CI)": [
                 tables.fmt_pair(v["median"], v["lcl"], v["ucl"])
@@ -52,7 +56,7 @@ def relapse_table(results: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
             {
                 "Period": period,
                 "Patients": f"{int(v['N'])}",
-                ">= 1 relapse, n (%)": tables.fmt_n_pct(v["n"], v["N"]),
+                ">= 1 relapse, n (%)": tables.fmt_n_pct(v["n"], v["pct"]),
                 "Relapses": f"{int(v['events'])}",
                 "Patient-years": tables.fmt_num(v["exposure"]),
                 rate_col: tables.fmt_pair(v["estimate"], v["lcl"], v["ucl"], decimals=2),

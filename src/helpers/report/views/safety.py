@@ -20,7 +20,7 @@ def overview_table(results: pd.DataFrame) -> pd.DataFrame:
     for name, cell in results.groupby("level", sort=False):
         v = dict(zip(cell["stat"], cell["value"], strict=True))
         events = v.get("events", float("nan"))
-        rows.append({"Category": name, SUBJECTS: tables.fmt_n_pct(v["n"], v["N"]),
+        rows.append({"Category": name, SUBJECTS: tables.fmt_n_pct(v["n"], v["pct"]),
                      EVENTS: tables.MISSING if pd.isna(events) else f"{int(events)}"})
     return pd.DataFrame(rows)
 
@@ -28,7 +28,7 @@ def overview_table(results: pd.DataFrame) -> pd.DataFrame:
 def _shown(cell: pd.DataFrame) -> tuple[str, str]:
     """Subjects n (%) and events of one ARD cell of subjects_events."""
     v = cell.set_index("stat")["value"]
-    return tables.fmt_n_pct(v["n"], v["N"]), f"{v['events']:.0f}"
+    return tables.fmt_n_pct(v["n"], v["pct"]), f"{v['events']:.0f}"
 
 
 def soc_pt_table(results: pd.DataFrame) -> pd.DataFrame:
