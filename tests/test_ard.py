@@ -13,17 +13,9 @@ import pandas as pd
 import pytest
 from adam_fixture import adae, adqs, adsl, adtte
 
-from helpers.analysis import (
-    ard,
-    baseline,
-    caregiver,
-    change_from_baseline,
-    disposition,
-    efficacy,
-    safety,
-    sample_size,
-    stats,
-)
+from helpers.analysis import ard, baseline, caregiver, disposition, efficacy, safety, sample_size
+from helpers.analysis import change_from_baseline as cfb
+from helpers.analysis.stats import describe, mean_t_ci
 
 
 def _example() -> pd.DataFrame:
@@ -112,8 +104,7 @@ def every_analysis() -> pd.DataFrame:
     adsl_, adqs_, adae_, adtte_ = adsl(), adqs(), adae(), adtte()
     fas, saf = adsl_[adsl_["FASFL"].eq("Y")], adsl_[adsl_["SAFFL"].eq("Y")]
     cg = adsl_[adsl_["CGPOPFL"].eq("Y")]
-    records = change_from_baseline.analysed_records(adqs_, fas["USUBJID"], "PATIENT",
-                                                    ["FSMCTOT", "MSISPHYS"])  # fmt: skip
+    records = cfb.analysed_records(adqs_, fas["USUBJID"], "PATIENT", ["FSMCTOT", "MSISPHYS"])
     tte = efficacy.tte_subset(adtte_, "TTFSMCI", fas["USUBJID"])
     te = safety.teae(adae_, saf)
     return ard.combine([
@@ -121,7 +112,7 @@ def every_analysis() -> pd.DataFrame:
         disposition.flow_ard(adsl_), baseline.baseline_ard(fas, adqs_, "FAS"),
         sample_size.sample_size_ard(0.4, 0.05, 0.9, 0.15),
         sample_size.sample_size_grid_ard([0.4], [0.9], [0.15], 0.05),
-        change_from_baseline.summary_ard(records, ["FSMCTOT", "MSISPHYS"], "outcomes", "FAS"),
+        cfb.summary_ard(records, ["FSMCTOT", "MSISPHYS"], "outcomes", "FAS"),
         efficacy.fsmc_shift_ard(records, "FAS"), efficacy.km_ard(tte, "km", "FAS"),
         efficacy.km_curve_ard(tte, "km_curve", "FAS"), efficacy.relapse_ard(saf, adtte_),
         efficacy.retreatment_ard(saf), efficacy.edss_improvement_ard(adqs_, fas["USUBJID"], "FAS"),
@@ -133,8 +124,8 @@ def every_analysis() -> pd.DataFrame:
 
 
 def test_method_name_is_the_function_as_python_names_it() -> None:
-    assert ard.method_name(stats.describe) == "helpers.analysis.stats.describe"
-    assert ard.method_name(stats.mean_t_ci, ", alpha 0.05") == (
+    assert ard.method_name(describe) == "helpers.analysis.stats.describe"
+    assert ard.method_name(mean_t_ci, ", alpha 0.05") == (
         "helpers.analysis.stats.mean_t_ci, alpha 0.05")
 
 

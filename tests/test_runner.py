@@ -418,6 +418,16 @@ def _views() -> dict[str, object]:
     }  # fmt: skip
 
 
+def test_every_method_of_the_run_names_a_function_that_exists(runs):
+    """Each ARD row's method starts with the dotted name of the function that computed it, and
+    every function it names is that function's own module and qualified name."""
+    from test_ard import stale_methods
+
+    from helpers.analysis.ard import read_ard
+
+    assert stale_methods(read_ard(runs["first"].run_dir / "ard")) == []
+
+
 def test_every_table_is_rebuilt_from_the_ard_alone(runs):
     """The strong form: read only ard/<notebook>.csv, call each table's view, and get the
     written table's bytes; every written table has a view here."""

@@ -120,5 +120,3 @@ def agreement_ard(pairs: pd.DataFrame) -> pd.DataFrame:
         _agreement_ard(group, paramcd, timepoint)
         for (paramcd, timepoint), group in pairs.groupby(["PARAMCD", "TIMEPOINT"], sort=True)
     )
-
-

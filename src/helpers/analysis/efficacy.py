@@ -154,7 +154,3 @@ def edss_improvement_ard(adqs: pd.DataFrame, subjects: pd.Series, population: st
     ]
     return ard.counts("edss_improvement", population, counted, len(conf),
                       method=ard.method_name(edss_improvement_ard, ": n (%) of the analysed"))
-
-
-
-

@@ -129,5 +129,3 @@ def iar_ard(ae: pd.DataFrame, n_saf: int) -> pd.DataFrame:
         *(subjects_events("ae_iar", iar[iar["AEDECOD"].eq(term)], n_saf, level=term)
           for term in terms),
     ])  # fmt: skip
-
-

@@ -63,4 +63,3 @@ def agreement_table(results: pd.DataFrame) -> pd.DataFrame:
         rows.append([labels.label(paramcd), timepoint, f"{ba['n']:.0f}", *iccs,
                      tables.fmt_pair(ba["bias"], ba["lower_loa"], ba["upper_loa"])])
     return pd.DataFrame(rows, columns=["Parameter", "Timepoint", *AGREEMENT_COLUMNS])
-

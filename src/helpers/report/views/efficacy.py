@@ -100,4 +100,3 @@ def edss_improvement_table(results: pd.DataFrame) -> pd.DataFrame:
     shown = [EDSS_LABELS.get(code) or f"{tables.INDENT}first seen at {level.title()}"
               for code, level in keys.itertuples(index=False)]  # fmt: skip
     return pd.DataFrame({"EDSS": shown, "n (%)": tables.n_pct_cells(cells)})
-

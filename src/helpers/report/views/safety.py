@@ -59,4 +59,3 @@ def iar_table(results: pd.DataFrame) -> pd.DataFrame:
     rows = [(term, *_shown(cell)) for term, cell
             in ard.select(results, analysis="ae_iar").groupby("level", sort=False)]
     return pd.DataFrame(rows, columns=["Preferred term", SUBJECTS, EVENTS])
-
