@@ -52,6 +52,14 @@ def test_n_pct_counts_the_condition_over_the_rows() -> None:
     assert ard.value(results, analysis="disp", stat="pct") == 75.0
 
 
+def test_continuous_rows_are_describe_with_its_method() -> None:
+    values = pd.Series([3.0, np.nan, 1.0, 8.0])
+    rows = ard.continuous("baseline", "ENR", values, paramcd="AGE")
+    assert dict(zip(rows["stat"], rows["value"], strict=True)) == describe(values)
+    assert rows["method"].eq("helpers.analysis.stats.describe").all()
+    assert rows["paramcd"].eq("AGE").all()
+
+
 def test_a_statistic_is_one_row(tmp_path: Path) -> None:
     twice = ard.combine([_example(), _example()])
     with pytest.raises(ValueError, match="share their keys"):

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from helpers.analysis import stats
+
 COLUMNS = ("analysis", "population", "paramcd", "variable", "visit", "group", "level", "stat",
            "value", "method")  # fmt: skip
 KEYS = tuple(c for c in COLUMNS if c not in ("value", "method"))
@@ -48,6 +50,13 @@ def rows(analysis: str, population: str, values: Mapping[str, float], *, method:
         ],
         columns=list(COLUMNS),
     )
+
+
+def continuous(analysis: str, population: str, values: pd.Series, **keys: str) -> pd.DataFrame:
+    """ARD rows of the summary statistics of a continuous variable ({cards} ard_continuous):
+    stats.describe of `values` (n, mean, sd, median, q1, q3, min, max), method stats.describe."""
+    return rows(analysis, population, stats.describe(values),
+                method=method_name(stats.describe), **keys)  # fmt: skip
 
 
 def combine(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from helpers.analysis import ard, change_from_baseline, stats
+from helpers.analysis import ard, change_from_baseline
 from helpers.study import spec
 
 #: continuous ADSL characteristics, in table order
@@ -41,8 +41,7 @@ def baseline_ard(adsl: pd.DataFrame, adqs: pd.DataFrame, population: str) -> pd.
     (_baseline_values) and n, N, pct of each level of each BASELINE_CATEGORIES column
     (denominator: the population; a missing value counts as the level "Missing")."""
     cells = [
-        ard.rows("baseline", population, stats.describe(values), paramcd=code,
-                 method=ard.method_name(stats.describe))
+        ard.continuous("baseline", population, values, paramcd=code)
         for code, values in _baseline_values(adsl, adqs).items()
     ]  # fmt: skip
     cells += [

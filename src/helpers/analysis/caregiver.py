@@ -38,8 +38,7 @@ def characteristics_ard(cg: pd.DataFrame) -> pd.DataFrame:
     method = ard.method_name(characteristics_ard, ": n (%) of CG")
     cells = [ard.rows("cg_characteristics", "CG", {"N": len(cg)},
                       method=ard.method_name(characteristics_ard, ": caregivers"))]
-    cells += [ard.rows("cg_characteristics", "CG", stats.describe(cg[col]), paramcd=col,
-                       method=ard.method_name(stats.describe))
+    cells += [ard.continuous("cg_characteristics", "CG", cg[col], paramcd=col)
               for col in CG_CONTINUOUS]  # fmt: skip
     cells.append(ard.n_pct("cg_characteristics", "CG", cg["CGYEARS"].gt(1), paramcd="CGYEARS",
                            level="> 1", method=method))  # fmt: skip
@@ -53,9 +52,8 @@ def baseline_ard(adqs: pd.DataFrame, cg: pd.DataFrame, params: list[str]) -> pd.
     (change_from_baseline.baseline_records) over every caregiver of `cg` with one."""
     base = change_from_baseline.baseline_records(adqs, cg["USUBJID"], spec.RESPONDENTS[1])
     return ard.combine(
-        ard.rows("cg_baseline", "CG", stats.describe(base.loc[base["PARAMCD"].eq(p), "AVAL"]),
-                 paramcd=p, variable="AVAL", visit="BASELINE",
-                 method=ard.method_name(stats.describe))
+        ard.continuous("cg_baseline", "CG", base.loc[base["PARAMCD"].eq(p), "AVAL"],
+                       paramcd=p, variable="AVAL", visit="BASELINE")
         for p in params
     )  # fmt: skip
 

@@ -68,18 +68,15 @@ def timepoints(records: pd.DataFrame) -> pd.DataFrame:
 def _cell_ard(group: pd.DataFrame, alpha: float, **keys: str) -> pd.DataFrame:
     """ARD rows of one parameter x timepoint: value statistics; after baseline also the
     baseline mean/SD, change statistics, t CI of the mean change, Wilcoxon p and r."""
-    describe = ard.method_name(stats.describe)
-    cells = [ard.rows(values=stats.describe(group["AVAL"]), variable="AVAL",
-                      method=describe, **keys)]  # fmt: skip
+    cells = [ard.continuous(values=group["AVAL"], variable="AVAL", **keys)]
     if keys["visit"] != "BASELINE":
         base = stats.describe(group["BASE"])
         ci = stats.mean_t_ci(group["CHG"], alpha)
         test = stats.signed_rank_test(group["CHG"])
         cells += [
             ard.rows(values={s: base[s] for s in ("mean", "sd")}, variable="BASE",
-                     method=describe, **keys),
-            ard.rows(values=stats.describe(group["CHG"]), variable="CHG",
-                     method=describe, **keys),
+                     method=ard.method_name(stats.describe), **keys),
+            ard.continuous(values=group["CHG"], variable="CHG", **keys),
             ard.rows(values={"lcl": ci.lower, "ucl": ci.upper}, variable="CHG",
                      method=ard.method_name(stats.mean_t_ci, f", alpha {alpha}"), **keys),
             ard.rows(values={"p": test.p, "r": test.effect_size}, variable="CHG",
