@@ -16,7 +16,7 @@ from helpers.analysis import ard
 from helpers.analysis.disposition import discontinued_for_ae
 from helpers.study import spec
 
-#: overview rows: label -> condition on TEAE records
+#: overview categories: ARD level -> condition on TEAE records
 OVERVIEW = {
     "Any TEAE": lambda ae: pd.Series(True, index=ae.index),
     "Related to alemtuzumab": lambda ae: ae["AEREL"].eq("Y"),
@@ -25,7 +25,7 @@ OVERVIEW = {
     "Fatal": lambda ae: ae["AEOUT"].eq("FATAL"),
 }
 
-#: columns of the by-year table
+#: by-year categories: ARD level -> condition on TEAE records
 BY_YEAR = {
     **{k: OVERVIEW[k] for k in ("Any TEAE", "Serious", "Severe")},
     "IAR": lambda ae: ae["IARFL"].eq("Y"),
