@@ -14,7 +14,7 @@ from lifelines import KaplanMeierFitter
 from scipy import stats
 
 from helpers.adam.derive import Adam
-from helpers.analysis import ard, caregiver, disposition, efficacy, safety
+from helpers.analysis import ard, baseline, caregiver, disposition, efficacy, safety, sample_size
 from helpers.analysis import change_from_baseline as cfb
 from helpers.analysis.population import POPULATION_FLAGS, analysis_set
 from helpers.report import labels
@@ -130,10 +130,10 @@ def run_ard(adam: Adam, settings: KeyResultSettings) -> pd.DataFrame:
     teae = safety.teae(adam.adae, saf)
     return ard.combine([
         disposition.disposition_ard(enrolled),
-        disposition.baseline_ard(enrolled, adam.adqs, "ENR"),
-        disposition.baseline_ard(enrolled[enrolled[POPULATION_FLAGS[population]].eq("Y")],
-                                 adam.adqs, population),
-        disposition.sample_size_ard(**dict(settings.sample_size)),
+        baseline.baseline_ard(enrolled, adam.adqs, "ENR"),
+        baseline.baseline_ard(enrolled[enrolled[POPULATION_FLAGS[population]].eq("Y")],
+                              adam.adqs, population),
+        sample_size.sample_size_ard(**dict(settings.sample_size)),
         cfb.summary_ard(p_records, p_params, "outcomes", population),
         efficacy.km_ard(efficacy.tte_subset(adam.adtte, "TTFSMCI", eff["USUBJID"]), "fsmc_km",
                         population),
