@@ -131,9 +131,9 @@ def test_group_rows_give_the_table_1_layout() -> None:
     })
     shown = tables.group_rows(long)
     i = tables.INDENT
-    assert shown.to_dict("list") == {
-        "Characteristic": ["**Age (years)**", f"{i}n", f"{i}Mean (SD)", "**Sex, n (%)**",
-                           f"{i}Female"],
+    assert shown.to_dict("list") == {  # the group and label headers both kept
+        "Characteristic / Statistic": ["**Age (years)**", f"{i}n", f"{i}Mean (SD)",
+                                       "**Sex, n (%)**", f"{i}Female"],
         "All (N=3)": ["", "3", "40.0 (2.0)", "", "2 (66.7)"],
     }
     no_repeat = long.drop_duplicates("Characteristic")
