@@ -134,12 +134,14 @@ MINUS = "\u2212"
 #: (pattern, replacement) applied in order by `typeset`
 _TYPESET = (
     (re.compile(r"(?<![\w.)\]])-(?=\.?\d)"), MINUS),  # a sign, not a hyphen ("SF-36", "1e-10")
+    (re.compile(r"(?<![\w.\u2212-])(\d+(?:\.\d+)?)-(?=\d+(?:\.\d+)?(?![\w.-]))"),
+     "\\1\u2013"),  # a range "1-5" (not a date "2026-12-07")
     (re.compile(r"\+/-"), "\u00b1"),
     (re.compile(r"<=(?=[ \d])"), "\u2264"),
     (re.compile(r">=(?=[ \d])"), "\u2265"),
     (re.compile(r"(?<=\S) ([<>=\u2264\u2265\u00b1]) (?=[\u2212\d])"), rf"{NBSP}\1{NBSP}"),
     (re.compile(r"(?<![^\s(])([<>=\u2264\u2265\u00b1]) (?=[\u2212\d])"), rf"\1{NBSP}"),
-    (re.compile(r"(?<=\d) (?=\(?[\u2212\d.]+[,)])"), NBSP),  # "10.0 (" of an interval
+    (re.compile(r"(?<=\d) (?=\(?[\u2212\u2013\d.]+[,)])"), NBSP),  # "10.0 (" of an interval
     (re.compile(r"(?<=\d), (?=[\u2212\d])"), f",{NBSP}"),  # "(-31.2, 88.8)"
     (re.compile(r"(?<=\d) (?=%)"), NBSP),  # "72.4 %"
 )
@@ -147,7 +149,8 @@ _TYPESET = (
 
 def typeset(text: str) -> str:
     """A cell as printed: the minus sign U+2212 for a sign ("-10.0", "(-31.2"; not the hyphen of
-    "SF-36", "02-safety" or "1e-10"), ±, ≤ and ≥ for "+/-", "<=" and ">=", and non-breaking
+    "SF-36", "02-safety" or "1e-10"), the en dash of a range ("1–5"; not in a date), ±, ≤ and
+    ≥ for "+/-", "<=" and ">=", and non-breaking
     spaces wherever a line break would split a number from what belongs to it: "< 0.001",
     "N = 80", "10.0 (-31.2, 88.8)", "72.4 %". Idempotent."""
     for pattern, replacement in _TYPESET:
