@@ -95,9 +95,11 @@ def assert_aggregate(df: pd.DataFrame) -> None:
         raise ValueError(f"table carries identifying columns or dates: {bad}")
 
 
-#: the narrowest text width a table gets (pandoc's DOCX table grid: 7920 twips) and the font
-#: size of table text (the Typst header and the DOCX reference document set it)
-TABLE_WIDTH_PT = 396.0
+#: the narrowest text width a table gets: the A4 text width of the PDF and the DOCX (16.6 cm,
+#: helpers.report.docx_layout scales each DOCX table to it) less the margins of the DOCX cell
+#: that holds a captioned table; and the font size of table text (the Typst header and the
+#: DOCX reference document set it)
+TABLE_WIDTH_PT = 459.0
 TABLE_FONT_PT = 9.0
 #: advance of one character in em (a bound for digits and text in proportional fonts) and the
 #: padding of a cell (left + right), in pt
