@@ -204,7 +204,7 @@ def test_a_span_counts_as_its_text_when_widths_are_set() -> None:
     [
         ("-10.0 (-31.2, 88.8)", "\u221210.0\u00a0(\u221231.2,\u00a088.8)"),
         ("< 0.001", "<\u00a00.001"),
-        ("p < 0.001", "p\u00a0<\u00a00.001"),
+        ("p < 0.001", "p <\u00a00.001"),
         ("72.4 %", "72.4\u00a0%"),
         (">= 1 relapse", "\u2265\u00a01 relapse"),
         ("mean +/- SD", "mean \u00b1 SD"),

@@ -141,7 +141,6 @@ _TYPESET = (
     (re.compile(r"\+/-"), "\u00b1"),
     (re.compile(r"<=(?=[ \d])"), "\u2264"),
     (re.compile(r">=(?=[ \d])"), "\u2265"),
-    (re.compile(r"(?<=\S) ([<>=\u2264\u2265\u00b1]) (?=[\u2212\d])"), rf"{NBSP}\1{NBSP}"),
     (re.compile(r"(?<![^\s(])([<>=\u2264\u2265\u00b1]) (?=[\u2212\d])"), rf"\1{NBSP}"),
     (re.compile(r"(?<=\d) (?=\(?[\u2212\u2013\d.]+[,)])"), NBSP),  # "10.0 (" of an interval
     (re.compile(r"(?<=\d), (?=[\u2212\d])"), f",{NBSP}"),  # "(-31.2, 88.8)"
@@ -154,7 +153,7 @@ def typeset(text: str) -> str:
     "SF-36", "02-safety" or "1e-10"), the en dash of a range ("1–5"; not in a date), ±, ≤ and
     ≥ for "+/-", "<=" and ">=", and non-breaking
     spaces wherever a line break would split a number from what belongs to it: "< 0.001",
-    "N = 80", "10.0 (-31.2, 88.8)", "72.4 %". Idempotent."""
+    "= 80" (a line may break before the sign), "10.0 (-31.2, 88.8)", "72.4 %". Idempotent."""
     for pattern, replacement in _TYPESET:
         text = pattern.sub(replacement, text)
     return text
