@@ -393,8 +393,10 @@ def data_codes(run_dir: Path) -> set[str]:
     """Codes of the data a reader must never see: the column names of the analysis datasets,
     the parameter codes, the values of their coded columns (upper case, e.g. "FULL-TIME",
     "SPOUSE/PARTNER") and the names of the data files, less those that are also the reader's
-    word for the thing (a label equal to its code, e.g. EDSS)."""
+    word for the thing (a label equal to its code, e.g. EDSS; an instrument's name, e.g.
+    BDI-II)."""
     from helpers.report import labels
+    from helpers.study import spec
 
     codes: set[str] = set()
     for csv in (run_dir / "adam").glob("*.csv"):
@@ -406,7 +408,8 @@ def data_codes(run_dir: Path) -> set[str]:
                 codes |= {v for v in values if len(v) > 1 and v.isupper()
                           and re.fullmatch(r"[A-Z0-9/ -]+", v)}
     codes |= set(labels.PARAM_LABELS)
-    return codes - {code for code in codes if labels.label(code) == code} - ABBREVIATIONS
+    same = {code for code, label in labels.PARAM_LABELS.items() if label == code}
+    return codes - same - set(spec.INSTRUMENTS) - ABBREVIATIONS
 
 
 def test_the_main_text_shows_labels_not_data_codes(run_dir: Path, pdf_layout: list[dict]) -> None:

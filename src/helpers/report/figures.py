@@ -96,7 +96,7 @@ def flow_diagram(steps: pd.DataFrame, exits: pd.DataFrame) -> Figure:
     vertical arrow below step `after` or, beside a step with no arrow below it, the right edge of
     that step's box (never crossing a box's text). Drawn at the full text width (8 pt boxes)."""
     k = len(steps)
-    fig, ax = plt.subplots(figsize=(FULL_WIDTH_IN, 0.95 * k + 0.3))
+    fig, ax = plt.subplots(figsize=(FULL_WIDTH_IN, 0.8 * k + 0.3))
     ax.set_axis_off()
     fig.subplots_adjust(0, 0, 1, 1)  # fixed before the boxes are measured
     ax.set_xlim(0, 1)
@@ -118,7 +118,8 @@ def flow_diagram(steps: pd.DataFrame, exits: pd.DataFrame) -> Figure:
         y = ys[after] - (0.5 if below else 0.0)
         start = 0.3 if below else _x_edges(ax, boxes[after])[1]
         head, *rest = text.split("\n")
-        body = textwrap.fill(", ".join(rest), 42) if rest else ""
+        # a reason and its count never on two lines (textwrap keeps a non-breaking space)
+        body = textwrap.fill(", ".join(r.replace(": ", ":\u00a0") for r in rest), 42)
         _box(ax, 0.57, y, f"{head}\n{body}".strip(), ha="left")
         ax.annotate("", xy=(0.56, y), xytext=(start, y), arrowprops=arrow)
     return fig

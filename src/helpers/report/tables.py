@@ -141,7 +141,7 @@ _TYPESET = (
     (re.compile(r"\+/-"), "\u00b1"),
     (re.compile(r"<=(?=[ \d])"), "\u2264"),
     (re.compile(r">=(?=[ \d])"), "\u2265"),
-    (re.compile(r"(?<![^\s(])([<>=\u2264\u2265\u00b1]) (?=[\u2212\d])"), rf"\1{NBSP}"),
+    (re.compile(r"(?<![^\s(=])([<>=\u2264\u2265\u00b1]) (?=[\u2212\d])"), rf"\1{NBSP}"),
     (re.compile(r"(?<=\d) (?=\(?[\u2212\u2013\d.]+[,)])"), NBSP),  # "10.0 (" of an interval
     (re.compile(r"(?<=\d), (?=[\u2212\d])"), f",{NBSP}"),  # "(-31.2, 88.8)"
     (re.compile(r"(?<=\d) (?=%)"), NBSP),  # "72.4 %"
