@@ -239,17 +239,12 @@ def bland_altman_plot(pairs: pd.DataFrame, agreement: pd.DataFrame, a: str, b: s
         ax.scatter((d[a] + d[b]) / 2, d[a] - d[b], s=10, alpha=0.6)
         for yv, style in ((ba["bias"], "-"), (ba["lower_loa"], "--"), (ba["upper_loa"], "--")):
             ax.axhline(yv, color="black", ls=style, lw=0.8)
-        ax.set_title(f"{labels.label(key)} (n = {ba['n']:.0f})")
+        # the agreement under the title, where it never covers a point
+        ax.set_title(f"{labels.label(key)} (n = {ba['n']:.0f})\nbias {_number(ba['bias'])}; "
+                     f"limits of agreement {_number(ba['lower_loa'])} to "
+                     f"{_number(ba['upper_loa'])}")
         ax.set_xlabel(f"Mean of {a.lower()} and {b.lower()}")
         ax.set_ylabel(f"{a.capitalize()} {MINUS} {b.lower()}")
-        ax.text(
-            0.02,
-            0.02,
-            f"bias {_number(ba['bias'])}; limits of agreement {_number(ba['lower_loa'])} to "
-            f"{_number(ba['upper_loa'])}",
-            transform=ax.transAxes,
-            fontsize=SMALLEST_PT,
-        )
     fig.tight_layout()
     return fig
 
