@@ -9,6 +9,7 @@ Runs the whole pipeline once (module fixture) wherever `quarto` is on PATH.
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 import subprocess
@@ -118,16 +119,19 @@ def test_no_markdown_or_cell_attributes_leak_into_the_pdf(pdf_pages: list) -> No
 
 
 def test_every_row_label_of_every_table_is_in_the_pdf(run_dir: Path, pdf_pages: list) -> None:
-    """Each label's words all appear as whole words on one page (a row overprinted at a page
-    foot, or a word hyphenated inside a cell, fails)."""
-    pages = [{w["text"].replace("\u2019", "'") for w in words} for (_, _, _, words) in pdf_pages]
+    """Each label's words, as printed (helpers.report.tables.typeset), all appear as whole words
+    on one page (a row overprinted at a page foot, or a word hyphenated inside a cell, fails)."""
+    from helpers.report.tables import typeset
+
+    pages = [{t for w in words for t in w["text"].replace("\u2019", "'").split()}
+             for (_, _, _, words) in pdf_pages]
     tables = embedded_tables(run_dir)
     assert tables, "index.qmd embeds no table"
     missing = []
     for csv in tables:
         labels = pd.read_csv(csv, dtype=str, keep_default_na=False).iloc[:, 0]
         for label in dict.fromkeys(label.strip() for label in labels if label.strip()):
-            tokens = label.split()
+            tokens = typeset(label).split()
             if not any(all(t in page for t in tokens) for page in pages):
                 missing.append(f"{csv.stem}: {label!r}")
     assert not missing, f"{len(missing)} row labels not found in the PDF: {missing[:15]}"
@@ -314,3 +318,251 @@ def test_every_number_the_html_text_quotes_links_to_its_ledger_row(run_dir: Path
     published = pd.read_csv(run_dir / "reproduction.csv", dtype=str)["id"]
     assert links and links <= anchors
     assert anchors == {f"ledger-{i}" for i in published}
+
+
+# --- the page as a production editor reads it (issue #27) ----------------------------------
+#: the printed text of a figure, at least (journals ask for 6-7 pt)
+MIN_FIGURE_PT = 7.0
+#: the most a page may leave empty below its last line (a page before a part, i.e. a level-2
+#: heading of index.qmd, or the last page, may leave more)
+MAX_EMPTY_SHARE = 0.5
+PDF_MARGIN_Y = 2.5 / 2.54 * 72  # _quarto.yml: margin y 2.5 cm
+PART = re.compile(r"^## (.+?)(?: \{.*\})?$", re.M)
+SVG_TEXT_SCALE = re.compile(r"scale\(([\d.]+) -[\d.]+\)")  # matplotlib: glyph paths at 100 units
+#: abbreviations the text defines and uses as words, though a dataset also holds them as codes
+ABBREVIATIONS = {"EDSS", "FSMC", "SDMT", "HRPQ", "TSQM", "STROBE"}
+EMBED_FIGURE = re.compile(r"\{\{< embed notebooks/([\w-]+)\.ipynb#(fig-[\w-]+) >\}\}")
+
+
+@pytest.fixture(scope="module")
+def pdf_layout(run_dir: Path) -> list[dict]:
+    """Each PDF page: its height, the bottom of its lowest text or drawing, its first line of
+    text and all its text (words joined by spaces)."""
+    pdfplumber = pytest.importorskip("pdfplumber")
+    pages = []
+    with pdfplumber.open(run_dir / "report" / "index.pdf") as pdf:
+        for page in pdf.pages:
+            marks = [*page.chars, *page.curves, *page.lines, *page.rects]
+            words = page.extract_words(use_text_flow=True)
+            top = min((w["top"] for w in words), default=0.0)
+            pages.append({
+                "height": float(page.height),
+                "bottom": max((float(m["bottom"]) for m in marks), default=0.0),
+                "first": " ".join(w["text"] for w in words if abs(w["top"] - top) < 2),
+                "text": " ".join(w["text"] for w in words),
+            })
+    return pages
+
+
+def parts(run_dir: Path) -> list[str]:
+    """The level-2 headings of the staged article: the parts a page may end before."""
+    return PART.findall((run_dir / "manuscript" / "index.qmd").read_text(encoding="utf-8"))
+
+
+def test_no_page_is_left_more_than_half_empty(run_dir: Path, pdf_layout: list[dict]) -> None:
+    """Headings and captions kept with what follows, short tables kept whole without leaving a
+    gap before them, figures floating: each page but the last and those before a part is filled
+    to at least half of its text height."""
+    headings = parts(run_dir)
+    empty = []
+    for number, (page, following) in enumerate(itertools.pairwise(pdf_layout), 1):
+        if any(heading in following["first"] for heading in headings):
+            continue
+        text_height = page["height"] - 2 * PDF_MARGIN_Y
+        share = (page["height"] - PDF_MARGIN_Y - page["bottom"]) / text_height
+        if share > MAX_EMPTY_SHARE:
+            empty.append(f"page {number}: {share:.0%} empty")
+    assert not empty, empty
+
+
+def main_text(run_dir: Path, pdf_layout: list[dict]) -> str:
+    """The PDF's text up to the supplementary appendix (title page, abstract, main text, the
+    declarations and the references): where no data code or code name may appear."""
+    appendix = "Supplementary appendix"
+    assert appendix in parts(run_dir)
+    text = []
+    for page in pdf_layout:
+        head, found, _ = page["text"].partition(appendix)
+        text.append(head)
+        if found:
+            return " ".join(text)
+    pytest.fail(f"no page holds the heading {appendix!r}")
+
+
+def data_codes(run_dir: Path) -> set[str]:
+    """Codes of the data a reader must never see: the column names of the analysis datasets,
+    the parameter codes, the values of their coded columns (upper case, e.g. "FULL-TIME",
+    "SPOUSE/PARTNER") and the names of the data files, less those that are also the reader's
+    word for the thing (a label equal to its code, e.g. EDSS; an instrument's name, e.g.
+    BDI-II)."""
+    from helpers.report import labels
+    from helpers.study import spec
+
+    codes: set[str] = set()
+    for csv in (run_dir / "adam").glob("*.csv"):
+        adam = pd.read_csv(csv, dtype=str, keep_default_na=False)
+        codes |= {c for c in adam.columns if c.isupper() and len(c) > 3}
+        for column in adam.columns:
+            values = set(adam[column])
+            if len(values) <= 40:
+                codes |= {v for v in values if len(v) > 1 and v.isupper()
+                          and re.fullmatch(r"[A-Z0-9/ -]+", v)}
+    codes |= set(labels.PARAM_LABELS)
+    same = {code for code, label in labels.PARAM_LABELS.items() if label == code}
+    return codes - same - set(spec.INSTRUMENTS) - ABBREVIATIONS
+
+
+def test_the_main_text_shows_labels_not_data_codes(run_dir: Path, pdf_layout: list[dict]) -> None:
+    """Reader-facing text uses the labels of helpers.report.labels: no column name, parameter
+    code, coded value ("Employment: FULL-TIME", "Children living at home: Y") or data file name
+    ("dm.csv") before the appendix, whose ledger and data dictionary may name them."""
+    text = main_text(run_dir, pdf_layout)
+    words = set(re.findall(r"[A-Z][A-Z0-9/-]*[A-Z0-9]", text))
+    found = sorted(words & data_codes(run_dir))
+    found += sorted(set(re.findall(r"\b\w+\.(?:csv|xpt|json)\b", text)))
+    found += sorted(set(re.findall(r": [YN]\b", text)))
+    assert not found, f"data codes in the main text: {found[:20]}"
+
+
+#: a hyphen-minus used as a sign (a hyphen between digits, as in a date or "1-2", is not one)
+HYPHEN_SIGN = re.compile(r"(?:^|[\s(\[,;:=<>])-\d[\d.]*")
+
+
+def test_every_number_has_one_minus_sign(pdf_layout: list[dict]) -> None:
+    """A negative number is printed with the minus sign U+2212 ("−10.0 (−31.2, 88.8)"), never
+    the hyphen-minus."""
+    mixed = [f"page {n}: {m.group(0)!r}" for n, page in enumerate(pdf_layout, 1)
+             for m in HYPHEN_SIGN.finditer(page["text"])]
+    assert not mixed, f"{len(mixed)} hyphen-minus signs, e.g. {mixed[:10]}"
+
+
+def test_every_number_of_the_html_has_one_minus_sign(run_dir: Path) -> None:
+    """The HTML too (Typst turns some hyphens into minus signs by itself; a browser never does):
+    the numbers of the text (the key results) and of the tables carry U+2212."""
+    html = (run_dir / "report" / "index.html").read_text(encoding="utf-8")
+    body = re.search(r"<main.*?</main>", html, re.S).group(0)
+    text = re.sub(r"<[^>]+>", " ", re.sub(r"<(script|style)\b.*?</\1>", "", body, flags=re.S))
+    mixed = [m.group(0) for m in HYPHEN_SIGN.finditer(text.replace("&nbsp;", " "))]
+    assert not mixed, f"{len(mixed)} hyphen-minus signs, e.g. {mixed[:10]}"
+
+
+#: mathematics and code written in ASCII where the reader expects typography and words
+ASCII_MATHEMATICS = re.compile(
+    r"\+/-|<=|>=|\bsqrt\(|\b\w+\(\w+(?:\.\w+)* ?= ?"  # ±, ≤, ≥, √, a call with an argument
+    r"|\b(?:scipy|numpy|pandas|statsmodels|lifelines|pingouin)\.\w+"  # a code name
+)
+
+
+def test_mathematics_is_typeset_and_methods_named_in_words(
+    run_dir: Path, pdf_layout: list[dict]
+) -> None:
+    """The text writes ±, √, ≤ and ≥ and names a method and its software in words with a
+    reference, never "+/-", "sqrt(n)", "<=", `scipy.stats.wilcoxon` or
+    `survfit(conf.type = "log-log")` (the appendix's ledger names the functions)."""
+    found = [m.group(0) for m in ASCII_MATHEMATICS.finditer(main_text(run_dir, pdf_layout))]
+    assert not found, f"ASCII mathematics or code in the text: {found[:15]}"
+
+
+def test_every_column_header_of_every_table_is_in_the_pdf(
+    run_dir: Path, pdf_layout: list[dict]
+) -> None:
+    """A grouped table (helpers.report.tables.group_rows) keeps the headers of both columns it
+    folds into one ("Effect size (d) / Power"): each header of each embedded table's CSV appears,
+    all its words on one page."""
+    from helpers.report.tables import typeset
+
+    pages = [set(page["text"].split()) for page in pdf_layout]
+    missing = []
+    for csv in embedded_tables(run_dir):
+        for header in pd.read_csv(csv, dtype=str, nrows=0).columns:
+            tokens = typeset(header).split()
+            if not any(all(t in page for t in tokens) for page in pages):
+                missing.append(f"{csv.stem}: {header!r}")
+    assert not missing, f"{len(missing)} column headers not in the PDF: {missing[:15]}"
+
+
+def figure_sizes(run_dir: Path) -> Iterator[tuple[str, float, float]]:
+    """(label, printed width in pt, smallest text size in pt as printed) of every figure the
+    article embeds: the SVG's text sizes (glyph-path scale x 100) times the printed width (the
+    width of the notebook's image output, CSS px) over the SVG's width."""
+    import nbformat
+
+    text = (run_dir / "manuscript" / "index.qmd").read_text(encoding="utf-8")
+    for notebook, label in EMBED_FIGURE.findall(text):
+        nb = nbformat.read(run_dir / "notebooks" / f"{notebook}.ipynb", as_version=4)
+        cell = next(c for c in nb.cells if f"#| label: {label}\n" in c.source + "\n")
+        image = next(o for o in cell.outputs if "image/png" in o.get("data", {}))
+        printed = float(image["metadata"]["image/png"]["width"]) * 72 / 96
+        svg = (run_dir / "figures" / notebook / f"{label}.svg").read_text(encoding="utf-8")
+        width = float(re.search(r'<svg[^>]*\bwidth="([\d.]+)pt"', svg).group(1))
+        sizes = [float(s) * 100 for s in SVG_TEXT_SCALE.findall(svg)]
+        yield label, printed, min(sizes) * printed / width
+
+
+def test_figure_text_is_at_least_7_pt_as_printed(run_dir: Path) -> None:
+    """Each figure is drawn for its printed width (helpers.report.figures: the text width or one
+    column), so that its smallest text prints at MIN_FIGURE_PT or more."""
+    sizes = list(figure_sizes(run_dir))
+    assert sizes, "index.qmd embeds no figure"
+    small = [f"{label}: {pt:.1f} pt" for label, _, pt in sizes if pt < MIN_FIGURE_PT - 0.05]
+    assert not small, small
+
+
+def test_docx_tables_repeat_their_header_and_never_split_a_row(run_dir: Path) -> None:
+    """Every data table's first row is a header row repeated on each page (tblHeader), and no
+    row breaks across a page (cantSplit; helpers.report.docx_layout.rows_kept_whole)."""
+    document, _ = docx_parts(run_dir)
+    problems = []
+    for number, table in enumerate(data_tables(document), 1):
+        rows = table.findall(f"{W}tr")
+        if len(rows[0].findall(f"{W}tc")) < 2:
+            continue  # a figure's one-cell layout table
+        if rows[0].find(f"{W}trPr/{W}tblHeader") is None:
+            problems.append(f"table {number}: no header row")
+        split = sum(row.find(f"{W}trPr/{W}cantSplit") is None for row in rows)
+        if split:
+            problems.append(f"table {number}: {split} rows may split")
+    assert not problems, problems
+
+
+def test_docx_cells_never_break_inside_a_number(run_dir: Path) -> None:
+    """"−10.0 (−31.2, 88.8)", "< 0.001" and "72.4 %" are held together by non-breaking spaces
+    (helpers.report.tables.typeset): no plain space inside a number, an interval or a p-value."""
+    document, _ = docx_parts(run_dir)
+    breakable = re.compile(r"\d \([\u2212-]?\d|[<>=\u2264\u2265] \d|\d, [\u2212-]?\d|\d %")
+    found = []
+    for table in data_tables(document):
+        if len(table.find(f"{W}tr").findall(f"{W}tc")) < 2:
+            continue  # a figure's one-cell layout table
+        for cell in table.iter(f"{W}tc"):
+            text = "".join(t.text or "" for t in cell.iter(f"{W}t"))
+            found += [text for _ in breakable.finditer(text)][:1]
+    assert not found, f"{len(found)} cells may break inside a number: {found[:10]}"
+
+
+def test_docx_title_block_names_the_authors_once_and_captions_are_table_sized(
+    run_dir: Path,
+) -> None:
+    """The title at most 18 pt (pandoc's 28 pt filled 40 % of the first page), each author
+    named once (the author block, not Quarto's title block too), captions no larger than the
+    9 pt table text."""
+    import yaml
+
+    document, styles = docx_parts(run_dir)
+    assert style_size(styles, "Title") <= 18
+    assert style_size(styles, "ImageCaption") <= 9 and style_size(styles, "TableCaption") <= 9
+    text = "".join(t.text or "" for t in document.iter(f"{W}t"))
+    config = yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))
+    for author in config["author"]:
+        assert text.count(author["name"]) == 1 + (author.get("corresponding") is True), author
+
+
+def test_the_html_table_of_contents_lists_every_section(run_dir: Path) -> None:
+    """Every numbered section and the appendix (supplement, number ledger, provenance) is in
+    the HTML's table of contents."""
+    html = (run_dir / "report" / "index.html").read_text(encoding="utf-8")
+    toc = re.search(r'<nav id="TOC".*?</nav>', html, re.S)
+    assert toc, "the HTML has no table of contents"
+    listed = set(re.findall(r'href="#([\w-]+)"', toc.group(0)))
+    sections = set(re.findall(r'<section id="([\w-]+)" class="level[23]', html))
+    assert sections and sections <= listed, sorted(sections - listed)

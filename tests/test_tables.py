@@ -132,9 +132,9 @@ def test_group_rows_give_the_table_1_layout() -> None:
     })
     shown = tables.group_rows(long)
     i = tables.INDENT
-    assert shown.to_dict("list") == {
-        "Characteristic": ["**Age (years)**", f"{i}n", f"{i}Mean (SD)", "**Sex, n (%)**",
-                           f"{i}Female"],
+    assert shown.to_dict("list") == {  # the group and label headers both kept
+        "Characteristic / Statistic": ["**Age (years)**", f"{i}n", f"{i}Mean (SD)",
+                                       "**Sex, n (%)**", f"{i}Female"],
         "All (N=3)": ["", "3", "40.0 (2.0)", "", "2 (66.7)"],
     }
     no_repeat = long.drop_duplicates("Characteristic")
@@ -198,3 +198,22 @@ def test_a_span_counts_as_its_text_when_widths_are_set() -> None:
     anchored = pd.DataFrame({"Number": ["[fsmc_chg_eos_p]{#ledger-fsmc_chg_eos_p}"],
                              "Value": ["1"]})
     assert tables.column_widths(anchored) == tables.column_widths(plain)
+
+
+@pytest.mark.parametrize(
+    ("cell", "printed"),
+    [
+        ("-10.0 (-31.2, 88.8)", "\u221210.0\u00a0(\u221231.2,\u00a088.8)"),
+        ("< 0.001", "<\u00a00.001"),
+        ("p < 0.001", "p <\u00a00.001"),
+        ("72.4 %", "72.4\u00a0%"),
+        (">= 1 relapse", "\u2265\u00a01 relapse"),
+        ("mean +/- SD", "mean \u00b1 SD"),
+        ("20 (1-5)", "20\u00a0(1\u20135)"),
+        ("SF-36; 02-safety; 1.07e-10; 2026-12-07", "SF-36; 02-safety; 1.07e-10; 2026-12-07"),
+        ("-", "-"),
+    ],
+)
+def test_typeset_prints_one_minus_sign_and_keeps_numbers_on_one_line(cell, printed) -> None:
+    assert tables.typeset(cell) == printed
+    assert tables.typeset(printed) == printed  # idempotent: a table laid out again is unchanged

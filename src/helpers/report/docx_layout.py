@@ -23,7 +23,14 @@ DOCX_PAGE = (
     'w:footer="709" w:gutter="0"/>'
 )
 DOCX_TABLE_TEXT = '<w:rPr><w:sz w:val="18"/><w:szCs w:val="18"/></w:rPr>'  # 9 pt
+#: font sizes (half-points) of the reference document's styles: the title at 18 pt (pandoc's
+#: 28 pt filled 40 % of the first page), captions at the 9 pt of the table text
+STYLE_SIZES = {"Title": 36, "Caption": 18}
 CELL_MARGINS = 2 * 108  # Word's default left + right cell margins (twips)
+#: a table of at most this many rows is kept on one page with its caption; a longer one keeps
+#: its caption, header and first KEEP_FIRST_ROWS rows together, then breaks between rows
+SHORT_TABLE_ROWS = 25
+KEEP_FIRST_ROWS = 3
 
 _SECTION = re.compile(r"<w:sectPr\b.*?</w:sectPr>", re.S)
 _GRID = re.compile(r"<w:tblGrid>(.*?)</w:tblGrid>", re.S)
@@ -32,6 +39,19 @@ _TABLE_EDGE = re.compile(r"<w:tbl>|</w:tbl>")
 _LANDSCAPE = re.compile(r'<w:pgSz w:h="11906" w:w="16838" w:orient="landscape"\s*/>')
 #: a paragraph aligned left or right, then centred by a second <w:jc> (the last one wins)
 _RECENTRED = re.compile(r'(<w:jc w:val="(?:left|right)"\s*/>)<w:jc w:val="center"\s*/>')
+#: a table that holds no table (a data table, not a figure's or a caption's layout table)
+_INNER_TABLE = re.compile(r"<w:tbl>(?:(?!<w:tbl>).)*?</w:tbl>", re.S)
+_ROW = re.compile(r"<w:tr>(?:<w:trPr>(.*?)</w:trPr>)?(.*?)</w:tr>", re.S)
+_CELL_TEXT = re.compile(r"<w:tc>.*?</w:tc>", re.S)
+_TEXT = re.compile(r"<w:t(?:\s[^>]*)?>([^<]*)</w:t>")
+_PARAGRAPH_STYLE = re.compile(r'(<w:pStyle w:val="[^"]*"\s*/>)')
+#: Quarto's caption paragraph: a centring <w:pPr>, then the caption's own (style, spacing, jc)
+_CAPTION = re.compile(r'<w:pPr><w:jc w:val="center"\s*/></w:pPr><w:pPr>\s*'
+                      r'<w:jc w:val="left"\s*/>\s*<w:spacing w:before="(\d+)"\s*/>\s*'
+                      r'<w:pStyle w:val="(\w+)"\s*/>\s*</w:pPr>')
+#: the title block's author paragraphs (the article's author block, helpers.report.manuscript,
+#: names them with their affiliations)
+_AUTHOR = re.compile(r'<w:p>(?:(?!</w:p>).)*?<w:pStyle w:val="Author"\s*/>.*?</w:p>', re.S)
 
 
 class DocxError(RuntimeError):
@@ -63,9 +83,27 @@ def write_reference_docx(quarto: str, path: Path) -> Path:
     _rewrite_part(path, "word/document.xml",
                   lambda text: re.sub(r"<w:sectPr>", f"<w:sectPr>{DOCX_PAGE}", text, count=1))
     _rewrite_part(path, "word/styles.xml",
-                  lambda text: re.sub(r'(w:styleId="Compact">.*?</w:pPr>)',
-                                      rf"\1{DOCX_TABLE_TEXT}", text, count=1, flags=re.S))
+                  lambda text: style_sizes(re.sub(r'(w:styleId="Compact">.*?</w:pPr>)',
+                                                  rf"\1{DOCX_TABLE_TEXT}", text, count=1,
+                                                  flags=re.S)))
     return path
+
+
+def style_sizes(styles: str) -> str:
+    """The reference document's styles with the font sizes of STYLE_SIZES (a style's own <w:sz>
+    and <w:szCs> replaced, or set when it has none)."""
+    for style_id, half_points in STYLE_SIZES.items():
+        size = f'<w:sz w:val="{half_points}" /><w:szCs w:val="{half_points}" />'
+
+        def resize(match: re.Match, size: str = size) -> str:
+            style = re.sub(r'<w:sz w:val="\d+"\s*/>\s*<w:szCs w:val="\d+"\s*/>', "", match.group(0))
+            if "<w:rPr>" in style:
+                return style.replace("<w:rPr>", f"<w:rPr>{size}", 1)
+            return style.replace("</w:style>", f"<w:rPr>{size}</w:rPr></w:style>")
+
+        styles = re.sub(rf'<w:style [^>]*w:styleId="{style_id}".*?</w:style>', resize, styles,
+                        count=1, flags=re.S)
+    return styles
 
 
 def a4_sections(document: str) -> str:
@@ -136,9 +174,56 @@ def left_and_right_cells(document: str) -> str:
     return _RECENTRED.sub(r"\1", document)
 
 
+def _keep_with_next(row: str) -> str:
+    """A row whose paragraphs are each kept with the next paragraph (Word: with the next row)."""
+    return _PARAGRAPH_STYLE.sub(r"\1<w:keepNext />", row)
+
+
+def _is_group_row(row: str) -> bool:
+    """A group row of helpers.report.tables.group_rows: text in its first cell only."""
+    cells = ["".join(_TEXT.findall(cell)).strip() for cell in _CELL_TEXT.findall(row)]
+    return len(cells) > 1 and bool(cells[0]) and not any(cells[1:])
+
+
+def rows_kept_whole(table: str) -> str:
+    """A data table's rows as a production editor wants them: no row split across pages
+    (cantSplit), the header row repeated on every page (tblHeader, as pandoc writes it), and
+    rows kept with the next one (keepNext) where a break would strand them: every row but the
+    last of a table of at most SHORT_TABLE_ROWS rows (the table stays on one page), the first
+    KEEP_FIRST_ROWS rows of a longer one, and a group row with the first row of its group."""
+    rows = list(_ROW.finditer(table))
+    short = len(rows) <= SHORT_TABLE_ROWS
+    pieces, start = [], 0
+    for number, row in enumerate(rows):
+        properties = (row.group(1) or "").replace("<w:cantSplit />", "")
+        body = row.group(2)
+        last = number == len(rows) - 1
+        if not last and (short or number < KEEP_FIRST_ROWS or _is_group_row(body)):
+            body = _keep_with_next(body)
+        pieces += [table[start:row.start()],
+                   f"<w:tr><w:trPr><w:cantSplit />{properties}</w:trPr>{body}</w:tr>"]
+        start = row.end()
+    return "".join([*pieces, table[start:]])
+
+
+def captions_kept_with_tables(document: str) -> str:
+    """Quarto's caption paragraph, which carries two <w:pPr> (a centring one first, so that its
+    own style, Image or Table Caption, was ignored), as one <w:pPr> in schema order, kept with
+    the table or figure it captions."""
+    return _CAPTION.sub(r'<w:pPr><w:pStyle w:val="\2" /><w:keepNext /><w:spacing w:before="\1" />'
+                        r'<w:jc w:val="left" /></w:pPr>', document)
+
+
+def mend(document: str) -> str:
+    """The document part mended: a4_sections, tables_to_text_width, left_and_right_cells,
+    rows_kept_whole for every data table, captions_kept_with_tables, and the title block's
+    author paragraphs removed (the author block names the authors once)."""
+    document = left_and_right_cells(tables_to_text_width(a4_sections(document)))
+    document = _INNER_TABLE.sub(lambda table: rows_kept_whole(table.group(0)), document)
+    return _AUTHOR.sub("", captions_kept_with_tables(document))
+
+
 def fit_to_a4(docx: Path) -> None:
-    """Mend a rendered DOCX in place (a4_sections, tables_to_text_width,
-    left_and_right_cells); nothing when the file does not exist."""
+    """Mend a rendered DOCX in place (`mend`); nothing when the file does not exist."""
     if docx.is_file():
-        _rewrite_part(docx, "word/document.xml",
-                      lambda text: left_and_right_cells(tables_to_text_width(a4_sections(text))))
+        _rewrite_part(docx, "word/document.xml", mend)

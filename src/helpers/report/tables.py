@@ -96,9 +96,11 @@ def assert_aggregate(df: pd.DataFrame) -> None:
         raise ValueError(f"table carries identifying columns or dates: {bad}")
 
 
-#: the narrowest text width a table gets (pandoc's DOCX table grid: 7920 twips) and the font
-#: size of table text (the Typst header and the DOCX reference document set it)
-TABLE_WIDTH_PT = 396.0
+#: the narrowest text width a table gets: the A4 text width of the PDF and the DOCX (16.6 cm,
+#: helpers.report.docx_layout scales each DOCX table to it) less the margins of the DOCX cell
+#: that holds a captioned table; and the font size of table text (the Typst header and the
+#: DOCX reference document set it)
+TABLE_WIDTH_PT = 459.0
 TABLE_FONT_PT = 9.0
 #: advance of one character in em (a bound for digits and text in proportional fonts) and the
 #: padding of a cell (left + right), in pt
@@ -119,7 +121,8 @@ def group_rows(df: pd.DataFrame) -> pd.DataFrame:
     starts = first.ne(first.shift())
     if starts.all():
         return df
-    header, label = df.columns[0], df.columns[1]
+    group, label = df.columns[0], df.columns[1]
+    header = f"{group} / {label}"
     rest = df.columns[2:]
     rows = []
     for start, (_, row) in zip(starts, df.iterrows(), strict=True):
@@ -129,12 +132,41 @@ def group_rows(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[header, *rest])
 
 
+NBSP = "\u00a0"
+MINUS = "\u2212"
+#: (pattern, replacement) applied in order by `typeset`
+_TYPESET = (
+    (re.compile(r"(?<![\w.)\]])-(?=\.?\d)"), MINUS),  # a sign, not a hyphen ("SF-36", "1e-10")
+    (re.compile(r"(?<![\w.\u2212-])(\d+(?:\.\d+)?)-(?=\d+(?:\.\d+)?(?![\w.-]))"),
+     "\\1\u2013"),  # a range "1-5" (not a date "2026-12-07")
+    (re.compile(r"\+/-"), "\u00b1"),
+    (re.compile(r"<=(?=[ \d])"), "\u2264"),
+    (re.compile(r">=(?=[ \d])"), "\u2265"),
+    (re.compile(r"(?<![^\s(=])([<>=\u2264\u2265\u00b1]) (?=[\u2212\d])"), rf"\1{NBSP}"),
+    (re.compile(r"(?<=\d) (?=\(?[\u2212\u2013\d.]+[,)])"), NBSP),  # "10.0 (" of an interval
+    (re.compile(r"(?<=\d), (?=[\u2212\d])"), f",{NBSP}"),  # "(-31.2, 88.8)"
+    (re.compile(r"(?<=\d) (?=%)"), NBSP),  # "72.4 %"
+)
+
+
+def typeset(text: str) -> str:
+    """A cell as printed: the minus sign U+2212 for a sign ("-10.0", "(-31.2"; not the hyphen of
+    "SF-36", "02-safety" or "1e-10"), the en dash of a range ("1–5"; not in a date), ±, ≤ and
+    ≥ for "+/-", "<=" and ">=", and non-breaking
+    spaces wherever a line break would split a number from what belongs to it: "< 0.001",
+    "= 80" (a line may break before the sign), "10.0 (-31.2, 88.8)", "72.4 %". Idempotent."""
+    for pattern, replacement in _TYPESET:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 _SPAN = re.compile(r"\[([^\]]*)\]\{[^}]*\}")  # a pandoc span "[text]{#id}" shows as "text"
+_BREAKS = re.compile(r"[ \t\n]+")  # where a line may break: not at a non-breaking space
 
 
 def _text_width(text: str, longest_word: bool) -> float:
     text = _SPAN.sub(r"\1", str(text))
-    words = text.replace(INDENT, "    ").split() if longest_word else [text]
+    words = _BREAKS.split(text.replace(INDENT, "    ")) if longest_word else [text]
     return max((len(w) for w in words), default=0) * CHAR_EM * TABLE_FONT_PT
 
 
@@ -170,15 +202,17 @@ def _is_numeric(values: pd.Series) -> bool:
     "Headache" or "02-patient-outcomes" does not)."""
     cells = values.astype(str).str.strip().replace({MISSING: ""})
     cells = cells[cells != ""]
-    number = r"^[<>\u2264\u2265+-]?\s?\(?\d[\d.]*(e-?\d+)?(\s|\)|%|,|$)"
+    number = r"^[<>\u2264\u2265+\u2212-]?\s?\(?\d[\d.]*(e-?\d+)?(\s|\)|%|,|$)"
     return len(cells) > 0 and cells.str.match(number).mean() >= 0.5
 
 
 def to_markdown(df: pd.DataFrame) -> str:
     """Pipe table in the layout described in the module docstring. Cells are written as they
-    are (no re-parsing of numbers, leading INDENT kept); "|" inside a cell is escaped."""
+    are, typeset (`typeset`: minus signs, mathematics, non-breaking spaces; no re-parsing of
+    numbers, leading INDENT kept); "|" inside a cell is escaped."""
     assert_aggregate(df)
-    shown = group_rows(df.astype(str))
+    shown = group_rows(df.astype(str)).map(typeset)
+    shown.columns = [typeset(str(c)) for c in shown.columns]
     widths = column_widths(shown)
     dashes = [max(3, round(w * SEPARATOR_DASHES)) for w in widths]
     right = [i > 0 and _is_numeric(shown.iloc[:, i]) for i in range(shown.shape[1])]
