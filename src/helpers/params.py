@@ -55,6 +55,18 @@ SYNTHETIC_SCHEMA: dict[str, Key] = {
     "n": Key(int, 87, "number of synthetic patients enrolled", low=5, high=1_000_000),
 }
 
+SENSITIVITY_SCHEMA: dict[str, Key] = {
+    "imputations": Key(
+        int, 50, "imputed data sets of the multiple imputation (helpers.sensitivity)",
+        low=50, high=1000,
+    ),
+    "seed": Key(int, 2029, "seed of the multiple imputation", low=0, high=2**32 - 1),
+    "deltas": Key(
+        int, 20, "largest shift (points) of the FSMC tipping-point grid delta = 0, 1, ..., deltas",
+        low=1, high=100,
+    ),
+}
+
 PARAMS_SCHEMA: dict[str, Key] = {
     "data": Key(
         str,
@@ -90,6 +102,9 @@ PARAMS_SCHEMA: dict[str, Key] = {
         high=0.5,
     ),
     "sample_size": Key(dict, SAMPLE_SIZE_SCHEMA, "assumptions of the sample-size recomputation"),
+    "sensitivity": Key(
+        dict, SENSITIVITY_SCHEMA, "settings of the missing-data sensitivity analyses (appendix)"
+    ),
     "render": Key(bool, True, "render the manuscript (Quarto, or the HTML preview) at the end"),
 }
 
