@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from helpers import manuscript, spec, stats
+from helpers import manuscript, sensitivity, spec, stats
 from helpers.adam import scoring
 from helpers.methods_text import methods_markdown
 
@@ -233,6 +233,17 @@ def test_methods_state_the_code_constants_and_the_run_settings() -> None:
     assert "ZBI-22" in text and "assumes" in text
     for item in scoring.FSMC_SUBSCALE_ITEMS["FSMCCOG"]:
         assert re.search(rf"cognitive = items [\d, ]*\b{item}\b", text)
+
+
+def test_methods_state_the_sensitivity_models_and_settings(monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:  # fmt: skip
+    monkeypatch.setattr(sensitivity, "MI_ITERATIONS", 7)
+    text = " ".join(methods_markdown({"sensitivity": {"imputations": 80, "seed": 11, "deltas": 9}},
+                                     "synthetic cohort (seed 1, n 5)").split())  # fmt: skip
+    assert "(80 imputed data sets, 7 cycles each, seed 11)" in text
+    assert "delta = 0, 1, ..., 9 points" in text
+    assert "random intercept per patient" in text and "REML" in text
+    assert "observed cases at Month 36" in text
 
 
 def test_methods_follow_a_changed_project_rule(monkeypatch: pytest.MonkeyPatch) -> None:
