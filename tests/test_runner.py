@@ -190,6 +190,23 @@ def test_one_parameter_reruns_only_its_notebook_and_matches_a_full_rebuild(runs)
     )
 
 
+def test_a_new_imputation_seed_changes_only_the_imputation_rows(runs):
+    tmp = runs["tmp"]
+    shutil.copytree(runs["first"].run_dir, tmp / "out-seed" / "trial")
+    changed = write_params(tmp / "params-seed", sensitivity={"seed": 7})
+    rerun = run(load_params(changed), tmp / "out-seed")
+    assert rerun.executed == ("05-sensitivity", "report")
+    before, after = (file_hashes(r, DETERMINISTIC) for r in (runs["first"].run_dir, rerun.run_dir))
+    assert {name for name in before if before[name] != after[name]} == {
+        "ard/05-sensitivity.csv", "tables/05-sensitivity/tbl-sensitivity.csv",
+        "tables/05-sensitivity/tbl-sensitivity.md", "tables/05-sensitivity/tbl-tipping-point.csv",
+        "tables/05-sensitivity/tbl-tipping-point.md"}
+    old, new = (pd.read_csv(r / "ard" / "05-sensitivity.csv", dtype=str, keep_default_na=False)
+                for r in (runs["first"].run_dir, rerun.run_dir))  # fmt: skip
+    differ = old.ne(new).any(axis=1)
+    assert set(old.loc[differ, "group"]) == {"MI", "MI_DELTA"}
+
+
 def _stale_steps(run_dir: Path, *steps: str) -> None:
     """Make the recorded keys of `steps` stale, as a code change would (the whole-run key too,
     so that the run does not stop at once)."""
@@ -379,7 +396,7 @@ def test_every_number_a_table_shows_is_an_ard_value(runs):
 
 def _views() -> dict[str, object]:
     """Each table the run writes, rebuilt from ARD rows alone (the default params)."""
-    from helpers import caregiver, change, disposition, efficacy, labels, safety
+    from helpers import caregiver, change, disposition, efficacy, labels, safety, sensitivity_views
     from helpers.ard import select
 
     patient = [p for group in labels.PATIENT_GROUPS.values() for p in group]
@@ -414,6 +431,8 @@ def _views() -> dict[str, object]:
         "04-safety/tbl-ae-soc-pt": safety.soc_pt_table,
         "04-safety/tbl-ae-year": safety.year_table,
         "04-safety/tbl-iar": safety.iar_table,
+        "05-sensitivity/tbl-sensitivity": sensitivity_views.sensitivity_table,
+        "05-sensitivity/tbl-tipping-point": sensitivity_views.tipping_table,
     }  # fmt: skip
 
 

@@ -157,3 +157,13 @@ def test_same_seed_same_rows_and_a_new_seed_changes_only_the_imputation_rows(dat
     assert set(first.loc[changed, "group"]) == {"MI", "MI_DELTA"}
     keep = ~first["group"].isin(["MI", "MI_DELTA"])
     pd.testing.assert_frame_equal(first[keep], other[keep])
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 4])
+def test_too_few_patients_give_not_computable_rows_not_errors(n: int) -> None:
+    adqs, adsl = simulated(n=60, seed=2)
+    results = run(adqs, adsl.iloc[:n])
+    lmm = ard.select(results, group="LMM", stat="estimate")
+    assert lmm["value"].isna().all()
+    if n == 0:
+        assert set(ard.select(results, stat="n")["value"]) == {0.0}

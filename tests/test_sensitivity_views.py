@@ -63,3 +63,15 @@ def test_forest_has_one_panel_per_outcome() -> None:
     fig = sensitivity_views.forest(results())
     titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
     assert titles == ["FSMC total", "EDSS"]
+
+
+def test_an_approach_not_computed_is_neither_agreement_nor_disagreement() -> None:
+    found = results()
+    lmm = found["paramcd"].eq("EDSS") & found["group"].eq("LMM") & found["stat"].ne("n")
+    found.loc[lmm, "value"] = float("nan")
+    table = sensitivity_views.sensitivity_table(found)
+    row = table[table["Outcome"].eq("EDSS") & table["Analysis"].eq(sensitivity.APPROACHES["LMM"])]
+    assert list(row["Agrees with EOS"]) == ["-"]
+    sentence = sensitivity_views.agreement_sentence(found)
+    assert "all 2 main outcomes agreed" in sentence
+    assert sentence.endswith("Not computable: EDSS (the mixed model).")

@@ -28,7 +28,7 @@ change.analysed_records (a baseline and at least one post-baseline value) of the
 - MI_DELTA (FSMC total, TIPPING_PARAMCD): delta-adjusted MI, the imputed Month 36 changes of
   the subjects without a Month 36 value shifted by delta points towards worse (level = delta);
   stat "tipping_point" (group MI_DELTA, level "") = the smallest delta of the grid at which
-  the pooled CI contains 0 (inf when none does).
+  the pooled CI contains 0 (inf when none does; NaN when the CI is not computable).
 
 References: Rubin DB, Multiple imputation for nonresponse in surveys (1987); Barnard J, Rubin DB,
 Biometrika 1999;86:948-955; van Buuren S, Flexible imputation of missing data, 2nd ed (2018),
@@ -177,13 +177,18 @@ def mixed_model(post: pd.DataFrame, alpha: float) -> Estimate:
     post = post.sort_values(["USUBJID", "AVISIT"], kind="stable")
     x, names = visit_design(post)
     n = post["USUBJID"].nunique()
-    if FINAL_VISIT not in names or n < 3:
-        return Estimate(n, np.nan, np.nan, np.nan, np.nan, np.nan, np.nan)
+    not_estimable = Estimate(n, np.nan, np.nan, np.nan, np.nan, np.nan, np.nan)
+    # estimable: Month 36 observed, more subjects than fixed effects, a full-rank design
+    if FINAL_VISIT not in names or n <= len(names) or np.linalg.matrix_rank(x) < len(names):
+        return not_estimable
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # convergence chatter; the fit is checked against R
-        fit = MixedLM(post["CHG"].to_numpy(float), x, groups=post["USUBJID"].to_numpy(),
-                      exog_re=np.ones((len(post), 1))).fit(
-            reml=True, method=["lbfgs"], gtol=1e-10, maxiter=1000)  # fmt: skip
+        try:
+            fit = MixedLM(post["CHG"].to_numpy(float), x, groups=post["USUBJID"].to_numpy(),
+                          exog_re=np.ones((len(post), 1))).fit(
+                reml=True, method=["lbfgs"], gtol=1e-10, maxiter=1000)  # fmt: skip
+        except np.linalg.LinAlgError:  # a singular variance (e.g. no within-subject variation)
+            return not_estimable
     contrast = np.zeros(len(names))
     contrast[names.index(FINAL_VISIT)] = 1.0
     contrast[-1] = post.drop_duplicates("USUBJID")["BASE"].mean()
@@ -336,10 +341,11 @@ def multiple_imputation_ard(records: pd.DataFrame, population: str, alpha: float
                                f"+ {worse * delta:g} x delta): {settings}",
                                level=f"{delta:g}"))  # fmt: skip
             if tipping == np.inf and not found.lower > 0 and not found.upper < 0:
-                tipping = delta
+                tipping = delta if np.isfinite(found.lower) else np.nan  # NaN: no CI
         cells.append(ard.rows(ANALYSIS, population, {"tipping_point": tipping}, paramcd=code,
                               variable="CHG", visit=FINAL_VISIT, group=DELTA_GROUP,
-                              method="smallest delta whose pooled CI contains 0 (inf: none)"))
+                              method="smallest delta whose pooled CI contains 0 "
+                                     "(inf: none; NaN: no CI)"))
     return ard.combine(cells)
 
 

@@ -18,7 +18,8 @@ from matplotlib.figure import Figure
 from helpers import ard, figures, labels, sensitivity, tables
 
 #: approaches in a sentence
-SHORT_NAMES = {"OC": "observed cases at Month 36", "COMP": "completers",
+SHORT_NAMES = {"EOS": "the published analysis", "OC": "observed cases at Month 36",
+               "COMP": "completers",
                "WINDOW": "in-window assessments", "LMM": "the mixed model",
                "MI": "multiple imputation"}  # fmt: skip
 #: decimals of the mean change where one is too few (EDSS steps are 0.5)
@@ -30,8 +31,8 @@ def cells(results: pd.DataFrame) -> pd.DataFrame:
     visit, n, estimate, lcl, ucl, p, in table order."""
     rows = ard.select(results, analysis=sensitivity.ANALYSIS, level="")
     rows = rows[rows["group"].isin(sensitivity.APPROACHES)]
-    wide = rows.pivot_table(index=["paramcd", "group", "visit"], columns="stat", values="value",
-                            aggfunc="first").reset_index()  # fmt: skip
+    wide = rows.pivot(index=["paramcd", "group", "visit"], columns="stat", values="value")
+    wide = wide.reindex(columns=["n", "estimate", "lcl", "ucl", "p"]).reset_index()
     order = {key: i for i, key in enumerate((c, a) for c in sensitivity.OUTCOMES
                                             for a in sensitivity.APPROACHES)}  # fmt: skip
     rank = [order[key] for key in zip(wide["paramcd"], wide["group"], strict=True)]
@@ -43,15 +44,19 @@ def _significant(lcl: pd.Series, ucl: pd.Series) -> pd.Series:
 
 
 def agreement(results: pd.DataFrame) -> pd.DataFrame:
-    """cells() with column "agrees": same sign of the mean change and same significance (CI
-    excludes 0) as the published approach of the same outcome (True on that approach)."""
+    """cells() with columns "estimable" (this approach's and the published one's mean change and
+    CI computed) and "agrees" (estimable, same sign of the mean change and same significance, CI
+    excludes 0, as the published approach of the same outcome; True on that approach)."""
     found = cells(results)
     reference = found[found["group"].eq(sensitivity.REFERENCE_APPROACH)].set_index("paramcd")
     ref = reference.reindex(found["paramcd"])
+    shown = ["estimate", "lcl", "ucl"]
+    estimable = (found[shown].notna().all(axis=1).to_numpy()
+                 & ref[shown].notna().all(axis=1).to_numpy())  # fmt: skip
     same_sign = np.sign(found["estimate"].to_numpy()) == np.sign(ref["estimate"].to_numpy())
     same_significance = (_significant(found["lcl"], found["ucl"]).to_numpy()
                          == _significant(ref["lcl"], ref["ucl"]).to_numpy())  # fmt: skip
-    return found.assign(agrees=same_sign & same_significance)
+    return found.assign(estimable=estimable, agrees=estimable & same_sign & same_significance)
 
 
 def sensitivity_table(results: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
@@ -66,7 +71,8 @@ def sensitivity_table(results: pd.DataFrame, alpha: float = 0.05) -> pd.DataFram
         ci_col: [tables.fmt_pair(*v, decimals=DECIMALS.get(code, 1)) for code, *v in
                  found[["paramcd", "estimate", "lcl", "ucl"]].itertuples(index=False)],
         "p": found["p"].map(tables.fmt_p),
-        "Agrees with EOS": np.where(found["agrees"], "yes", "no"),
+        "Agrees with EOS": np.where(found["agrees"], "yes",
+                                    np.where(found["estimable"], "no", tables.MISSING)),
     })  # fmt: skip
 
 
@@ -76,6 +82,7 @@ def tipping_table(results: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
                       paramcd=sensitivity.TIPPING_PARAMCD)  # fmt: skip
     rows = rows[rows["level"].ne("")]
     wide = rows.pivot(index="level", columns="stat", values="value")
+    wide = wide.reindex(columns=["estimate", "lcl", "ucl", "p"])
     wide = wide.iloc[np.argsort(wide.index.astype(float).to_numpy(), kind="stable")]
     return pd.DataFrame({
         "Delta (points)": wide.index,
@@ -124,6 +131,8 @@ def tipping_sentence(results: pd.DataFrame) -> str:
     if rows.empty:
         return "The tipping-point analysis of the FSMC total had no data."
     tipping = ard.value(rows, stat="tipping_point")
+    if math.isnan(tipping):
+        return "The tipping point of the FSMC total could not be computed (no pooled CI)."
     deltas = ard.select(results, analysis=sensitivity.ANALYSIS, group=sensitivity.DELTA_GROUP,
                         paramcd=sensitivity.TIPPING_PARAMCD)["level"]  # fmt: skip
     largest = max(float(d) for d in deltas if d)
@@ -137,20 +146,30 @@ def tipping_sentence(results: pd.DataFrame) -> str:
 
 
 def agreement_sentence(results: pd.DataFrame) -> str:
-    """Whether every approach agrees with the published analysis (agreement), and which not."""
+    """Whether every approach agrees with the published analysis (agreement), which do not,
+    and which could not be computed."""
     found = agreement(results)
     if found.empty:
         return "No sensitivity analysis could be computed."
-    approaches = list(SHORT_NAMES.values())
+    approaches = [SHORT_NAMES[a] for a in sensitivity.APPROACHES
+                  if a != sensitivity.REFERENCE_APPROACH]  # fmt: skip
     outcomes = found["paramcd"].nunique()
-    against = found[~found["agrees"]]
+    against = found[found["estimable"] & ~found["agrees"]]
+    missing = found[~found["estimable"]]
     lead = (f"Under the {len(approaches)} other analyses of the missing data "
             f"({', '.join(approaches)})")
+    not_computed = f" Not computable: {_listed(missing)}." if len(missing) else ""
     if against.empty:
+        where = " wherever it could be computed" if len(missing) else ""
         return (f"{lead}, the change from baseline of all {outcomes} main outcomes agreed in "
-                f"direction and significance with the published end-of-study analysis.")
-    listed = "; ".join(f"{labels.label(code)} ({', '.join(g['group'].map(SHORT_NAMES))})"
-                       for code, g in against.groupby("paramcd", sort=False))  # fmt: skip
+                f"direction and significance with the published end-of-study analysis{where}."
+                f"{not_computed}")
     return (f"{lead}, {outcomes - against['paramcd'].nunique()} of {outcomes} main outcomes "
             f"agreed in direction and significance with the published end-of-study analysis; "
-            f"not all analyses agreed for {listed}.")
+            f"not all analyses agreed for {_listed(against)}.{not_computed}")
+
+
+def _listed(found: pd.DataFrame) -> str:
+    """"Outcome (approach, approach); ..." of agreement rows."""
+    return "; ".join(f"{labels.label(code)} ({', '.join(g['group'].map(SHORT_NAMES))})"
+                     for code, g in found.groupby("paramcd", sort=False))  # fmt: skip
