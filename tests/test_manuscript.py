@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from helpers.analysis import stats
+from helpers.analysis import sensitivity, stats
 from helpers.report import manuscript
 from helpers.report.methods_text import methods_markdown
 from helpers.study import instruments, spec
@@ -43,6 +43,7 @@ CONTRACT_LABELS: dict[str, tuple[str, ...]] = {
         "fig-bland-altman",
     ),
     "04-safety": ("tbl-ae-overview", "tbl-ae-soc-pt", "tbl-ae-year", "tbl-iar"),
+    "05-sensitivity": ("tbl-sensitivity", "fig-sensitivity", "tbl-tipping-point"),
 }
 REQUIRED_REFERENCES = (
     "penner2009", "hobart2001", "beck1996", "atkinson2004", "smith1982", "kurtzke1983",
@@ -194,10 +195,12 @@ def test_every_quoted_number_is_a_published_id() -> None:
     quoted = VAR.findall(ARTICLE)
     assert len(quoted) > 40
     assert {name for _, name in quoted} - set(published_ids()) == set()
-    # the only other variables: the reproduction summary and the word count, generated
+    # the only other variables, generated: the reproduction summary, the word count and the
+    # sentences of the sensitivity analyses
     others = set(re.findall(r"\{\{< var ((?!kr\.|pub\.)[\w.]+) >\}\}", ARTICLE))
-    assert others == {"summary.reproduced", "words.main"}
-    assert len(quoted) + 2 == len(re.findall(r"\{\{< var ", ARTICLE))
+    assert others == {"summary.reproduced", "words.main", "sensitivity.agreement",
+                      "sensitivity.tipping"}
+    assert len(quoted) + 4 == len(re.findall(r"\{\{< var ", ARTICLE))
     # no number typed in the results prose: every digit there belongs to a shortcode or label
     results = ARTICLE.split("## Results", 1)[1].split("## Discussion", 1)[0]
     prose = re.sub(r"\{\{<.*?>\}\}|@\S+|#+ .*|years 1, 2 and 3|BDI-II|MSIS-29|SF-36|ZBI-22|"
@@ -231,6 +234,17 @@ def test_methods_state_the_code_constants_and_the_run_settings() -> None:
     assert "ZBI-22" in text and "assumes" in text
     for item in instruments.FSMC_SUBSCALE_ITEMS["FSMCCOG"]:
         assert re.search(rf"cognitive = items [\d, ]*\b{item}\b", text)
+
+
+def test_methods_state_the_sensitivity_models_and_settings(monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:  # fmt: skip
+    monkeypatch.setattr(sensitivity, "MI_ITERATIONS", 7)
+    text = " ".join(methods_markdown({"sensitivity": {"imputations": 80, "seed": 11, "deltas": 9}},
+                                     "synthetic cohort (seed 1, n 5)").split())  # fmt: skip
+    assert "(80 imputed data sets, 7 cycles each, seed 11)" in text
+    assert "delta = 0, 1, ..., 9 points" in text
+    assert "random intercept per patient" in text and "REML" in text
+    assert "observed cases at Month 36" in text
 
 
 def test_methods_follow_a_changed_project_rule(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -43,10 +43,11 @@ def test_defaults_fill_missing_keys(tmp_path: Path):
         "power": 0.9,
         "dropout": 0.15,
     }
+    assert params["sensitivity"] == {"imputations": 50, "seed": 2029, "deltas": 20}
 
 
-KEYS = ("data, synthetic, population, country, exclude_out_of_window, alpha, sample_size, render, "
-        "disclosure")
+KEYS = ("data, synthetic, population, country, exclude_out_of_window, alpha, sample_size, "
+        "sensitivity, render, disclosure")
 
 
 @pytest.mark.parametrize(
@@ -65,6 +66,12 @@ KEYS = ("data, synthetic, population, country, exclude_out_of_window, alpha, sam
         ("synthetic: {n: true}\n", "synthetic.n: True has the wrong type; allowed: int"),
         ("synthetic: 3\n", "synthetic: 3 has the wrong type; allowed: a mapping of seed, n"),
         ("sample_size: {power: 1.5}\n", "sample_size.power: 1.5 is outside [0.5, 0.999]"),
+        ("sensitivity: {imputations: 10}\n",
+         "sensitivity.imputations: 10 is outside [50, 1000]"),
+        ("sensitivity: {seed: 1.5}\n", "sensitivity.seed: 1.5 has the wrong type; allowed: int"),
+        ("sensitivity: {deltas: 0}\n", "sensitivity.deltas: 0 is outside [1, 100]"),
+        ("sensitivity: {delta: 5}\n",
+         "sensitivity: unknown key 'delta'; allowed keys: imputations, seed, deltas"),
         ("alpha: 0.5\n", None),  # the edge of [0.0001, 0.5] is allowed
         ("alpha: 0.5001\n", "alpha: 0.5001 is outside [0.0001, 0.5]"),
         ("country: NOR\n", None),

@@ -190,6 +190,30 @@ def test_one_parameter_reruns_only_its_notebook_and_matches_a_full_rebuild(runs)
     )
 
 
+def test_a_new_imputation_seed_changes_only_the_imputation_rows(runs):
+    tmp = runs["tmp"]
+    shutil.copytree(runs["first"].run_dir, tmp / "out-seed" / "trial")
+    run_dir = tmp / "out-seed" / "trial"
+    run(load_params(runs["params"]), tmp / "out-seed")  # as the module's params say
+    kept = {r: tmp / "out-seed" / f"kept-{r}" for r in ("ard", "tables")}
+    for name, copy in kept.items():
+        shutil.copytree(run_dir / name, copy)
+    changed = write_params(tmp / "params-seed", sensitivity={"seed": 7})
+    rerun = run(load_params(changed), tmp / "out-seed")
+    assert rerun.executed == ("05-sensitivity", "report")
+    before = {f"{name}/{path}": digest for name, copy in kept.items()
+              for path, digest in file_hashes(copy).items()}  # fmt: skip
+    after = file_hashes(run_dir, tuple(kept))
+    assert {name for name in before if before[name] != after[name]} == {
+        "ard/05-sensitivity.csv", "tables/05-sensitivity/tbl-sensitivity.csv",
+        "tables/05-sensitivity/tbl-sensitivity.md", "tables/05-sensitivity/tbl-tipping-point.csv",
+        "tables/05-sensitivity/tbl-tipping-point.md"}
+    old, new = (pd.read_csv(folder / "05-sensitivity.csv", dtype=str, keep_default_na=False)
+                for folder in (kept["ard"], run_dir / "ard"))  # fmt: skip
+    differ = old.ne(new).any(axis=1)
+    assert set(old.loc[differ, "group"]) == {"MI", "MI_DELTA"}
+
+
 def _stale_steps(run_dir: Path, *steps: str) -> None:
     """Make the recorded keys of `steps` stale, as a code change would (the whole-run key too,
     so that the run does not stop at once)."""
@@ -415,6 +439,8 @@ def _views() -> dict[str, object]:
         "04-safety/tbl-ae-soc-pt": views.safety.soc_pt_table,
         "04-safety/tbl-ae-year": views.safety.year_table,
         "04-safety/tbl-iar": views.safety.iar_table,
+        "05-sensitivity/tbl-sensitivity": views.sensitivity.sensitivity_table,
+        "05-sensitivity/tbl-tipping-point": views.sensitivity.tipping_table,
     }  # fmt: skip
 
 

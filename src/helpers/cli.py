@@ -142,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="parent of the run folder (default output/)",
     )
     p.add_argument("--force", action="store_true", help="rebuild every step")
-    p.add_argument("--jobs", type=int, default=None, help="notebooks run at once (default 4)")
+    p.add_argument("--jobs", type=int, default=None, help="notebooks run at once (default: all)")
     p.set_defaults(func=_run)
 
     p = commands.add_parser("render", help="render the manuscript of an existing run folder")

@@ -18,15 +18,7 @@ suppressPackageStartupMessages({
 
 script <- sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE))
 here <- dirname(normalizePath(script))
-read_input <- function(name) read.csv(file.path(here, name), stringsAsFactors = FALSE)
-
-rows <- list()
-add <- function(statistic, dataset, quantity, value) {
-  rows[[length(rows) + 1]] <<- data.frame(
-    statistic = statistic, dataset = dataset, quantity = quantity,
-    value = sprintf("%.17g", as.numeric(value))
-  )
-}
+source(file.path(here, "common.R"))  # read_input, rows, add
 
 signed_rank <- read_input("signed_rank.csv")
 for (d in unique(signed_rank$dataset)) {

@@ -73,6 +73,18 @@ DISCLOSURE_SCHEMA: dict[str, Key] = {
     ),
 }
 
+SENSITIVITY_SCHEMA: dict[str, Key] = {
+    "imputations": Key(
+        int, 50, "imputed data sets of the multiple imputation (helpers.analysis.sensitivity)",
+        low=50, high=1000,
+    ),
+    "seed": Key(int, 2029, "seed of the multiple imputation", low=0, high=2**32 - 1),
+    "deltas": Key(
+        int, 20, "largest shift (points) of the FSMC tipping-point grid delta = 0, 1, ..., deltas",
+        low=1, high=100,
+    ),
+}
+
 PARAMS_SCHEMA: dict[str, Key] = {
     "data": Key(
         str,
@@ -108,6 +120,9 @@ PARAMS_SCHEMA: dict[str, Key] = {
         high=0.5,
     ),
     "sample_size": Key(dict, SAMPLE_SIZE_SCHEMA, "assumptions of the sample-size recomputation"),
+    "sensitivity": Key(
+        dict, SENSITIVITY_SCHEMA, "settings of the missing-data sensitivity analyses (appendix)"
+    ),
     "render": Key(bool, True, "render the manuscript (Quarto, or the HTML preview) at the end"),
     "disclosure": Key(dict, DISCLOSURE_SCHEMA, "small-cell disclosure control of every output"),
 }

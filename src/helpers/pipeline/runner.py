@@ -48,7 +48,8 @@ if TYPE_CHECKING:
     from jupyter_client.manager import KernelManager
 
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
-NOTEBOOKS = ("01-disposition", "02-patient-outcomes", "03-caregiver-outcomes", "04-safety")
+NOTEBOOKS = ("01-disposition", "02-patient-outcomes", "03-caregiver-outcomes", "04-safety",
+             "05-sensitivity")
 KERNEL = "reality"
 #: files whose content decides every step's result besides its own inputs
 CODE_FILES = ("src/helpers/**/*.py", "requirements.lock")

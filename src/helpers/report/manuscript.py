@@ -306,6 +306,19 @@ def _run_settings(run_dir: Path) -> dict[str, Any]:
     return (yaml.safe_load(text) or {}) if text else {}
 
 
+def sensitivity_sentences(run_dir: Path) -> dict[str, str]:
+    """The Results sentences of the sensitivity analyses (helpers.sensitivity_views) from the
+    run's analysis results (ard/), "agreement" and "tipping"; a note when the run has none."""
+    from helpers.analysis.ard import read_ard, select
+    from helpers.report import views
+
+    results = read_ard(run_dir / "ard") if (run_dir / "ard").is_dir() else None
+    if results is None or select(results, analysis="sensitivity").empty:
+        return {"agreement": "The sensitivity analyses are missing from this run.", "tipping": ""}
+    return {"agreement": views.sensitivity.agreement_sentence(results),
+            "tipping": views.sensitivity.tipping_sentence(results)}
+
+
 def _generated_includes(run_dir: Path, article: str) -> dict[str, str]:
     """File name -> content of every generated include of a run."""
     published = read_published()
@@ -322,6 +335,7 @@ def _generated_includes(run_dir: Path, article: str) -> dict[str, str]:
     summary = _lookup(provenance, "summary") if provenance else None
     quoted["summary"] = {"reproduced": f"{summary[:1].upper()}{summary[1:]}." if summary
                          else "The reproduction check is in the appendix."}
+    quoted["sensitivity"] = sensitivity_sentences(run_dir)
     quoted["words"] = {"main": str(main_text_words(article, {METHODS_FILE: methods}))}
     unknown = [v for v in variables(article) if _lookup(quoted, v) is None]
     if unknown:

@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from helpers.analysis import sensitivity
 from helpers.analysis.stats import (
     CHANGE_DECIMALS,
     SIGNED_RANK_EXACT_MAX_N,
@@ -165,6 +166,40 @@ def _data_source(source: str | None) -> str:
     return "This run analyses the study data folder named in the provenance appendix."
 
 
+def sensitivity_methods(settings: Mapping[str, Any], alpha: float) -> str:
+    """The paragraph on the missing-data sensitivity analyses (helpers.analysis.sensitivity
+    constants and the run's sensitivity settings and alpha)."""
+    final = sensitivity.FINAL_VISIT.title()
+    ci = f"{100 * (1 - alpha):.0f}% CI"
+    outcomes = ", ".join(PARAM_LABELS[c] for c in sensitivity.OUTCOMES)
+    return f"""\
+### Sensitivity analyses of the missing data
+
+The end-of-study analysis assumes that a patient's last value stands for the end of the study.
+Its sensitivity to the missing data (ICH E9(R1)) is assessed for the main outcomes ({outcomes})
+by the mean change from baseline with its {ci} (t interval; one-sample t test) under: the
+last post-baseline value (the published analysis); observed cases at {final}; completers (COMP)
+at the end of study; only assessments in their visit window (+/- {spec.VISIT_WINDOW_DAYS} days),
+the last of them as end of study; and two analyses under missing at random (MAR) of all the
+analysed patients. The likelihood-based analysis is a linear mixed model of the change at every
+scheduled visit with visit as a factor and the baseline value as covariate and a random
+intercept per patient (compound-symmetric within-patient correlation), fitted by REML
+(statsmodels `MixedLM`); the {final} mean change is estimated at the patients' mean baseline,
+with a Wald t interval on the containment degrees of freedom (patients - 1; R: `nlme::lme` with
+`emmeans`, which give the same estimates). An unstructured-covariance model (MMRM) was not used:
+no maintained Python solver fits one. Multiple imputation by chained equations imputes each
+visit's missing change from the baseline value and the other visits' changes by Bayesian linear
+regression draws ({settings['imputations']} imputed data sets, {sensitivity.MI_ITERATIONS}
+cycles each, seed {settings['seed']}); the {final} mean changes are pooled by Rubin's rules with
+the Barnard-Rubin degrees of freedom (R: `mice::pool`). For the FSMC total, a delta-adjusted
+tipping-point analysis shifts the imputed {final} changes of the patients without a {final}
+value towards worse fatigue by delta = 0, 1, ..., {settings['deltas']} points; the tipping point
+is the smallest delta at which the pooled {ci} contains 0. An analysis agrees with the
+published one when its mean change has the same sign and its CI the same significance
+(@sec-sensitivity).
+"""
+
+
 def methods_markdown(params: Mapping[str, Any], data_source: str | None) -> str:
     """The generated methods include (_methods-generated.md) for a run's params and data source
     (provenance.json data.source)."""
@@ -252,4 +287,5 @@ The planned sample size is recomputed for a two-sided one-sample (paired) t-test
 change at alpha {ss['alpha']:g}, power {ss['power']:g} and standardised effect size
 {ss['effect_size']:g}, inflated for a drop-out of {ss['dropout']:.0%}; the article does not
 publish these assumptions, so they are parameters of the run.
-"""
+
+{sensitivity_methods(s['sensitivity'], s['alpha'])}"""

@@ -10,7 +10,8 @@ from helpers.report.views import (
     efficacy,
     safety,
     sample_size,
+    sensitivity,
 )
 
 __all__ = ["baseline", "caregiver", "change_from_baseline", "disposition", "efficacy", "safety",
-           "sample_size"]  # fmt: skip
+           "sample_size", "sensitivity"]  # fmt: skip
