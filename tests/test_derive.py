@@ -12,6 +12,7 @@ import pytest
 from helpers.adam.derive import COLUMNS, Adam, derive_adam, read_adam, write_adam
 from helpers.analysis import change_from_baseline, disposition, population
 from helpers.data.load import StudyData
+from helpers.study.time_axis import first_infusion
 
 D0 = {"S1": "2020-01-06", "S2": "2020-02-03", "S4": "2020-03-02"}  # first alemtuzumab infusion
 NaT = pd.NaT
@@ -124,7 +125,8 @@ def make_study() -> StudyData:
         dict(USUBJID="S1", CGSEX="M", CGAGE=33.0, CGREL="SPOUSE/PARTNER", CGYEARS=2.0,
              CGEMPLOY="FULL-TIME", CGCHILD="Y"),
     ], ["USUBJID", "CGSEX", "CGAGE", "CGREL", "CGYEARS", "CGEMPLOY", "CGCHILD"])  # fmt: skip
-    return StudyData(dm=dm, ex=ex, qs=pl.from_pandas(qs), ce=ce, ae=ae, cg=cg)
+    return StudyData(dm=dm, ex=ex, qs=pl.from_pandas(qs), ce=ce, ae=ae, cg=cg,
+                     day0=first_infusion(ex))
 
 
 @pytest.fixture(scope="module")
@@ -360,7 +362,7 @@ def test_write_read_round_trip_and_deterministic_bytes(study, adam, tmp_path):
     # same study with rows in another order -> identical bytes
     shuffled = StudyData(**{
         name: getattr(study, name).sample(frac=1, random_state=3)
-        for name in ("dm", "ex", "ce", "ae", "cg")
+        for name in ("dm", "ex", "ce", "ae", "cg", "day0")
     }, qs=study.qs.sample(fraction=1, shuffle=True, seed=3))  # fmt: skip
     write_adam(derive_adam(shuffled), tmp_path / "b")
     for name in COLUMNS:

@@ -163,27 +163,21 @@ def _baseline_label(code: str) -> str:
 BASELINE_CATEGORIES = {"SEX": ("Sex", spec.SEX), "COUNTRY": ("Country", ())}
 
 
-def discontinued_for_ae(adsl: pd.DataFrame) -> pd.Series:
-    """Discontinued because of an adverse event (data-spec.md, published.yaml n_disc_ae):
-    end-of-study status DSDECOD (ADSL DCSREAS) in spec.DSDECOD_AE (ADVERSE EVENT, DEATH)."""
-    return adsl["DCSREAS"].isin(spec.DSDECOD_AE)
-
-
 def disposition_ard(adsl: pd.DataFrame, group: str = "") -> pd.DataFrame:
     """ARD "disposition" of the enrolled patients `adsl` (ENR; `group` names a subgroup such
     as a country): n, N, pct of ENRFL (all), SAFFL, FASFL, COMPFL, discontinued (DISCFL, and by
     reason: DCSREAS with each data-spec reason as level), ongoing, deaths (DTHFL) and
-    discontinued because of an AE (DISCAE)."""
+    discontinued because of an AE (DISCAE: ADSL DSRAEFL Y)."""
     discontinued = adsl["EOSSTT"].eq("DISCONTINUED")
     conditions = {
         ("ENRFL", ""): pd.Series(True, index=adsl.index),
         **{(flag, ""): adsl[flag].eq("Y") for flag in FLAGS.values()},
         ("DISCFL", ""): discontinued,
         **{("DCSREAS", reason): discontinued & adsl["DCSREAS"].eq(reason)
-           for reason in spec.DSDECOD[1:]},
+           for reason in spec.DISCONTINUATION_REASONS},
         ("ONGOING", ""): adsl["EOSSTT"].eq("ONGOING"),
         ("DTHFL", ""): adsl["DTHFL"].eq("Y"),
-        ("DISCAE", ""): discontinued_for_ae(adsl),
+        ("DISCAE", ""): adsl["DSRAEFL"].eq("Y"),
     }  # fmt: skip
     return ard.combine(
         ard.n_pct("disposition", "ENR", mask, paramcd=code, level=level, group=group,
