@@ -83,5 +83,5 @@ def test_a_second_baseline_record_is_an_error():
                              "PARAMCD": ["EDSS"] * 2})
     assert_unique(one_each, key, "baseline record")  # one per parameter: no error
     two = pl.concat([one_each, one_each.head(1)]).sort(key)
-    with pytest.raises(ValueError, match="more than one baseline record of .*'USUBJID': 'A'"):
+    with pytest.raises(ValueError, match=r"more than one baseline record of .*'USUBJID': 'A'"):
         assert_unique(two, key, "baseline record")

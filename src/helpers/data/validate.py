@@ -175,7 +175,7 @@ def _duplicate_keys(file: str, raw: pd.DataFrame, typed: pl.DataFrame) -> pd.Dat
 def _key_parts(file: str) -> list[tuple[pl.Expr, pl.Expr]]:
     """Parts of a file's rows by the last key column, a repeated key within one part, each with
     the rule that finds a repeated value of that column in a group of its rows. qs: the QSTESTCDs
-    of each instrument, a count per code (scoring.is_code_repeated: the cheapest aggregation),
+    of each instrument, a count per code (instruments.is_code_repeated: the cheapest aggregation),
     then every other code; other files: one part. Otherwise: more rows than distinct values."""
     more_rows_than_values = pl.len() > pl.col(KEYS[file][-1]).n_unique()
     if file != "qs":
