@@ -35,10 +35,10 @@ def test_iar_window_is_the_constant_of_the_rule(methods: str) -> None:
 
 
 def test_hrpq_totals_are_the_summed_parameters() -> None:
-    assert labels.HRPQ_TOTALS == tuple(spec.SUM_PARAMETERS)
+    assert tuple(spec.SUM_PARAMETERS) == labels.HRPQ_TOTALS
 
 
 def test_end_of_study_codes_are_completed_and_the_discontinuation_reasons() -> None:
-    assert spec.DSDECOD == (spec.COMPLETED, *spec.DISCONTINUATION_REASONS)
+    assert (spec.COMPLETED, *spec.DISCONTINUATION_REASONS) == spec.DSDECOD
     assert set(spec.DSDECOD_AE) <= set(spec.DISCONTINUATION_REASONS)
     assert spec.RELAPSE in spec.CEDECOD

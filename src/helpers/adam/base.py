@@ -56,12 +56,12 @@ def counted_relapses(ce: pd.DataFrame, subjects: pd.DataFrame) -> tuple[pd.DataF
     """Relapses that count: relapse records (CEDECOD spec.RELAPSE) with onset after elapsed day 0
     and not after the end of study (EOSDY, when known).
 
-    subjects: USUBJID, TRTSDT, EOSDY. Returns (USUBJID, ADY of each counted relapse) and the
-    exclusion rows for relapses that do not count (never treated, on or before day 0, after end
-    of study).
+    subjects: USUBJID (one row each, asserted), TRTSDT, EOSDY. Returns (USUBJID, ADY of each
+    counted relapse) and the exclusion rows for relapses that do not count (never treated, on or
+    before day 0, after end of study).
     """
     rel = ce[ce["CEDECOD"].eq(spec.RELAPSE)].merge(
-        subjects[["USUBJID", "TRTSDT", "EOSDY"]], on="USUBJID", how="left"
+        subjects[["USUBJID", "TRTSDT", "EOSDY"]], on="USUBJID", how="left", validate="many_to_one"
     )
     rel["ADY"] = elapsed_days(rel["CESTDTC"], rel["TRTSDT"])
     untreated = rel["TRTSDT"].isna()

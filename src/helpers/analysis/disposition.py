@@ -1,7 +1,6 @@
 """Disposition, baseline characteristics and the sample-size recomputation (notebook 01).
 
-Populations (data-spec.md): ENR = every enrolled patient, SAF = at least one alemtuzumab
-course, FAS = SAF with a baseline and a post-baseline FSMC total, COMP = DSDECOD COMPLETED.
+Populations: helpers.study.spec.POPULATIONS (ENR, SAF, FAS, COMP; their ADSL flags).
 Percentages use the enrolled patients of the table (after the country filter) as denominator.
 """
 
