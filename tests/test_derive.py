@@ -441,3 +441,11 @@ def test_enum_columns_reach_pandas_as_its_own_categoricals():
     visit_order = pl.Enum(["BASELINE", "MONTH 3", "MONTH 6", "MONTH 12"])
     got = _pandas_column(pl.Series("AVISIT", values, dtype=visit_order))
     pd.testing.assert_series_equal(got, pd.Series(values, dtype="category"), check_names=False)
+
+
+def test_a_second_caregiver_row_of_a_patient_is_an_error(study):
+    """ADSL takes one caregiver row per patient (cg key USUBJID): a second is an error, not a
+    second ADSL row."""
+    twice = dataclasses.replace(study, cg=pd.concat([study.cg, study.cg], ignore_index=True))
+    with pytest.raises(pd.errors.MergeError, match="one-to-one"):
+        derive_adam(twice)
