@@ -28,6 +28,9 @@ ADSL_ROWS = [
      None, None, 0, 0, "N", "N", "N", None, None, None, None, None, None),
 ]  # fmt: skip
 
+#: DSRAEFL: discontinued because of an ADVERSE EVENT (P03) or DEATH (P04); the others N
+DISCONTINUED_FOR_AE = ("P03", "P04")
+
 # (USUBJID, RESPONDENT, PARAMCD, AVISIT, AVAL, ANLFL)
 ADQS_ROWS = [
     ("P01", "PATIENT", "FSMCTOT", "BASELINE", 70, "Y"),
@@ -61,6 +64,15 @@ ADQS_ROWS = [
     ("P02", "PATIENT", "EDSS", "MONTH 12", 6.0, "Y"),  # not sustained
 ]
 
+#: FSMC total severity (AVALCAT1) of each FSMCTOT value above: from 43 mild, 53 moderate, 63 severe
+FSMC_SEVERITY = {30: "No fatigue", 40: "No fatigue", 45: "Mild", 47: "Mild", 50: "Mild",
+                 55: "Moderate", 58: "Moderate", 60: "Moderate", 61: "Moderate", 64: "Severe",
+                 70: "Severe"}  # fmt: skip
+#: CRIT1FL of the post-baseline EDSS records: P01 -1.0 at month 3 confirmed at month 12 (Y), the
+#: last record N; P02 -0.5 from 6.0 at month 3, not sustained (N)
+EDSS_CRIT1FL = {("P01", "MONTH 3"): "Y", ("P01", "MONTH 12"): "N", ("P02", "MONTH 3"): "N",
+                ("P02", "MONTH 12"): "N"}  # fmt: skip
+
 # (USUBJID, AEDECOD, AEBODSYS, AESEV, AESER, AEREL, AEOUT, AEACN, TRTEMFL, AYEAR, IARFL)
 ADAE_ROWS = [
     ("P01", "Headache", "Nervous system disorders", "MILD", "N", "Y", "RECOVERED/RESOLVED",
@@ -84,11 +96,13 @@ ADAE_ROWS = [
 
 def adsl() -> pd.DataFrame:
     """ADSL of the six patients."""
-    return pd.DataFrame(ADSL_ROWS, columns=ADSL_COLUMNS)
+    df = pd.DataFrame(ADSL_ROWS, columns=ADSL_COLUMNS)
+    return df.assign(DSRAEFL=df["USUBJID"].isin(DISCONTINUED_FOR_AE).map({True: "Y", False: "N"}))
 
 
 def adqs() -> pd.DataFrame:
-    """ADQS with BASE, CHG, ABLFL, EOSFL filled in as the contract defines them."""
+    """ADQS with BASE, CHG, ABLFL, EOSFL, AVALCAT1, BASECAT1, CRIT1FL filled in as the contract
+    defines them."""
     visits = {"BASELINE": 0, "MONTH 3": 3, "MONTH 12": 12}
     df = pd.DataFrame(
         ADQS_ROWS, columns=["USUBJID", "RESPONDENT", "PARAMCD", "AVISIT", "AVAL", "ANLFL"]
@@ -106,6 +120,11 @@ def adqs() -> pd.DataFrame:
     df["EOSFL"] = ""
     df.loc[last.index[post["AVISITN"].eq(last)], "EOSFL"] = "Y"
     df["PARCAT"] = df["PARAMCD"].str[:4]
+    fsmc = df["PARAMCD"].eq("FSMCTOT")
+    df["AVALCAT1"] = df["AVAL"].map(FSMC_SEVERITY).where(fsmc)
+    df["BASECAT1"] = df["BASE"].map(FSMC_SEVERITY).where(fsmc)
+    df["CRIT1FL"] = [EDSS_CRIT1FL.get(k) for k in zip(df["USUBJID"], df["AVISIT"], strict=True)]
+    df["CRIT1FL"] = df["CRIT1FL"].where(df["PARAMCD"].eq("EDSS"))
     return df
 
 

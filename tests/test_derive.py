@@ -13,6 +13,7 @@ from helpers.adam.derive import COLUMNS, Adam, derive_adam, read_adam, write_ada
 from helpers.analysis import baseline, change_from_baseline, population
 from helpers.data.load import StudyData
 from helpers.report import views
+from helpers.study.time_axis import first_infusion
 
 D0 = {"S1": "2020-01-06", "S2": "2020-02-03", "S4": "2020-03-02"}  # first alemtuzumab infusion
 NaT = pd.NaT
@@ -125,7 +126,8 @@ def make_study() -> StudyData:
         dict(USUBJID="S1", CGSEX="M", CGAGE=33.0, CGREL="SPOUSE/PARTNER", CGYEARS=2.0,
              CGEMPLOY="FULL-TIME", CGCHILD="Y"),
     ], ["USUBJID", "CGSEX", "CGAGE", "CGREL", "CGYEARS", "CGEMPLOY", "CGCHILD"])  # fmt: skip
-    return StudyData(dm=dm, ex=ex, qs=pl.from_pandas(qs), ce=ce, ae=ae, cg=cg)
+    return StudyData(dm=dm, ex=ex, qs=pl.from_pandas(qs), ce=ce, ae=ae, cg=cg,
+                     day0=first_infusion(ex))
 
 
 @pytest.fixture(scope="module")
@@ -361,7 +363,7 @@ def test_write_read_round_trip_and_deterministic_bytes(study, adam, tmp_path):
     # same study with rows in another order -> identical bytes
     shuffled = StudyData(**{
         name: getattr(study, name).sample(frac=1, random_state=3)
-        for name in ("dm", "ex", "ce", "ae", "cg")
+        for name in ("dm", "ex", "ce", "ae", "cg", "day0")
     }, qs=study.qs.sample(fraction=1, shuffle=True, seed=3))  # fmt: skip
     write_adam(derive_adam(shuffled), tmp_path / "b")
     for name in COLUMNS:
@@ -440,3 +442,11 @@ def test_enum_columns_reach_pandas_as_its_own_categoricals():
     visit_order = pl.Enum(["BASELINE", "MONTH 3", "MONTH 6", "MONTH 12"])
     got = _pandas_column(pl.Series("AVISIT", values, dtype=visit_order))
     pd.testing.assert_series_equal(got, pd.Series(values, dtype="category"), check_names=False)
+
+
+def test_a_second_caregiver_row_of_a_patient_is_an_error(study):
+    """ADSL takes one caregiver row per patient (cg key USUBJID): a second is an error, not a
+    second ADSL row."""
+    twice = dataclasses.replace(study, cg=pd.concat([study.cg, study.cg], ignore_index=True))
+    with pytest.raises(pd.errors.MergeError, match="one-to-one"):
+        derive_adam(twice)

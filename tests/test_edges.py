@@ -19,12 +19,11 @@ import polars as pl
 import pytest
 from edge_study import EdgeStudy, flag, items, row
 
-from helpers.adam.adqs import subjects_with_change
 from helpers.adam.derive import Adam, derive_adam
+from helpers.analysis.change_from_baseline import analysed_records
 from helpers.data.load import load_study
 from helpers.data.validate import validate_folder
 from helpers.results.reproduction import PublishedFigure, judge
-from helpers.study import instruments
 
 MONTH = 30.4375
 
@@ -75,8 +74,10 @@ def edge_study() -> EdgeStudy:
     s.relapse("LATEREL", 1096)
     # EOS366: in study at the start of year 2 (366 > 365.25), not of year 3 (366 <= 730.5).
     # EOS365: not in study at the start of year 2 (365 <= 365.25).
+    # EOS365 discontinued because of an ADVERSE EVENT (DSRAEFL Y); EOS366 for another reason,
+    # LOST TO FOLLOW-UP (DSRAEFL N).
     s.patient("EOS366", eos_day=366, status="LOST TO FOLLOW-UP")
-    s.patient("EOS365", eos_day=365, status="LOST TO FOLLOW-UP")
+    s.patient("EOS365", eos_day=365, status="ADVERSE EVENT")
     # --- treatment --------------------------------------------------------------------------
     # RETREAT: courses on days 0, 365, 800: the third course is retreatment (RETRTDY 800).
     # TWOCRS: courses on days 0 and 365: no retreatment.
@@ -101,6 +102,12 @@ def edge_study() -> EdgeStudy:
     s.scores("EOS9", "BASELINE", -1, FSMCTOT=60)
     s.scores("EOS9", "MONTH 12", 365, FSMCTOT=55)
     s.scores("EOS9", "MONTH 24", 730, FSMCTOT=51)
+    # FSMC severity (AVALCAT1, BASECAT1) at the subscales' cutoffs, collected beside EOS9's
+    # totals: cognitive 21 (< 22: no fatigue), 22 (>= 22: mild), 28 (>= 28: moderate); motor
+    # 32 (>= 32: severe), 31 (< 32: moderate), 26 (< 27: mild).
+    for visit, day, cog, mot in (("BASELINE", -1, 21, 32), ("MONTH 12", 365, 22, 31),
+                                 ("MONTH 24", 730, 28, 26)):
+        s.scores("EOS9", visit, day, FSMCCOG=cog, FSMCMOT=mot)
     # EOS8: 60, then 58 at MONTH 6 (day 183), 52 at MONTH 12 (day 365, change -8: not an
     # improvement), then 40 at MONTH 24 on day 800 (|800 - 730.5| = 69.5 > 31: out of window).
     # Kept: EOS = MONTH 24, event at day 800. Excluded by the switch: EOS = MONTH 12, censored
@@ -176,13 +183,14 @@ def edge_study() -> EdgeStudy:
     s.scores("COLLECTED", "BASELINE", 0, BDITOT=17)
     # --- EDSS confirmed improvement ---------------------------------------------------------
     # ED55: baseline 5.5 (>= 5.5: 0.5 suffices); 5.0 at MONTH 3 and MONTH 6: -0.5 twice -> Y.
-    # ED50: baseline 5.0 (< 5.5: 1.0 needed); 4.5 twice: -0.5 < 1.0 -> N.
+    # ED50: baseline 5.0 (< 5.5: 1.0 needed); 4.5 twice: -0.5 < 1.0 -> N. ED50 died (DEATH:
+    # discontinued because of an adverse event, DSRAEFL Y).
     # ED30: baseline 3.0; 2.0 at MONTH 3 and 6 (-1.0 >= 1.0, sustained) -> Y, at MONTH 3.
     # EDNOT: baseline 3.0; 2.0 at MONTH 3, 2.5 at MONTH 6 (-0.5), 2.0 at MONTH 12 -> not
     # sustained at the next visit -> N.
     for subject, values in {"ED55": (5.5, 5.0, 5.0), "ED50": (5.0, 4.5, 4.5),
                             "ED30": (3.0, 2.0, 2.0), "EDNOT": (3.0, 2.0, 2.5, 2.0)}.items():
-        s.patient(subject)
+        s.patient(subject, status="DEATH" if subject == "ED50" else "COMPLETED")
         for visit, day, value in zip(("BASELINE", "MONTH 3", "MONTH 6", "MONTH 12"),
                                      (0, 91, 183, 365), values, strict=False):
             s.scores(subject, visit, day, EDSS=value)
@@ -248,6 +256,15 @@ def test_completers_and_end_of_study_status(adam: Adam) -> None:
     assert flag(adam.adsl, "EOS366", "DCSREAS") == "LOST TO FOLLOW-UP"
 
 
+@pytest.mark.parametrize(("subject", "dsraefl"), [
+    ("EOS365", "Y"), ("ED50", "Y"), ("EOS366", "N"), ("FAS", "N"),
+])  # fmt: skip
+def test_discontinued_because_of_an_adverse_event(adam: Adam, subject: str, dsraefl: str) -> None:
+    """DSRAEFL: ADVERSE EVENT (EOS365) and DEATH (ED50) are; another reason (EOS366, LOST TO
+    FOLLOW-UP) and COMPLETED (FAS) are not."""
+    assert flag(adam.adsl, subject, "DSRAEFL") == dsraefl
+
+
 def test_day0_is_the_first_alemtuzumab_course(adam: Adam) -> None:
     # RETREAT: courses on days 0, 365, 800: TRTSDT = day 0; EOS day 1100 -> EOSDY 1100
     r = row(adam.adsl, USUBJID="RETREAT")
@@ -297,8 +314,8 @@ def test_baseline_on_day0_and_day1(adam: Adam) -> None:
 def test_analysed_subjects_have_a_baseline_and_a_post_baseline_value(adam: Adam) -> None:
     """FSMC total: FAS, CGLATE, EOS9, EOS8 have both; NOPOST (no post-baseline), BASEDAY1 (no
     valid baseline), NOTSCORED (post-baseline not scored), WIN (no baseline) do not."""
-    subjects = subjects_with_change(adam.adqs, "FSMCTOT", "PATIENT")
-    assert sorted(subjects) == ["CGLATE", "EOS8", "EOS9", "FAS"]
+    records = analysed_records(adam.adqs, adam.adsl["USUBJID"], "PATIENT", ["FSMCTOT"])
+    assert sorted(records["USUBJID"].unique()) == ["CGLATE", "EOS8", "EOS9", "FAS"]
 
 
 def test_eos_is_the_last_post_baseline_value(adam: Adam) -> None:
@@ -427,14 +444,36 @@ def test_scores_from_items(adam: Adam, subject: str, respondent: str,
             assert got[code] == pytest.approx(value), code
 
 
-@pytest.mark.parametrize(("subject", "confirmed", "visit"), [
-    ("ED55", "Y", "MONTH 3"), ("ED50", "N", None), ("ED30", "Y", "MONTH 3"), ("EDNOT", "N", None),
+@pytest.mark.parametrize(("subject", "crit1fl"), [
+    ("ED55", {"MONTH 3": "Y", "MONTH 6": "N"}), ("ED50", {"MONTH 3": "N", "MONTH 6": "N"}),
+    ("ED30", {"MONTH 3": "Y", "MONTH 6": "N"}),
+    ("EDNOT", {"MONTH 3": "N", "MONTH 6": "N", "MONTH 12": "N"}),
 ])  # fmt: skip
-def test_edss_confirmed_improvement(adam: Adam, subject: str, confirmed: str,
-                                    visit: str | None) -> None:
-    out = row(instruments.edss_confirmed_improvement(adam.adqs), USUBJID=subject)
-    assert out["CONFFL"] == confirmed
-    assert (out["CONFVIS"] if isinstance(out["CONFVIS"], str) else None) == visit
+def test_edss_confirmed_improvement(adam: Adam, subject: str, crit1fl: dict[str, str]) -> None:
+    """CRIT1FL on each post-baseline EDSS record (Y: improved there and at the next one; the
+    last one is N), empty on the baseline record."""
+    for visit, expected in crit1fl.items():
+        assert qs_value(adam, subject, "EDSS", visit, "CRIT1FL") == expected, visit
+    assert pd.isna(qs_value(adam, subject, "EDSS", "BASELINE", "CRIT1FL"))
+
+
+@pytest.mark.parametrize(("paramcd", "visit", "avalcat1"), [
+    ("FSMCCOG", "BASELINE", "No fatigue"), ("FSMCCOG", "MONTH 12", "Mild"),
+    ("FSMCCOG", "MONTH 24", "Moderate"), ("FSMCMOT", "BASELINE", "Severe"),
+    ("FSMCMOT", "MONTH 12", "Moderate"), ("FSMCMOT", "MONTH 24", "Mild"),
+    ("FSMCTOT", "BASELINE", "Moderate"), ("FSMCTOT", "MONTH 24", "Mild"),
+])  # fmt: skip
+def test_fsmc_severity_at_the_cutoffs(adam: Adam, paramcd: str, visit: str,
+                                      avalcat1: str) -> None:
+    """AVALCAT1 of EOS9's FSMC records (values in edge_study); BASECAT1 = the baseline's."""
+    assert qs_value(adam, "EOS9", paramcd, visit, "AVALCAT1") == avalcat1
+    baseline = qs_value(adam, "EOS9", paramcd, "BASELINE", "AVALCAT1")
+    assert qs_value(adam, "EOS9", paramcd, visit, "BASECAT1") == baseline
+
+
+def test_fsmc_severity_only_on_fsmc_parameters(adam: Adam) -> None:
+    assert pd.isna(qs_value(adam, "ED30", "EDSS", "BASELINE", "AVALCAT1"))
+    assert pd.isna(qs_value(adam, "ED30", "EDSS", "BASELINE", "BASECAT1"))
 
 
 # --- items beside a collected score --------------------------------------------------------

@@ -58,7 +58,7 @@ def _adsl(rng: np.random.Generator) -> pd.DataFrame:
         "CGYEARS": np.where(cg, rng.choice([0.5, 1.0, 3.2], N), np.nan),
         "CGEMPLOY": np.where(cg, rng.choice(["FULL-TIME", "RETIRED"], N), None),
         "CGCHILD": np.where(cg, rng.choice(["Y", "N"], N), None),
-    })
+    }).assign(DSRAEFL=lambda d: np.where(d["DCSREAS"].isin(["ADVERSE EVENT", "DEATH"]), "Y", "N"))
 
 
 def _adqs(rng: np.random.Generator, adsl: pd.DataFrame) -> pd.DataFrame:

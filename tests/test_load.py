@@ -113,6 +113,16 @@ def test_load_study_types(study: Path) -> None:
             pd.testing.assert_series_equal(got, expected, check_names=False)
 
 
+def test_load_study_gives_day0_of_the_treated_subjects(study: Path) -> None:
+    """StudyData.day0 = each treated subject's earliest alemtuzumab EXSTDTC (computed once, by
+    validation); a subject without an alemtuzumab row has none."""
+    data, _ = load_study(study)
+    ex = pd.DataFrame(csv_rows(study / "ex.csv"))
+    alemtuzumab = ex[ex["EXTRT"].eq("ALEMTUZUMAB")]
+    expected = pd.to_datetime(alemtuzumab.groupby("USUBJID")["EXSTDTC"].min())
+    assert data.day0.to_dict() == expected.to_dict()
+
+
 def test_empty_cells_become_missing(study: Path) -> None:
     data, _ = load_study(study)
     assert data.dm.set_index("USUBJID")["DTHDTC"].isna().to_dict() == {

@@ -176,56 +176,58 @@ def test_scoring_without_item_instruments():
     assert disagreements_of(qs).empty
 
 
+def categories(values: list[float | None], cutoffs: tuple[float, ...],
+               labels: tuple[str, ...]) -> list[str | None]:
+    """instruments.category of `values`, as a list (None = null)."""
+    frame = pl.DataFrame({"v": values}, schema={"v": pl.Float64})
+    return frame.select(instruments.category(pl.col("v"), cutoffs, labels)).to_series().to_list()
+
+
+FSMC_LEVELS = ["No fatigue", "Mild", "Mild", "Moderate", "Moderate", "Severe"]
+
+
 @pytest.mark.parametrize(
-    ("func", "values", "expected"),
+    ("cutoffs", "labels", "values", "expected"),
     [
-        (instruments.fsmc_severity, [42, 43, 52, 53, 62, 63],
-         ["No fatigue", "Mild", "Mild", "Moderate", "Moderate", "Severe"]),
-        (lambda v: instruments.fsmc_severity(v, "FSMCCOG"), [21, 22, 27, 28, 33, 34],
-         ["No fatigue", "Mild", "Mild", "Moderate", "Moderate", "Severe"]),
-        (lambda v: instruments.fsmc_severity(v, "FSMCMOT"), [21, 22, 26, 27, 31, 32],
-         ["No fatigue", "Mild", "Mild", "Moderate", "Moderate", "Severe"]),
-        (instruments.bdi_category, [13, 14, 19, 20, 28, 29],
+        (instruments.FSMC_SEVERITY_CUTOFFS["FSMCTOT"], instruments.FSMC_SEVERITY_LABELS,
+         [42, 43, 52, 53, 62, 63], FSMC_LEVELS),
+        (instruments.FSMC_SEVERITY_CUTOFFS["FSMCCOG"], instruments.FSMC_SEVERITY_LABELS,
+         [21, 22, 27, 28, 33, 34], FSMC_LEVELS),
+        (instruments.FSMC_SEVERITY_CUTOFFS["FSMCMOT"], instruments.FSMC_SEVERITY_LABELS,
+         [21, 22, 26, 27, 31, 32], FSMC_LEVELS),
+        (instruments.BDI_CUTOFFS, instruments.BDI_LABELS, [13, 14, 19, 20, 28, 29],
          ["Minimal", "Mild", "Mild", "Moderate", "Moderate", "Severe"]),
-        (instruments.zbi_category, [20, 21, 40, 41, 60, 61],
+        (instruments.ZBI_CUTOFFS, instruments.ZBI_LABELS, [20, 21, 40, 41, 60, 61],
          ["Little or no burden", "Mild to moderate", "Mild to moderate", "Moderate to severe",
           "Moderate to severe", "Severe"]),
     ],
 )  # fmt: skip
-def test_category_thresholds(func, values, expected):
-    assert func(pd.Series(values)).astype(str).tolist() == expected
+def test_category_thresholds(cutoffs, labels, values, expected):
+    """Each category from its cutoff (inclusive) up to the next (exclusive): each cutoff and the
+    value just below it."""
+    assert categories(values, cutoffs, labels) == expected
 
 
-def test_fsmc_subscale_severity_and_missing():
-    got = instruments.fsmc_severity(pd.Series([21, 22, 27, 32, np.nan]), "FSMCMOT")
-    assert got.astype(object).tolist()[:4] == ["No fatigue", "Mild", "Moderate", "Severe"]
-    assert pd.isna(got.iloc[4])
+def test_category_of_a_missing_value_is_missing():
+    cutoffs = instruments.FSMC_SEVERITY_CUTOFFS["FSMCMOT"]
+    got = categories([0, None, 100], cutoffs, instruments.FSMC_SEVERITY_LABELS)
+    assert got == ["No fatigue", None, "Severe"]
 
 
-def test_edss_confirmed_improvement():
-    # (subject, BASE, post-baseline values in visit order)
-    rows = [
-        ("A", 3.0, [2.0, 2.0]),  # -1.0 at month 3, sustained -> confirmed at month 3
-        ("B", 6.0, [5.5, 6.0]),  # -0.5 (enough at baseline >= 5.5) but not sustained
-        ("C", 6.0, [6.0, 5.5, 5.5]),  # confirmed at month 6
-        ("D", 3.0, [3.0, 2.0]),  # improvement at the last visit only: not confirmed
-        ("E", 5.0, [4.5, 4.5]),  # baseline < 5.5 needs 1.0
-    ]
-    visits = ["MONTH 3", "MONTH 6", "MONTH 12"]
-    months = [3, 6, 12]
-    recs = [
-        {"USUBJID": s, "PARAMCD": "EDSS", "ANLFL": "Y", "ABLFL": "N", "BASE": b, "AVAL": v,
-         "AVISIT": visits[i], "AVISITN": months[i], "ADY": months[i] * 30.0}
-        for s, b, vals in rows
-        for i, v in enumerate(vals)
-    ]  # fmt: skip
-    base = [{"USUBJID": s, "PARAMCD": "EDSS", "ANLFL": "Y", "ABLFL": "Y", "BASE": b, "AVAL": b,
-             "AVISIT": "BASELINE", "AVISITN": 0, "ADY": -2.0} for s, b, _ in rows]  # fmt: skip
-    adqs = pd.DataFrame(base + recs).sample(frac=1, random_state=1)
-    got = instruments.edss_confirmed_improvement(adqs).set_index("USUBJID")
-    assert got["CONFFL"].to_dict() == {"A": "Y", "B": "N", "C": "Y", "D": "N", "E": "N"}
-    assert got["CONFVIS"].dropna().to_dict() == {"A": "MONTH 3", "C": "MONTH 6"}
-    assert got["NPOST"].to_dict() == {"A": 2, "B": 2, "C": 3, "D": 2, "E": 2}
+@pytest.mark.parametrize(("base", "value", "improved"), [
+    (5.5, 5.0, True),  # baseline >= 5.5: a decrease of 0.5 suffices
+    (5.0, 4.5, False),  # baseline < 5.5: 0.5 is not enough ...
+    (5.0, 4.0, True),  # ... 1.0 is
+    (6.0, 6.0, False),  # no decrease
+    (3.0, 2.5, False),
+    (3.0, 1.5, True),
+    (None, 2.0, None),  # no baseline: not evaluated
+])  # fmt: skip
+def test_edss_improvement_edges(base, value, improved):
+    frame = pl.DataFrame({"BASE": [base], "AVAL": [value]},
+                         schema={"BASE": pl.Float64, "AVAL": pl.Float64})
+    got = frame.select(instruments.is_edss_improved(pl.col("BASE"), pl.col("AVAL"))).item()
+    assert got == improved
 
 
 def test_categorical_codes_give_the_same_scores_in_string_order():

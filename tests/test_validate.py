@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from minimal_study import edit_csv, find_line, read_csv, write_minimal_study
 
-from helpers.data.validate import validate_folder, validate_raw
+from helpers.data.validate import check_raw, validate_folder
 from helpers.data.violations import REPORT_COLUMNS, ValidationReport
 
 
@@ -325,9 +325,9 @@ def test_format_truncates(study: Path) -> None:
     assert text.count("must be within 1-5") == 5
 
 
-def test_validate_raw_reports_missing_frames(study: Path) -> None:
+def test_check_raw_reports_missing_frames(study: Path) -> None:
     raw = {f: read_csv(study, f).assign(_LINE=lambda d: d.index + 2) for f in ("dm", "ex", "qs")}
-    errors = validate_raw(raw).errors
+    errors = check_raw(raw)[0].errors
     assert errors[["file", "rule"]].values.tolist() == [
         [f, f"required file {f}.csv is missing (or {f}.xpt or {f}.json)"]
         for f in ("ce", "ae", "cg")

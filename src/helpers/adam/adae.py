@@ -3,8 +3,8 @@
 Definitions (study/data-spec.md, CONTRACT): ASTDT/AENDT = AESTDTC/AEENDTC; ASTDY = elapsed days of
 onset; TRTEMFL = Y when ASTDY >= 0 (N before day 0, for never-treated subjects and undated
 onsets); AYEAR = study year of onset (day 0 in year 1; empty before day 0); IARFL = Y when onset
-falls from the first infusion day to one day after the last infusion day (EXSTDTC .. EXENDTC + 1
-day) of any alemtuzumab course.
+falls from the first infusion day to spec.IAR_DAYS_AFTER_INFUSION days after the last infusion
+day (EXSTDTC .. EXENDTC + that many days) of any alemtuzumab course.
 """
 
 from __future__ import annotations
@@ -15,16 +15,13 @@ from helpers.adam.base import exclusion, per_subject, yes_no
 from helpers.study import spec
 from helpers.study.time_axis import elapsed_days, study_year
 
-#: days after the last infusion day of a course still counted as infusion-associated
-IAR_DAYS_AFTER_INFUSION = 1
-
 
 def infusion_associated(ae: pd.DataFrame, ex: pd.DataFrame) -> pd.Series:
-    """Per ae row (same index): onset within EXSTDTC .. EXENDTC + IAR_DAYS_AFTER_INFUSION of any
-    alemtuzumab course of the subject."""
+    """Per ae row (same index): onset within EXSTDTC .. EXENDTC + spec.IAR_DAYS_AFTER_INFUSION
+    of any alemtuzumab course of the subject."""
     courses = ex.loc[ex["EXTRT"].eq(spec.ALEMTUZUMAB), ["USUBJID", "EXSTDTC", "EXENDTC"]]
     pairs = ae[["USUBJID", "AESTDTC"]].reset_index(names="_row").merge(courses, on="USUBJID")
-    last = pairs["EXENDTC"] + pd.Timedelta(days=IAR_DAYS_AFTER_INFUSION)
+    last = pairs["EXENDTC"] + pd.Timedelta(days=spec.IAR_DAYS_AFTER_INFUSION)
     inside = pairs["AESTDTC"].ge(pairs["EXSTDTC"]) & pairs["AESTDTC"].le(last)
     hit = inside.groupby(pairs["_row"]).any()
     return hit.reindex(ae.index, fill_value=False).astype(bool)

@@ -2,59 +2,77 @@
 
 Definitions (study/data-spec.md), one named derivation each below:
 - AVAL = the instrument score (helpers.study.instruments: derived from items, else collected); extra
-  parameters HRPQWTOT = HRPQWMIS + HRPQWRED and HRPQHTOT = HRPQHMIS + HRPQHRED.
+  parameters spec.SUM_PARAMETERS (HRPQWTOT = HRPQWMIS + HRPQWRED, HRPQHTOT = HRPQHMIS + HRPQHRED).
 - ADY = elapsed days of ADT from the first alemtuzumab infusion. A never-treated subject has no
   day 0: its BASELINE visit records are kept (ADY empty, AWINFL N) as that patient's baseline,
   for the baseline characteristics of enrolled patients (ENR), and enter no change (it has no
   post-baseline record); its other qs rows are left out (both counted).
-- AWINFL = Y when |ADY - 30.4375 x target month| <= 31 days, N otherwise (N when undated).
+- AWINFL = Y when |ADY - 30.4375 x target month| <= 31 days, N otherwise (N when undated)
+  (helpers.study.time_axis.in_visit_window, the rule validation warns with).
 - ABLFL = Y on the BASELINE visit record with AVAL dated on or before elapsed day 0, or of a
   never-treated subject (data-spec: still that patient's baseline).
 - ANLFL = N when AVAL is missing, on a BASELINE visit record that is not a valid baseline (after
   day 0 or undated), and, with exclude_out_of_window, on out-of-window post-baseline records;
-  Y otherwise. Only ANLFL = Y records enter BASE, CHG and EOSFL.
-- BASE = AVAL of the baseline record, on every record of that subject x respondent x parameter;
-  CHG = AVAL - BASE on post-baseline ANLFL = Y records.
-- EOSFL = Y on the last (by AVISITN, then ADY) post-baseline ANLFL = Y record of each subject x
-  respondent x parameter (whether or not it has a baseline; change analyses also need BASE).
+  Y otherwise. Only ANLFL = Y records enter BASE, CHG, EOSFL and CRIT1FL.
+- BASE = AVAL of the baseline record (at most one per parameter, asserted), on every record of
+  that subject x respondent x parameter; CHG = AVAL - BASE on post-baseline ANLFL = Y records.
+- EOSFL = Y on the post-baseline ANLFL = Y record with the latest AVISITN of each subject x
+  respondent x parameter (one record per visit, asserted; whether or not it has a baseline:
+  change analyses also need BASE).
+- AVALCAT1, BASECAT1 = FSMC fatigue severity of AVAL and of BASE (FSMC parameters only).
+- CRIT1, CRIT1FL = confirmed EDSS improvement on the EDSS records that can show one (post-baseline
+  ANLFL = Y with BASE).
 """
 
 from __future__ import annotations
 
-import pandas as pd
 import polars as pl
 
+from helpers.adam.base import FLAG, exclusion, yes_no_expr
 from helpers.study import spec
 from helpers.study.instruments import (
+    ADMINISTRATION,
     COLLECTED,
     DERIVED,
+    EDSS_HIGH_BASELINE,
+    EDSS_IMPROVEMENT,
+    EDSS_IMPROVEMENT_HIGH_BASELINE,
+    FSMC_SEVERITY_CUTOFFS,
+    FSMC_SEVERITY_LABELS,
     ORIGIN,
     SCORE_CODES,
     QsRows,
+    category,
+    is_edss_improved,
     scores_of_administrations,
 )
-from helpers.study.time_axis import with_subject_type
+from helpers.study.time_axis import in_visit_window, is_after_day0, with_subject_type
 
-#: derived parameters: code -> (instrument, component score codes summed)
-SUM_PARAMETERS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "HRPQWTOT": ("HRPQ", ("HRPQWMIS", "HRPQWRED")),
-    "HRPQHTOT": ("HRPQ", ("HRPQHMIS", "HRPQHRED")),
-}
 #: one parameter of one subject: the records BASE, CHG and EOSFL look across
 PARAM_KEY = ["USUBJID", "RESPONDENT", "PARAMCD"]
-ADMINISTRATION = ["USUBJID", "RESPONDENT", "VISIT"]
 BASELINE_VISITS = [visit for visit, month in spec.VISITS.items() if month == 0]
 #: AVISIT's type: every visit, in visit order (ADQS sorts on its codes, as on AVISITN)
 VISIT_TYPE = pl.Enum(list(spec.VISITS))
 #: PARAMCD's type: every parameter, in string order (sorted on codes)
-PARAMCD_TYPE = pl.Enum(sorted([*SCORE_CODES, *SUM_PARAMETERS]))
+PARAMCD_TYPE = pl.Enum(sorted([*SCORE_CODES, *spec.SUM_PARAMETERS]))
+#: a category's type (AVALCAT1, BASECAT1)
+SEVERITY_TYPE = pl.Enum(list(FSMC_SEVERITY_LABELS))
+EDSS = "EDSS"
+#: CRIT1: the criterion CRIT1FL flags
+EDSS_CRITERION = (
+    f"Confirmed EDSS improvement: BASE - AVAL >= {EDSS_IMPROVEMENT:g} (>= "
+    f"{EDSS_IMPROVEMENT_HIGH_BASELINE:g} when BASE >= {EDSS_HIGH_BASELINE:g}), also at the next "
+    "post-baseline assessment"
+)
+CRITERION_TYPE = pl.Enum([EDSS_CRITERION])
+ROW = "_ROW"
 
 
 def derive_param_sum(scores: pl.DataFrame, paramcd: str) -> pl.DataFrame:
-    """Rows of a SUM_PARAMETERS parameter (scores layout): the sum of its components, null when
+    """Rows of a spec.SUM_PARAMETERS parameter (scores layout): the sum of its components, null when
     one is missing; a row wherever at least one component has a value; QSDTC = earliest date of
     the components with a value."""
-    qscat, parts = SUM_PARAMETERS[paramcd]
+    qscat, parts = spec.SUM_PARAMETERS[paramcd]
     components = scores.filter(pl.col("QSTESTCD").is_in(parts) & pl.col("QSSTRESN").is_not_null())
     return (
         components.group_by(ADMINISTRATION)
@@ -78,18 +96,19 @@ def derive_var_ady() -> pl.Expr:
     return (pl.col("ADT") - pl.col("TRTSDT")).dt.total_days().cast(pl.Float64)
 
 
-def in_visit_window() -> pl.Expr:
-    """|ADY - 30.4375 x AVISITN| <= 31 days (null when undated)."""
-    target = pl.col("AVISITN") * spec.DAYS_PER_MONTH
-    return (pl.col("ADY") - target).abs() <= spec.VISIT_WINDOW_DAYS
+def is_in_window() -> pl.Expr:
+    """AWINFL's rule: the record is in its visit window (time_axis.in_visit_window of ADY and
+    AVISITN; null when undated)."""
+    return in_visit_window(pl.col("ADY"), pl.col("AVISITN"))
 
 
 def is_baseline() -> pl.Expr:
-    """ABLFL's rule: the BASELINE visit record with AVAL, dated on or before elapsed day 0, or of
-    a never-treated subject."""
+    """ABLFL's rule: the BASELINE visit record with AVAL, dated on or before elapsed day 0
+    (time_axis.is_after_day0 false), or of a never-treated subject."""
     never_treated = pl.col("TRTSDT").is_null()
+    on_or_before_day0 = ~is_after_day0(pl.col("ADY"))
     return ((pl.col("AVISITN") == 0) & pl.col("AVAL").is_not_null()
-            & ((pl.col("ADY") <= 0).fill_null(False) | never_treated))
+            & (on_or_before_day0.fill_null(False) | never_treated))
 
 
 def is_late_baseline() -> pl.Expr:
@@ -100,7 +119,7 @@ def is_late_baseline() -> pl.Expr:
 def is_out_of_window() -> pl.Expr:
     """A post-baseline record with AVAL outside its visit window (or undated)."""
     return ((pl.col("AVISITN") != 0) & pl.col("AVAL").is_not_null()
-            & ~in_visit_window().fill_null(False))
+            & ~is_in_window().fill_null(False))
 
 
 def is_analysed(exclude_out_of_window: bool) -> pl.Expr:
@@ -115,9 +134,20 @@ def is_analysed_post_baseline() -> pl.Expr:
 
 
 def derive_var_base() -> pl.Expr:
-    """BASE = AVAL of the parameter's ABLFL = Y record (at most one), on its every record (an
-    aggregation over the parameter's records: with_parameter_values)."""
+    """BASE = AVAL of the parameter's ABLFL = Y record, on its every record; null when it has
+    none (an aggregation over the parameter's records: with_parameter_values; a parameter has
+    at most one: assert_unique)."""
     return pl.col("AVAL").filter(pl.col("ABLFL") == "Y").first()
+
+
+def assert_unique(records: pl.DataFrame, key: list[str], what: str) -> None:
+    """Raise ValueError naming the first repeated `key` (its values) when two records of
+    `records`, sorted by `key`, share it; `what` names a record in the message."""
+    repeated = records.lazy().select(key).filter(
+        pl.all_horizontal(pl.col(c).eq_missing(pl.col(c).shift(1)) for c in key)
+    ).head(1).collect()
+    if not repeated.is_empty():
+        raise ValueError(f"ADQS has more than one {what} of {repeated.row(0, named=True)}")
 
 
 def derive_var_chg() -> pl.Expr:
@@ -133,16 +163,14 @@ def last_analysed_visit() -> pl.Expr:
 
 def derive_var_eosfl() -> pl.Expr:
     """EOSFL: the post-baseline ANLFL = Y record of the parameter with the latest AVISITN
-    (LASTVISN: last_analysed_visit; a parameter has one record per visit, so ADY never breaks
-    a tie)."""
+    (LASTVISN: last_analysed_visit; a parameter has one record per visit: assert_unique)."""
     return is_analysed_post_baseline() & (pl.col("AVISITN") == pl.col("LASTVISN"))
 
 
 def with_parameter_values(records: pl.DataFrame, **values: pl.Expr) -> pl.DataFrame:
     """`records` with `values` (aggregations over the records of one parameter, PARAM_KEY) on
-    each record of the parameter, as a window over PARAM_KEY would give. Each parameter is
-    aggregated once, and the values are looked up by the records' key columns only (a window
-    over 15M records held 0.9 GiB of group indices; a join of the whole records copies them)."""
+    each record of the parameter, as a window over PARAM_KEY would give: each parameter
+    aggregated once, the values looked up by the records' key columns only."""
     per_parameter = records.lazy().group_by(PARAM_KEY).agg(**values)
     looked_up = (records.lazy().select(PARAM_KEY)
                  .join(per_parameter, on=PARAM_KEY, how="left", nulls_equal=True,
@@ -159,14 +187,49 @@ def derive_var_trtsdt(day0: pl.DataFrame) -> pl.Expr:
     return pl.col("USUBJID").replace_strict(day0["USUBJID"], trtsdt, default=None)
 
 
-#: a Y/N flag's type: one byte a row
-FLAG = pl.Enum(["N", "Y"])
+def fsmc_severity(value: str) -> pl.Expr:
+    """FSMC fatigue severity of column `value` (SEVERITY_TYPE), the first case that applies:
+    on an FSMC parameter (a key of instruments.FSMC_SEVERITY_CUTOFFS), instruments.category of
+    the value by that parameter's cutoffs and FSMC_SEVERITY_LABELS (null when the value is);
+    null on the other parameters."""
+    return pl.coalesce(
+        pl.when(pl.col("PARAMCD") == paramcd).then(
+            category(pl.col(value), cutoffs, FSMC_SEVERITY_LABELS))
+        for paramcd, cutoffs in FSMC_SEVERITY_CUTOFFS.items())
 
 
-def yes_no(flag: pl.Expr) -> pl.Expr:
-    """Boolean -> "Y"/"N" (missing counts as N)."""
-    return pl.when(flag.fill_null(False)).then(pl.lit("Y", dtype=FLAG)).otherwise(
-        pl.lit("N", dtype=FLAG))
+def derive_var_avalcat1() -> pl.Expr:
+    """AVALCAT1 = fsmc_severity of AVAL (FSMC parameters; null elsewhere)."""
+    return fsmc_severity("AVAL")
+
+
+def derive_var_basecat1() -> pl.Expr:
+    """BASECAT1 = fsmc_severity of BASE (FSMC parameters; null elsewhere and without BASE)."""
+    return fsmc_severity("BASE")
+
+
+def is_edss_evaluated() -> pl.Expr:
+    """The EDSS records that can show an improvement: post-baseline ANLFL = Y with BASE."""
+    return ((pl.col("PARAMCD") == EDSS) & is_analysed_post_baseline()
+            & pl.col("BASE").is_not_null())
+
+
+def derive_var_crit1fl(records: pl.DataFrame) -> pl.Series:
+    """CRIT1FL = confirmed EDSS improvement, per record (FLAG; records sorted by PARAM_KEY and
+    AVISITN, one record per visit), the first case that applies:
+    - null on records that are not is_edss_evaluated;
+    - Y when the record is improved (instruments.is_edss_improved of BASE and AVAL) and so is
+      the parameter's next is_edss_evaluated record (by AVISITN);
+    - N otherwise (not improved, or the last evaluated record, or the next not improved)."""
+    evaluated = (records.lazy().select(*PARAM_KEY, "BASE", "AVAL", evaluated=is_edss_evaluated())
+                 .with_row_index(ROW).filter("evaluated")
+                 .with_columns(improved=is_edss_improved(pl.col("BASE"), pl.col("AVAL"))))
+    flags = evaluated.select(
+        ROW, CRIT1FL=yes_no_expr(pl.col("improved")
+                                 & pl.col("improved").shift(-1).over(PARAM_KEY).fill_null(False))
+    ).collect()
+    column = pl.repeat(None, len(records), dtype=FLAG, eager=True).alias("CRIT1FL")
+    return column.scatter(flags[ROW], flags["CRIT1FL"])
 
 
 def is_in_adqs(day0: pl.DataFrame) -> pl.Expr:
@@ -188,19 +251,26 @@ def derive_adqs(
         _sorted_records(qs.lazy().filter(is_in_adqs(day0)))
         .with_columns(TRTSDT=derive_var_trtsdt(day0))
         .with_columns(AVISITN=derive_var_avisitn(), ADY=derive_var_ady())
-        .with_columns(AWINFL=yes_no(in_visit_window()), ABLFL=yes_no(is_baseline()),
-                      ANLFL=yes_no(is_analysed(exclude_out_of_window)))
+        .with_columns(AWINFL=yes_no_expr(is_in_window()), ABLFL=yes_no_expr(is_baseline()),
+                      ANLFL=yes_no_expr(is_analysed(exclude_out_of_window)))
     )
+    assert_unique(adqs, [*PARAM_KEY, "AVISIT"], "record per visit")
+    assert_unique(adqs.filter(pl.col("ABLFL") == "Y"), PARAM_KEY, "baseline record (ABLFL Y)")
     adqs = with_parameter_values(adqs, BASE=derive_var_base(), LASTVISN=last_analysed_visit())
-    adqs = adqs.with_columns(EOSFL=yes_no(derive_var_eosfl()), CHG=derive_var_chg())
+    adqs = adqs.with_columns(EOSFL=yes_no_expr(derive_var_eosfl()), CHG=derive_var_chg(),
+                             AVALCAT1=derive_var_avalcat1(), BASECAT1=derive_var_basecat1())
+    crit1fl = derive_var_crit1fl(adqs)
+    adqs = adqs.with_columns(
+        crit1fl, CRIT1=pl.when(crit1fl.is_not_null()).then(pl.lit(EDSS_CRITERION,
+                                                                   dtype=CRITERION_TYPE)))
     return adqs.drop("TRTSDT", "LASTVISN"), _exclusions(qs, day0, adqs, exclude_out_of_window)
 
 
 def _sorted_records(qs: QsRows) -> pl.DataFrame:
-    """The scores of qs and the SUM_PARAMETERS as ADQS records (PARCAT, PARAMCD, AVISIT, ADT,
+    """The scores of qs and the spec.SUM_PARAMETERS as ADQS records (PARCAT, PARAMCD, AVISIT, ADT,
     AVAL, QSORIG), sorted by USUBJID, RESPONDENT, PARAMCD, AVISIT (visit order = AVISITN's)."""
     scores = scores_of_administrations(qs).with_columns(pl.col("QSTESTCD").cast(PARAMCD_TYPE))
-    sums = [derive_param_sum(scores, code).lazy() for code in SUM_PARAMETERS]
+    sums = [derive_param_sum(scores, code).lazy() for code in spec.SUM_PARAMETERS]
     return (
         pl.concat([scores.lazy(), *sums])
         .with_columns(pl.col("VISIT").cast(VISIT_TYPE))
@@ -237,24 +307,10 @@ def _exclusions(qs: pl.DataFrame, day0: pl.DataFrame, adqs: pl.DataFrame,
     baseline_only = (adqs.lazy().filter(pl.col("ABLFL") == "Y").select(PARAM_KEY)
                      .join(with_post, on=PARAM_KEY, how="anti").collect())
     return [
-        _exclusion("qs rows of never-treated subjects after BASELINE (no elapsed day 0)",
-                   untreated_qs["USUBJID"]),
-        *(_exclusion(reason, adqs.lazy().filter(rule).select("USUBJID").collect()["USUBJID"])
+        exclusion("ADQS", "qs rows of never-treated subjects after BASELINE (no elapsed day 0)",
+                  untreated_qs),
+        *(exclusion("ADQS", reason, adqs.lazy().filter(rule).select("USUBJID").collect())
           for reason, rule in reasons.items()),
-        _exclusion("baseline without post-baseline value: no change from baseline",
-                   baseline_only["USUBJID"]),
+        exclusion("ADQS", "baseline without post-baseline value: no change from baseline",
+                  baseline_only),
     ]
-
-
-def _exclusion(reason: str, usubjid: pl.Series) -> dict[str, object]:
-    """One row of the exclusions table (as helpers.adam.base.exclusion): the ADQS records of
-    `usubjid` and why."""
-    return {"dataset": "ADQS", "reason": reason, "n_records": len(usubjid),
-            "n_subjects": usubjid.n_unique()}
-
-
-def subjects_with_change(adqs: pd.DataFrame, paramcd: str, respondent: str) -> pd.Index:
-    """Subjects with a baseline and at least one post-baseline analysed value of a parameter."""
-    rec = adqs[adqs["PARAMCD"].eq(paramcd) & adqs["RESPONDENT"].eq(respondent)]
-    with_change = rec.loc[rec["CHG"].notna(), "USUBJID"]
-    return pd.Index(sorted(with_change.unique()), name="USUBJID")

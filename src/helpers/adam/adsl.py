@@ -3,11 +3,13 @@
 Definitions (study/data-spec.md):
 - TRTSDT = first alemtuzumab EXSTDTC (elapsed day 0); EOSDT = DSSTDTC, EOSDY its elapsed days.
 - EOSSTT = COMPLETED (DSDECOD COMPLETED), DISCONTINUED (another DSDECOD), ONGOING (empty);
-  DCSREAS = DSDECOD when not COMPLETED.
-- Populations: ENRFL every row; SAFFL at least one alemtuzumab course; FASFL SAF with a baseline
-  and at least one post-baseline analysed (ANLFL = Y) FSMC total; COMPFL DSDECOD = COMPLETED;
-  CGPOPFL caregiver (row in cg.csv) of a FAS patient with a baseline caregiver assessment (any
-  RESPONDENT = CAREGIVER record with ABLFL = Y).
+  DCSREAS = DSDECOD when not COMPLETED; DSRAEFL = Y when DSDECOD is in spec.DSDECOD_AE
+  (discontinued because of an adverse event: ADVERSE EVENT or DEATH).
+- Populations (spec.POPULATIONS, their definitions): ENRFL every row; SAFFL at least one
+  alemtuzumab course; FASFL SAF with a baseline and at least one post-baseline analysed
+  (ANLFL = Y) FSMC total; COMPFL DSDECOD = COMPLETED; CGPOPFL caregiver (row in cg.csv) of a FAS
+  patient with a baseline caregiver assessment (any RESPONDENT = CAREGIVER record with
+  ABLFL = Y).
 - NALEMCRS alemtuzumab courses; RETRTFL a course >= 3; RETRTDY elapsed day of the first course
   >= 3; OTHTRTFL another therapy in ex.
 - NREL relapses after day 0 and not after EOSDT (SAF; empty when never treated); YRSSTUDY =
@@ -24,7 +26,7 @@ from helpers.study import spec
 from helpers.study.time_axis import elapsed_days
 
 CG_COLUMNS = ["CGSEX", "CGAGE", "CGREL", "CGYEARS", "CGEMPLOY", "CGCHILD"]
-COMPLETED = "COMPLETED"
+COMPLETED = spec.COMPLETED
 FAS_PARAMCD = "FSMCTOT"
 
 
@@ -38,6 +40,13 @@ def _treatment(ex: pd.DataFrame, day0: pd.Series) -> pd.DataFrame:
         "RETRTDY": elapsed_days(retreat_start, day0.reindex(retreat_start.index)),
         "OTHTRTFL": (~alem).groupby(ex["USUBJID"], observed=True).any(),
     })
+
+
+def derive_var_dsraefl(dsdecod: pd.Series) -> pd.Series:
+    """DSRAEFL, discontinued because of an adverse event (published.yaml n_disc_ae), the first
+    case that applies: Y when DSDECOD is in spec.DSDECOD_AE (ADVERSE EVENT, DEATH); N otherwise
+    (COMPLETED, another reason, or empty: ongoing)."""
+    return yes_no(dsdecod.isin(spec.DSDECOD_AE))
 
 
 def _subjects_with(adqs: pd.DataFrame, rows: pd.Series) -> pd.Index:
@@ -59,6 +68,7 @@ def derive_adsl(
         "ONGOING",
     )
     adsl["DCSREAS"] = adsl["DSDECOD"].where(adsl["DSDECOD"].ne(COMPLETED))
+    adsl["DSRAEFL"] = derive_var_dsraefl(adsl["DSDECOD"])
     adsl["DTHFL"] = yes_no(adsl["DTHDT"].notna())
     saf = adsl["TRTSDT"].notna()
 
@@ -85,7 +95,9 @@ def derive_adsl(
     adsl["NREL"] = nrel.astype("float64").where(saf)
     adsl["YRSSTUDY"] = adsl["EOSDY"] / spec.DAYS_PER_YEAR
 
-    adsl = adsl.merge(cg[["USUBJID", *CG_COLUMNS]], on="USUBJID", how="left")
+    # one caregiver row per patient (data-spec key of cg): a second is an error, not a new row
+    adsl = adsl.merge(cg[["USUBJID", *CG_COLUMNS]], on="USUBJID", how="left",
+                      validate="one_to_one")
     cgfl = adsl["USUBJID"].isin(cg["USUBJID"])
     cg_base = _subjects_with(adqs, adqs["RESPONDENT"].eq("CAREGIVER") & adqs["ABLFL"].eq("Y"))
     cgpop = cgfl & fas & adsl["USUBJID"].isin(cg_base)

@@ -2,9 +2,9 @@
 
 Definitions (study/data-spec.md, CONTRACT):
 - TTFSMCI (FAS): months from first infusion to the first post-baseline analysed FSMC total with
-  CHG <= scoring.FSMC_IMPROVEMENT_CHANGE (CNSR 0); else censored at the last post-baseline
-  analysed FSMC total (CNSR 1). Assessments ordered by AVISITN, then ADY.
-- TTREL (SAF): months to the first counted relapse (adam_base.counted_relapses: after day 0, not
+  CHG <= instruments.FSMC_IMPROVEMENT_CHANGE (CNSR 0); else censored at the last post-baseline
+  analysed FSMC total (CNSR 1). Assessments ordered by AVISITN (one per visit).
+- TTREL (SAF): months to the first counted relapse (adam.base.counted_relapses: after day 0, not
   after end of study; CNSR 0), else censored at EOSDY (CNSR 1; AVAL empty when EOSDY is unknown).
 - RELYk (k in spec.STUDY_YEARS; SAF subjects in study at the start of year k, i.e. EOSDY >
   365.25(k-1)): AVAL = counted relapses with elapsed days in (365.25(k-1), 365.25k]; ADY = end of

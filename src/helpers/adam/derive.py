@@ -2,9 +2,10 @@
 counts of a run from the typed study data.
 
 The datasets' columns are documented in helpers.adam.files.COLUMNS (with their CSV files); the
-derivations live in helpers.adam.adsl, adqs, adae and adtte, the time axis and relapse rule in
-helpers.adam.base, the instrument scores in helpers.study.instruments. ADQS, the large one (its qs
-has 75M rows at 100k patients), is derived with Polars; the others with pandas.
+derivations live in helpers.adam.adsl, adqs, adae and adtte, the relapse rule in
+helpers.adam.base, the time axis in helpers.study.time_axis, the instrument scores in
+helpers.study.instruments. ADQS, the large one (its qs has 75M rows at 100k patients), is derived
+with Polars; the others with pandas.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from helpers.adam.adqs import derive_adqs
 from helpers.adam.adsl import derive_adsl
 from helpers.adam.adtte import derive_adtte
 from helpers.adam.files import COLUMNS, Adam, conform, read_adam, write_adam
-from helpers.study.time_axis import by_subject, first_infusion
+from helpers.study.time_axis import by_subject
 
 if TYPE_CHECKING:
     from helpers.data.load import StudyData
@@ -34,7 +35,7 @@ def derive_adam(study: StudyData, exclude_out_of_window: bool = False) -> Adam:
     exclude_out_of_window: out-of-window post-baseline ADQS records get ANLFL = N and enter no
     baseline, change or EOS (they stay in ADQS, flagged and counted).
     """
-    day0 = first_infusion(study.ex)
+    day0 = study.day0
     adqs, ex_qs = derive_adqs(study.qs, by_subject(day0), exclude_out_of_window)
     adqs = conform(_as_pandas(adqs), "adqs")
     adsl, ex_sl = derive_adsl(study.dm, study.ex, study.ce, study.cg, day0, adqs)
@@ -53,9 +54,8 @@ def derive_adam(study: StudyData, exclude_out_of_window: bool = False) -> Adam:
 def _as_pandas(frame: pl.DataFrame) -> pd.DataFrame:
     """A Polars frame as pandas, text as categorical (a few bytes per cell on a large study),
     dates as datetime64[ns] (_pandas_column). Column by column, each taken out of `frame` (left
-    empty) as it is converted, so that the large ADQS is never held twice (converting the whole
-    frame at once held an Arrow copy of every column besides both frames: 3 GiB at 100k
-    patients)."""
+    empty) as it is converted, so that the large ADQS is never held twice (nor as an Arrow copy
+    beside both frames)."""
     return pd.DataFrame({name: _pandas_column(frame.drop_in_place(name)) for name in frame.columns},
                         copy=False)
 

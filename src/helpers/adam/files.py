@@ -1,10 +1,10 @@
 """The analysis datasets' documented columns, and their CSV files (write_adam, read_adam).
 
 `COLUMNS` below is the one place where every dataset's columns are documented (name, kind,
-definition); the derivations live in helpers.adam (derive, adsl, adqs, adae, adtte), the time axis
-and relapse rule in helpers.adam.base, the instrument scores in helpers.study.instruments. This
-module needs only pandas, so that a notebook reads the analysis datasets without importing the
-derivations.
+definition); the derivations live in helpers.adam (derive, adsl, adqs, adae, adtte), the relapse
+rule in helpers.adam.base, the time axis in helpers.study.time_axis, the instrument scores in
+helpers.study.instruments. This module needs only pandas and the constants of helpers.study.spec,
+so that a notebook reads the analysis datasets without importing the derivations.
 
 Time axis: elapsed day 0 = first alemtuzumab EXSTDTC; months = days / 30.4375; study year k =
 days in (365.25(k-1), 365.25k], day 0 in year 1. CSV files: rows sorted by the dataset's key,
@@ -21,6 +21,8 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+
+from helpers.study import spec
 
 Kind = Literal["str", "num", "int", "date"]
 DATE_FORMAT = "%Y-%m-%d"
@@ -40,6 +42,20 @@ def _cols(*rows: tuple[str, Kind, str]) -> tuple[Column, ...]:
 
 
 _YN = "Y/N"
+
+
+def _population(code: str) -> str:
+    """A population flag's definition: the population's (spec.POPULATIONS), Y/N."""
+    return f"{code}: {spec.POPULATIONS[code].definition}, {_YN}"
+
+
+def _days(n: int) -> str:
+    return f"{n} day" if n == 1 else f"{n} days"
+
+
+#: when an AE is infusion-associated (ADAE IARFL; the methods text quotes it)
+IAR_WINDOW = (f"onset from the first to {_days(spec.IAR_DAYS_AFTER_INFUSION)} after the last "
+              "infusion day of any alemtuzumab course")
 COLUMNS: dict[str, tuple[Column, ...]] = {
     "adsl": _cols(
         ("USUBJID", "str", "patient id"),
@@ -55,13 +71,14 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         ("EOSDY", "num", "elapsed days of EOSDT"),
         ("EOSSTT", "str", "COMPLETED / DISCONTINUED / ONGOING (DSDECOD empty)"),
         ("DCSREAS", "str", "DSDECOD when not COMPLETED"),
+        ("DSRAEFL", "str", "discontinued because of an adverse event: DSDECOD "
+                           + " or ".join(spec.DSDECOD_AE) + ", " + _YN),
         ("DTHFL", "str", "Y when DTHDTC present"),
         ("DTHDT", "date", "date of death"),
-        ("ENRFL", "str", "enrolled (every dm row): Y"),
-        ("SAFFL", "str", "SAF: at least one alemtuzumab course, " + _YN),
-        ("FASFL", "str", "FAS: SAF with a baseline and >= 1 post-baseline analysed (ANLFL Y) "
-                         "FSMC total, " + _YN),
-        ("COMPFL", "str", "COMP: DSDECOD COMPLETED, " + _YN),
+        ("ENRFL", "str", f"ENR: {spec.POPULATIONS['ENR'].definition}: Y"),
+        ("SAFFL", "str", _population("SAF")),
+        ("FASFL", "str", _population("FAS") + " (post-baseline: analysed, ANLFL Y)"),
+        ("COMPFL", "str", _population("COMP")),
         ("NALEMCRS", "num", "alemtuzumab courses in ex"),
         ("RETRTFL", "str", "a course >= 3 (retreatment), " + _YN),
         ("RETRTDY", "num", "elapsed day of the first course >= 3 start"),
@@ -69,8 +86,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         ("NREL", "num", "relapses after day 0 and not after EOSDT (empty if never treated)"),
         ("YRSSTUDY", "num", "EOSDY / 365.25"),
         ("CGFL", "str", "caregiver row in cg.csv, " + _YN),
-        ("CGPOPFL", "str", "CG population: caregiver of a FAS patient with a baseline caregiver "
-                           "assessment, " + _YN),
+        ("CGPOPFL", "str", _population("CG")),
         ("CGSEX", "str", "caregiver sex"),
         ("CGAGE", "num", "caregiver age"),
         ("CGREL", "str", "caregiver relation to patient"),
@@ -88,14 +104,25 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         ("ADT", "date", "assessment date (earliest item date for derived scores)"),
         ("ADY", "num", "elapsed days of ADT"),
         ("AVAL", "num", "score; empty when not derivable and not collected"),
+        ("AVALCAT1", "str", "FSMC parameters: fatigue severity of AVAL (labels and cutoffs per "
+                            "PARAMCD: instruments.FSMC_SEVERITY_LABELS, FSMC_SEVERITY_CUTOFFS, "
+                            "lower bound inclusive); empty on other parameters or without AVAL"),
         ("BASE", "num", "AVAL of the baseline record, on every record of the parameter"),
+        ("BASECAT1", "str", "FSMC parameters: fatigue severity of BASE (as AVALCAT1); empty on "
+                            "other parameters or without BASE"),
         ("CHG", "num", "AVAL - BASE on post-baseline ANLFL Y records"),
         ("ABLFL", "str", "Y on the BASELINE visit record with AVAL on or before day 0"),
-        ("EOSFL", "str", "Y on the last post-baseline ANLFL Y record (AVISITN, then ADY)"),
+        ("EOSFL", "str", "Y on the post-baseline ANLFL Y record with the latest AVISITN"),
         ("AWINFL", "str", "Y when |ADY - 30.4375 x AVISITN| <= 31, N outside or undated"),
         ("QSORIG", "str", "DERIVED (from items or components) / COLLECTED (score given alone)"),
         ("ANLFL", "str", "N when AVAL empty, BASELINE visit after day 0 or undated, or "
                          "out-of-window post-baseline under the exclusion switch; else Y"),
+        ("CRIT1", "str", "EDSS post-baseline ANLFL Y records with BASE: the criterion of CRIT1FL "
+                         "(confirmed EDSS improvement); empty on other records"),
+        ("CRIT1FL", "str", "on the records of CRIT1: Y when BASE - AVAL >= 1.0 (>= 0.5 when BASE "
+                           ">= 5.5; instruments.EDSS_IMPROVEMENT, EDSS_HIGH_BASELINE) on this "
+                           "record and on the next such record (by AVISITN), else N; empty on "
+                           "other records"),
     ),
     "adae": _cols(
         ("USUBJID", "str", "patient id"),
@@ -112,8 +139,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         ("ASTDY", "num", "elapsed days of onset"),
         ("TRTEMFL", "str", "treatment-emergent: ASTDY >= 0, " + _YN),
         ("AYEAR", "num", "study year of onset (day 0 in year 1); empty before day 0"),
-        ("IARFL", "str", "infusion-associated: onset from the first to one day after the last "
-                         "infusion day of any alemtuzumab course, " + _YN),
+        ("IARFL", "str", f"infusion-associated: {IAR_WINDOW}, " + _YN),
     ),
     "adtte": _cols(
         ("USUBJID", "str", "patient id"),

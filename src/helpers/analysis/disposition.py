@@ -1,8 +1,9 @@
 """Disposition of the enrolled patients, by country, and their STROBE flow (notebook 01).
 
-Populations: helpers.analysis.population. Percentages use the enrolled patients of the
-analysis (after the country filter) as denominator. The tables and the flow diagram are views of
-these rows (helpers.report.views.disposition).
+Populations: helpers.study.spec.POPULATIONS (ENR, SAF, FAS, COMP; their ADSL flags).
+Percentages use the enrolled patients of the table (after the country filter) as denominator.
+The tables and the flow diagram are views of these rows
+(helpers.report.views.disposition).
 """
 
 from __future__ import annotations
@@ -61,27 +62,23 @@ def discontinuation_reasons(adsl: pd.DataFrame) -> pd.DataFrame:
     return counts.sort_values(["n", "reason"], ascending=[False, True]).reset_index(drop=True)
 
 
-def discontinued_for_ae(adsl: pd.DataFrame) -> pd.Series:
-    """Discontinued because of an adverse event (data-spec.md, published.yaml n_disc_ae):
-    end-of-study status DSDECOD (ADSL DCSREAS) in spec.DSDECOD_AE (ADVERSE EVENT, DEATH)."""
-    return adsl["DCSREAS"].isin(spec.DSDECOD_AE)
 
 
 def disposition_ard(adsl: pd.DataFrame, group: str = "") -> pd.DataFrame:
     """ARD "disposition" of the enrolled patients `adsl` (ENR; `group` names a subgroup such
     as a country): n, N, pct of ENRFL (all), each of FLAGS, discontinued (DISCFL, and by
     reason: DCSREAS with each data-spec reason as level), ongoing, deaths (DTHFL) and
-    discontinued because of an AE (DISCAE)."""
+    discontinued because of an AE (DISCAE: ADSL DSRAEFL Y)."""
     discontinued = adsl["EOSSTT"].eq("DISCONTINUED")
     conditions = {
         ("ENRFL", ""): pd.Series(True, index=adsl.index),
         **{(flag, ""): adsl[flag].eq("Y") for flag in FLAGS},
         ("DISCFL", ""): discontinued,
         **{("DCSREAS", reason): discontinued & adsl["DCSREAS"].eq(reason)
-           for reason in spec.DSDECOD[1:]},
+           for reason in spec.DISCONTINUATION_REASONS},
         ("ONGOING", ""): adsl["EOSSTT"].eq("ONGOING"),
         ("DTHFL", ""): adsl["DTHFL"].eq("Y"),
-        ("DISCAE", ""): discontinued_for_ae(adsl),
+        ("DISCAE", ""): adsl["DSRAEFL"].eq("Y"),
     }  # fmt: skip
     return ard.combine(
         ard.n_pct("disposition", "ENR", mask, paramcd=code, level=level, group=group,

@@ -1,8 +1,8 @@
 """Patient efficacy analyses beyond change from baseline (notebook 02).
 
-FSMC fatigue severity shift (instruments.fsmc_severity), time to clinically relevant FSMC
+FSMC fatigue severity shift (ADQS BASECAT1 x AVALCAT1), time to clinically relevant FSMC
 improvement (Kaplan-Meier), relapses per study year and annualised relapse rate, confirmed EDSS
-improvement (instruments.edss_confirmed_improvement), retreatment. Definitions in each docstring;
+improvement (ADQS CRIT1FL), retreatment. Definitions in each docstring;
 thresholds from study/instruments.md, relapse rules from study/data-spec.md. The tables and the
 curve are views of these rows (helpers.report.views.efficacy).
 """
@@ -18,12 +18,16 @@ SHIFT_LEVELS = (*instruments.FSMC_SEVERITY_LABELS, "Total")
 
 
 def fsmc_shift_ard(records: pd.DataFrame, population: str) -> pd.DataFrame:
-    """ARD "fsmc_shift": FSMC total severity (instruments.fsmc_severity) at baseline (group) x at
-    EOS (level), n subjects, with totals ("Total"), over the subjects with both values
+    """ARD "fsmc_shift": FSMC total severity at baseline (ADQS BASECAT1, group) x at EOS
+    (AVALCAT1, level), n subjects, with totals ("Total"), over the subjects with both values
     (change_from_baseline.analysed_records rows, EOSFL Y)."""
     eos = records[records["PARAMCD"].eq("FSMCTOT") & records["EOSFL"].eq("Y")]
-    shift = pd.crosstab(instruments.fsmc_severity(eos["BASE"]),
-                        instruments.fsmc_severity(eos["AVAL"]),
+
+    def severity(column: str) -> pd.Series:
+        return pd.Series(pd.Categorical(eos[column], instruments.FSMC_SEVERITY_LABELS,
+                                        ordered=True), index=eos.index, name=column)
+
+    shift = pd.crosstab(severity("BASECAT1"), severity("AVALCAT1"),
                         margins=True, margins_name="Total", dropna=False)
     shift = shift.reindex(index=SHIFT_LEVELS, columns=SHIFT_LEVELS, fill_value=0)
     method = ard.method_name(fsmc_shift_ard, ": subjects by FSMC severity, baseline x EOS")
@@ -139,18 +143,22 @@ def retreatment_ard(adsl: pd.DataFrame) -> pd.DataFrame:
 
 def edss_improvement_ard(adqs: pd.DataFrame, subjects: pd.Series, population: str
                          ) -> pd.DataFrame:  # fmt: skip
-    """ARD "edss_improvement": confirmed EDSS improvement (instruments.edss_confirmed_improvement:
-    decrease >= 1.0, >= 0.5 from baseline >= 5.5, sustained at the next assessment) among the
-    given patients with an EDSS baseline and a post-baseline value (N): n (%) analysed
-    (EDSSANL), with >= 2 post-baseline assessments (NPOST2), confirmed (CONFFL) and by the
-    visit where it was first seen (CONFVIS, level = visit)."""
-    conf = instruments.edss_confirmed_improvement(adqs[adqs["USUBJID"].isin(subjects)])
-    first_visit = conf["CONFVIS"].value_counts().reindex(spec.POST_BASELINE_VISITS).dropna()
+    """ARD "edss_improvement": confirmed EDSS improvement (ADQS CRIT1FL: decrease >= 1.0, >= 0.5
+    from baseline >= 5.5, sustained at the next assessment) among the given patients with an
+    EDSS baseline and a post-baseline value (N: a record with CRIT1FL): n (%) analysed
+    (EDSSANL), with >= 2 post-baseline assessments (NPOST2), confirmed (CONFFL: a CRIT1FL Y
+    record) and by the visit where it was first seen (CONFVIS: AVISIT of the first CRIT1FL Y
+    record by AVISITN, level = visit)."""
+    rec = adqs[adqs["PARAMCD"].eq("EDSS") & adqs["CRIT1FL"].notna()
+               & adqs["USUBJID"].isin(subjects)].sort_values(["USUBJID", "AVISITN"])
+    n_post = rec.groupby("USUBJID", observed=True).size()
+    confirmed = rec[rec["CRIT1FL"].eq("Y")].groupby("USUBJID", observed=True)["AVISIT"].first()
+    first_visit = confirmed.value_counts().reindex(spec.POST_BASELINE_VISITS).dropna()
     counted = [
-        ("EDSSANL", "", len(conf)),
-        ("NPOST2", "", int(conf["NPOST"].ge(2).sum())),
-        ("CONFFL", "", int(conf["CONFFL"].eq("Y").sum())),
+        ("EDSSANL", "", len(n_post)),
+        ("NPOST2", "", int(n_post.ge(2).sum())),
+        ("CONFFL", "", len(confirmed)),
         *(("CONFVIS", visit, int(k)) for visit, k in first_visit.items()),
     ]
-    return ard.counts("edss_improvement", population, counted, len(conf),
+    return ard.counts("edss_improvement", population, counted, len(n_post),
                       method=ard.method_name(edss_improvement_ard, ": n (%) of the analysed"))

@@ -1,21 +1,16 @@
-"""Analysis sets (study/data-spec.md, Populations) as ADSL flags.
-
-ENR every enrolled patient; SAF at least one alemtuzumab course; FAS SAF with a baseline and at
-least one post-baseline FSMC total; COMP DSDECOD = COMPLETED; CG caregivers of FAS patients with a
-baseline caregiver assessment (one ADSL row per patient whose caregiver is in CG).
+"""Analysis sets (study/data-spec.md, Populations) as ADSL flags: their codes, flags and
+definitions are helpers.study.spec.POPULATIONS (CG: one ADSL row per patient whose caregiver is in
+CG).
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-POPULATION_FLAGS: dict[str, str] = {
-    "ENR": "ENRFL",
-    "SAF": "SAFFL",
-    "FAS": "FASFL",
-    "COMP": "COMPFL",
-    "CG": "CGPOPFL",
-}
+from helpers.study import spec
+
+#: population code -> its ADSL flag
+POPULATION_FLAGS: dict[str, str] = {code: p.flag for code, p in spec.POPULATIONS.items()}
 
 
 def analysis_set(adsl: pd.DataFrame, population: str, country: str | None = None) -> pd.DataFrame:

@@ -4,7 +4,7 @@
 Population SAF. Treatment-emergent AE (TEAE) = ADAE TRTEMFL Y (onset on or after elapsed day 0).
 Subjects n (%): a subject counts once per row of a table (once per SOC, once per preferred term);
 % of the SAF patients of the table; events = AE records. Discontinued because of an adverse
-event: disposition.discontinued_for_ae, DSDECOD in (ADVERSE EVENT, DEATH) (patients, no event
+event: ADSL DSRAEFL Y, DSDECOD in (ADVERSE EVENT, DEATH) (patients, no event
 count); fatal = AEOUT FATAL; infusion-associated reaction (IAR) = ADAE IARFL Y.
 """
 
@@ -13,7 +13,6 @@ from __future__ import annotations
 import pandas as pd
 
 from helpers.analysis import ard
-from helpers.analysis.disposition import discontinued_for_ae
 from helpers.study import spec
 
 #: overview categories: ARD level -> condition on TEAE records
@@ -56,18 +55,18 @@ def subjects_events(analysis: str, sel: pd.DataFrame, n_saf: int, **keys: str) -
 
 
 #: overview row of the patients who discontinued because of an adverse event (a patient-level
-#: status, disposition.discontinued_for_ae: no event count)
+#: status, ADSL DSRAEFL: no event count)
 DISCONTINUED = "Discontinued the study because of an adverse event (incl. death)"
 
 
 def overview_ard(ae: pd.DataFrame, saf: pd.DataFrame) -> pd.DataFrame:
     """ARD "ae_overview": n, N, pct and events of each OVERVIEW category (level = its label),
     then n, N, pct of the SAF patients `saf` who discontinued because of an adverse event
-    (DISCONTINUED; the one definition of helpers.analysis.disposition.discontinued_for_ae)."""
+    (DISCONTINUED: ADSL DSRAEFL Y)."""
     return ard.combine([
         *(subjects_events("ae_overview", ae[cond(ae)], len(saf), level=name)
           for name, cond in OVERVIEW.items()),
-        ard.n_pct("ae_overview", "SAF", discontinued_for_ae(saf), level=DISCONTINUED,
+        ard.n_pct("ae_overview", "SAF", saf["DSRAEFL"].eq("Y"), level=DISCONTINUED,
                   method=ard.method_name(overview_ard, ": n (%) of SAF")),
     ])  # fmt: skip
 

@@ -62,14 +62,6 @@ def signed_rank_test(change: pd.Series) -> SignedRankResult:
     return SignedRankResult(int(chg.size), float(res.statistic), float(res.pvalue), float(effect))
 
 
-def kaplan_meier_median(durations: pd.Series, observed: pd.Series) -> float:
-    """Kaplan-Meier median time (lifelines KaplanMeierFitter); inf when the curve stays above 0.5.
-
-    durations: time to event or censoring; observed: 1/True = event, 0/False = censored.
-    """
-    return float(kaplan_meier_fit(durations, observed).median_survival_time_)
-
-
 def planned_sample_size(effect_size: float, alpha: float, power: float, dropout: float) -> int:
     """Patients to enrol for a two-sided one-sample (paired) t-test of the mean change.
 

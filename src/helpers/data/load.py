@@ -25,7 +25,7 @@ from helpers.study import spec
 
 @dataclass(frozen=True)
 class StudyData:
-    """The six files of a study data folder, typed.
+    """The six files of a study data folder, typed, and elapsed day 0 of its treated subjects.
 
     Only the columns of data-spec.md are kept, plus `_LINE` (the row's line number in its CSV
     file, header = line 1; int32 below 2^31 lines). Dates are datetime64[ns] (NaT when empty),
@@ -33,8 +33,9 @@ class StudyData:
     no set order). qs, the large one (75M rows at 100k patients), is a Polars frame of the
     data-spec columns only, a few bytes a cell (codes and text Enum, numbers Float64, dates Date,
     null when empty: helpers.data.schemas.polars_typed_frame), as helpers.adam.adqs derives
-    from it; its rows in file order, without _LINE (only validation reports lines: 300 MB at
-    100k patients).
+    from it; its rows in file order, without _LINE (only validation reports lines).
+    day0: the first alemtuzumab infusion of each treated subject (index USUBJID, values TRTSDT:
+    helpers.study.time_axis.first_infusion of ex), computed once, by validation, for the run.
     """
 
     dm: pd.DataFrame
@@ -43,6 +44,7 @@ class StudyData:
     ce: pd.DataFrame
     ae: pd.DataFrame
     cg: pd.DataFrame
+    day0: pd.Series
 
 
 class StudyDataError(Exception):
@@ -70,8 +72,8 @@ def read_raw(folder: Path) -> dict[str, pd.DataFrame]:
 
 def load_study(folder: Path) -> tuple[StudyData, ValidationReport]:
     """Read, validate and type a study data folder; raises StudyDataError if any rule is broken."""
-    report, typed = check_raw(read_raw(folder))
+    report, typed, day0 = check_raw(read_raw(folder))
     if not report.ok:
         raise StudyDataError(report)
     typed["qs"] = typed["qs"].drop(LINE)
-    return StudyData(**{f: typed[f] for f in spec.FILES}), report
+    return StudyData(**{f: typed[f] for f in spec.FILES}, day0=day0), report

@@ -55,10 +55,16 @@ from helpers.data.violations import (
 )
 from helpers.study import spec
 from helpers.study.instruments import collected_score_disagreements, is_code_repeated
-from helpers.study.time_axis import by_subject, first_infusion, with_subject_type
+from helpers.study.time_axis import (
+    by_subject,
+    first_infusion,
+    in_visit_window,
+    is_after_day0,
+    with_subject_type,
+)
 
 ROW = "_ROW"  # a row's position in its frame
-DEATH = "DEATH"
+DEATH = spec.DEATH
 #: the rule of a row whose USUBJID has no dm row (pandas files and the Polars qs alike)
 UNKNOWN_SUBJECT = "USUBJID must exist in dm.csv"
 KEYS: dict[str, list[str]] = {
@@ -169,7 +175,7 @@ def _duplicate_keys(file: str, raw: pd.DataFrame, typed: pl.DataFrame) -> pd.Dat
 def _key_parts(file: str) -> list[tuple[pl.Expr, pl.Expr]]:
     """Parts of a file's rows by the last key column, a repeated key within one part, each with
     the rule that finds a repeated value of that column in a group of its rows. qs: the QSTESTCDs
-    of each instrument, a count per code (scoring.is_code_repeated: the cheapest aggregation),
+    of each instrument, a count per code (instruments.is_code_repeated: the cheapest aggregation),
     then every other code; other files: one part. Otherwise: more rows than distinct values."""
     more_rows_than_values = pl.len() > pl.col(KEYS[file][-1]).n_unique()
     if file != "qs":
@@ -396,9 +402,9 @@ def _score_rules(raw: pd.DataFrame, qs: pl.DataFrame, errors: pd.DataFrame) -> p
 
 def _window_warnings(raw: pd.DataFrame, qs: pl.DataFrame, day0: pd.Series) -> list[pd.DataFrame]:
     """qs rows outside their visit window, in elapsed days from the first alemtuzumab infusion
-    (day0, adam.base.first_infusion; subjects without one are not checked): post-baseline more
-    than VISIT_WINDOW_DAYS from the target month, BASELINE after day 0. `qs` typed
-    (polars_typed_frame).
+    (day0, time_axis.first_infusion; subjects without one are not checked), by the rules ADQS
+    derives with: post-baseline outside time_axis.in_visit_window, BASELINE
+    time_axis.is_after_day0 (undated rows are not flagged). `qs` typed (polars_typed_frame).
 
     The rule depends on USUBJID, VISIT and QSDTC only: it is checked once per distinct triple,
     and the rows of the triples that break it are then looked up."""
@@ -406,13 +412,12 @@ def _window_warnings(raw: pd.DataFrame, qs: pl.DataFrame, day0: pd.Series) -> li
     target = pl.col("VISIT").cast(pl.String).replace_strict(spec.VISITS, default=None,
                                                         return_dtype=pl.Float64)
     elapsed = (pl.col("QSDTC") - pl.col("day0")).dt.total_days()
-    from_target = elapsed - target * spec.DAYS_PER_MONTH
     when = ["USUBJID", "VISIT", "QSDTC"]
     outside_dates = (
         qs.lazy().group_by(when).agg()
         .join(first.lazy(), on="USUBJID", how="inner")
-        .select(*when, outside=(target != 0) & (from_target.abs() > spec.VISIT_WINDOW_DAYS),
-                late=(target == 0) & (from_target > 0))
+        .select(*when, outside=(target != 0) & ~in_visit_window(elapsed, target),
+                late=(target == 0) & is_after_day0(elapsed))
         .filter(pl.col("outside") | pl.col("late"))
         .collect(engine="streaming")
     )
@@ -439,12 +444,13 @@ def check_raw(
     raw: dict[str, pd.DataFrame],
     problems: pd.DataFrame | None = None,
     files: dict[str, str] | None = None,
-) -> tuple[ValidationReport, dict[str, pd.DataFrame]]:
+) -> tuple[ValidationReport, dict[str, pd.DataFrame], pd.Series | None]:
     """Every rule on raw frames (+ file-level `problems` of read_folder, and the file name of each
-    domain; by default each frame's attrs["file"]): the report, and the typed frames (as
+    domain; by default each frame's attrs["file"]): the report; the typed frames (as
     StudyData: categorical codes, index 0..n-1; qs as Polars, polars_typed_frame) of the files
-    present with all data-spec columns, lines of only empty cells left out. Complete when the
-    report is ok."""
+    present with all data-spec columns, lines of only empty cells left out; and elapsed day 0
+    of each treated subject (time_axis.first_infusion of the typed ex; None without a complete
+    ex), which the visit-window rules used. Complete when the report is ok."""
     if files is None:
         files = {f: df.attrs["file"] for f, df in raw.items() if "file" in df.attrs}
     problems = violation_table([]) if problems is None else problems
@@ -486,20 +492,15 @@ def check_raw(
     }
     subjects = _subjects(typed)
     errors.extend(_cross_rules(data, typed, subjects))
+    day0 = first_infusion(typed["ex"]) if "ex" in typed else None
     if "qs" in typed:
         found, warned = _qs_subject_rules(data["qs"], typed["qs"], subjects)
-        day0 = first_infusion(typed["ex"]) if "ex" in typed else None
         more_found, more_warned = _qs_rows_rules(data["qs"], typed["qs"],
                                                  violation_table([*errors, *found]), day0)
         errors += found + more_found
         warnings += warned + more_warned
     report = ValidationReport(violation_table(errors), violation_table(warnings), files)
-    return report, typed
-
-
-def validate_raw(raw: dict[str, pd.DataFrame]) -> ValidationReport:
-    """Every rule of data-spec.md on raw frames (read_raw: str cells + _LINE), all violations."""
-    return check_raw(raw)[0]
+    return report, typed, day0
 
 
 def validate_folder(folder: Path) -> ValidationReport:

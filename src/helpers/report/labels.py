@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from helpers.study import spec
 
-#: derived ADQS parameters (data-spec.md: HRPQWTOT = HRPQWMIS + HRPQWRED, HRPQHTOT = ...)
-HRPQ_TOTALS = ("HRPQWTOT", "HRPQHTOT")
+#: derived ADQS parameters of the HRPQ (spec.SUM_PARAMETERS: HRPQWTOT = HRPQWMIS + HRPQWRED, ...)
+HRPQ_TOTALS = tuple(code for code, (qscat, _) in spec.SUM_PARAMETERS.items() if qscat == "HRPQ")
 
 PARAM_LABELS: dict[str, str] = {
     "FSMCTOT": "FSMC total",

@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from helpers.adam.files import IAR_WINDOW
 from helpers.analysis import sensitivity
 from helpers.analysis.stats import (
     CHANGE_DECIMALS,
@@ -37,15 +38,6 @@ INSTRUMENT_CITATIONS: dict[str, str] = {
     "SF-36": "ware1992",
     "ZBI": "zarit1980",
 }
-
-POPULATIONS: dict[str, str] = {
-    "ENR": "every enrolled patient (every row of dm.csv)",
-    "SAF": "enrolled patients with at least one alemtuzumab course",
-    "FAS": "SAF patients with a baseline and at least one post-baseline FSMC total",
-    "COMP": "patients whose end-of-study status is COMPLETED",
-    "CG": "caregivers of FAS patients with a baseline caregiver assessment",
-}
-
 
 def run_settings(params: Mapping[str, Any]) -> dict[str, Any]:
     """The run's params (as given in its params.yaml) with helpers.pipeline.params defaults filled
@@ -211,7 +203,8 @@ def methods_markdown(params: Mapping[str, Any], data_source: str | None) -> str:
         else "kept in the analysis (flagged and counted)"
     )
     pop_table = to_markdown(pd.DataFrame(
-        {"Population": list(POPULATIONS), "Definition": list(POPULATIONS.values())}
+        {"Population": list(spec.POPULATIONS),
+         "Definition": [p.definition for p in spec.POPULATIONS.values()]}
     ))
     ss = s["sample_size"]
     rules = "\n".join(f"- {rule}" for rule in project_rules())
@@ -280,7 +273,7 @@ the end of study lies after day {spec.DAYS_PER_YEAR:g}(k - 1); a relapse counts 
 of its onset (relapses on or before day 0 never count). Retreatment = an alemtuzumab course
 {spec.RETREATMENT_FIRST_COURSE} or later. Adverse events are treatment-emergent when their onset
 is on or after day 0; a patient counts once per preferred term; infusion-associated reactions
-have onset from the first to one day after the last infusion day of a course. Discontinuation
+have {IAR_WINDOW}. Discontinuation
 because of an adverse event: end-of-study status {' or '.join(spec.DSDECOD_AE)}.
 
 The planned sample size is recomputed for a two-sided one-sample (paired) t-test of the mean FSMC

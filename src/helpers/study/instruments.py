@@ -15,8 +15,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 
-import numpy as np
-import pandas as pd
 import polars as pl
 
 from helpers.study import spec
@@ -339,57 +337,30 @@ def collected_score_disagreements(qs: pl.DataFrame) -> pl.DataFrame:
             .sort(LINE).collect(engine="streaming"))
 
 
-# --- categories --------------------------------------------------------------------------------
-def categorise(values: pd.Series, cutoffs: Iterable[float], labels: Iterable[str]) -> pd.Series:
-    """Ordered categories: labels[0] below cutoffs[0], labels[i] from cutoffs[i-1] (inclusive)
-    up to cutoffs[i] (exclusive); NaN stays NaN."""
-    bins = [-np.inf, *cutoffs, np.inf]
-    return pd.cut(values.astype("float64"), bins=bins, labels=list(labels), right=False)
+# --- categories ----------------------------------------------------------------------------------
+def category(value: pl.Expr, cutoffs: tuple[float, ...], labels: tuple[str, ...]) -> pl.Expr:
+    """The category of `value` (type pl.Enum(labels)), the first case that applies:
+    labels[-1] from the last cutoff (inclusive); labels[i] from cutoffs[i-1] (inclusive) up to
+    cutoffs[i]; labels[0] below cutoffs[0]; null when `value` is null."""
+    def label(i: int) -> pl.Expr:
+        return pl.lit(labels[i], dtype=pl.Enum(list(labels)))
+
+    chain = pl.when(value >= cutoffs[-1]).then(label(len(cutoffs)))
+    for i in range(len(cutoffs) - 1, 0, -1):
+        chain = chain.when(value >= cutoffs[i - 1]).then(label(i))
+    return chain.when(value.is_not_null()).then(label(0))
 
 
-def fsmc_severity(values: pd.Series, paramcd: str = "FSMCTOT") -> pd.Series:
-    """FSMC fatigue severity (Penner 2009): total >= 43 mild, >= 53 moderate, >= 63 severe;
-    cognitive >= 22/28/34; motor >= 22/27/32; below the first cutoff: no fatigue."""
-    return categorise(values, FSMC_SEVERITY_CUTOFFS[paramcd], FSMC_SEVERITY_LABELS)
+# --- EDSS improvement ----------------------------------------------------------------------------
+def edss_required_decrease(base: pl.Expr) -> pl.Expr:
+    """Decrease from baseline that is an EDSS improvement (project rule), the first case that
+    applies: EDSS_IMPROVEMENT_HIGH_BASELINE (0.5) when base >= EDSS_HIGH_BASELINE (5.5);
+    EDSS_IMPROVEMENT (1.0) otherwise."""
+    return (pl.when(base >= EDSS_HIGH_BASELINE).then(EDSS_IMPROVEMENT_HIGH_BASELINE)
+            .otherwise(EDSS_IMPROVEMENT))
 
 
-def bdi_category(values: pd.Series) -> pd.Series:
-    """BDI-II: 0-13 minimal, 14-19 mild, 20-28 moderate, 29-63 severe."""
-    return categorise(values, BDI_CUTOFFS, BDI_LABELS)
-
-
-def zbi_category(values: pd.Series) -> pd.Series:
-    """ZBI-22: 0-20 little or no, 21-40 mild to moderate, 41-60 moderate to severe, 61-88 severe."""
-    return categorise(values, ZBI_CUTOFFS, ZBI_LABELS)
-
-
-# --- EDSS confirmed improvement -----------------------------------------------------------------
-def edss_required_decrease(base: pd.Series) -> pd.Series:
-    """Decrease from baseline that counts as EDSS improvement (project rule)."""
-    return pd.Series(
-        np.where(base >= EDSS_HIGH_BASELINE, EDSS_IMPROVEMENT_HIGH_BASELINE, EDSS_IMPROVEMENT),
-        index=base.index,
-    )
-
-
-def edss_confirmed_improvement(adqs: pd.DataFrame) -> pd.DataFrame:
-    """One row per subject with an EDSS baseline and at least one post-baseline EDSS value.
-
-    Uses ADQS records PARAMCD EDSS, ANLFL Y, AVAL present. A post-baseline assessment is improved
-    when BASE - AVAL >= edss_required_decrease(BASE); the improvement is confirmed when the
-    subject's next post-baseline assessment (by AVISITN, then ADY) is improved too. Columns:
-    USUBJID, BASE, NPOST (post-baseline assessments), CONFFL (Y/N), CONFDY and CONFVIS (ADY and
-    AVISIT of the first assessment of a confirmed improvement; empty when none).
-    """
-    rec = adqs[adqs["PARAMCD"].eq("EDSS") & adqs["ANLFL"].eq("Y") & adqs["AVAL"].notna()
-               & adqs["ABLFL"].ne("Y") & adqs["BASE"].notna()]
-    rec = rec.sort_values(["USUBJID", "AVISITN", "ADY"])
-    decrease = (rec["BASE"] - rec["AVAL"]).round(ROUND_DECIMALS)
-    improved = decrease.ge(edss_required_decrease(rec["BASE"]))
-    next_improved = improved.groupby(rec["USUBJID"], observed=True).shift(-1, fill_value=False)
-    confirmed = improved & next_improved
-    first = rec[confirmed].groupby("USUBJID", observed=True)[["ADY", "AVISIT"]].first()
-    out = rec.groupby("USUBJID", observed=True).agg(BASE=("BASE", "first"), NPOST=("AVAL", "size"))
-    out = out.join(first.rename(columns={"ADY": "CONFDY", "AVISIT": "CONFVIS"}))
-    out.insert(2, "CONFFL", np.where(out["CONFVIS"].notna(), "Y", "N"))
-    return out.reset_index()
+def is_edss_improved(base: pl.Expr, value: pl.Expr) -> pl.Expr:
+    """An EDSS assessment is improved: base - value (rounded to ROUND_DECIMALS) >=
+    edss_required_decrease(base); null when either is null."""
+    return (base - value).round(ROUND_DECIMALS) >= edss_required_decrease(base)

@@ -31,22 +31,29 @@ POST_BASELINE_VISITS = tuple(v for v, m in VISITS.items() if m > 0)
 
 # --- code lists ------------------------------------------------------------------------------
 SEX = ("F", "M")
-COUNTRIES_STUDY = ("DNK", "NOR", "ITA")
-DSDECOD = (
-    "COMPLETED",
+#: end-of-study status (DSDECOD): completed, or one of the discontinuation reasons
+COMPLETED = "COMPLETED"
+DEATH = "DEATH"
+DISCONTINUATION_REASONS = (
     "ADVERSE EVENT",
-    "DEATH",
+    DEATH,
     "LOST TO FOLLOW-UP",
     "WITHDRAWAL BY SUBJECT",
     "PHYSICIAN DECISION",
     "LACK OF EFFICACY",
     "OTHER",
 )
-DSDECOD_AE = ("ADVERSE EVENT", "DEATH")  # discontinued because of an adverse event
+DSDECOD = (COMPLETED, *DISCONTINUATION_REASONS)
+DSDECOD_AE = ("ADVERSE EVENT", DEATH)  # discontinued because of an adverse event
 ALEMTUZUMAB = "ALEMTUZUMAB"
 RETREATMENT_FIRST_COURSE = 3  # course 3 or later = retreatment
+#: days after the last infusion day of a course in which an AE onset is still
+#: infusion-associated (IARFL)
+IAR_DAYS_AFTER_INFUSION = 1
 RESPONDENTS = ("PATIENT", "CAREGIVER")
-CEDECOD = ("MS RELAPSE",)
+#: the clinical event that is a relapse (CEDECOD), and the code list of ce.csv
+RELAPSE = "MS RELAPSE"
+CEDECOD = (RELAPSE,)
 AESEV = ("MILD", "MODERATE", "SEVERE")
 YES_NO = ("Y", "N")
 AEOUT = (
@@ -63,6 +70,26 @@ CGEMPLOY = ("FULL-TIME", "PART-TIME", "NOT EMPLOYED", "RETIRED", "STUDENT")
 
 #: text that data-spec.md forbids as a missing-value code
 SENTINELS = ("-99", "-999", "NA", "N/A", ".", "NULL", "NaN", "nan", "None")
+
+# --- populations (data-spec.md, Populations) ------------------------------------------------
+@dataclass(frozen=True)
+class Population:
+    """An analysis set: its ADSL flag (Y = in the set) and its definition."""
+
+    flag: str
+    definition: str
+
+
+#: code -> the analysis set; the one definition the ADSL flags, the methods text and the docs quote
+POPULATIONS: dict[str, Population] = {
+    "ENR": Population("ENRFL", "every enrolled patient (every row of dm.csv)"),
+    "SAF": Population("SAFFL", "enrolled patients with at least one alemtuzumab course"),
+    "FAS": Population("FASFL", "SAF patients with a baseline and at least one post-baseline "
+                               "FSMC total"),
+    "COMP": Population("COMPFL", "patients whose end-of-study status is COMPLETED"),
+    "CG": Population("CGPOPFL", "caregivers of FAS patients with a baseline caregiver "
+                                "assessment"),
+}
 
 # --- files -----------------------------------------------------------------------------------
 FILES = ("dm", "ex", "qs", "ce", "ae", "cg")
@@ -153,4 +180,9 @@ INSTRUMENTS: dict[str, Instrument] = {
 #: every QSTESTCD -> its QSCAT
 TESTCD_TO_QSCAT: dict[str, str] = {
     code: ins.qscat for ins in INSTRUMENTS.values() for code in (*ins.items, *ins.scores)
+}
+#: parameters of ADQS summed from scores (data-spec.md): code -> (instrument, components)
+SUM_PARAMETERS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "HRPQWTOT": ("HRPQ", ("HRPQWMIS", "HRPQWRED")),
+    "HRPQHTOT": ("HRPQ", ("HRPQHMIS", "HRPQHRED")),
 }

@@ -1,6 +1,8 @@
 """The study time axis (study/data-spec.md): elapsed day 0 = a subject's first alemtuzumab
 EXSTDTC; elapsed days of a date = date - that day; months = elapsed days / 30.4375; study year k =
-elapsed days in (365.25(k-1), 365.25k], with day 0 itself placed in year 1.
+elapsed days in (365.25(k-1), 365.25k], with day 0 itself placed in year 1. A visit's window is
+its target month +/- 31 days; a BASELINE visit after day 0 is a late baseline (not a baseline).
+Validation (its warnings) and derivation (ADQS AWINFL, ABLFL) use the same two rules below.
 """
 
 from __future__ import annotations
@@ -46,3 +48,15 @@ def study_year(days: pd.Series) -> pd.Series:
     1; NaN before day 0 or when days is NaN."""
     year = np.ceil(days / spec.DAYS_PER_YEAR).clip(lower=1)
     return year.where(days >= 0)
+
+
+def in_visit_window(elapsed: pl.Expr, target_month: pl.Expr) -> pl.Expr:
+    """The visit window: |elapsed days - 30.4375 x target month| <= VISIT_WINDOW_DAYS (31); null
+    when either is null (undated, or no day 0)."""
+    return (elapsed - target_month * spec.DAYS_PER_MONTH).abs() <= spec.VISIT_WINDOW_DAYS
+
+
+def is_after_day0(elapsed: pl.Expr) -> pl.Expr:
+    """Elapsed days > 0 (null when undated): a BASELINE visit so dated is a late baseline, not a
+    baseline (the baseline is on or before day 0)."""
+    return elapsed > 0

@@ -169,6 +169,6 @@ def relapses(rng: np.random.Generator, cohort: Cohort) -> pd.DataFrame:
     subj, day = np.concatenate(subj_parts), np.concatenate(day_parts)
     order = np.lexsort((day, subj))
     return pd.DataFrame({
-        "USUBJID": cohort.usubjid[subj[order]], "CEDECOD": spec.CEDECOD[0],
+        "USUBJID": cohort.usubjid[subj[order]], "CEDECOD": spec.RELAPSE,
         "CESTDTC": _dates(cohort.day0[subj[order]], day[order]),
     }).drop_duplicates(ignore_index=True)

@@ -29,7 +29,6 @@ from helpers.synth import sampling as smp
 from helpers.synth.cohort import Cohort
 
 MONTHS = np.array(list(spec.VISITS.values()), dtype=float)
-VISIT_NAMES = np.array(list(spec.VISITS))
 P_NOT_DONE = 0.03          # instrument not done at an attended post-baseline visit
 P_INCOMPLETE = 0.015       # item set with one unanswered item (FSMC, BDI-II, ZBI)
 P_ITEM_BLANK = 0.004       # single unanswered items (MSIS-29, TSQM: the scoring imputes)

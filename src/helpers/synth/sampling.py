@@ -41,18 +41,6 @@ def normal(mean: float, sd: float) -> Quantile:
     return two_piece_normal(mean, sd, sd)
 
 
-def truncated_normal(mean: float, sd: float, low: np.ndarray | float,
-                     high: np.ndarray | float) -> Quantile:
-    """Quantile function of N(mean, sd) truncated to [low, high] (bounds may be per subject)."""
-
-    def q(u: np.ndarray) -> np.ndarray:
-        a = special.ndtr((np.asarray(low) - mean) / sd)
-        b = special.ndtr((np.asarray(high) - mean) / sd)
-        return mean + sd * special.ndtri(a + u * (b - a))
-
-    return q
-
-
 def gamma_mean_sd(mean: float, sd: float) -> Quantile:
     from scipy import stats
 
