@@ -67,7 +67,7 @@ class TopLevels:
 
     def pick(self, results: pd.DataFrame) -> str:
         ranks = ard.select(results, analysis=self.analysis, stat="rank")
-        ranks = ranks[~ranks["value"].map(disclosure.is_marker)]  # a suppressed rank: unnamed
+        ranks = ranks[~ranks["value"].map(disclosure.is_marker).astype(bool)]  # suppressed: unnamed
         return ", ".join(ranks.astype({"value": float}).sort_values("value")["level"].head(self.k))
 
 
