@@ -62,8 +62,9 @@ def strobe_flow(results: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     beside the step of year k, SAF not in the FAS beside the last step."""
     cells = ard.select(results, analysis="flow", stat="n")
 
-    def n(code: str, **keys: str) -> str:
-        return tables.fmt_count(tables.cell_value(cells, paramcd=code, **keys))
+    def n(code: str, **keys: str) -> int | str:  # a marker as it is
+        value = tables.cell_value(cells, paramcd=code, **keys)
+        return value if isinstance(value, str) else int(value)
 
     steps = pd.DataFrame([(label, n(code, group="", level="")) for code, label
                           in FLOW_STEPS.items()], columns=["step", "n"])  # fmt: skip
