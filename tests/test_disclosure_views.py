@@ -14,6 +14,7 @@ import pytest
 from helpers.analysis import disclosure
 from helpers.analysis.ard import counts, read_ard, rows, write_ard
 from helpers.report import tables, views
+from helpers.report.ledger import ledger_table
 from helpers.results import disclosure_audit as audit
 from helpers.results import key_results, reproduction
 
@@ -112,6 +113,8 @@ def test_a_key_result_of_a_suppressed_row_is_its_marker_and_its_verdict_suppress
     table = reproduction.reproduction_table(written, published)
     assert table.loc[0, "verdict"] == reproduction.SUPPRESSED
     assert table.loc[0, "reproduced"] == "<5"
+    ledger = ledger_table(table).iloc[0]
+    assert ledger["This run"] == "<5" and ledger["Verdict"].startswith("suppressed")
     assert reproduction.summary_line(table) == (
         "0 of 0 comparable published figures reproduced; 1 suppressed; "
         "0 of 1 not comparable with this subset")
@@ -191,3 +194,17 @@ def test_a_published_definition_is_no_count_of_the_run(tmp_path: Path):
     assert audit.scan(tmp_path, MIN_CELL) == []
     (tmp_path / "reproduction.md").write_text("the run's one death.\n", encoding="utf-8")
     assert [leak.count for leak in audit.scan(tmp_path, MIN_CELL)] == [1]
+
+
+def test_control_run_decides_runs_the_second_pass_then_publishes(tmp_path: Path):
+    run = written_run(tmp_path)
+    seen = []
+
+    def second_pass() -> None:  # the notebooks again: their rows, the whole run's decisions
+        seen.append(disclosure.for_views(notebook_rows(1)["04-safety"], ON, run / "ard"))
+        written_run(tmp_path)
+
+    suppressed = audit.control_run(run, MIN_CELL, False, second_pass)
+    assert len(seen) == 1 and not (run / disclosure.DECISIONS).exists()
+    assert "suppression" in read_ard(run / "ard").columns
+    assert suppressed["suppressed"].any()

@@ -42,7 +42,7 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -450,3 +450,14 @@ def apply_disclosure(run_dir: str | Path, min_cell: int, ard_inside: bool) -> pd
         write_ard(rows.drop(columns="notebook"), run_dir / "ard", str(notebook))
     path.unlink()  # the published ARD carries the same decisions
     return ard
+
+
+def control_run(run_dir: str | Path, min_cell: int, ard_inside: bool,
+                second_pass: Callable[[], None]) -> pd.DataFrame:  # fmt: skip
+    """Disclosure control of a run whose notebooks have written their rows once (the first
+    pass: each notebook's own rows suppressed): decide over the whole run (decide_disclosure),
+    execute the notebooks again (`second_pass`: their views now show the whole run's
+    decisions), then publish the ARD (apply_disclosure) and return the suppressed ARD."""
+    decide_disclosure(run_dir, min_cell)
+    second_pass()
+    return apply_disclosure(run_dir, min_cell, ard_inside)
