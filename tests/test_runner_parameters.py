@@ -97,6 +97,7 @@ def test_a_notebook_receives_only_its_declared_parameters(tmp_path: Path):
     changed = load_params(path)
     assert notebook_parameters("04-safety", changed) == notebook_parameters("04-safety", default)
     assert notebook_parameters("04-safety", default) == {
-        "adam_dir": "adam", "tables_dir": "tables/04-safety", "ard_dir": "ard", "country": None
+        "adam_dir": "adam", "tables_dir": "tables/04-safety", "ard_dir": "ard", "country": None,
+        "disclosure": {"min_cell": None, "ard_inside": False},
     }
     assert notebook_parameters("02-patient-outcomes", changed)["alpha"] == 0.1

@@ -29,6 +29,8 @@ from helpers.analysis import stats
 COLUMNS = ("analysis", "population", "paramcd", "variable", "visit", "group", "level", "stat",
            "value", "method")  # fmt: skip
 KEYS = tuple(c for c in COLUMNS if c not in ("value", "method"))
+#: the columns of disclosure control, written only when the rows carry them
+DISCLOSURE_COLUMNS = ("suppressed", "suppression")
 
 
 def method_name(function: Callable[..., object], detail: str = "") -> str:
@@ -73,7 +75,9 @@ def _text(x: float) -> str:
 
 
 def write_ard(ard: pd.DataFrame, folder: str | Path, notebook: str) -> Path:
-    """Write <folder>/<notebook>.csv (UTF-8, "\\n" line ends, values as shortest round-trip text).
+    """Write <folder>/<notebook>.csv (UTF-8, "\\n" line ends, values as shortest round-trip text),
+    with DISCLOSURE_COLUMNS after COLUMNS when the rows carry them (disclosure control on:
+    helpers.analysis.disclosure.suppress), else COLUMNS only.
 
     Raises ValueError when two rows share every key column (a statistic must be one row)."""
     dup = ard.duplicated(list(KEYS), keep=False)
@@ -82,7 +86,8 @@ def write_ard(ard: pd.DataFrame, folder: str | Path, notebook: str) -> Path:
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"{notebook}.csv"
-    text = ard[list(COLUMNS)].astype({c: str for c in COLUMNS if c != "value"})
+    columns = [*COLUMNS, *(c for c in DISCLOSURE_COLUMNS if c in ard.columns)]
+    text = ard[columns].astype({c: str for c in columns if c != "value"})
     text = text.assign(value=[_text(v) for v in ard["value"]])
     text.to_csv(path, index=False, lineterminator="\n")
     return path

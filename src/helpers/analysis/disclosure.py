@@ -28,7 +28,9 @@ environment, and which must be shown as `<5` (for `min_cell` 5) instead of their
    first in ARD order (greedy; not the proven fewest, but on a table and its margins it is: 2
    cells for a row, 4 for a 2x2).
 5. Followers: a row computed from suppressed counts is suppressed with them, by the same rule:
-   a `pct` with its `n`, and the stats of Declaration.follows (a relapse rate with its events).
+   a `pct` with its `n`, and the stats of Declaration.follows (a relapse rate with its events);
+   a `pct` whose `N` is suppressed is suppressed too (secondary: a shown n and its percentage
+   give N).
 
 Every other row is shown. What is not protected, by design: bounds (a suppressed count lies
 between 1 and `min_cell - 1`, or between a shown total and 0), person counts that are not
@@ -39,13 +41,15 @@ Kaplan-Meier curve between shown numbers at risk, and the order of `rank`.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from helpers.analysis.ard import KEYS
+from helpers.analysis.ard import KEYS, method_name
 
 #: statistics that count persons or events
 COUNT_STATS = ("n", "N", "events", "at_risk", "censored")
@@ -72,6 +76,8 @@ class Declaration:
     relations: tuple[Builder, ...] = ()
 
 
+#: the marker of a value withheld so that another cannot be recovered (and of its followers)
+WITHHELD = "x"
 #: a key value that selects every row whose key is not blank (each country, not all countries)
 ANY = ("*",)
 
@@ -386,11 +392,36 @@ def _group_size(rows: pd.DataFrame, row: pd.Series, decl: Declaration) -> float:
     return float(same["value"].min()) if len(same) else math.nan
 
 
+#: counts that a view shows but derives from other rows, added as rows when disclosure control
+#: is on (with_derived), so that they are suppressed like every count: analysis -> (stat,
+#: the stat it is the total of, the stat subtracted)
+DERIVED = {"fsmc_km": ("censored", "n", "events")}
+
+
+def with_derived(ard: pd.DataFrame) -> pd.DataFrame:
+    """The rows and, after each cell of a DERIVED analysis that lacks it, its derived count
+    (the KM censored: n - events), the cell's other columns copied from its total's row and
+    `method` naming this function."""
+    frames = [ard]
+    for analysis, (stat, total, minus) in DERIVED.items():
+        totals = _pick(ard, analysis=analysis, stat=total)
+        for i, row in totals.iterrows():
+            keys = {k: row[k] for k in KEYS if k != "stat"}
+            if _pick(ard, stat=stat, **keys).empty:
+                subtracted = _pick(ard, stat=minus, **keys)["value"]
+                if len(subtracted) == 1:
+                    frames.append(ard.loc[[i]].assign(
+                        stat=stat, value=row["value"] - subtracted.iloc[0],
+                        method=method_name(with_derived, f": {total} - {minus}")))
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else ard
+
+
 def suppress(ard: pd.DataFrame, min_cell: int) -> pd.DataFrame:
-    """The ARD rows with `suppressed` and `suppression` by the rules of this module's doc."""
+    """The ARD rows (with the DERIVED counts) with `suppressed` and `suppression` by the rules
+    of this module's doc."""
     if min_cell < 2:
         raise ValueError(f"min_cell {min_cell} is below 2")
-    ard = ard.reset_index(drop=True)
+    ard = with_derived(ard).reset_index(drop=True)
     exempt = ard["analysis"].isin(EXEMPT)
     count = ard["stat"].isin(COUNT_STATS) & ~exempt
     value = ard["value"]
@@ -413,6 +444,9 @@ def suppress(ard: pd.DataFrame, min_cell: int) -> pd.DataFrame:
         source = declaration(row["analysis"]).follows.get(row["stat"])
         if source is not None:
             reason[i] = by_keys.get(tuple(source if k == "stat" else row[k] for k in KEYS), "")
+        if row["stat"] == "pct" and reason[i] == "" and by_keys.get(
+                tuple("N" if k == "stat" else row[k] for k in KEYS), "") != "":
+            reason[i] = "secondary"  # n and n / N shown would give N
     return ard.assign(suppressed=reason.ne(""), suppression=reason)
 
 
@@ -427,7 +461,7 @@ def marker(row: Mapping[str, object], min_cell: int) -> str:
         str(row["stat"])
     ):
         return f"n<{min_cell}"
-    return "x"
+    return WITHHELD
 
 
 def shown(text: str, row: Mapping[str, object], min_cell: int | None) -> str:
@@ -445,3 +479,68 @@ def published(ard: pd.DataFrame, ard_inside: bool) -> pd.DataFrame:
     if ard_inside:
         return ard
     return ard.assign(value=ard["value"].where(~ard["suppressed"]))
+
+
+#: the run's suppression decisions (every ARD row's keys, `suppressed`, `suppression`; no
+#: value), in the run folder beside ard/ (helpers.results.disclosure_audit.decide_disclosure)
+DECISIONS = "disclosure.csv"
+#: a marker as `marker` writes it: `<5`, `n<5`, `x`
+_MARKER = re.compile(rf"n?<\d+|{WITHHELD}")
+
+
+def is_marker(value: object) -> bool:
+    """Whether a view's value is a marker (`marker`) rather than a number or a name."""
+    return isinstance(value, str) and _MARKER.fullmatch(value) is not None
+
+
+def marked(ard: pd.DataFrame, min_cell: int | None) -> pd.DataFrame:
+    """The rows as views read them: the value of a suppressed row is its marker text (`marker`),
+    every other value as it is. Rows without a `suppression` column, or min_cell None
+    (disclosure control off), are returned unchanged."""
+    if min_cell is None or "suppression" not in ard.columns:
+        return ard
+    value = ard["value"].astype(object)
+    for i in ard.index[ard["suppression"].ne("")]:
+        value[i] = marker(ard.loc[i], min_cell)
+    return ard.assign(value=value)
+
+
+def decisions_path(ard_dir: str | Path) -> Path:
+    """Where a run keeps its decisions (DECISIONS): the folder that holds its ard/ folder."""
+    return Path(ard_dir).parent / DECISIONS
+
+
+def decided(ard: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame:
+    """The rows (with the DERIVED counts) with the `suppressed` and `suppression` of the
+    decision of the same keys;
+    ValueError naming a row that has no decision (the decisions are of another run)."""
+    ard = with_derived(ard)
+    keyed = decisions[[*KEYS, "suppression"]].astype(str)
+    out = ard.drop(columns=["suppressed", "suppression"], errors="ignore").merge(
+        keyed, on=list(KEYS), how="left", validate="one_to_one")
+    missing = out["suppression"].isna()
+    if missing.any():
+        raise ValueError(f"ARD rows without a disclosure decision:\n{out[missing].head()}")
+    out.index = ard.index
+    return out.assign(suppressed=out["suppression"].ne(""))
+
+
+def for_views(results: pd.DataFrame, settings: Mapping[str, object] | None,
+              ard_dir: str | Path) -> pd.DataFrame:  # fmt: skip
+    """A notebook's ARD rows as its views show them (`marked`), the first case that applies:
+    1. disclosure control off (`settings`, the params' `disclosure` block, None or its
+       min_cell None): the rows unchanged;
+    2. the run's decisions exist (decisions_path(ard_dir), written once every notebook has
+       written its rows: the notebooks' second pass): suppressed as the whole run decided
+       (relations across notebooks included);
+    3. else (the run's first pass, a notebook run by hand): `suppress` over the notebook's own
+       rows, relations within the notebook only."""
+    min_cell = None if settings is None else settings.get("min_cell")
+    if min_cell is None:
+        return results
+    path = decisions_path(ard_dir)
+    if path.is_file():
+        rows = decided(results, pd.read_csv(path, dtype=str, keep_default_na=False))
+    else:
+        rows = suppress(results, int(min_cell))  # type: ignore[call-overload]
+    return marked(rows, int(min_cell))  # type: ignore[call-overload]

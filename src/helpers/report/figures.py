@@ -17,7 +17,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
-from helpers.report import labels
+from helpers.report import labels, tables
 
 if TYPE_CHECKING:
     from IPython.display import Image
@@ -215,7 +215,7 @@ def km_curve(curve: pd.DataFrame, xlabel: str, ylabel: str) -> Figure:
     ax.set_xlim(left=0, right=float(curve["time"].max()))
     ticks = list(range(0, int(curve["time"].max()) + 1, 6))  # months: every 6
     later = [curve.loc[curve["time"].ge(x), "at_risk"] for x in ticks]
-    counts = [f"{s.iloc[0]:.0f}" if len(s) else "0" for s in later]
+    counts = [tables.fmt_count(s.iloc[0]) if len(s) else "0" for s in later]
     ax.set_xticks(ticks, [f"{x:g}\n{n}" for x, n in zip(ticks, counts, strict=True)])
     ax.annotate("At risk", xy=(0, 0), xycoords="axes fraction", xytext=(-12, -19.5),
                 textcoords="offset points", ha="right", va="center", fontsize=SMALLEST_PT)
@@ -236,6 +236,10 @@ def bland_altman_plot(pairs: pd.DataFrame, agreement: pd.DataFrame, a: str, b: s
     for ax, key in zip(axes.flat, panels_, strict=True):
         d = pairs[pairs[by].eq(key)]
         ba = agreement[agreement["paramcd"].eq(key)].set_index("stat")["value"]
+        if isinstance(ba["n"], str):  # suppressed: fewer pairs than min_cell, no point drawn
+            ax.set_title(f"{labels.label(key)} (n = {ba['n']})")
+            ax.set_axis_off()
+            continue
         ax.scatter((d[a] + d[b]) / 2, d[a] - d[b], s=10, alpha=0.6)
         for yv, style in ((ba["bias"], "-"), (ba["lower_loa"], "--"), (ba["upper_loa"], "--")):
             ax.axhline(yv, color="black", ls=style, lw=0.8)

@@ -2,7 +2,10 @@
 
 Fixed number formats, so that a table's text only changes when its numbers do:
 mean (SD) "42.3 (24.6)", median (Q1, Q3) / median (min, max) "40.0 (30.0, 55.0)",
-n (%) "44 (51.2)", p "< 0.001" or "0.012", missing "-". Tables are shown in notebooks as
+n (%) "44 (51.2)", p "< 0.001" or "0.012", missing "-". A value withheld by disclosure
+control arrives as its marker text ("<5", "n<5", "x": helpers.analysis.disclosure.marked) and
+every formatter shows it as it is, in place of the number (of the whole cell, for a count or
+the first number of a pair). Tables are shown in notebooks as
 markdown (survives HTML, DOCX and PDF) and saved as CSV + markdown with the caption.
 
 Layout, one definition for the three formats (to_markdown): a first column that repeats its
@@ -22,6 +25,8 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown
 
+from helpers.analysis import ard
+
 MISSING = "-"
 #: indentation of sub-rows (non-breaking spaces: markdown renderers keep them)
 INDENT = "\u00a0" * 4
@@ -29,8 +34,15 @@ INDENT = "\u00a0" * 4
 IDENTIFYING_COLUMNS = ("USUBJID", "SUBJID", "SITEID", "ADT", "TRTSDT", "EOSDT", "RFICDT", "DTHDT")
 
 
-def fmt_num(x: float, decimals: int = 1) -> str:
-    """Fixed-decimals number; "-" when missing, "NE" (not estimable) when infinite; no "-0.0"."""
+#: a view's value: a number, or the marker text of a suppressed row
+Value = float | str
+
+
+def fmt_num(x: Value, decimals: int = 1) -> str:
+    """Fixed-decimals number; a marker as it is; "-" when missing, "NE" (not estimable) when
+    infinite; no "-0.0"."""
+    if isinstance(x, str):
+        return x
     if x is None or pd.isna(x):
         return MISSING
     if np.isinf(x):
@@ -38,32 +50,44 @@ def fmt_num(x: float, decimals: int = 1) -> str:
     return f"{round(float(x), decimals) + 0.0:.{decimals}f}"
 
 
-def fmt_pair(a: float, b: float, c: float | None = None, decimals: int = 1) -> str:
+def fmt_pair(a: Value, b: Value, c: Value | None = None, decimals: int = 1) -> str:
     """ "a (b)" or "a (b, c)" with fixed decimals: mean (SD), median (Q1, Q3), estimate (CI);
-    "-" when a is missing."""
+    a's marker alone when a is suppressed; "-" when a is missing."""
+    if isinstance(a, str):
+        return a
     if a is None or pd.isna(a):
         return MISSING
     inner = fmt_num(b, decimals) if c is None else f"{fmt_num(b, decimals)}, {fmt_num(c, decimals)}"
     return f"{fmt_num(a, decimals)} ({inner})"
 
 
-def fmt_n_pct(n: float, pct: float, decimals: int = 1) -> str:
-    """ "n (%)" of a count and its percentage (an ARD cell's n and pct); "n" alone when the
-    percentage is not computable (NaN: the denominator is 0)."""
+def fmt_count(n: Value) -> str:
+    """A count as an integer ("3"); a marker as it is."""
+    return n if isinstance(n, str) else f"{n:.0f}"
+
+
+def fmt_n_pct(n: Value, pct: Value, decimals: int = 1) -> str:
+    """ "n (%)" of a count and its percentage (an ARD cell's n and pct); n's marker alone when
+    n is suppressed (its percentage follows it); "n" alone when the percentage is not
+    computable (NaN: the denominator is 0)."""
+    if isinstance(n, str):
+        return n
     if pct is None or pd.isna(pct):
         return f"{int(n)}"
     return f"{int(n)} ({fmt_num(pct, decimals)})"
 
 
-def fmt_p(p: float) -> str:
-    """p-value as journals print it: "< 0.001" below 0.001, else 3 decimals; "-" when not
-    computable."""
+def fmt_p(p: Value) -> str:
+    """p-value as journals print it: "< 0.001" below 0.001, else 3 decimals; a marker as it
+    is; "-" when not computable."""
+    if isinstance(p, str):
+        return p
     if p is None or pd.isna(p):
         return MISSING
     return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
-def described_cells(described: dict[str, float], decimals: int = 1) -> dict[str, str]:
+def described_cells(described: dict[str, Value], decimals: int = 1) -> dict[str, str]:
     """n, mean (SD), median (Q1, Q3) and median (min, max) as table cells, from the statistics
     of helpers.analysis.stats.describe (or their ARD rows); "-" when there are no values."""
     d = described
@@ -71,11 +95,37 @@ def described_cells(described: dict[str, float], decimals: int = 1) -> dict[str,
         return {"n": "0", "Mean (SD)": MISSING, "Median (Q1, Q3)": MISSING,
                 "Median (min, max)": MISSING}  # fmt: skip
     return {
-        "n": f"{d['n']:.0f}",
+        "n": fmt_count(d["n"]),
         "Mean (SD)": fmt_pair(d["mean"], d["sd"], decimals=decimals),
         "Median (Q1, Q3)": fmt_pair(d["median"], d["q1"], d["q3"], decimals),
         "Median (min, max)": fmt_pair(d["median"], d["min"], d["max"], decimals),
     }
+
+
+def cell_value(results: pd.DataFrame, **keys: str) -> Value:
+    """The value of the one row matching `keys` (helpers.analysis.ard.select), a marker as it
+    is; KeyError naming the keys when not exactly one."""
+    found = ard.select(results, **keys)
+    if len(found) != 1:
+        raise KeyError(f"{len(found)} ARD rows match {keys}, expected 1")
+    value = found["value"].iloc[0]
+    return value if isinstance(value, str) else float(value)
+
+
+def small_counts_hidden(df: pd.DataFrame, settings: dict[str, object] | None) -> pd.DataFrame:
+    """A table of counts that is no ARD view (the ADaM exclusions) as disclosure control shows
+    it: with `settings` (the params' disclosure block) on, every integer cell from 1 to
+    min_cell - 1 as "<min_cell" (primary suppression only: such a table shows no total to
+    subtract from); off (None, or min_cell None): the table unchanged."""
+    min_cell = None if settings is None else settings.get("min_cell")
+    if min_cell is None:
+        return df
+
+    def cell(x: object) -> object:
+        small = isinstance(x, int | np.integer) and 1 <= x < min_cell  # type: ignore[operator]
+        return f"<{min_cell}" if small else x
+
+    return df.map(cell)
 
 
 def n_pct_cells(cells: pd.DataFrame) -> list[str]:

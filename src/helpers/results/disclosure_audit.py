@@ -37,11 +37,12 @@ a figure (an axis tick) is not read, so a figure shows its counts labelled ("n =
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -50,7 +51,8 @@ from xml.etree import ElementTree
 import pandas as pd
 
 from helpers.analysis import disclosure
-from helpers.analysis.ard import read_ard
+from helpers.analysis.ard import KEYS, read_ard, write_ard
+from helpers.results.reproduction import describe, read_published, shown_note
 
 #: a number that can be a count: not after a digit, letter, point, minus or `<`; not before
 #: a decimal part, another digit, a letter or `%`
@@ -285,9 +287,29 @@ def read_output(path: Path) -> tuple[Texts, Tables]:
     return reader[path.suffix](text)
 
 
+@functools.cache
+def public_texts() -> tuple[str, ...]:
+    """The texts of study/published.yaml that outputs quote (each published figure's definition
+    and note as the reproduction check shows them): public, about the published study, so
+    their numbers are not counts of this run ("the one death: sepsis")."""
+    return tuple(sorted({t for fig in read_published()
+                         for t in (describe(fig), shown_note(fig)) if t}, key=len, reverse=True))
+
+
+def _unquoted(text: str) -> str:
+    """The text without the public texts it quotes (each replaced by a space)."""
+    for public in public_texts():
+        text = text.replace(public, " ")
+    return text
+
+
 def leaks_in(path: Path, min_cell: int, name: str) -> list[Leak]:
-    """Every count from 1 to min_cell - 1 that one output file shows (rules 1-6)."""
+    """Every count from 1 to min_cell - 1 that one output file shows (rules 1-6), outside the
+    public texts it quotes (public_texts)."""
     texts, tables = read_output(path)
+    texts = [(where, _unquoted(text)) for where, text in texts]
+    tables = [(where, [[_unquoted(cell) for cell in row] for row in rows])
+              for where, rows in tables]  # fmt: skip
     found = [Leak(name, f"{where}, offset {offset}", n, text[max(0, offset - 30):offset + 20])
              for where, text in texts for n, offset, _ in counts_in_text(text)]  # fmt: skip
     found += [Leak(name, f"{where}, {place}", n, "")
@@ -384,3 +406,58 @@ def disclosure_markdown(ard: pd.DataFrame, min_cell: int, leaks: list[Leak]) -> 
               if not leaks else [f"Leak scan: {len(leaks)} counts below {min_cell} shown:", "",
                                  *(f"- {leak.file}: {leak.place}" for leak in leaks)])  # fmt: skip
     return "\n".join(lines) + "\n"
+
+
+def _suppressed_run(run_dir: Path, min_cell: int) -> pd.DataFrame:
+    """The run's ARD (every notebook's rows, with their values) suppressed as a whole."""
+    ard = read_ard(Path(run_dir) / "ard")
+    if "suppression" in ard.columns:
+        raise ValueError(f"{run_dir}/ard was published already (its suppressed values are gone)")
+    return disclosure.suppress(ard, min_cell)
+
+
+def _write_decisions(ard: pd.DataFrame, path: Path) -> None:
+    ard[[*KEYS, "suppressed", "suppression"]].astype(str).to_csv(path, index=False,
+                                                                 lineterminator="\n")
+
+
+def decide_disclosure(run_dir: str | Path, min_cell: int) -> Path:
+    """Between the notebooks' two passes: suppress the whole run's ARD (relations across
+    notebooks: a population's size in 01, 02 and 04) and write the decisions
+    (disclosure.DECISIONS: keys, suppressed, suppression; no value) that the second pass's
+    views read (disclosure.for_views). Returns their path."""
+    path = Path(run_dir) / disclosure.DECISIONS
+    _write_decisions(_suppressed_run(Path(run_dir), min_cell), path)
+    return path
+
+
+def apply_disclosure(run_dir: str | Path, min_cell: int, ard_inside: bool) -> pd.DataFrame:
+    """After the notebooks' second pass: suppress the whole run's ARD again, fail when a row's
+    decision differs from the one the second pass showed (decide_disclosure's file: the
+    notebooks computed other rows), rewrite ard/<notebook>.csv as it may be published
+    (disclosure.published: with `suppressed` and `suppression`, the suppressed values blanked
+    unless the ARD stays inside), remove the decisions file (the published ARD carries them)
+    and return the suppressed ARD with its values (for disclosure.md; key results and ledger
+    read the published ARD through disclosure.marked)."""
+    run_dir = Path(run_dir)
+    ard = _suppressed_run(run_dir, min_cell)
+    path = run_dir / disclosure.DECISIONS
+    shown = pd.read_csv(path, dtype=str, keep_default_na=False)
+    now = ard[[*KEYS, "suppression"]].astype(str).reset_index(drop=True)
+    if not now.equals(shown[[*KEYS, "suppression"]]):
+        raise ValueError(f"the notebooks' second pass showed other rows than {path} decided")
+    for notebook, rows in disclosure.published(ard, ard_inside).groupby("notebook", sort=False):
+        write_ard(rows.drop(columns="notebook"), run_dir / "ard", str(notebook))
+    path.unlink()  # the published ARD carries the same decisions
+    return ard
+
+
+def control_run(run_dir: str | Path, min_cell: int, ard_inside: bool,
+                second_pass: Callable[[], None]) -> pd.DataFrame:  # fmt: skip
+    """Disclosure control of a run whose notebooks have written their rows once (the first
+    pass: each notebook's own rows suppressed): decide over the whole run (decide_disclosure),
+    execute the notebooks again (`second_pass`: their views now show the whole run's
+    decisions), then publish the ARD (apply_disclosure) and return the suppressed ARD."""
+    decide_disclosure(run_dir, min_cell)
+    second_pass()
+    return apply_disclosure(run_dir, min_cell, ard_inside)

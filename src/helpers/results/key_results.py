@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.analysis import ard
+from helpers.analysis import ard, disclosure
 
 
 @dataclass(frozen=True)
@@ -43,11 +43,14 @@ class Row:
                 "visit": self.visit, "group": self.group, "level": self.level}  # fmt: skip
         return keys if self.population is None else keys | {"population": self.population}
 
-    def pick(self, results: pd.DataFrame) -> float:
+    def pick(self, results: pd.DataFrame) -> float | str:
         cell = ard.select(results, **self.keys())
-        if ard.select(cell, stat=self.stat).empty:  # not computable in these data
+        found = ard.select(cell, stat=self.stat)
+        if found.empty:  # not computable in these data
             return np.nan if self.default is None else self.default
-        value = ard.value(cell, stat=self.stat)
+        value = found["value"].iloc[0] if len(found) == 1 else ard.value(cell, stat=self.stat)
+        if isinstance(value, str):  # suppressed (disclosure.marked): its marker
+            return value
         if self.when is not None:
             stats = {(r.variable, r.stat): r.value for r in cell.itertuples()}
             return value if self.when(stats) else np.nan
@@ -56,14 +59,16 @@ class Row:
 
 @dataclass(frozen=True)
 class TopLevels:
-    """The levels of ranks 1..k (stat "rank") of an analysis, joined by ", "."""
+    """The levels of ranks 1..k (stat "rank") of an analysis, joined by ", "; a level whose
+    rank disclosure control suppresses is not named."""
 
     analysis: str
     k: int
 
     def pick(self, results: pd.DataFrame) -> str:
         ranks = ard.select(results, analysis=self.analysis, stat="rank")
-        return ", ".join(ranks.sort_values("value")["level"].head(self.k))
+        ranks = ranks[~ranks["value"].map(disclosure.is_marker).astype(bool)]  # suppressed: unnamed
+        return ", ".join(ranks.astype({"value": float}).sort_values("value")["level"].head(self.k))
 
 
 def _eos(paramcd: str, stat: str, variable: str = "CHG", analysis: str = "outcomes",
@@ -210,7 +215,8 @@ def _population_size(cell: pd.DataFrame, stat: str) -> str:
     for size in ("N", "n"):
         values = cell.loc[cell["stat"].eq(size), "value"]
         if len(values) == 1 and (size == "N" or stat != "n"):
-            return f"{values.iloc[0]:.0f}"
+            size = values.iloc[0]
+            return size if isinstance(size, str) else f"{size:.0f}"  # a marker as it is
     return ""
 
 

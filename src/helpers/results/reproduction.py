@@ -24,6 +24,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from helpers.analysis import disclosure
+
 PUBLISHED_YAML = Path(__file__).resolve().parents[3] / "study" / "published.yaml"
 COLUMNS = ["id", "section", "what", "source", "population", "n", "published", "basis",
            "reproduced", "match_rule", "verdict", "ard_row", "method", "notebook", "cell"]
@@ -31,6 +33,8 @@ COLUMNS = ["id", "section", "what", "source", "population", "n", "published", "b
 #: "FAS ... unless stated"); the default params analyse it
 PUBLISHED_POPULATION = "FAS"
 NOT_COMPARABLE = "not comparable"
+#: the verdict of a figure whose value disclosure control withholds (shown as its marker)
+SUPPRESSED = "suppressed"
 #: the sources as study/published.yaml describes them (its header)
 SOURCES = ("A = the 2024 article's abstract (study/abstract.txt); B = the earlier baseline report "
            "of the same study (interim data; see study/published.yaml)")
@@ -240,7 +244,8 @@ def reproduction_table(
         value = parse_value(values.get(fig.id))
         origin = sources.get(fig.id, {})
         subset = subset_reason(origin.get("population", ""), run_population, country)
-        verdict = "match" if judge(fig, value) else "differs"
+        verdict = (SUPPRESSED if disclosure.is_marker(value) else
+                   "match" if judge(fig, value) else "differs")  # fmt: skip
         rows.append(
             {
                 "id": fig.id,
@@ -253,7 +258,7 @@ def reproduction_table(
                 "basis": basis(fig),
                 "reproduced": format_reproduced(fig, value),
                 "match_rule": fig.match,
-                "verdict": NOT_COMPARABLE if subset else verdict,
+                "verdict": NOT_COMPARABLE if subset and verdict != SUPPRESSED else verdict,
                 "note": "; ".join(x for x in (subset, shown_note(fig)) if x),
             }
         )
@@ -270,15 +275,19 @@ def parse_value(value: object) -> object:
 def summary_line(table: pd.DataFrame) -> str:
     """E.g. "75 of 75 published figures reproduced"; "74 of 75 published figures reproduced;
     differs: n_planned" (the ids that differ, in published.yaml's order); on a subset run "60
-    of 60 comparable published figures reproduced; 15 of 75 not comparable with this subset"."""
+    of 60 comparable published figures reproduced; 15 of 75 not comparable with this subset";
+    figures withheld by disclosure control (verdict SUPPRESSED) are not compared either and
+    counted apart ("; 3 suppressed")."""
     matched = int((table["verdict"] == "match").sum())
     subset = int((table["verdict"] == NOT_COMPARABLE).sum())
+    withheld = int((table["verdict"] == SUPPRESSED).sum())
     differs = table.loc[table["verdict"].eq("differs"), "id"].tolist()
     named = f"; differs: {', '.join(differs)}" if differs else ""
-    if subset == 0:
+    named += f"; {withheld} {SUPPRESSED}" if withheld else ""
+    if subset == withheld == 0:
         return f"{matched} of {len(table)} published figures reproduced{named}"
-    return (f"{matched} of {len(table) - subset} comparable published figures reproduced{named}; "
-            f"{subset} of {len(table)} not comparable with this subset")
+    return (f"{matched} of {len(table) - subset - withheld} comparable published figures "
+            f"reproduced{named}; {subset} of {len(table)} not comparable with this subset")
 
 
 #: reproduction.md's tables: the verdicts, then where each number comes from

@@ -30,8 +30,8 @@ def _baseline_cells(cells: pd.DataFrame) -> pd.Series:
             shown[(_label(code), stat)] = formatted[stat]
     for column in BASELINE_CATEGORIES:
         for level in cells.loc[cells["paramcd"].eq(column), "level"].unique():
-            n = ard.value(cells, paramcd=column, level=level, stat="n")
-            pct = ard.value(cells, paramcd=column, level=level, stat="pct")
+            n = tables.cell_value(cells, paramcd=column, level=level, stat="n")
+            pct = tables.cell_value(cells, paramcd=column, level=level, stat="pct")
             shown[(_label(column), f"{level}, n (%)")] = tables.fmt_n_pct(n, pct)
     return pd.Series(shown)
 
@@ -45,6 +45,6 @@ def baseline_table(results: pd.DataFrame, populations: dict[str, str]) -> pd.Dat
     for name, population in populations.items():
         cells = ard.select(results, analysis="baseline", population=population)
         size = cells.loc[cells["paramcd"].eq("SEX") & cells["stat"].eq("N"), "value"].iloc[0]
-        cols.append(_baseline_cells(cells).rename(f"{name} (N={size:.0f})"))
+        cols.append(_baseline_cells(cells).rename(f"{name} (N={tables.fmt_count(size)})"))
     table = pd.concat(cols, axis=1).fillna("0")
     return table.rename_axis(["Characteristic", "Statistic"]).reset_index()

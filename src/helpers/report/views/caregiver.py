@@ -24,8 +24,8 @@ def characteristics_table(results: pd.DataFrame) -> pd.DataFrame:
     1 year, then sex, relationship, employment and children at home (n (%)); a view of the
     characteristics_ard rows."""
     cells = ard.select(results, analysis="cg_characteristics")
-    total = ard.value(cells, paramcd="", stat="N")
-    rows: list[tuple[str, str]] = [("Caregivers, n", f"{total:.0f}")]
+    total = tables.cell_value(cells, paramcd="", stat="N")
+    rows: list[tuple[str, str]] = [("Caregivers, n", tables.fmt_count(total))]
     for code in CG_CONTINUOUS:
         name = CHARACTERISTIC_LABELS[code]
         described = cells[cells["paramcd"].eq(code) & cells["level"].eq("")]
@@ -60,6 +60,6 @@ def agreement_table(results: pd.DataFrame) -> pd.DataFrame:
         ba = by[BLAND_ALTMAN]
         iccs = [tables.fmt_pair(by[t]["estimate"], by[t]["lcl"], by[t]["ucl"], decimals=2)
                 if t in by else tables.MISSING for t in ("ICC(2,1)", "ICC(3,1)")]  # fmt: skip
-        rows.append([labels.label(paramcd), timepoint, f"{ba['n']:.0f}", *iccs,
+        rows.append([labels.label(paramcd), timepoint, tables.fmt_count(ba["n"]), *iccs,
                      tables.fmt_pair(ba["bias"], ba["lower_loa"], ba["upper_loa"])])
     return pd.DataFrame(rows, columns=["Parameter", "Timepoint", *AGREEMENT_COLUMNS])

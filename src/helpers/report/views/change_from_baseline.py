@@ -23,7 +23,7 @@ def _formatted(cell: pd.DataFrame, alpha: float) -> pd.Series:
     p = v.get(("CHG", "p"), np.nan)
     return pd.Series(
         {
-            "n": f"{int(v[('AVAL', 'n')])}",
+            "n": tables.fmt_count(v[("AVAL", "n")]),
             "Baseline, mean (SD)": pair("BASE", "mean", "sd"),
             "Value, mean (SD)": pair("AVAL", "mean", "sd"),
             "Value, median (min, max)": pair("AVAL", "median", "min", "max"),
@@ -85,10 +85,12 @@ def eos_table(summary: pd.DataFrame) -> pd.DataFrame:
 def change_ci_by_visit(results: pd.DataFrame) -> pd.DataFrame:
     """Mean change with its t CI per parameter and scheduled post-baseline visit (for figures),
     from the summary_ard rows `results` (variable CHG: n and mean of stats.describe, lcl and
-    ucl of stats.mean_t_ci). Columns PARAMCD, AVISIT, AVISITN, n, mean, lower, upper."""
+    ucl of stats.mean_t_ci; a suppressed one, its marker, NaN: not drawn). Columns PARAMCD,
+    AVISIT, AVISITN, n, mean, lower, upper."""
     visits = [v for v in spec.POST_BASELINE_VISITS if v in set(results["visit"])]
     cells = results[results["variable"].eq("CHG") & results["visit"].isin(visits)
                     & results["stat"].isin(["n", "mean", "lcl", "ucl"])]  # fmt: skip
+    cells = cells.assign(value=pd.to_numeric(cells["value"], errors="coerce"))  # marker: NaN
     wide = cells.pivot_table(index=["paramcd", "visit"], columns="stat", values="value",
                              aggfunc="first")  # fmt: skip
     wide = wide.reindex(columns=["n", "mean", "lcl", "ucl"]).reset_index()  # none: no rows

@@ -32,11 +32,11 @@ def disposition_table(results: pd.DataFrame, group: str = "") -> pd.DataFrame:
     rows = []
     for code, label in DISPOSITION_ROWS.items():
         for level in cells.loc[cells["paramcd"].eq(code), "level"].unique():
-            n = ard.value(cells, paramcd=code, level=level, stat="n")
+            n = tables.cell_value(cells, paramcd=code, level=level, stat="n")
             if code == "DCSREAS" and n == 0:
                 continue
             shown = f"{tables.INDENT}{level.capitalize()}" if code == "DCSREAS" else label
-            pct = ard.value(cells, paramcd=code, level=level, stat="pct")
+            pct = tables.cell_value(cells, paramcd=code, level=level, stat="pct")
             rows.append((shown, tables.fmt_n_pct(n, pct)))
     return pd.DataFrame(rows, columns=["Status", "n (%)"])
 
@@ -48,8 +48,8 @@ def disposition_by_country(results: pd.DataFrame) -> pd.DataFrame:
     groups = [*sorted(g for g in cells["group"] if g), ""]
     cols = {}
     for group in groups:
-        size = ard.value(cells, group=group)
-        cols[f"{group or 'Total'} (N={size:.0f})"] = (
+        size = tables.cell_value(cells, group=group)
+        cols[f"{group or 'Total'} (N={tables.fmt_count(size)})"] = (
             disposition_table(results, group).set_index("Status")["n (%)"])
     keep = ["Enrolled", *FLAG_LABELS.values(), "Discontinued", "Died"]
     return pd.DataFrame(cols).loc[keep].rename_axis("Status").reset_index()
@@ -62,15 +62,17 @@ def strobe_flow(results: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     beside the step of year k, SAF not in the FAS beside the last step."""
     cells = ard.select(results, analysis="flow", stat="n")
 
-    def n(code: str, **keys: str) -> int:
-        return int(ard.value(cells, paramcd=code, **keys))
+    def n(code: str, **keys: str) -> int | str:  # a marker as it is
+        value = tables.cell_value(cells, paramcd=code, **keys)
+        return value if isinstance(value, str) else int(value)
 
     steps = pd.DataFrame([(label, n(code, group="", level="")) for code, label
                           in FLOW_STEPS.items()], columns=["step", "n"])  # fmt: skip
     exits = [(0, f"Never treated: {n('NEVERTRT')}")]
     for k in range(1, FLOW_YEARS + 1):
         year = cells[cells["paramcd"].eq("DISCYR") & cells["group"].eq(f"{k}")]
-        lines = [f"{r.level.capitalize()}: {r.value:.0f}" for r in year.itertuples() if r.level]
+        lines = [f"{r.level.capitalize()}: {tables.fmt_count(r.value)}"
+                 for r in year.itertuples() if r.level]
         exits.append((k + 1, "\n".join([f"Discontinued in year {k}: "
                                          f"{n('DISCYR', group=f'{k}', level='')}", *lines])))
     exits.append((len(steps) - 1, f"Treated, not in the FAS: {n('NOTFAS')}\n(no baseline or no"

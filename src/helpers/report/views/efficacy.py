@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from helpers.analysis import ard
+from helpers.analysis import ard, disclosure
 from helpers.analysis.efficacy import SHIFT_LEVELS
 from helpers.report import tables
 
@@ -16,29 +16,35 @@ def fsmc_shift_table(results: pd.DataFrame) -> pd.DataFrame:
     of the fsmc_shift_ard rows."""
     cells = ard.select(results, analysis="fsmc_shift", stat="n")
     wide = cells.pivot(index="group", columns="level", values="value")
-    wide = wide.reindex(index=SHIFT_LEVELS, columns=SHIFT_LEVELS).astype(int)
+    wide = wide.reindex(index=SHIFT_LEVELS, columns=SHIFT_LEVELS).map(tables.fmt_count)
     wide.columns = [f"EOS: {c}" for c in wide.columns]
-    return wide.rename_axis("Baseline").reset_index().astype(str)
+    return wide.rename_axis("Baseline").reset_index()
 
 
 def km_curve(results: pd.DataFrame) -> pd.DataFrame:
-    """The curve of km_curve_ard rows as columns time, cum, lcl, ucl, at_risk (by time)."""
+    """The curve of km_curve_ard rows as columns time, cum, lcl, ucl, at_risk (by time); a
+    suppressed probability (fewer than min_cell at risk) is NaN, not drawn (the curve stops),
+    a suppressed number at risk its marker."""
     wide = results.pivot(index="group", columns="stat", values="value")
     wide.index = wide.index.astype(float)
-    return wide.sort_index().rename_axis("time").reset_index()
+    drawn = {c: pd.to_numeric(wide[c], errors="coerce") for c in wide.columns if c != "at_risk"}
+    return wide.assign(**drawn).sort_index().rename_axis("time").reset_index()
 
 
 def km_table(results: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
     """Subjects, events, censored and KM median time (months) with CI, from km_ard rows; events
-    % = 100 events / n (NaN when n = 0) and censored = n - events, from its rows n and events."""
+    % = 100 events / n (NaN when n = 0; withheld, "x", when either is suppressed) and censored
+    its row `censored` where disclosure control added it (disclosure.DERIVED), else n - events."""
     v = dict(zip(results["stat"], results["value"], strict=True))
-    n, events = int(v["n"]), int(v["events"])
-    pct = 100.0 * events / n if n else math.nan
+    n, events = v["n"], v["events"]
+    censored = v["censored"] if "censored" in v else n - events
+    numbers = not isinstance(n, str) and not isinstance(events, str)
+    pct = (100.0 * events / n if n else math.nan) if numbers else disclosure.WITHHELD
     return pd.DataFrame(
         {
-            "Subjects": [f"{n}"],
+            "Subjects": [tables.fmt_count(n)],
             "Events, n (%)": [tables.fmt_n_pct(events, pct)],
-            "Censored, n": [f"{n - events}"],
+            "Censored, n": [tables.fmt_count(censored)],
             f"Median months ({100 * (1 - alpha):.0f}% CI)": [
                 tables.fmt_pair(v["median"], v["lcl"], v["ucl"])
             ],
@@ -55,9 +61,9 @@ def relapse_table(results: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
         rows.append(
             {
                 "Period": period,
-                "Patients": f"{int(v['N'])}",
+                "Patients": tables.fmt_count(v["N"]),
                 ">= 1 relapse, n (%)": tables.fmt_n_pct(v["n"], v["pct"]),
-                "Relapses": f"{int(v['events'])}",
+                "Relapses": tables.fmt_count(v["events"]),
                 "Patient-years": tables.fmt_num(v["exposure"]),
                 rate_col: tables.fmt_pair(v["estimate"], v["lcl"], v["ucl"], decimals=2),
             }
@@ -80,8 +86,9 @@ def retreatment_table(results: pd.DataFrame) -> pd.DataFrame:
     keys = cells[["paramcd", "level"]].drop_duplicates()
     shown = [RETREATMENT_LABELS.get(code) or f"Alemtuzumab courses: {level}"
               for code, level in keys.itertuples(index=False)]  # fmt: skip
-    n = ard.value(cells, paramcd="RETRTFL", stat="N")
-    return pd.DataFrame({"Treatment": shown, f"n (%) of N={n:.0f}": tables.n_pct_cells(cells)})
+    n = tables.cell_value(cells, paramcd="RETRTFL", stat="N")
+    return pd.DataFrame({"Treatment": shown,
+                         f"n (%) of N={tables.fmt_count(n)}": tables.n_pct_cells(cells)})
 
 
 #: row labels of the EDSS table (the visits: "first seen at ...")

@@ -21,14 +21,15 @@ def overview_table(results: pd.DataFrame) -> pd.DataFrame:
         v = dict(zip(cell["stat"], cell["value"], strict=True))
         events = v.get("events", float("nan"))
         rows.append({"Category": name, SUBJECTS: tables.fmt_n_pct(v["n"], v["pct"]),
-                     EVENTS: tables.MISSING if pd.isna(events) else f"{int(events)}"})
+                     EVENTS: tables.fmt_count(events)
+                     if isinstance(events, str) or pd.notna(events) else tables.MISSING})
     return pd.DataFrame(rows)
 
 
 def _shown(cell: pd.DataFrame) -> tuple[str, str]:
     """Subjects n (%) and events of one ARD cell of subjects_events."""
     v = cell.set_index("stat")["value"]
-    return tables.fmt_n_pct(v["n"], v["pct"]), f"{v['events']:.0f}"
+    return tables.fmt_n_pct(v["n"], v["pct"]), tables.fmt_count(v["events"])
 
 
 def soc_pt_table(results: pd.DataFrame) -> pd.DataFrame:
@@ -47,7 +48,7 @@ def year_table(results: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for year, cells in ard.select(results, analysis="ae_year").groupby("group", sort=False):
         at_risk = cells.loc[cells["stat"].eq("N"), "value"].iloc[0]
-        row = {"Study year": year, "Patients in study at start": f"{at_risk:.0f}"}
+        row = {"Study year": year, "Patients in study at start": tables.fmt_count(at_risk)}
         for name, cell in cells.groupby("level", sort=False):
             row[f"{name}: subjects, n (%)"], row[f"{name}: events"] = _shown(cell)
         rows.append(row)
