@@ -11,18 +11,24 @@ from adam_fixture import adae, adqs, adsl, adtte
 from lifelines import KaplanMeierFitter
 from scipy import stats as sps
 
-from helpers.analysis import ard, caregiver, disposition, efficacy, safety
+from helpers.analysis import ard, baseline, caregiver, disposition, efficacy, safety, sample_size
 from helpers.analysis import change_from_baseline as cfb
-from helpers.report import tables
+from helpers.report import tables, views
 
 FAS = adsl().query("FASFL == 'Y'")
 SAF = adsl().query("SAFFL == 'Y'")
 PARAMS = ["FSMCTOT", "MSISPHYS"]
 
 
+def n_pct(n: int, denominator: int) -> str:
+    """The expected "n (%)" cell of n of denominator patients."""
+    return tables.fmt_n_pct(n, 100.0 * n / denominator)
+
+
 def _summary() -> pd.DataFrame:
     records = cfb.analysed_records(adqs(), FAS["USUBJID"], "PATIENT", PARAMS)
-    return cfb.summarise(cfb.summary_ard(records, PARAMS, "outcomes", "FAS"), PARAMS)
+    results = cfb.summary_ard(records, PARAMS, "outcomes", "FAS")
+    return views.change_from_baseline.summarise(results, PARAMS)
 
 
 def test_analysed_records_keep_subjects_with_baseline_and_post_baseline() -> None:
@@ -62,7 +68,7 @@ def test_baseline_rows_carry_no_change_statistics() -> None:
 def test_change_ci_by_visit_matches_scipy_t_interval() -> None:
     rec = cfb.analysed_records(adqs(), FAS["USUBJID"], "PATIENT", PARAMS)
     results = cfb.summary_ard(rec, PARAMS, "outcomes", "FAS", 0.05)
-    ci = cfb.change_ci_by_visit(results).set_index(["PARAMCD", "AVISIT"])
+    ci = views.change_from_baseline.change_ci_by_visit(results).set_index(["PARAMCD", "AVISIT"])
     chg = rec.loc[rec["PARAMCD"].eq("FSMCTOT") & rec["AVISIT"].eq("MONTH 3"), "CHG"]
     lo, hi = sps.t.interval(0.95, len(chg) - 1, loc=chg.mean(), scale=sps.sem(chg))
     row = ci.loc[("FSMCTOT", "MONTH 3")]
@@ -76,7 +82,7 @@ def test_change_ci_by_visit_matches_scipy_t_interval() -> None:
 def test_disposition_by_country_matches_crosstab() -> None:
     a = adsl()
     results = ard.combine([disposition.disposition_ard(a), disposition.disposition_country_ard(a)])
-    out = disposition.disposition_by_country(results).set_index("Status")
+    out = views.disposition.disposition_by_country(results).set_index("Status")
     completed = a.groupby("COUNTRY")["COMPFL"].apply(lambda s: s.eq("Y").sum())
     size = a.groupby("COUNTRY").size()
     for c in size.index:
@@ -100,7 +106,7 @@ def test_strobe_flow_counts_each_exit_at_its_interval_edge() -> None:
         ("Y", "N", "COMPLETED", 1096.0, np.nan, "Y"),
     ]
     adsl_ = pd.DataFrame(rows, columns=["SAFFL", "FASFL", "EOSSTT", "EOSDY", "DCSREAS", "COMPFL"])
-    steps, exits = disposition.strobe_flow(disposition.flow_ard(adsl_))
+    steps, exits = views.disposition.strobe_flow(disposition.flow_ard(adsl_))
     assert steps["n"].tolist() == [8, 7, 7, 4, 3, 2, 6]
     assert exits["after"].tolist() == [0, 2, 3, 4, 6]
     assert exits["text"].tolist() == [
@@ -129,8 +135,8 @@ def test_every_arrow_of_the_flow_diagram_is_drawn_in_a_visible_colour() -> None:
 
 
 def test_baseline_table_age_and_scores() -> None:
-    results = disposition.baseline_ard(FAS, adqs(), "FAS")
-    out = disposition.baseline_table(results, {"FAS": "FAS"})
+    results = baseline.baseline_ard(FAS, adqs(), "FAS")
+    out = views.baseline.baseline_table(results, {"FAS": "FAS"})
     col = f"FAS (N={len(FAS)})"
     rows = out.set_index(["Characteristic", "Statistic"])[col]
     assert rows[("Age (years)", "Mean (SD)")] == f"{FAS['AGE'].mean():.1f} ({FAS['AGE'].std():.1f})"
@@ -141,8 +147,8 @@ def test_baseline_table_age_and_scores() -> None:
 
 
 def test_sample_size_grid_flags_target() -> None:
-    results = disposition.sample_size_grid_ard([0.35, 0.4], [0.8, 0.9], [0.15], 0.05)
-    grid = disposition.sample_size_grid(results, 80)
+    results = sample_size.sample_size_grid_ard([0.35, 0.4], [0.8, 0.9], [0.15], 0.05)
+    grid = views.sample_size.sample_size_grid(results, 80)
     assert len(grid) == 4
     flagged = grid["Gives N = 80"].eq("yes")
     assert flagged.any()  # effect 0.4, power 0.9, drop-out 0.15 gives 80 (params/default.yaml)
@@ -151,7 +157,8 @@ def test_sample_size_grid_flags_target() -> None:
 
 def test_fsmc_shift_totals_match_crosstab() -> None:
     rec = cfb.analysed_records(adqs(), FAS["USUBJID"], "PATIENT", PARAMS)
-    shift = efficacy.fsmc_shift_table(efficacy.fsmc_shift_ard(rec, "FAS")).set_index("Baseline")
+    shift = views.efficacy.fsmc_shift_table(efficacy.fsmc_shift_ard(rec, "FAS"))
+    shift = shift.set_index("Baseline")
     eos = rec[rec["PARAMCD"].eq("FSMCTOT") & rec["EOSFL"].eq("Y")]
     cats = pd.cut(eos["BASE"], [-np.inf, 43, 53, 63, np.inf], right=False, labels=False)
     assert shift.loc["Total", "EOS: Total"] == str(len(eos))
@@ -161,7 +168,7 @@ def test_fsmc_shift_totals_match_crosstab() -> None:
 def test_km_curve_rows_match_lifelines() -> None:
     """1 - S(t) and the band of lifelines' fit at every time, and the numbers at risk."""
     tte = efficacy.tte_subset(adtte(), "TTFSMCI", FAS["USUBJID"])
-    curve = efficacy.km_curve(efficacy.km_curve_ard(tte, "curve", "FAS"))
+    curve = views.efficacy.km_curve(efficacy.km_curve_ard(tte, "curve", "FAS"))
     kmf = KaplanMeierFitter().fit(tte["AVAL"], tte["CNSR"].eq(0))
     assert curve["time"].tolist() == kmf.survival_function_.index.tolist()
     assert curve["cum"].tolist() == pytest.approx(1 - kmf.survival_function_.iloc[:, 0])
@@ -172,17 +179,17 @@ def test_km_curve_rows_match_lifelines() -> None:
 
 def test_km_table_matches_lifelines() -> None:
     tte = efficacy.tte_subset(adtte(), "TTFSMCI", FAS["USUBJID"])
-    out = efficacy.km_table(efficacy.km_ard(tte, "km", "FAS")).iloc[0]
+    out = views.efficacy.km_table(efficacy.km_ard(tte, "km", "FAS")).iloc[0]
     kmf = KaplanMeierFitter().fit(tte["AVAL"], tte["CNSR"].eq(0))
     assert out["Subjects"] == str(len(tte))
     assert out.iloc[3].startswith(f"{kmf.median_survival_time_:.1f} ")
 
 
 def test_relapse_table_matches_pandas() -> None:
-    out = efficacy.relapse_table(efficacy.relapse_ard(adsl(), adtte())).set_index("Period")
+    out = views.efficacy.relapse_table(efficacy.relapse_ard(adsl(), adtte())).set_index("Period")
     rel = adtte()[adtte()["PARAMCD"].eq("RELY1")]
     assert out.loc["Year 1", "Patients"] == str(len(rel))
-    assert out.loc["Year 1", ">= 1 relapse, n (%)"] == tables.fmt_n_pct(
+    assert out.loc["Year 1", ">= 1 relapse, n (%)"] == n_pct(
         rel["AVAL"].ge(1).sum(), len(rel)
     )
     events, years = SAF["NREL"].sum(), SAF["YRSSTUDY"].sum()
@@ -192,12 +199,12 @@ def test_relapse_table_matches_pandas() -> None:
 
 
 def test_retreatment_and_edss_tables() -> None:
-    out = efficacy.retreatment_table(efficacy.retreatment_ard(adsl()))
+    out = views.efficacy.retreatment_table(efficacy.retreatment_ard(adsl()))
     out = out.set_index("Treatment").iloc[:, 0]
-    assert out["Retreated with alemtuzumab (course >= 3)"] == tables.fmt_n_pct(
+    assert out["Retreated with alemtuzumab (course >= 3)"] == n_pct(
         SAF["RETRTFL"].eq("Y").sum(), len(SAF)
     )
-    edss = efficacy.edss_improvement_table(
+    edss = views.efficacy.edss_improvement_table(
         efficacy.edss_improvement_ard(adqs(), FAS["USUBJID"], "FAS")).set_index("EDSS")["n (%)"]
     # P01: 3.0 -> 2.0 -> 2.0 confirmed; P02: 6.0 -> 5.5 -> 6.0 not sustained
     assert edss["Confirmed EDSS improvement"] == "1 (50.0)"
@@ -207,34 +214,35 @@ def test_retreatment_and_edss_tables() -> None:
 def test_safety_tables_match_pandas_counts() -> None:
     ae = adae()
     te = ae[ae["TRTEMFL"].eq("Y") & ae["USUBJID"].isin(SAF["USUBJID"])]
-    ov = safety.overview_table(safety.overview_ard(safety.teae(ae, SAF), SAF))
+    ov = views.safety.overview_table(safety.overview_ard(safety.teae(ae, SAF), SAF))
     ov = ov.set_index("Category")
     disc = SAF["DCSREAS"].isin(["ADVERSE EVENT", "DEATH"]).sum()
-    assert ov.loc[safety.DISCONTINUED, safety.SUBJECTS] == tables.fmt_n_pct(disc, len(SAF))
-    assert ov.loc[safety.DISCONTINUED, safety.EVENTS] == tables.MISSING
-    assert ov.loc["Any TEAE", safety.EVENTS] == str(len(te))
-    assert ov.loc["Serious", safety.SUBJECTS] == tables.fmt_n_pct(
+    assert ov.loc[safety.DISCONTINUED, views.safety.SUBJECTS] == n_pct(disc, len(SAF))
+    assert ov.loc[safety.DISCONTINUED, views.safety.EVENTS] == tables.MISSING
+    assert ov.loc["Any TEAE", views.safety.EVENTS] == str(len(te))
+    assert ov.loc["Serious", views.safety.SUBJECTS] == n_pct(
         te.loc[te["AESER"].eq("Y"), "USUBJID"].nunique(), len(SAF)
     )
-    soc = safety.soc_pt_table(safety.soc_pt_ard(safety.teae(ae, SAF), len(SAF)))
+    soc = views.safety.soc_pt_table(safety.soc_pt_ard(safety.teae(ae, SAF), len(SAF)))
     by_pt = te.groupby("AEDECOD")["USUBJID"].nunique()
-    rows = soc.set_index(soc.columns[0])[safety.SUBJECTS]
+    rows = soc.set_index(soc.columns[0])[views.safety.SUBJECTS]
     for pt, n in by_pt.items():
-        assert rows[f"{tables.INDENT}{pt}"] == tables.fmt_n_pct(n, len(SAF))
+        assert rows[f"{tables.INDENT}{pt}"] == n_pct(n, len(SAF))
     first_soc = te.groupby("AEBODSYS")["USUBJID"].nunique().sort_values(ascending=False).index[0]
     assert soc.iloc[0, 0] == first_soc
-    year = safety.year_table(safety.year_ard(safety.teae(ae, SAF), SAF)).set_index("Study year")
+    year = views.safety.year_table(safety.year_ard(safety.teae(ae, SAF), SAF))
+    year = year.set_index("Study year")
     assert year.loc["2", "Patients in study at start"] == str(SAF["EOSDY"].gt(365.25).sum())
-    iar = safety.iar_table(safety.iar_ard(safety.teae(ae, SAF), len(SAF)))
+    iar = views.safety.iar_table(safety.iar_ard(safety.teae(ae, SAF), len(SAF)))
     iar = iar.set_index("Preferred term")
-    assert iar.loc["Any IAR", safety.EVENTS] == str(te["IARFL"].eq("Y").sum())
+    assert iar.loc["Any IAR", views.safety.EVENTS] == str(te["IARFL"].eq("Y").sum())
 
 
 def test_caregiver_characteristics_and_agreement() -> None:
     cg = adsl().query("CGPOPFL == 'Y'")
-    ch = caregiver.characteristics_table(caregiver.characteristics_ard(cg))
+    ch = views.caregiver.characteristics_table(caregiver.characteristics_ard(cg))
     ch = ch.set_index("Characteristic")["Value"]
-    assert ch["Sex: M, n (%)"] == tables.fmt_n_pct(cg["CGSEX"].eq("M").sum(), len(cg))
+    assert ch["Sex: M, n (%)"] == n_pct(cg["CGSEX"].eq("M").sum(), len(cg))
     pairs = caregiver.agreement_pairs(adqs(), cg["USUBJID"], ["MSISPHYS"])
     assert set(pairs["TIMEPOINT"]) == {caregiver.BASELINE, caregiver.LAST_PAIRED}
     base = pairs[pairs["TIMEPOINT"].eq(caregiver.BASELINE)]
@@ -253,7 +261,7 @@ def test_agreement_table_icc_matches_pingouin() -> None:
             "CAREGIVER": truth + rng.normal(3, 5, 12),
         }
     )
-    out = caregiver.agreement_table(caregiver.agreement_ard(pairs)).iloc[0]
+    out = views.caregiver.agreement_table(caregiver.agreement_ard(pairs)).iloc[0]
     long = pairs.melt(id_vars="USUBJID", value_vars=["PATIENT", "CAREGIVER"])
     ref = pg.intraclass_corr(long, targets="USUBJID", raters="variable", ratings="value")
     icc2 = ref.set_index("Type").loc["ICC(A,1)", "ICC"]
@@ -268,26 +276,27 @@ def test_no_subject_identifier_in_any_table() -> None:
     a, q, e, t = adsl(), adqs(), adae(), adtte()
     cg = a.query("CGPOPFL == 'Y'")
     built = [
-        disposition.disposition_table(disposition.disposition_ard(a)),
-        disposition.disposition_by_country(
+        views.disposition.disposition_table(disposition.disposition_ard(a)),
+        views.disposition.disposition_by_country(
             ard.combine([disposition.disposition_ard(a), disposition.disposition_country_ard(a)])),
-        disposition.baseline_table(disposition.baseline_ard(FAS, q, "FAS"), {"FAS": "FAS"}),
-        cfb.visit_table(_summary()),
-        cfb.eos_table(_summary()),
-        efficacy.fsmc_shift_table(efficacy.fsmc_shift_ard(
+        views.baseline.baseline_table(baseline.baseline_ard(FAS, q, "FAS"), {"FAS": "FAS"}),
+        views.change_from_baseline.visit_table(_summary()),
+        views.change_from_baseline.eos_table(_summary()),
+        views.efficacy.fsmc_shift_table(efficacy.fsmc_shift_ard(
             cfb.analysed_records(q, FAS["USUBJID"], "PATIENT", PARAMS), "FAS")),
-        efficacy.km_table(efficacy.km_ard(efficacy.tte_subset(t, "TTFSMCI", FAS["USUBJID"]),
+        views.efficacy.km_table(efficacy.km_ard(efficacy.tte_subset(t, "TTFSMCI", FAS["USUBJID"]),
                                           "km", "FAS")),
-        efficacy.relapse_table(efficacy.relapse_ard(a, t)),
-        efficacy.retreatment_table(efficacy.retreatment_ard(a)),
-        efficacy.edss_improvement_table(efficacy.edss_improvement_ard(q, FAS["USUBJID"], "FAS")),
-        caregiver.characteristics_table(caregiver.characteristics_ard(cg)),
-        caregiver.agreement_table(caregiver.agreement_ard(
+        views.efficacy.relapse_table(efficacy.relapse_ard(a, t)),
+        views.efficacy.retreatment_table(efficacy.retreatment_ard(a)),
+        views.efficacy.edss_improvement_table(
+            efficacy.edss_improvement_ard(q, FAS["USUBJID"], "FAS")),
+        views.caregiver.characteristics_table(caregiver.characteristics_ard(cg)),
+        views.caregiver.agreement_table(caregiver.agreement_ard(
             caregiver.agreement_pairs(q, cg["USUBJID"], ["MSISPHYS"]))),
-        safety.overview_table(safety.overview_ard(safety.teae(e, SAF), SAF)),
-        safety.soc_pt_table(safety.soc_pt_ard(safety.teae(e, SAF), len(SAF))),
-        safety.year_table(safety.year_ard(safety.teae(e, SAF), SAF)),
-        safety.iar_table(safety.iar_ard(safety.teae(e, SAF), len(SAF))),
+        views.safety.overview_table(safety.overview_ard(safety.teae(e, SAF), SAF)),
+        views.safety.soc_pt_table(safety.soc_pt_ard(safety.teae(e, SAF), len(SAF))),
+        views.safety.year_table(safety.year_ard(safety.teae(e, SAF), SAF)),
+        views.safety.iar_table(safety.iar_ard(safety.teae(e, SAF), len(SAF))),
     ]
     ids = set(a["USUBJID"])
     for df in built:
@@ -297,7 +306,7 @@ def test_no_subject_identifier_in_any_table() -> None:
 
 def test_agreement_table_without_pairs_is_empty_and_aggregate():
     empty = pd.DataFrame(columns=["USUBJID", "PARAMCD", "TIMEPOINT", "PATIENT", "CAREGIVER"])
-    table = caregiver.agreement_table(caregiver.agreement_ard(empty))
+    table = views.caregiver.agreement_table(caregiver.agreement_ard(empty))
     assert table.empty
     assert "USUBJID" not in table.columns
     assert list(table.columns[:2]) == ["Parameter", "Timepoint"]

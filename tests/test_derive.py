@@ -10,8 +10,9 @@ import polars as pl
 import pytest
 
 from helpers.adam.derive import COLUMNS, Adam, derive_adam, read_adam, write_adam
-from helpers.analysis import change_from_baseline, disposition, population
+from helpers.analysis import baseline, change_from_baseline, population
 from helpers.data.load import StudyData
+from helpers.report import views
 
 D0 = {"S1": "2020-01-06", "S2": "2020-02-03", "S4": "2020-03-02"}  # first alemtuzumab infusion
 NaT = pd.NaT
@@ -261,8 +262,8 @@ def test_a_never_treated_baseline_counts_in_the_enr_baseline_not_in_change(adam)
     2: not a baseline). ENR mean (SD) = mean(60, 70, 48) = 59.33 (SD 11.02), n = 3; the change
     analysis has S1 and S2 only (S3 has no day 0 and no post-baseline value)."""
     adsl, adqs = text_as_object(adam.adsl), text_as_object(adam.adqs)
-    table = disposition.baseline_table(disposition.baseline_ard(adsl, adqs, "ENR"),
-                                       {"Enrolled": "ENR"})
+    table = views.baseline.baseline_table(baseline.baseline_ard(adsl, adqs, "ENR"),
+                                          {"Enrolled": "ENR"})
     fsmc = table[table["Characteristic"].str.startswith("FSMC total")].set_index("Statistic")
     assert fsmc.iloc[:, -1][["n", "Mean (SD)"]].tolist() == ["3", "59.3 (11.0)"]
     records = change_from_baseline.analysed_records(adqs, adsl["USUBJID"], "PATIENT", ["FSMCTOT"])

@@ -276,7 +276,8 @@ def test_never_treated_baseline_counts_in_enrolled_baseline_characteristics(
     NOPOST, CGLATE, NOTSCORED, EOS9, EOS8, FSMCSUB (items: 60) and NEVER (day -5, untreated)
     = 8 (BASEDAY1's is after day 0; FSMCMISS's total is missing)."""
     from helpers.adam.derive import read_adam, write_adam
-    from helpers.analysis.disposition import baseline_ard, baseline_table
+    from helpers.analysis.baseline import baseline_ard
+    from helpers.report.views.baseline import baseline_table
 
     write_adam(adam, tmp_path)
     written = read_adam(tmp_path)  # as the notebooks read it

@@ -14,10 +14,11 @@ from lifelines import KaplanMeierFitter
 from scipy import stats
 
 from helpers.adam.derive import Adam
-from helpers.analysis import ard, caregiver, disposition, efficacy, safety
+from helpers.analysis import ard, baseline, caregiver, disposition, efficacy, safety, sample_size
 from helpers.analysis import change_from_baseline as cfb
 from helpers.analysis.population import POPULATION_FLAGS, analysis_set
 from helpers.report import labels
+from helpers.results import key_results
 from helpers.results.key_results import IDS, select_key_results, write_key_results
 
 PUBLISHED = Path(__file__).resolve().parents[1] / "study" / "published.yaml"
@@ -129,10 +130,10 @@ def run_ard(adam: Adam, settings: KeyResultSettings) -> pd.DataFrame:
     teae = safety.teae(adam.adae, saf)
     return ard.combine([
         disposition.disposition_ard(enrolled),
-        disposition.baseline_ard(enrolled, adam.adqs, "ENR"),
-        disposition.baseline_ard(enrolled[enrolled[POPULATION_FLAGS[population]].eq("Y")],
-                                 adam.adqs, population),
-        disposition.sample_size_ard(**dict(settings.sample_size)),
+        baseline.baseline_ard(enrolled, adam.adqs, "ENR"),
+        baseline.baseline_ard(enrolled[enrolled[POPULATION_FLAGS[population]].eq("Y")],
+                              adam.adqs, population),
+        sample_size.sample_size_ard(**dict(settings.sample_size)),
         cfb.summary_ard(p_records, p_params, "outcomes", population),
         efficacy.km_ard(efficacy.tte_subset(adam.adtte, "TTFSMCI", eff["USUBJID"]), "fsmc_km",
                         population),
@@ -307,3 +308,32 @@ def test_a_figure_whose_row_the_data_cannot_give_is_not_computed(adam: Adam) -> 
     v = select_key_results(kept).set_index("id")["value"]
     assert np.isnan(v["cg_burden_chg_eos_p"]) and np.isnan(v["cg_sf36_re_chg_eos_p"])
     assert v["ae_pct_rash"] == 0.0
+
+
+def _cell(**stats: float) -> pd.DataFrame:
+    return pd.DataFrame([{"analysis": "a", "population": "P", "paramcd": "", "variable": "",
+                          "visit": "", "group": "", "level": "", "stat": s, "value": v,
+                          "method": "m", "notebook": "nb"} for s, v in stats.items()])
+
+
+@pytest.mark.parametrize(
+    ("cell", "stat", "expected"),
+    [
+        (_cell(n=44.0, N=86.0, pct=51.2), "pct", "86"),  # a percentage: its denominator
+        (_cell(n=87.0, N=87.0), "n", "87"),  # a count of the population: the population
+        (_cell(n=84.0, median=-7.3), "median", "84"),  # a statistic: the subjects analysed
+        (_cell(n=80.0), "n", ""),  # the figure is the n itself (a planned sample size)
+        (_cell(median=12.5), "median", ""),
+    ],
+)
+def test_n_is_the_size_of_the_population_a_figure_describes(cell, stat, expected) -> None:
+    assert key_results._population_size(cell, stat) == expected
+
+
+def test_the_ard_row_is_named_by_its_keys(adam: Adam) -> None:
+    ard_rows = run_ard(adam, KeyResultSettings()).assign(notebook="nb")
+    rows = key_results.ledger_rows(ard_rows).set_index("id")
+    assert rows.loc["fsmc_cri_months", "ard_row"] == (
+        "analysis=fsmc_km, paramcd=TTFSMCI, variable=AVAL, stat=median")
+    assert rows.loc["relapse_pct_y1", "ard_row"] == "analysis=relapses, group=Year 1, stat=pct"
+    assert rows.loc["n_planned", "n"] == ""

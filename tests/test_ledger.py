@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from helpers.report import ledger
 
@@ -11,7 +12,7 @@ def reproduction() -> pd.DataFrame:
     return pd.DataFrame([{
         "id": "fsmc_chg_eos_p", "section": "patient_outcomes", "what": "Wilcoxon p",
         "source": "A", "population": "FAS", "n": "84", "published": "< 0.01",
-        "reproduced": "0.0004", "match_rule": "cond", "verdict": "match",
+        "basis": "printed in A", "reproduced": "0.0004", "match_rule": "cond", "verdict": "match",
         "ard_row": "outcomes / FSMCTOT / CHG / EOS / p", "method": "stats.signed_rank_test",
         "notebook": "02-patient-outcomes", "cell": "tbl-outcomes-eos", "note": "",
     }])  # fmt: skip
@@ -25,6 +26,19 @@ def test_a_ledger_row_holds_the_anchor_and_where_the_number_comes_from() -> None
         "ARD row outcomes / FSMCTOT / CHG / EOS / p; computed by stats.signed_rank_test; "
         "shown in tbl-outcomes-eos (02-patient-outcomes)",
     ]
+
+
+@pytest.mark.parametrize(
+    ("published", "basis", "shown"),
+    [
+        ("86", "inferred from A: 44/38/30 of 86", "86 (inferred from A: 44/38/30 of 86)"),
+        ("-10.0", "printed in A as 10.0", "-10.0 (A prints 10.0)"),
+        ("< 0.01", "printed in A", "< 0.01 (A)"),
+    ],
+)
+def test_the_published_value_says_whether_it_was_printed(published, basis, shown) -> None:
+    table = ledger.ledger_table(reproduction().assign(published=published, basis=basis))
+    assert table.iloc[0]["Published (source)"] == shown
 
 
 def test_quoted_numbers_of_known_figures_link_to_their_row() -> None:

@@ -45,7 +45,8 @@ def test_defaults_fill_missing_keys(tmp_path: Path):
     }
 
 
-KEYS = "data, synthetic, population, country, exclude_out_of_window, alpha, sample_size, render"
+KEYS = ("data, synthetic, population, country, exclude_out_of_window, alpha, sample_size, render, "
+        "disclosure")
 
 
 @pytest.mark.parametrize(
@@ -74,6 +75,20 @@ KEYS = "data, synthetic, population, country, exclude_out_of_window, alpha, samp
         ("country: 7\n", "country: 7 has the wrong type; allowed: str or null"),
         ("data: /no/such/folder\n", "data: study data folder '/no/such/folder' does not exist"),
         ("- a\n- b\n", "expected a mapping of keys at the top level"),
+        # disclosure.min_cell: an integer from 2 (the edge allowed, 1 just past it) or null
+        ("disclosure: {min_cell: 2}\n", None),
+        ("disclosure: {min_cell: 1}\n", "disclosure.min_cell: 1 is outside [2, 100]"),
+        ("disclosure: {min_cell: 100}\n", None),
+        ("disclosure: {min_cell: 101}\n", "disclosure.min_cell: 101 is outside [2, 100]"),
+        ("disclosure: {min_cell: null}\n", None),
+        ("disclosure: {min_cell: 5.0}\n",
+         "disclosure.min_cell: 5.0 has the wrong type; allowed: int or null"),
+        ("disclosure: {min_cell: true}\n",
+         "disclosure.min_cell: True has the wrong type; allowed: int or null"),
+        ("disclosure: {ard_inside: 1}\n",
+         "disclosure.ard_inside: 1 has the wrong type; allowed: bool"),
+        ("disclosure: {min_sell: 5}\n",
+         "disclosure: unknown key 'min_sell'; allowed keys: min_cell, ard_inside"),
     ],
 )
 def test_bad_params_name_file_key_value_and_what_is_allowed_once(
@@ -121,6 +136,16 @@ def test_data_override_must_exist(tmp_path: Path):
     assert with_data_folder(params, tmp_path)["data"] == str(tmp_path)
     with pytest.raises(ParamsError, match="--data"):
         with_data_folder(params, tmp_path / "missing")
+
+
+def test_disclosure_is_off_unless_a_params_file_sets_it(tmp_path: Path):
+    path = tmp_path / "mini.yaml"
+    path.write_text("population: FAS\n")
+    assert load_params(path)["disclosure"] == {"min_cell": None, "ard_inside": False}
+    shipped = load_params(ROOT / "params" / "country-nor-disclosed.yaml")
+    assert shipped["disclosure"] == {"min_cell": 5, "ard_inside": False}
+    assert shipped["country"] == "NOR"
+    assert "disclosure" not in (ROOT / "params" / "default.yaml").read_text()
 
 
 def test_params_readme_documents_every_key():

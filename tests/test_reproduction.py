@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pandas as pd
 import pytest
 
 from helpers.results.reproduction import (
     PublishedFigure,
+    basis,
     judge,
     published_decimals,
     read_published,
     reproduction_markdown,
     reproduction_table,
     satisfies,
+    shown_note,
     summary_line,
 )
 
@@ -77,7 +80,7 @@ def test_table_has_one_row_per_published_figure_and_missing_values_differ():
     table = reproduction_table(key_results, published)
     assert table["verdict"].tolist() == ["match", "differs"]
     assert table["reproduced"].tolist() == ["87", "not computed"]
-    assert summary_line(table) == "1 of 2 published figures reproduced"
+    assert summary_line(table) == "1 of 2 published figures reproduced; differs: fsmc_chg_eos_p"
     assert "1 of 2 published figures reproduced" in reproduction_markdown(table)
 
 
@@ -116,8 +119,48 @@ def test_each_row_says_where_its_number_comes_from():
     assert (row["population"], row["n"], row["ard_row"], row["method"], row["cell"]) == (
         "ENR", "84", "row of n_enrolled", "stats.describe", "tbl-outcomes-eos")
     text = reproduction_markdown(table)
-    for column in ("population", "ard_row", "method", "notebook", "cell"):
-        assert column in text.splitlines()[-3]  # the header row of the table
+    assert "| n_enrolled | 87 | 87 | exact | match | ENR (84) |" in _unpadded(text)
+    assert ("| n_enrolled | row of n_enrolled | stats.describe | tbl-outcomes-eos"
+            " (02-patient-outcomes) |") in _unpadded(text)
+
+
+def _unpadded(markdown: str) -> str:
+    return re.sub(r" +\|", " |", re.sub(r"\| +", "| ", markdown))
+
+
+def test_the_check_says_what_a_match_means_on_its_data():
+    table = reproduction_table(pd.DataFrame({"id": ["n_enrolled"], "value": ["87"]}),
+                               [fig(87, "exact", "n_enrolled")])
+    synthetic = reproduction_markdown(table, "synthetic cohort (seed 1, n 87)", synthetic=True)
+    real = reproduction_markdown(table, "/secure/export", synthetic=False)
+    head = synthetic.split("| id")[0]
+    assert "Synthetic data, not the study's" in head and "calibrated" in head
+    assert "Synthetic" not in real and "the study data export" in real.split("| id")[0]
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected_basis", "expected_note"),
+    [
+        ({"inferred": "44/38/30 of 86"}, "inferred from A: 44/38/30 of 86", ""),
+        ({"note": "A prints '10.0' while its text reports improvement; the sign is taken as lost."
+                  " Show the printed value beside ours."}, "printed in A as 10.0",
+         "A prints '10.0' while its text reports improvement; the sign is taken as lost."),
+        ({"note": "B had n=67"}, "printed in A", "B had n=67"),
+        ({}, "printed in A", ""),
+    ],
+)
+def test_the_basis_of_a_published_value_is_published_yaml_s(entry, expected_basis,
+                                                            expected_note):
+    figure = PublishedFigure("x", "s", "A", 1.0, "exact", None, entry.get("note"),
+                             entry.get("inferred"))
+    assert (basis(figure), shown_note(figure)) == (expected_basis, expected_note)
+
+
+def test_published_yaml_marks_the_inferred_and_the_sign_convention():
+    figures = {f.id: f for f in read_published()}
+    assert basis(figures["n_safety"]).startswith("inferred from A")
+    assert basis(figures["cg_msis_phys_chg_eos_median"]) == "printed in A as 10.0"
+    assert basis(figures["n_enrolled"]) == "printed in A"
 
 
 @pytest.mark.parametrize(

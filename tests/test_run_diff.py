@@ -20,7 +20,10 @@ from helpers.results.run_diff import (
     PARAMS,
     STEP,
     diff_runs,
+    format_diff,
     input_differences,
+    paired,
+    population_size,
     statistic_differences,
 )
 
@@ -45,6 +48,53 @@ def test_a_changed_value_and_a_row_of_one_run_only_are_listed_with_their_keys() 
         ["median", "-7.5", "-7.0"], ["p", "0.0004", "nan"], ["q1", "nan", "-12.0"],
     ]  # fmt: skip
     assert set(found["paramcd"]) == {"FSMCTOT"} and set(found["visit"]) == {"EOS"}
+
+
+def test_statistics_are_listed_largest_change_first_rows_of_one_run_last() -> None:
+    old = ard_rows({"n": 84.0, "median": -7.5, "mean": -8.0, "q1": -12.0})
+    new = ard_rows({"n": 84.0, "median": -7.0, "mean": -10.0, "q3": 3.0})
+    found = statistic_differences(old, new)
+    assert found["stat"].tolist() == ["mean", "median", "q1", "q3"]
+
+
+def test_a_params_key_of_the_row_key_pairs_the_rows_across_its_two_values() -> None:
+    fas = ard_rows({"n": 84.0, "median": -7.5}).assign(population="FAS")
+    comp = ard_rows({"n": 63.0, "median": -7.0}).assign(population="COMP")
+    enr = ard.rows("disposition", "ENR", {"n": 87.0}, paramcd="ENRFL").assign(notebook="01")
+    old = pd.concat([fas, enr], ignore_index=True)
+    new = pd.concat([comp, enr], ignore_index=True)
+    keyed, pairings = paired(old, {"population": "FAS"}, {"population": "COMP"})
+    assert pairings == {"population": ("FAS", "COMP")}
+    found = statistic_differences(keyed, new)
+    assert found[["population", "stat", "old", "new"]].values.tolist() == [
+        ["COMP", "n", 84.0, 63.0], ["COMP", "median", -7.5, -7.0]]
+    assert paired(old, {"population": "FAS"}, {"population": "FAS"})[1] == {}
+    assert len(statistic_differences(old, new)) == 4  # unpaired: every row of one run only
+
+
+def test_the_size_of_a_population_is_its_disposition_count() -> None:
+    rows = ard.rows("disposition", "ENR", {"n": 63.0, "N": 87.0}, paramcd="COMPFL")
+    assert population_size(rows, "COMP") == "63"
+    assert population_size(rows, "FAS") == "?"
+
+
+def test_the_summary_leads_and_names_the_figures_whose_verdict_changed() -> None:
+    from helpers.results.run_diff import RunDiff
+
+    diff = RunDiff(
+        statistic_differences(ard_rows({"median": -7.5}), ard_rows({"median": -7.0})),
+        pd.DataFrame(columns=["kind", "name", "old", "new"]),
+        pd.DataFrame({"id": ["fsmc_chg_eos_median"], "old": ["match"], "new": ["differs"]}),
+        pd.DataFrame({"id": ["fsmc_chg_eos_median"], "old": ["-7.5"], "new": ["-7"]}),
+        ["population: FAS (n 84) -> COMP (n 63)"],
+    )
+    lines = format_diff(diff, "a", "b").splitlines()
+    assert lines[:4] == [
+        "a -> b", "paired across population: FAS (n 84) -> COMP (n 63)",
+        "summary: 1 statistic(s) differ in 1 analysis(es); 1 published figure(s) changed"
+        " verdict:", "  fsmc_chg_eos_median: match -> differs"]
+    short = format_diff(diff, "a", "b", only_key_results=True)
+    assert short.endswith("  fsmc_chg_eos_median: -7.5 -> -7") and "largest change" not in short
 
 
 def record(**changes: object) -> dict[str, object]:
@@ -125,7 +175,8 @@ def test_a_params_change_names_the_key_and_the_statistics_it_changed(runs: dict[
     out = done.stdout
     assert "sample_size.effect_size: 0.4 -> 0.35" in out
     assert "01-disposition" in out.split("steps that differ:")[1]  # the step that reran
-    statistics = out.split("statistic(s) differ")[1]
+    assert out.splitlines()[1].startswith("summary: ")  # the summary comes first
+    statistics = out.split("largest change first")[1]
     assert "sample_size (01-disposition):" in statistics
     assert "02-patient-outcomes" not in statistics  # nothing else changed
     assert "data files that differ" not in out

@@ -381,43 +381,53 @@ def test_every_number_a_table_shows_is_an_ard_value(runs):
 
 def _views() -> dict[str, object]:
     """Each table the run writes, rebuilt from ARD rows alone (the default params)."""
-    from helpers.analysis import caregiver, change_from_baseline, disposition, efficacy, safety
     from helpers.analysis.ard import select
-    from helpers.report import labels
+    from helpers.report import labels, views
 
     patient = [p for group in labels.PATIENT_GROUPS.values() for p in group]
     carer = [p for group in labels.CAREGIVER_GROUPS.values() for p in group]
 
     def outcomes(analysis: str, params: list[str]):
-        return lambda r: change_from_baseline.summarise(select(r, analysis=analysis), params, 0.05)
+        return lambda r: views.change_from_baseline.summarise(select(r, analysis=analysis),
+                                                              params, 0.05)
 
     return {
-        "01-disposition/tbl-disposition": disposition.disposition_table,
-        "01-disposition/tbl-disposition-country": disposition.disposition_by_country,
+        "01-disposition/tbl-disposition": views.disposition.disposition_table,
+        "01-disposition/tbl-disposition-country": views.disposition.disposition_by_country,
         "01-disposition/tbl-baseline":
-            lambda r: disposition.baseline_table(r, {"Enrolled": "ENR", "FAS": "FAS"}),
-        "01-disposition/tbl-sample-size": lambda r: disposition.sample_size_grid(r, 80),
+            lambda r: views.baseline.baseline_table(r, {"Enrolled": "ENR", "FAS": "FAS"}),
+        "01-disposition/tbl-sample-size": lambda r: views.sample_size.sample_size_grid(r, 80),
         "02-patient-outcomes/tbl-outcomes-eos":
-            lambda r: change_from_baseline.eos_table(outcomes("outcomes", patient)(r)),
+            lambda r: views.change_from_baseline.eos_table(outcomes("outcomes", patient)(r)),
         "02-patient-outcomes/tbl-outcomes-visit":
-            lambda r: change_from_baseline.visit_table(outcomes("outcomes", patient)(r)),
-        "02-patient-outcomes/tbl-fsmc-shift": efficacy.fsmc_shift_table,
+            lambda r: views.change_from_baseline.visit_table(outcomes("outcomes", patient)(r)),
+        "02-patient-outcomes/tbl-fsmc-shift": views.efficacy.fsmc_shift_table,
         "02-patient-outcomes/tbl-fsmc-km":
-            lambda r: efficacy.km_table(select(r, analysis="fsmc_km")),
+            lambda r: views.efficacy.km_table(select(r, analysis="fsmc_km")),
         "02-patient-outcomes/tbl-relapses":
-            lambda r: efficacy.relapse_table(select(r, analysis="relapses")),
-        "02-patient-outcomes/tbl-edss-improvement": efficacy.edss_improvement_table,
-        "02-patient-outcomes/tbl-retreatment": efficacy.retreatment_table,
-        "03-caregiver-outcomes/tbl-cg-characteristics": caregiver.characteristics_table,
+            lambda r: views.efficacy.relapse_table(select(r, analysis="relapses")),
+        "02-patient-outcomes/tbl-edss-improvement": views.efficacy.edss_improvement_table,
+        "02-patient-outcomes/tbl-retreatment": views.efficacy.retreatment_table,
+        "03-caregiver-outcomes/tbl-cg-characteristics": views.caregiver.characteristics_table,
         "03-caregiver-outcomes/tbl-cg-outcomes":
-            lambda r: change_from_baseline.eos_table(outcomes("cg_outcomes", carer)(r)),
-        "03-caregiver-outcomes/tbl-agreement": caregiver.agreement_table,
+            lambda r: views.change_from_baseline.eos_table(outcomes("cg_outcomes", carer)(r)),
+        "03-caregiver-outcomes/tbl-agreement": views.caregiver.agreement_table,
         "04-safety/tbl-ae-overview":
-            lambda r: safety.overview_table(select(r, analysis="ae_overview")),
-        "04-safety/tbl-ae-soc-pt": safety.soc_pt_table,
-        "04-safety/tbl-ae-year": safety.year_table,
-        "04-safety/tbl-iar": safety.iar_table,
+            lambda r: views.safety.overview_table(select(r, analysis="ae_overview")),
+        "04-safety/tbl-ae-soc-pt": views.safety.soc_pt_table,
+        "04-safety/tbl-ae-year": views.safety.year_table,
+        "04-safety/tbl-iar": views.safety.iar_table,
     }  # fmt: skip
+
+
+def test_every_method_of_the_run_names_a_function_that_exists(runs):
+    """Each ARD row's method starts with the dotted name of the function that computed it, and
+    every function it names is that function's own module and qualified name."""
+    from test_ard import stale_methods
+
+    from helpers.analysis.ard import read_ard
+
+    assert stale_methods(read_ard(runs["first"].run_dir / "ard")) == []
 
 
 def test_every_table_is_rebuilt_from_the_ard_alone(runs):

@@ -16,7 +16,7 @@ from adam_fixture import adae, adqs, adsl
 
 from helpers.analysis import ard, disposition, safety, stats
 from helpers.analysis import change_from_baseline as cfb
-from helpers.report import tables
+from helpers.report import tables, views
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 
@@ -42,8 +42,8 @@ def test_fmt_pair_and_n_pct() -> None:
     assert tables.fmt_pair(42.34, 24.56) == "42.3 (24.6)"
     assert tables.fmt_pair(-7.3, -56, 34) == "-7.3 (-56.0, 34.0)"
     assert tables.fmt_pair(np.nan, 1.0) == "-"
-    assert tables.fmt_n_pct(44, 86) == "44 (51.2)"
-    assert tables.fmt_n_pct(0, 0) == "0"
+    assert tables.fmt_n_pct(44, 100 * 44 / 86) == "44 (51.2)"
+    assert tables.fmt_n_pct(0, np.nan) == "0"
 
 
 def test_described_cells_match_pandas() -> None:
@@ -105,21 +105,22 @@ def _check_snapshot(name: str, df: pd.DataFrame) -> None:
 
 def test_snapshot_disposition() -> None:
     _check_snapshot("tbl-disposition",
-                    disposition.disposition_table(disposition.disposition_ard(adsl())))
+                    views.disposition.disposition_table(disposition.disposition_ard(adsl())))
 
 
 def test_snapshot_outcomes_eos() -> None:
     fas = adsl().query("FASFL == 'Y'")["USUBJID"]
     params = ["FSMCTOT", "MSISPHYS"]
     records = cfb.analysed_records(adqs(), fas, "PATIENT", params)
-    summary = cfb.summarise(cfb.summary_ard(records, params, "outcomes", "FAS"), params)
-    _check_snapshot("tbl-outcomes-eos", cfb.eos_table(summary))
+    results = cfb.summary_ard(records, params, "outcomes", "FAS")
+    summary = views.change_from_baseline.summarise(results, params)
+    _check_snapshot("tbl-outcomes-eos", views.change_from_baseline.eos_table(summary))
 
 
 def test_snapshot_ae_soc_pt() -> None:
     saf = adsl().query("SAFFL == 'Y'")
-    _check_snapshot("tbl-ae-soc-pt",
-                    safety.soc_pt_table(safety.soc_pt_ard(safety.teae(adae(), saf), len(saf))))
+    results = safety.soc_pt_ard(safety.teae(adae(), saf), len(saf))
+    _check_snapshot("tbl-ae-soc-pt", views.safety.soc_pt_table(results))
 
 
 # --- layout: group rows, alignment, explicit widths -------------------------------------------

@@ -9,7 +9,8 @@ Columns (all text except `value`):
 - group / level: the group and category a statistic is per ("" when none)
 - stat: n, N, pct, mean, sd, median, q1, q3, min, max, estimate, lcl, ucl, p, r, events, rank, ...
 - value: the statistic at full precision (float; NaN when not computable, inf when not reached)
-- method: how it was computed, in words (the function and its definition)
+- method: the function that computed the statistic, as Python names it (method_name:
+  "helpers.analysis.stats.describe"), then any detail of how it was called (", alpha 0.05")
 
 Formatting (decimals, "<0.001") happens only where a row is displayed. The CSV writer gives
 deterministic bytes: the shortest text that reads back as the same float (Python's repr).
@@ -18,14 +19,24 @@ deterministic bytes: the shortest text that reads back as the same float (Python
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import pandas as pd
 
+from helpers.analysis import stats
+
 COLUMNS = ("analysis", "population", "paramcd", "variable", "visit", "group", "level", "stat",
            "value", "method")  # fmt: skip
 KEYS = tuple(c for c in COLUMNS if c not in ("value", "method"))
+
+
+def method_name(function: Callable[..., object], detail: str = "") -> str:
+    """The `method` of the ARD rows that `function` computed: its module and qualified name
+    ("helpers.analysis.stats.describe"), then `detail` as given (", alpha 0.05", ": n (%) of
+    ENR"). Taken from the function object, so that a moved or renamed function renames its
+    rows; tests/test_ard.py resolves every such name of a run's ARD to an importable function."""
+    return f"{function.__module__}.{function.__qualname__}{detail}"
 
 
 def rows(analysis: str, population: str, values: Mapping[str, float], *, method: str = "",
@@ -39,6 +50,13 @@ def rows(analysis: str, population: str, values: Mapping[str, float], *, method:
         ],
         columns=list(COLUMNS),
     )
+
+
+def continuous(analysis: str, population: str, values: pd.Series, **keys: str) -> pd.DataFrame:
+    """ARD rows of the summary statistics of a continuous variable ({cards} ard_continuous):
+    stats.describe of `values` (n, mean, sd, median, q1, q3, min, max), method stats.describe."""
+    return rows(analysis, population, stats.describe(values),
+                method=method_name(stats.describe), **keys)  # fmt: skip
 
 
 def combine(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:

@@ -3,7 +3,8 @@
 Population CG (data-spec.md): caregivers of FAS patients with a baseline caregiver assessment.
 Caregiver score changes use helpers.analysis.change_from_baseline with RESPONDENT = CAREGIVER.
 Agreement compares the patient's own MSIS-29 with the caregiver's proxy rating at the same visit: at
-baseline and at the last post-baseline visit that both rated ("last paired visit").
+baseline and at the last post-baseline visit that both rated ("last paired visit"). The tables are
+views of these rows (helpers.report.views.caregiver).
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import pandas as pd
 
 from helpers.analysis import ard, change_from_baseline, stats
-from helpers.report import labels, tables
 from helpers.study import spec
 
 #: the ICC (stats.intraclass_correlation) is reported from this many rated targets on
@@ -20,49 +20,31 @@ BASELINE = "Baseline"
 LAST_PAIRED = "Last paired visit"
 
 
-#: categorical caregiver characteristics: ADSL column -> (label, levels in table order)
-CG_CATEGORIES = {
-    "CGSEX": ("Sex", spec.SEX),
-    "CGREL": ("Relationship to patient", spec.CGREL),
-    "CGEMPLOY": ("Employment", spec.CGEMPLOY),
-    "CGCHILD": ("Children living at home", spec.YES_NO),
+#: categorical caregiver characteristics, in table order: ADSL column -> levels in table order
+CG_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "CGSEX": spec.SEX,
+    "CGREL": spec.CGREL,
+    "CGEMPLOY": spec.CGEMPLOY,
+    "CGCHILD": spec.YES_NO,
 }
-CG_CONTINUOUS = {"CGAGE": "Age (years)", "CGYEARS": "Years as caregiver"}
+#: continuous caregiver characteristics, in table order
+CG_CONTINUOUS = ("CGAGE", "CGYEARS")
 
 
 def characteristics_ard(cg: pd.DataFrame) -> pd.DataFrame:
     """ARD "cg_characteristics" of the caregivers `cg` (ADSL rows of CG): N; stats.describe of
     CG_CONTINUOUS; n, N, pct of more than 1 year as caregiver (CGYEARS, level "> 1") and of
     each level of each CG_CATEGORIES column (ard.categories)."""
-    method = "n (%) of CG"
-    cells = [ard.rows("cg_characteristics", "CG", {"N": len(cg)}, method="caregivers")]
-    cells += [ard.rows("cg_characteristics", "CG", stats.describe(cg[col]), paramcd=col,
-                       method="stats.describe") for col in CG_CONTINUOUS]  # fmt: skip
+    method = ard.method_name(characteristics_ard, ": n (%) of CG")
+    cells = [ard.rows("cg_characteristics", "CG", {"N": len(cg)},
+                      method=ard.method_name(characteristics_ard, ": caregivers"))]
+    cells += [ard.continuous("cg_characteristics", "CG", cg[col], paramcd=col)
+              for col in CG_CONTINUOUS]  # fmt: skip
     cells.append(ard.n_pct("cg_characteristics", "CG", cg["CGYEARS"].gt(1), paramcd="CGYEARS",
                            level="> 1", method=method))  # fmt: skip
     cells += [ard.categories("cg_characteristics", "CG", cg[col], levels, paramcd=col,
-                             method=method) for col, (_, levels) in CG_CATEGORIES.items()]
+                             method=method) for col, levels in CG_CATEGORIES.items()]
     return ard.combine(cells)
-
-
-def characteristics_table(results: pd.DataFrame) -> pd.DataFrame:
-    """Caregivers: number, age and years as caregiver (mean (SD), median (Q1, Q3)), more than
-    1 year, then sex, relationship, employment and children at home (n (%)); a view of the
-    characteristics_ard rows."""
-    cells = ard.select(results, analysis="cg_characteristics")
-    total = ard.value(cells, paramcd="", stat="N")
-    rows: list[tuple[str, str]] = [("Caregivers, n", f"{total:.0f}")]
-    for code, name in CG_CONTINUOUS.items():
-        described = cells[cells["paramcd"].eq(code) & cells["level"].eq("")]
-        shown = tables.described_cells(described.set_index("stat")["value"].to_dict())
-        rows += [(f"{name}, {stat}", shown[stat]) for stat in ("Mean (SD)", "Median (Q1, Q3)")]
-    over = cells[cells["paramcd"].eq("CGYEARS") & cells["level"].eq("> 1")]
-    rows.append(("Caregiver for more than 1 year, n (%)", tables.n_pct_cells(over)[0]))
-    for code, (name, _) in CG_CATEGORIES.items():
-        levels = cells[cells["paramcd"].eq(code)]
-        rows += [(f"{name}: {level}, n (%)", shown) for level, shown
-                 in zip(levels["level"].unique(), tables.n_pct_cells(levels), strict=True)]
-    return pd.DataFrame(rows, columns=["Characteristic", "Value"])
 
 
 def baseline_ard(adqs: pd.DataFrame, cg: pd.DataFrame, params: list[str]) -> pd.DataFrame:
@@ -70,8 +52,8 @@ def baseline_ard(adqs: pd.DataFrame, cg: pd.DataFrame, params: list[str]) -> pd.
     (change_from_baseline.baseline_records) over every caregiver of `cg` with one."""
     base = change_from_baseline.baseline_records(adqs, cg["USUBJID"], spec.RESPONDENTS[1])
     return ard.combine(
-        ard.rows("cg_baseline", "CG", stats.describe(base.loc[base["PARAMCD"].eq(p), "AVAL"]),
-                 paramcd=p, variable="AVAL", visit="BASELINE", method="stats.describe")
+        ard.continuous("cg_baseline", "CG", base.loc[base["PARAMCD"].eq(p), "AVAL"],
+                       paramcd=p, variable="AVAL", visit="BASELINE")
         for p in params
     )  # fmt: skip
 
@@ -103,12 +85,6 @@ def agreement_pairs(adqs: pd.DataFrame, subjects: pd.Series, params: list[str]) 
     )
 
 
-AGREEMENT_COLUMNS = (
-    "Pairs",
-    "ICC(2,1) (95% CI)",
-    "ICC(3,1) (95% CI)",
-    "Mean difference, patient - caregiver (95% LoA)",
-)
 BLAND_ALTMAN = "Bland-Altman"
 
 
@@ -119,15 +95,17 @@ def _agreement_ard(group: pd.DataFrame, paramcd: str, timepoint: str) -> pd.Data
     keys = {"paramcd": paramcd, "visit": timepoint}
     cells = [ard.rows("cg_agreement", "CG", {"n": ba.n, "bias": ba.bias, "lower_loa":
                       ba.lower_loa, "upper_loa": ba.upper_loa}, group=BLAND_ALTMAN,
-                      method="stats.bland_altman (patient - caregiver)", **keys)]  # fmt: skip
+                      method=ard.method_name(stats.bland_altman, " (patient - caregiver)"),
+                      **keys)]  # fmt: skip
     if ba.n >= MIN_ICC_PAIRS:
         long = group.melt(
             id_vars="USUBJID", value_vars=list(spec.RESPONDENTS), var_name="rater", value_name="y"
         )
         icc = stats.intraclass_correlation(long, "USUBJID", "rater", "y")
+        method = ard.method_name(stats.intraclass_correlation)
         cells += [ard.rows("cg_agreement", "CG", {"estimate": r.icc, "lcl": r.lower,
-                           "ucl": r.upper}, group=r.type, method="stats.intraclass_correlation",
-                           **keys) for r in icc.itertuples()]  # fmt: skip
+                           "ucl": r.upper}, group=r.type, method=method, **keys)
+                  for r in icc.itertuples()]  # fmt: skip
     return ard.combine(cells)
 
 
@@ -140,18 +118,3 @@ def agreement_ard(pairs: pd.DataFrame) -> pd.DataFrame:
         _agreement_ard(group, paramcd, timepoint)
         for (paramcd, timepoint), group in pairs.groupby(["PARAMCD", "TIMEPOINT"], sort=True)
     )
-
-
-def agreement_table(results: pd.DataFrame) -> pd.DataFrame:
-    """Agreement per parameter and timepoint (AGREEMENT_COLUMNS), a view of the agreement_ard
-    rows; ICCs "-" below MIN_ICC_PAIRS pairs; no rows when no pair was rated."""
-    cells = ard.select(results, analysis="cg_agreement")
-    rows = []
-    for (paramcd, timepoint), cell in cells.groupby(["paramcd", "visit"], sort=False):
-        by = {g: c.set_index("stat")["value"] for g, c in cell.groupby("group", sort=False)}
-        ba = by[BLAND_ALTMAN]
-        iccs = [tables.fmt_pair(by[t]["estimate"], by[t]["lcl"], by[t]["ucl"], decimals=2)
-                if t in by else tables.MISSING for t in ("ICC(2,1)", "ICC(3,1)")]  # fmt: skip
-        rows.append([labels.label(paramcd), timepoint, f"{ba['n']:.0f}", *iccs,
-                     tables.fmt_pair(ba["bias"], ba["lower_loa"], ba["upper_loa"])])
-    return pd.DataFrame(rows, columns=["Parameter", "Timepoint", *AGREEMENT_COLUMNS])

@@ -3,7 +3,8 @@
 FSMC fatigue severity shift (instruments.fsmc_severity), time to clinically relevant FSMC
 improvement (Kaplan-Meier), relapses per study year and annualised relapse rate, confirmed EDSS
 improvement (instruments.edss_confirmed_improvement), retreatment. Definitions in each docstring;
-thresholds from study/instruments.md, relapse rules from study/data-spec.md.
+thresholds from study/instruments.md, relapse rules from study/data-spec.md. The tables and the
+curve are views of these rows (helpers.report.views.efficacy).
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import pandas as pd
 
 from helpers.analysis import ard, stats
-from helpers.report import tables
 from helpers.study import instruments, spec
 
 SHIFT_LEVELS = (*instruments.FSMC_SEVERITY_LABELS, "Total")
@@ -20,27 +20,18 @@ SHIFT_LEVELS = (*instruments.FSMC_SEVERITY_LABELS, "Total")
 def fsmc_shift_ard(records: pd.DataFrame, population: str) -> pd.DataFrame:
     """ARD "fsmc_shift": FSMC total severity (instruments.fsmc_severity) at baseline (group) x at
     EOS (level), n subjects, with totals ("Total"), over the subjects with both values
-    (change.analysed_records rows, EOSFL Y)."""
+    (change_from_baseline.analysed_records rows, EOSFL Y)."""
     eos = records[records["PARAMCD"].eq("FSMCTOT") & records["EOSFL"].eq("Y")]
     shift = pd.crosstab(instruments.fsmc_severity(eos["BASE"]),
                         instruments.fsmc_severity(eos["AVAL"]),
                         margins=True, margins_name="Total", dropna=False)
     shift = shift.reindex(index=SHIFT_LEVELS, columns=SHIFT_LEVELS, fill_value=0)
+    method = ard.method_name(fsmc_shift_ard, ": subjects by FSMC severity, baseline x EOS")
     return ard.combine(
         ard.rows("fsmc_shift", population, {"n": shift.loc[base, at_eos]}, paramcd="FSMCTOT",
-                 group=base, level=at_eos, method="subjects by FSMC severity, baseline x EOS")
+                 group=base, level=at_eos, method=method)
         for base in SHIFT_LEVELS for at_eos in SHIFT_LEVELS
     )  # fmt: skip
-
-
-def fsmc_shift_table(results: pd.DataFrame) -> pd.DataFrame:
-    """Baseline x EOS FSMC total severity (n): rows baseline, columns EOS, with totals; a view
-    of the fsmc_shift_ard rows."""
-    cells = ard.select(results, analysis="fsmc_shift", stat="n")
-    wide = cells.pivot(index="group", columns="level", values="value")
-    wide = wide.reindex(index=SHIFT_LEVELS, columns=SHIFT_LEVELS).astype(int)
-    wide.columns = [f"EOS: {c}" for c in wide.columns]
-    return wide.rename_axis("Baseline").reset_index().astype(str)
 
 
 def tte_subset(adtte: pd.DataFrame, paramcd: str, subjects: pd.Series) -> pd.DataFrame:
@@ -57,7 +48,8 @@ def km_ard(tte: pd.DataFrame, analysis: str, population: str, alpha: float = 0.0
                     {"n": km.n, "events": km.events, "median": km.median, "lcl": km.lower,
                      "ucl": km.upper},
                     paramcd=paramcd, variable="AVAL",
-                    method=f"stats.kaplan_meier_summary (lifelines), alpha {alpha}")  # fmt: skip
+                    method=ard.method_name(stats.kaplan_meier_summary,
+                                          f" (lifelines), alpha {alpha}"))  # fmt: skip
 
 
 def km_curve_ard(tte: pd.DataFrame, analysis: str, population: str,
@@ -72,38 +64,16 @@ def km_curve_ard(tte: pd.DataFrame, analysis: str, population: str,
     band = kmf.confidence_interval_
     at_risk = kmf.event_table["at_risk"]
     paramcd = str(tte["PARAMCD"].iloc[0])
+    method = ard.method_name(stats.kaplan_meier_fit, f" (lifelines), alpha {alpha}")
     return ard.combine(
         ard.rows(analysis, population, {"cum": 1 - s, "lcl": 1 - upper, "ucl": 1 - lower,
                                         "at_risk": at_risk.loc[time]},
                  paramcd=paramcd, variable="AVAL", group=repr(float(time)),
-                 method=f"stats.kaplan_meier_fit (lifelines), alpha {alpha}")
+                 method=method)
         for time, s, lower, upper in zip(kmf.survival_function_.index,
                                          kmf.survival_function_.iloc[:, 0], band.iloc[:, 0],
                                          band.iloc[:, 1], strict=True)
     )  # fmt: skip
-
-
-def km_curve(results: pd.DataFrame) -> pd.DataFrame:
-    """The curve of km_curve_ard rows as columns time, cum, lcl, ucl, at_risk (by time)."""
-    wide = results.pivot(index="group", columns="stat", values="value")
-    wide.index = wide.index.astype(float)
-    return wide.sort_index().rename_axis("time").reset_index()
-
-
-def km_table(results: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
-    """Subjects, events, censored and KM median time (months) with CI, from km_ard rows."""
-    v = dict(zip(results["stat"], results["value"], strict=True))
-    n, events = int(v["n"]), int(v["events"])
-    return pd.DataFrame(
-        {
-            "Subjects": [f"{n}"],
-            "Events, n (%)": [tables.fmt_n_pct(events, n)],
-            "Censored, n": [f"{n - events}"],
-            f"Median months ({100 * (1 - alpha):.0f}% CI)": [
-                tables.fmt_pair(v["median"], v["lcl"], v["ucl"])
-            ],
-        }
-    )
 
 
 def relapse_ard(adsl: pd.DataFrame, adtte: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
@@ -143,27 +113,9 @@ def relapse_ard(adsl: pd.DataFrame, adtte: pd.DataFrame, alpha: float = 0.05) ->
                   "events": r.relapses, "exposure": r.exposure, "estimate": rate.rate,
                   "lcl": rate.lower, "ucl": rate.upper}  # fmt: skip
         cells.append(ard.rows("relapses", "SAF", values, group=str(r.Index),
-                              method=f"stats.poisson_rate_ci (exact), alpha {alpha}"))
+                              method=ard.method_name(stats.poisson_rate_ci,
+                                                     f" (exact), alpha {alpha}")))
     return ard.combine(cells)
-
-
-def relapse_table(results: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
-    """Relapses per study year and overall (rows of relapse_ard, formatted)."""
-    rate_col = f"Relapses per patient-year ({100 * (1 - alpha):.0f}% CI)"
-    rows = []
-    for period, cell in results.groupby("group", sort=False):
-        v = dict(zip(cell["stat"], cell["value"], strict=True))
-        rows.append(
-            {
-                "Period": period,
-                "Patients": f"{int(v['N'])}",
-                ">= 1 relapse, n (%)": tables.fmt_n_pct(v["n"], v["N"]),
-                "Relapses": f"{int(v['events'])}",
-                "Patient-years": tables.fmt_num(v["exposure"]),
-                rate_col: tables.fmt_pair(v["estimate"], v["lcl"], v["ucl"], decimals=2),
-            }
-        )
-    return pd.DataFrame(rows)
 
 
 def retreatment_ard(adsl: pd.DataFrame) -> pd.DataFrame:
@@ -181,25 +133,8 @@ def retreatment_ard(adsl: pd.DataFrame) -> pd.DataFrame:
         ("OTHTRTFL", "", int(other.sum())),
         ("RETRTFL_OR_OTHTRTFL", "", int((retreated | other).sum())),
     ]
-    return ard.counts("retreatment", "SAF", counted, len(saf), method="n (%) of SAF")
-
-
-RETREATMENT_LABELS = {
-    "RETRTFL": "Retreated with alemtuzumab (course >= 3)",
-    "OTHTRTFL": "Started another disease-modifying therapy",
-    "RETRTFL_OR_OTHTRTFL": "Either",
-}
-
-
-def retreatment_table(results: pd.DataFrame) -> pd.DataFrame:
-    """SAF patients: alemtuzumab courses received, retreatment (course >= 3), other DMT: n (%),
-    a view of the retreatment_ard rows."""
-    cells = ard.select(results, analysis="retreatment")
-    keys = cells[["paramcd", "level"]].drop_duplicates()
-    labels = [RETREATMENT_LABELS.get(code) or f"Alemtuzumab courses: {level}"
-              for code, level in keys.itertuples(index=False)]  # fmt: skip
-    n = ard.value(cells, paramcd="RETRTFL", stat="N")
-    return pd.DataFrame({"Treatment": labels, f"n (%) of N={n:.0f}": tables.n_pct_cells(cells)})
+    return ard.counts("retreatment", "SAF", counted, len(saf),
+                      method=ard.method_name(retreatment_ard, ": n (%) of SAF"))
 
 
 def edss_improvement_ard(adqs: pd.DataFrame, subjects: pd.Series, population: str
@@ -218,21 +153,4 @@ def edss_improvement_ard(adqs: pd.DataFrame, subjects: pd.Series, population: st
         *(("CONFVIS", visit, int(k)) for visit, k in first_visit.items()),
     ]
     return ard.counts("edss_improvement", population, counted, len(conf),
-                      method="scoring.edss_confirmed_improvement; n (%) of the analysed")
-
-
-EDSS_LABELS = {
-    "EDSSANL": "Patients with baseline and >= 1 post-baseline EDSS",
-    "NPOST2": f"{tables.INDENT}with >= 2 post-baseline assessments (improvement can be confirmed)",
-    "CONFFL": "Confirmed EDSS improvement",
-}
-
-
-def edss_improvement_table(results: pd.DataFrame) -> pd.DataFrame:
-    """Confirmed EDSS improvement n (%) and the visit where it was first seen, a view of the
-    edss_improvement_ard rows."""
-    cells = ard.select(results, analysis="edss_improvement")
-    keys = cells[["paramcd", "level"]].drop_duplicates()
-    labels = [EDSS_LABELS.get(code) or f"{tables.INDENT}first seen at {level.title()}"
-              for code, level in keys.itertuples(index=False)]  # fmt: skip
-    return pd.DataFrame({"EDSS": labels, "n (%)": tables.n_pct_cells(cells)})
+                      method=ard.method_name(edss_improvement_ard, ": n (%) of the analysed"))

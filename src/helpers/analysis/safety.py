@@ -1,4 +1,5 @@
-"""Adverse event tables (notebook 04).
+"""Adverse event analyses (notebook 04); the tables are views of these rows
+(helpers.report.views.safety).
 
 Population SAF. Treatment-emergent AE (TEAE) = ADAE TRTEMFL Y (onset on or after elapsed day 0).
 Subjects n (%): a subject counts once per row of a table (once per SOC, once per preferred term);
@@ -13,13 +14,9 @@ import pandas as pd
 
 from helpers.analysis import ard
 from helpers.analysis.disposition import discontinued_for_ae
-from helpers.report import tables
 from helpers.study import spec
 
-SUBJECTS = "Subjects, n (%)"
-EVENTS = "Events"
-
-#: overview rows: label -> condition on TEAE records
+#: overview categories: ARD level -> condition on TEAE records
 OVERVIEW = {
     "Any TEAE": lambda ae: pd.Series(True, index=ae.index),
     "Related to alemtuzumab": lambda ae: ae["AEREL"].eq("Y"),
@@ -28,7 +25,7 @@ OVERVIEW = {
     "Fatal": lambda ae: ae["AEOUT"].eq("FATAL"),
 }
 
-#: columns of the by-year table
+#: by-year categories: ARD level -> condition on TEAE records
 BY_YEAR = {
     **{k: OVERVIEW[k] for k in ("Any TEAE", "Serious", "Severe")},
     "IAR": lambda ae: ae["IARFL"].eq("Y"),
@@ -49,12 +46,13 @@ def count(ae: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     )
 
 
-def _subjects_events(analysis: str, sel: pd.DataFrame, n_saf: int, **keys: str) -> pd.DataFrame:
+def subjects_events(analysis: str, sel: pd.DataFrame, n_saf: int, **keys: str) -> pd.DataFrame:
     """ARD rows n (subjects), N, pct (100 n / N) and events (records) of TEAE records `sel`."""
     n = sel["USUBJID"].nunique()
     pct = 100.0 * n / n_saf if n_saf else float("nan")
     return ard.rows(analysis, "SAF", {"n": n, "N": n_saf, "pct": pct, "events": len(sel)},
-                    method="subjects n (%) of SAF; events = TEAE records", **keys)  # fmt: skip
+                    method=ard.method_name(subjects_events, ": subjects n (%) of SAF; events = "
+                                           "TEAE records"), **keys)  # fmt: skip
 
 
 #: overview row of the patients who discontinued because of an adverse event (a patient-level
@@ -67,10 +65,10 @@ def overview_ard(ae: pd.DataFrame, saf: pd.DataFrame) -> pd.DataFrame:
     then n, N, pct of the SAF patients `saf` who discontinued because of an adverse event
     (DISCONTINUED; the one definition of helpers.analysis.disposition.discontinued_for_ae)."""
     return ard.combine([
-        *(_subjects_events("ae_overview", ae[cond(ae)], len(saf), level=name)
+        *(subjects_events("ae_overview", ae[cond(ae)], len(saf), level=name)
           for name, cond in OVERVIEW.items()),
         ard.n_pct("ae_overview", "SAF", discontinued_for_ae(saf), level=DISCONTINUED,
-                  method="disposition.discontinued_for_ae: n (%) of SAF"),
+                  method=ard.method_name(overview_ard, ": n (%) of SAF")),
     ])  # fmt: skip
 
 
@@ -81,30 +79,12 @@ def pt_ard(ae: pd.DataFrame, n_saf: int) -> pd.DataFrame:
     cells = []
     for rank, term in enumerate(counts["AEDECOD"], start=1):
         cells += [
-            _subjects_events("ae_pt", ae[ae["AEDECOD"].eq(term)], n_saf, level=term),
+            subjects_events("ae_pt", ae[ae["AEDECOD"].eq(term)], n_saf, level=term),
             ard.rows("ae_pt", "SAF", {"rank": rank}, level=term,
-                     method="order by subjects, descending, ties by name"),
+                     method=ard.method_name(count, ": rank by subjects, descending, ties by "
+                                            "name")),
         ]  # fmt: skip
     return ard.combine(cells)
-
-
-def overview_table(results: pd.DataFrame) -> pd.DataFrame:
-    """Subjects n (%) and events for any TEAE, related, serious, severe and fatal, and the
-    patients who discontinued because of an adverse event (rows of overview_ard, formatted;
-    events "-" where a row counts patients only)."""
-    rows = []
-    for name, cell in results.groupby("level", sort=False):
-        v = dict(zip(cell["stat"], cell["value"], strict=True))
-        events = v.get("events", float("nan"))
-        rows.append({"Category": name, SUBJECTS: tables.fmt_n_pct(v["n"], v["N"]),
-                     EVENTS: tables.MISSING if pd.isna(events) else f"{int(events)}"})
-    return pd.DataFrame(rows)
-
-
-def _shown(cell: pd.DataFrame) -> tuple[str, str]:
-    """Subjects n (%) and events of one ARD cell of _subjects_events."""
-    v = cell.set_index("stat")["value"]
-    return tables.fmt_n_pct(v["n"], v["N"]), f"{v['events']:.0f}"
 
 
 def soc_pt_ard(ae: pd.DataFrame, n_saf: int) -> pd.DataFrame:
@@ -116,21 +96,11 @@ def soc_pt_ard(ae: pd.DataFrame, n_saf: int) -> pd.DataFrame:
     cells = []
     for body in soc["AEBODSYS"]:
         in_soc = ae[ae["AEBODSYS"].eq(body)]
-        cells.append(_subjects_events("ae_soc_pt", in_soc, n_saf, group=body))
-        cells += [_subjects_events("ae_soc_pt", in_soc[in_soc["AEDECOD"].eq(term)], n_saf,
+        cells.append(subjects_events("ae_soc_pt", in_soc, n_saf, group=body))
+        cells += [subjects_events("ae_soc_pt", in_soc[in_soc["AEDECOD"].eq(term)], n_saf,
                                    group=body, level=term)
                   for term in pt.loc[pt["AEBODSYS"].eq(body), "AEDECOD"]]  # fmt: skip
     return ard.combine(cells)
-
-
-def soc_pt_table(results: pd.DataFrame) -> pd.DataFrame:
-    """TEAEs by system organ class and preferred term: SOC rows each followed by its PTs
-    (indented), subjects n (%) and events; a view of the soc_pt_ard rows."""
-    rows = []
-    for (body, term), cell in ard.select(results, analysis="ae_soc_pt").groupby(
-            ["group", "level"], sort=False):  # fmt: skip
-        rows.append((f"{tables.INDENT}{term}" if term else body, *_shown(cell)))
-    return pd.DataFrame(rows, columns=["System organ class / preferred term", SUBJECTS, EVENTS])
 
 
 def year_ard(ae: pd.DataFrame, saf: pd.DataFrame) -> pd.DataFrame:
@@ -141,22 +111,9 @@ def year_ard(ae: pd.DataFrame, saf: pd.DataFrame) -> pd.DataFrame:
     for k in sorted(ae["AYEAR"].dropna().astype(int).unique()):
         at_risk = int(saf["EOSDY"].gt(spec.DAYS_PER_YEAR * (k - 1)).sum())
         in_year = ae[ae["AYEAR"].eq(k)]
-        cells += [_subjects_events("ae_year", in_year[cond(in_year)], at_risk, group=f"{k}",
+        cells += [subjects_events("ae_year", in_year[cond(in_year)], at_risk, group=f"{k}",
                                    level=name) for name, cond in BY_YEAR.items()]  # fmt: skip
     return ard.combine(cells)
-
-
-def year_table(results: pd.DataFrame) -> pd.DataFrame:
-    """TEAEs by study year: patients in study at its start, then subjects n (%) and events of
-    any / serious / severe / IAR; a view of the year_ard rows."""
-    rows = []
-    for year, cells in ard.select(results, analysis="ae_year").groupby("group", sort=False):
-        at_risk = cells.loc[cells["stat"].eq("N"), "value"].iloc[0]
-        row = {"Study year": year, "Patients in study at start": f"{at_risk:.0f}"}
-        for name, cell in cells.groupby("level", sort=False):
-            row[f"{name}: subjects, n (%)"], row[f"{name}: events"] = _shown(cell)
-        rows.append(row)
-    return pd.DataFrame(rows)
 
 
 ANY_IAR = "Any IAR"
@@ -168,14 +125,7 @@ def iar_ard(ae: pd.DataFrame, n_saf: int) -> pd.DataFrame:
     iar = ae[ae["IARFL"].eq("Y")]
     terms = count(iar, ["AEDECOD"])["AEDECOD"]
     return ard.combine([
-        _subjects_events("ae_iar", iar, n_saf, level=ANY_IAR),
-        *(_subjects_events("ae_iar", iar[iar["AEDECOD"].eq(term)], n_saf, level=term)
+        subjects_events("ae_iar", iar, n_saf, level=ANY_IAR),
+        *(subjects_events("ae_iar", iar[iar["AEDECOD"].eq(term)], n_saf, level=term)
           for term in terms),
     ])  # fmt: skip
-
-
-def iar_table(results: pd.DataFrame) -> pd.DataFrame:
-    """IARs by preferred term, an "Any IAR" first row; a view of the iar_ard rows."""
-    rows = [(term, *_shown(cell)) for term, cell
-            in ard.select(results, analysis="ae_iar").groupby("level", sort=False)]
-    return pd.DataFrame(rows, columns=["Preferred term", SUBJECTS, EVENTS])

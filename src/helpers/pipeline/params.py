@@ -55,6 +55,24 @@ SYNTHETIC_SCHEMA: dict[str, Key] = {
     "n": Key(int, 87, "number of synthetic patients enrolled", low=5, high=1_000_000),
 }
 
+DISCLOSURE_SCHEMA: dict[str, Key] = {
+    "min_cell": Key(
+        (int, type(None)),
+        None,
+        "smallest count of persons or events shown; counts from 1 to min_cell - 1, statistics "
+        "of fewer persons and counts that would reveal them are shown as <min_cell "
+        "(helpers.analysis.disclosure); null: no disclosure control",
+        low=2,
+        high=100,
+    ),
+    "ard_inside": Key(
+        bool,
+        False,
+        "the ARD file stays inside the secure environment and keeps the suppressed values; "
+        "false: they are blank in it, as everywhere else",
+    ),
+}
+
 PARAMS_SCHEMA: dict[str, Key] = {
     "data": Key(
         str,
@@ -91,6 +109,7 @@ PARAMS_SCHEMA: dict[str, Key] = {
     ),
     "sample_size": Key(dict, SAMPLE_SIZE_SCHEMA, "assumptions of the sample-size recomputation"),
     "render": Key(bool, True, "render the manuscript (Quarto, or the HTML preview) at the end"),
+    "disclosure": Key(dict, DISCLOSURE_SCHEMA, "small-cell disclosure control of every output"),
 }
 
 

@@ -215,7 +215,7 @@ def _results(state: RunState, todo: tuple[str, ...]) -> None:
     written = pd.read_csv(staging / "key_results.csv", dtype=str, keep_default_na=False)
     table = reproduction_table(written, read_published(), ledger_rows(results),
                                params["population"], params["country"])
-    write_reproduction(table, staging, data)
+    write_reproduction(table, staging, data, synthetic=params.uses_synthetic_data)
     state.summary = summary_line(table)
     say("5/7 results", f"key_results.csv, reproduction.csv: {state.summary}")
 

@@ -60,10 +60,11 @@ def _box(ax: plt.Axes, x: float, y: float, text: str, ha: str = "center") -> Non
 
 
 def flow_diagram(steps: pd.DataFrame, exits: pd.DataFrame) -> Figure:
-    """STROBE-style flow (helpers.analysis.disposition.strobe_flow): one box per step (step, n) top
-    to bottom with arrows between them, except the last (the analysed population), which a dashed
-    line joins to the treated patients; each exit (after, text) a side box to the right of the arrow
-    leaving step `after`, with an arrow reaching it. Sized to be legible at column width."""
+    """STROBE-style flow (helpers.report.views.disposition.strobe_flow): one box per step (step,
+    n) top to bottom with arrows between them, except the last (the analysed population), which a
+    dashed line joins to the treated patients; each exit (after, text) a side box to the right of
+    the arrow leaving step `after`, with an arrow reaching it. Sized to be legible at column
+    width."""
     k = len(steps)
     fig, ax = plt.subplots(figsize=(6.5, 1.05 * k + 0.4))
     ax.set_axis_off()
@@ -99,7 +100,8 @@ def no_data(message: str) -> Figure:
 
 def change_over_time(ci: pd.DataFrame, groups: dict[str, tuple[str, ...]], alpha: float) -> Figure:
     """Mean change from baseline with t CIs by visit (stats.mean_t_ci rows of
-    change.change_ci_by_visit), one panel per parameter group, one line per parameter."""
+    views.change_from_baseline.change_ci_by_visit), one panel per parameter group, one line per
+    parameter."""
     present = {g: [p for p in ps if p in set(ci["PARAMCD"])] for g, ps in groups.items()}
     present = {g: ps for g, ps in present.items() if ps}
     if not present:
@@ -139,7 +141,7 @@ def km_curve(curve: pd.DataFrame, xlabel: str, ylabel: str) -> Figure:
     """Cumulative proportion with the event (1 - KM, column cum) as a step curve with its CI
     band (lcl, ucl) and the numbers at risk (at_risk: just before each time) under the x axis
     at its ticks, every 6 months (the patients at risk at the first curve time at or after the
-    tick; 0 after the last). `curve`: efficacy.km_curve rows, by time."""
+    tick; 0 after the last). `curve`: views.efficacy.km_curve rows, by time."""
     if curve.empty:
         return no_data("No time-to-event data to show")
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
@@ -163,7 +165,8 @@ def bland_altman_plot(pairs: pd.DataFrame, agreement: pd.DataFrame, a: str, b: s
                       by: str) -> Figure:  # fmt: skip
     """Bland-Altman plot per `by` value (a paramcd): each pair's difference a - b against its
     mean (the data), with the bias and 95% limits of agreement of that parameter's ARD cell
-    (`agreement`: the caregiver.agreement_ard rows of one timepoint, group Bland-Altman)."""
+    (`agreement`: the analysis.caregiver.agreement_ard rows of one timepoint, group
+    Bland-Altman)."""
     panels = sorted(pairs[by].unique())
     if not panels:
         return no_data("No patient-caregiver pairs rated")

@@ -35,9 +35,21 @@ def _origin(row: pd.Series) -> str:
     return "; ".join(part for part in parts if part)
 
 
+def _published(row: pd.Series) -> str:
+    """The published value with its source as published.yaml records it (reproduction.basis):
+    "87 (A)", "86 (inferred from A: ...)", "-10.0 (A prints 10.0)"."""
+    basis = row["basis"]
+    if basis.startswith("inferred"):
+        return f"{row['published']} ({basis})"
+    printed = basis.removeprefix(f"printed in {row['source']}").removeprefix(" as ")
+    shown = f"{row['source']} prints {printed}" if printed else row["source"]
+    return f"{row['published']} ({shown})"
+
+
 def ledger_table(reproduction: pd.DataFrame) -> pd.DataFrame:
     """One row per published figure (reproduction.csv, text columns), in HEADERS: the id with
-    its anchor, the definition, population and n, our value, the published value and source,
+    its anchor, the definition, population and n, our value, the published value and source
+    (printed, printed otherwise, or inferred: `_published`),
     the verdict (with the reason when not comparable), and where the number comes from: its
     ARD row (ard/<notebook>.csv), the function that computed it and the labelled cell
     (notebook) that shows it."""
@@ -48,7 +60,7 @@ def ledger_table(reproduction: pd.DataFrame) -> pd.DataFrame:
         r["what"],
         r["population"] + n,
         r["reproduced"],
-        r["published"] + " (" + r["source"] + ")",
+        r.apply(_published, axis=1),
         r["verdict"] + r["note"].map(lambda x: f": {x}" if x else ""),
         r.apply(_origin, axis=1),
     ]

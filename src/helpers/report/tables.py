@@ -47,11 +47,12 @@ def fmt_pair(a: float, b: float, c: float | None = None, decimals: int = 1) -> s
     return f"{fmt_num(a, decimals)} ({inner})"
 
 
-def fmt_n_pct(n: int, denominator: int, decimals: int = 1) -> str:
-    """ "n (%)" with % = 100 n / denominator; "0" when the denominator is 0."""
-    if denominator == 0:
+def fmt_n_pct(n: float, pct: float, decimals: int = 1) -> str:
+    """ "n (%)" of a count and its percentage (an ARD cell's n and pct); "n" alone when the
+    percentage is not computable (NaN: the denominator is 0)."""
+    if pct is None or pd.isna(pct):
         return f"{int(n)}"
-    return f"{int(n)} ({fmt_num(100.0 * n / denominator, decimals)})"
+    return f"{int(n)} ({fmt_num(pct, decimals)})"
 
 
 def fmt_p(p: float) -> str:
@@ -78,12 +79,12 @@ def described_cells(described: dict[str, float], decimals: int = 1) -> dict[str,
 
 
 def n_pct_cells(cells: pd.DataFrame) -> list[str]:
-    """ "n (%)" of each (paramcd, level) cell of ARD rows with stats n and N
+    """ "n (%)" of each (paramcd, level) cell of ARD rows with stats n and pct
     (helpers.analysis.ard.counts, n_pct), in the rows' order."""
     shown = []
     for _, cell in cells.groupby(["paramcd", "level"], sort=False):
         stat = cell.set_index("stat")["value"]
-        shown.append(fmt_n_pct(stat["n"], stat["N"]))
+        shown.append(fmt_n_pct(stat["n"], stat["pct"]))
     return shown
 
 

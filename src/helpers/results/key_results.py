@@ -195,17 +195,28 @@ def _joined(values: pd.Series) -> str:
 
 
 def _ard_row(keys: dict[str, str], stat: str) -> str:
-    """The ARD row's keys as a reader finds them in ard/<notebook>.csv, e.g.
-    "outcomes / FSMCTOT / CHG / EOS / median"."""
-    named = [keys.get(k, "") for k in ("analysis", "paramcd", "variable", "visit", "group",
-                                        "level")]  # fmt: skip
-    return " / ".join(part for part in [*named, stat] if part)
+    """The ARD row's keys by name, as a reader finds them in ard/<notebook>.csv, e.g.
+    "analysis=outcomes, paramcd=FSMCTOT, variable=CHG, visit=EOS, stat=median" (empty keys
+    left out)."""
+    named = [(k, keys.get(k, "")) for k in ("analysis", "paramcd", "variable", "visit", "group",
+                                             "level")]  # fmt: skip
+    return ", ".join(f"{k}={v}" for k, v in [*named, ("stat", stat)] if v)
+
+
+def _population_size(cell: pd.DataFrame, stat: str) -> str:
+    """The n of the population a figure describes, the first that applies: the cell's "N" (the
+    denominator of its percentages); its "n" (the subjects analysed) unless the figure is that
+    n itself (a count or a planned sample size is no population size); else ""."""
+    for size in ("N", "n"):
+        values = cell.loc[cell["stat"].eq(size), "value"]
+        if len(values) == 1 and (size == "N" or stat != "n"):
+            return f"{values.iloc[0]:.0f}"
+    return ""
 
 
 def ledger_rows(results: pd.DataFrame) -> pd.DataFrame:
     """Where each published figure's value comes from (LEDGER_COLUMNS, published.yaml order):
-    its ARD row, the row's population, n (the analysis cell's stat "N", the denominator of a
-    percentage, else "n", the subjects analysed; "" when the cell has neither), the function
+    its ARD row, the row's population, n (_population_size), the function
     that computed it (the row's `method`), the notebook that wrote the row and the labelled
     cell (DISPLAYS) that shows it. `results`: ard.read_ard."""
     rows = []
@@ -214,8 +225,7 @@ def ledger_rows(results: pd.DataFrame) -> pd.DataFrame:
         keys = entry.keys() if isinstance(entry, Row) else {"analysis": entry.analysis}
         cell = ard.select(results, **keys)
         found = ard.select(cell, stat=stat)
-        sizes = [cell.loc[cell["stat"].eq(s), "value"] for s in ("N", "n")]
-        n = next((f"{s.iloc[0]:.0f}" for s in sizes if len(s) == 1), "")
+        n = _population_size(cell, stat)
         visit = keys.get("visit", "")
         display = DISPLAYS.get(entry.analysis, "")
         if entry.analysis == "outcomes" and visit != "EOS":

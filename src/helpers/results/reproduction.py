@@ -7,6 +7,10 @@ shared file). Rules:
   cond   - the reproduced value satisfies the published condition: "< a", "<= a", "> a",
            ">= a" or "in [a, b]" (bounds included)
 A value that could not be computed (empty) never matches.
+
+What a published value is, as published.yaml records it (`basis`): printed in its source; not
+printed but inferred from printed figures (`inferred:` gives the reason); or printed otherwise
+than it is compared (a note "A prints '10.0' ..." gives the printed text and the convention).
 """
 
 from __future__ import annotations
@@ -21,8 +25,8 @@ import pandas as pd
 import yaml
 
 PUBLISHED_YAML = Path(__file__).resolve().parents[3] / "study" / "published.yaml"
-COLUMNS = ["id", "section", "what", "source", "population", "n", "published", "reproduced",
-           "match_rule", "verdict", "ard_row", "method", "notebook", "cell"]
+COLUMNS = ["id", "section", "what", "source", "population", "n", "published", "basis",
+           "reproduced", "match_rule", "verdict", "ard_row", "method", "notebook", "cell"]
 #: the efficacy population of the published analysis (published.yaml: patient outcomes are
 #: "FAS ... unless stated"); the default params analyse it
 PUBLISHED_POPULATION = "FAS"
@@ -31,6 +35,20 @@ NOT_COMPARABLE = "not comparable"
 SOURCES = ("A = the 2024 article's abstract (study/abstract.txt); B = the earlier baseline report "
            "of the same study (interim data; see study/published.yaml)")
 
+_PRINTED = re.compile(r"\bprints '([^']+)'")
+#: a sentence of a published.yaml note that asks the ledger to do something (done, not shown)
+_INSTRUCTION = re.compile(r"\s*\bShow [^.]*\.")
+#: what a match means, by the kind of data the run analysed (the head of reproduction.md and
+#: of the manuscript's ledger)
+MATCH_MEANING = {
+    True: ("**Synthetic data, not the study's.** These figures were recomputed from a synthetic"
+           " cohort whose distributions were calibrated to the published figures: a match shows"
+           " that each definition is implemented and runs end to end, not that the study's"
+           " results are reproduced."),
+    False: ("**The study's data.** These figures were recomputed from the study data export: a"
+            " match means that the published figure follows from the data by the definition"
+            " given."),
+}
 _CONDITION = re.compile(r"^\s*(<=|>=|<|>)\s*(-?[\d.]+)\s*$")
 _INTERVAL = re.compile(r"^\s*in\s*\[\s*(-?[\d.]+)\s*,\s*(-?[\d.]+)\s*\]\s*$")
 
@@ -82,6 +100,7 @@ class PublishedFigure:
     match: str
     definition: str | None
     note: str | None
+    inferred: str | None = None
 
 
 def read_published(path: Path = PUBLISHED_YAML) -> list[PublishedFigure]:
@@ -96,6 +115,7 @@ def read_published(path: Path = PUBLISHED_YAML) -> list[PublishedFigure]:
             match=str(entry["match"]),
             definition=entry.get("def"),
             note=entry.get("note"),
+            inferred=entry.get("inferred"),
         )
         for section, entries in doc.items()
         for entry in entries
@@ -167,6 +187,26 @@ def describe(figure: PublishedFigure) -> str:
     return " ".join(_WORDS.get(word, word) for word in figure.id.split("_"))
 
 
+def basis(figure: PublishedFigure) -> str:
+    """What the published value is, the first case that applies: "inferred from <source>: <reason>"
+    (not printed; published.yaml `inferred`); "printed in <source> as <text>" when its note says
+    the source prints it otherwise ("A prints '10.0' ...": the value compared is published.yaml's,
+    the convention is the note's); else "printed in <source>"."""
+    if figure.inferred:
+        return f"inferred from {figure.source}: {figure.inferred}"
+    printed = _PRINTED.search(figure.note or "")
+    if printed is not None:
+        return f"printed in {figure.source} as {printed.group(1)}"
+    return f"printed in {figure.source}"
+
+
+def shown_note(figure: PublishedFigure) -> str:
+    """The figure's published.yaml note as the ledger shows it: its sentences that ask the ledger
+    to show something ("Show the printed value beside ours.") are carried out (`basis`), not
+    printed."""
+    return _INSTRUCTION.sub("", figure.note or "").strip()
+
+
 def subset_reason(population: str, run_population: str, country: str | None) -> str:
     """Why a published figure cannot be compared with this run ("" when it can): the published
     figures describe every patient of the three countries, and the efficacy figures the
@@ -210,10 +250,11 @@ def reproduction_table(
                 **{c: origin.get(c, "") for c in ("population", "n", "ard_row", "method",
                                                   "notebook", "cell")},
                 "published": str(fig.published),
+                "basis": basis(fig),
                 "reproduced": format_reproduced(fig, value),
                 "match_rule": fig.match,
                 "verdict": NOT_COMPARABLE if subset else verdict,
-                "note": "; ".join(x for x in (subset, fig.note or "") if x),
+                "note": "; ".join(x for x in (subset, shown_note(fig)) if x),
             }
         )
     return pd.DataFrame(rows, columns=[*COLUMNS, "note"])
@@ -227,38 +268,67 @@ def parse_value(value: object) -> object:
 
 
 def summary_line(table: pd.DataFrame) -> str:
-    """E.g. "71 of 75 published figures reproduced"; on a subset run "60 of 60 comparable
-    published figures reproduced; 15 of 75 not comparable with this subset"."""
+    """E.g. "75 of 75 published figures reproduced"; "74 of 75 published figures reproduced;
+    differs: n_planned" (the ids that differ, in published.yaml's order); on a subset run "60
+    of 60 comparable published figures reproduced; 15 of 75 not comparable with this subset"."""
     matched = int((table["verdict"] == "match").sum())
     subset = int((table["verdict"] == NOT_COMPARABLE).sum())
+    differs = table.loc[table["verdict"].eq("differs"), "id"].tolist()
+    named = f"; differs: {', '.join(differs)}" if differs else ""
     if subset == 0:
-        return f"{matched} of {len(table)} published figures reproduced"
-    return (f"{matched} of {len(table) - subset} comparable published figures reproduced; "
+        return f"{matched} of {len(table)} published figures reproduced{named}"
+    return (f"{matched} of {len(table) - subset} comparable published figures reproduced{named}; "
             f"{subset} of {len(table)} not comparable with this subset")
 
 
-#: reproduction.md's columns: the ledger of every published number
-MARKDOWN_COLUMNS = ["id", "what", "source", "population", "n", "published", "reproduced",
-                    "match_rule", "verdict", "ard_row", "method", "notebook", "cell", "note"]
+#: reproduction.md's tables: the verdicts, then where each number comes from
+VERDICT_COLUMNS = {"id": "id", "published": "published", "reproduced": "reproduced",
+                   "match_rule": "rule", "verdict": "verdict", "size": "population (n)"}
+ORIGIN_COLUMNS = {"id": "id", "ard_row": "ARD row (ard/<notebook>.csv)", "method": "computed by",
+                  "shown": "shown in"}
 
 
-def reproduction_markdown(table: pd.DataFrame, data: str = "") -> str:
-    """reproduction.md: what the data are (`data`), the sources, the summary line, then the
-    table in published.yaml's order, so that a reader can follow the paper; a figure that
-    differs is set in bold. Each row says where its number comes from: population and n, the
-    ARD row (ard/<notebook>.csv), the function that computed it and the notebook cell that
-    shows it."""
-    shown = table.assign(verdict=table["verdict"].replace({"differs": "**differs**"}))
+def _published_mark(basis_text: str) -> str:
+    """What the verdict table adds to a published value: " (inferred)" for an inferred one,
+    " (printed 10.0)" for one printed otherwise than it is compared (basis)."""
+    if basis_text.startswith("inferred"):
+        return " (inferred)"
+    printed = re.search(r" as (.+)$", basis_text)
+    return f" (printed {printed.group(1)})" if printed else ""
+
+
+def reproduction_markdown(table: pd.DataFrame, data: str = "", synthetic: bool = True) -> str:
+    """reproduction.md: what the data are (`data`) and what a match means on them
+    (MATCH_MEANING), the sources, the summary line; then, in published.yaml's order, a table of
+    verdicts (published value, reproduced value, match rule, verdict, population and n; a figure
+    that differs in bold, an inferred value marked), a table of where each number comes from (its
+    ARD row, the function that computed it, the notebook cell that shows it), and each figure's
+    definition, basis and notes."""
+    r = table.fillna("").astype(str)
+    shown = r.assign(
+        verdict=r["verdict"].replace({"differs": "**differs**"}),
+        published=r["published"] + r["basis"].map(_published_mark),
+        size=r["population"] + r["n"].map(lambda n: f" ({n})" if n else ""),
+        shown=r["cell"] + r["notebook"].map(lambda nb: f" ({nb})" if nb else ""),
+    )
+    notes = [f"- **{x.id}**: {x.what}. Published value {x.basis}."
+             + (f" {x.note[0].upper()}{x.note[1:].rstrip('.')}." if x.note else "")
+             for x in r.itertuples(index=False)]
     opening = f"Data: {data}.\n\n" if data else ""
     return (
-        f"# Reproduction check\n\n{opening}Sources: {SOURCES}.\n\n{summary_line(table)}.\n\n"
-        + shown[MARKDOWN_COLUMNS].to_markdown(index=False)
-        + "\n"
+        f"# Reproduction check\n\n{opening}{MATCH_MEANING[synthetic]}\n\nSources: {SOURCES}."
+        f"\n\n{summary_line(table)}.\n\n"
+        + shown[list(VERDICT_COLUMNS)].rename(columns=VERDICT_COLUMNS).to_markdown(index=False)
+        + "\n\n## Where each number comes from\n\n"
+        + shown[list(ORIGIN_COLUMNS)].rename(columns=ORIGIN_COLUMNS).to_markdown(index=False)
+        + "\n\n## Definitions and notes\n\n" + "\n".join(notes) + "\n"
     )
 
 
-def write_reproduction(table: pd.DataFrame, folder: Path, data: str = "") -> None:
+def write_reproduction(table: pd.DataFrame, folder: Path, data: str = "",
+                       synthetic: bool = True) -> None:
     """reproduction.csv and reproduction.md in `folder` (deterministic bytes); `data` says what
-    the data are (reproduction_markdown)."""
+    the data are, `synthetic` whether they are the synthetic cohort (reproduction_markdown)."""
     table.to_csv(folder / "reproduction.csv", index=False, lineterminator="\n")
-    (folder / "reproduction.md").write_text(reproduction_markdown(table, data), encoding="utf-8")
+    (folder / "reproduction.md").write_text(reproduction_markdown(table, data, synthetic),
+                                            encoding="utf-8")

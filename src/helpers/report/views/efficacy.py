@@ -1,0 +1,102 @@
+"""Efficacy tables and the Kaplan-Meier curve, views of the helpers.analysis.efficacy rows."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from helpers.analysis import ard
+from helpers.analysis.efficacy import SHIFT_LEVELS
+from helpers.report import tables
+
+
+def fsmc_shift_table(results: pd.DataFrame) -> pd.DataFrame:
+    """Baseline x EOS FSMC total severity (n): rows baseline, columns EOS, with totals; a view
+    of the fsmc_shift_ard rows."""
+    cells = ard.select(results, analysis="fsmc_shift", stat="n")
+    wide = cells.pivot(index="group", columns="level", values="value")
+    wide = wide.reindex(index=SHIFT_LEVELS, columns=SHIFT_LEVELS).astype(int)
+    wide.columns = [f"EOS: {c}" for c in wide.columns]
+    return wide.rename_axis("Baseline").reset_index().astype(str)
+
+
+def km_curve(results: pd.DataFrame) -> pd.DataFrame:
+    """The curve of km_curve_ard rows as columns time, cum, lcl, ucl, at_risk (by time)."""
+    wide = results.pivot(index="group", columns="stat", values="value")
+    wide.index = wide.index.astype(float)
+    return wide.sort_index().rename_axis("time").reset_index()
+
+
+def km_table(results: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
+    """Subjects, events, censored and KM median time (months) with CI, from km_ard rows; events
+    % = 100 events / n (NaN when n = 0) and censored = n - events, from its rows n and events."""
+    v = dict(zip(results["stat"], results["value"], strict=True))
+    n, events = int(v["n"]), int(v["events"])
+    pct = 100.0 * events / n if n else math.nan
+    return pd.DataFrame(
+        {
+            "Subjects": [f"{n}"],
+            "Events, n (%)": [tables.fmt_n_pct(events, pct)],
+            "Censored, n": [f"{n - events}"],
+            f"Median months ({100 * (1 - alpha):.0f}% CI)": [
+                tables.fmt_pair(v["median"], v["lcl"], v["ucl"])
+            ],
+        }
+    )
+
+
+def relapse_table(results: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
+    """Relapses per study year and overall (rows of relapse_ard, formatted)."""
+    rate_col = f"Relapses per patient-year ({100 * (1 - alpha):.0f}% CI)"
+    rows = []
+    for period, cell in results.groupby("group", sort=False):
+        v = dict(zip(cell["stat"], cell["value"], strict=True))
+        rows.append(
+            {
+                "Period": period,
+                "Patients": f"{int(v['N'])}",
+                ">= 1 relapse, n (%)": tables.fmt_n_pct(v["n"], v["pct"]),
+                "Relapses": f"{int(v['events'])}",
+                "Patient-years": tables.fmt_num(v["exposure"]),
+                rate_col: tables.fmt_pair(v["estimate"], v["lcl"], v["ucl"], decimals=2),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+#: row labels of the retreatment table (the course counts: "Alemtuzumab courses: k")
+RETREATMENT_LABELS = {
+    "RETRTFL": "Retreated with alemtuzumab (course >= 3)",
+    "OTHTRTFL": "Started another disease-modifying therapy",
+    "RETRTFL_OR_OTHTRTFL": "Either",
+}
+
+
+def retreatment_table(results: pd.DataFrame) -> pd.DataFrame:
+    """SAF patients: alemtuzumab courses received, retreatment (course >= 3), other DMT: n (%),
+    a view of the retreatment_ard rows."""
+    cells = ard.select(results, analysis="retreatment")
+    keys = cells[["paramcd", "level"]].drop_duplicates()
+    shown = [RETREATMENT_LABELS.get(code) or f"Alemtuzumab courses: {level}"
+              for code, level in keys.itertuples(index=False)]  # fmt: skip
+    n = ard.value(cells, paramcd="RETRTFL", stat="N")
+    return pd.DataFrame({"Treatment": shown, f"n (%) of N={n:.0f}": tables.n_pct_cells(cells)})
+
+
+#: row labels of the EDSS table (the visits: "first seen at ...")
+EDSS_LABELS = {
+    "EDSSANL": "Patients with baseline and >= 1 post-baseline EDSS",
+    "NPOST2": f"{tables.INDENT}with >= 2 post-baseline assessments (improvement can be confirmed)",
+    "CONFFL": "Confirmed EDSS improvement",
+}
+
+
+def edss_improvement_table(results: pd.DataFrame) -> pd.DataFrame:
+    """Confirmed EDSS improvement n (%) and the visit where it was first seen, a view of the
+    edss_improvement_ard rows."""
+    cells = ard.select(results, analysis="edss_improvement")
+    keys = cells[["paramcd", "level"]].drop_duplicates()
+    shown = [EDSS_LABELS.get(code) or f"{tables.INDENT}first seen at {level.title()}"
+              for code, level in keys.itertuples(index=False)]  # fmt: skip
+    return pd.DataFrame({"EDSS": shown, "n (%)": tables.n_pct_cells(cells)})
