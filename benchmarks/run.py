@@ -79,14 +79,14 @@ def naive_baseline(params_path: Path, work: Path) -> None:
 
     from helpers.adam.derive import derive_adam, write_adam
     from helpers.data.load import load_study
-    from helpers.pipeline.params import load_params
-    from helpers.pipeline.runner import (
-        KERNEL,
+    from helpers.pipeline.kernels import KERNEL
+    from helpers.pipeline.notebooks import (
         NOTEBOOKS,
         OUTPUT_PARAMETERS,
         notebook_parameters,
         notebook_source,
     )
+    from helpers.pipeline.params import load_params
     from helpers.synth import write_synthetic_cohort
 
     params = load_params(params_path)

@@ -4,8 +4,9 @@
     pipeline -> report -> results -> analysis -> adam -> data -> study
 
 A module may import modules of its own folder and of the folders below it; synth/ (the synthetic
-cohort) may import study/ and data/ only. Only cli.py, __main__.py and __init__.py sit loose in
-src/helpers, and they may import anything. Every import counts, also one inside a function.
+cohort) may import study/ and data/ only, and pipeline/ may import synth/ (a run generates the
+cohort). Only cli.py, __main__.py and __init__.py sit loose in src/helpers, and they may import
+anything. Every import counts, also one inside a function.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "helpers"
 LAYERS = ("pipeline", "report", "results", "analysis", "adam", "data", "study")
 #: what each folder may import besides itself
 ALLOWED = {layer: set(LAYERS[i + 1:]) for i, layer in enumerate(LAYERS)} | {
-    "synth": {"data", "study"}
+    "synth": {"data", "study"},
+    "pipeline": {*LAYERS[1:], "synth"},
 }
 LOOSE = {"cli.py", "__main__.py", "__init__.py"}
 

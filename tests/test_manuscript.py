@@ -21,7 +21,10 @@ import pytest
 import yaml
 
 from helpers.analysis import sensitivity, stats
-from helpers.report import manuscript
+from helpers.pipeline import keys, render
+from helpers.pipeline.params import with_defaults
+from helpers.pipeline.render import run_settings, stage_manuscript
+from helpers.report import article, includes, manuscript
 from helpers.report.methods_text import methods_markdown
 from helpers.study import instruments, spec
 
@@ -54,7 +57,7 @@ TINY_PNG = (
 )
 SECRET = "USUBJID-P0001"  # printed by an unlabelled cell: must never reach the preview
 
-# independent parsers (not helpers.report.manuscript's)
+# independent parsers (not helpers.report.article's)
 EMBED = re.compile(r"\{\{< embed notebooks/([\w-]+)\.ipynb#([\w-]+) >\}\}")
 VAR = re.compile(r"\{\{< var (kr|pub)\.(\w+) >\}\}")
 XREF = re.compile(r"@((?:fig|tbl|sec)-[\w-]*\w)")
@@ -67,7 +70,7 @@ def published_ids() -> list[str]:
 
 
 def generated_methods() -> str:
-    return methods_markdown({}, "synthetic cohort (seed 1, n 5)")
+    return methods_markdown(with_defaults({}), "synthetic cohort (seed 1, n 5)")
 
 
 # --- the fake run ---------------------------------------------------------------------------
@@ -180,7 +183,7 @@ def test_main_text_words_count_prose_and_includes_only() -> None:
                "{{< embed notebooks/a.ipynb#tbl-a >}}\n\n| a | b |\n|---|---|\n\n"
                ": Caption {#tbl-a}\n\n"
                "{{< include _m.md >}}\n\n## References\n\nNot counted.")
-    assert manuscript.main_text_words(article, {"_m.md": "Three four five."}) == 6
+    assert includes.main_text_words(article, {"_m.md": "Three four five."}) == 6
 
 
 def test_every_citation_is_in_references_bib() -> None:
@@ -224,8 +227,9 @@ def test_real_notebooks_carry_every_embedded_label() -> None:
 
 # --- methods text -----------------------------------------------------------------------------
 def test_methods_state_the_code_constants_and_the_run_settings() -> None:
-    text = methods_markdown({"population": "COMP", "alpha": 0.01, "country": "NOR",
-                             "exclude_out_of_window": True}, "synthetic cohort (seed 1, n 5)")
+    settings = with_defaults({"population": "COMP", "alpha": 0.01, "country": "NOR",
+                              "exclude_out_of_window": True})
+    text = methods_markdown(settings, "synthetic cohort (seed 1, n 5)")
     assert f"rounded to {stats.CHANGE_DECIMALS} decimals" in text
     assert f"+/- {spec.VISIT_WINDOW_DAYS} days" in text
     assert "COMP population, restricted to patients of NOR" in text
@@ -239,8 +243,8 @@ def test_methods_state_the_code_constants_and_the_run_settings() -> None:
 def test_methods_state_the_sensitivity_models_and_settings(monkeypatch: pytest.MonkeyPatch
                                                            ) -> None:  # fmt: skip
     monkeypatch.setattr(sensitivity, "MI_ITERATIONS", 7)
-    text = " ".join(methods_markdown({"sensitivity": {"imputations": 80, "seed": 11, "deltas": 9}},
-                                     "synthetic cohort (seed 1, n 5)").split())  # fmt: skip
+    settings = with_defaults({"sensitivity": {"imputations": 80, "seed": 11, "deltas": 9}})
+    text = " ".join(methods_markdown(settings, "synthetic cohort (seed 1, n 5)").split())
     assert "(80 imputed data sets, 7 cycles each, seed 11)" in text
     assert "delta = 0, 1, ..., 9 points" in text
     assert "random intercept per patient" in text and "REML" in text
@@ -260,7 +264,7 @@ def test_methods_follow_a_changed_project_rule(monkeypatch: pytest.MonkeyPatch) 
 
 # --- staging ----------------------------------------------------------------------------------
 def test_stage_builds_the_project_with_generated_includes(run_dir: Path) -> None:
-    project = manuscript.stage(run_dir)
+    project = stage_manuscript(run_dir)
     assert project == run_dir / "manuscript"
     for name in ("_quarto.yml", "index.qmd", "references.bib", "_methods-generated.md",
                  "_reproduction-generated.md", "_provenance-generated.md", "_variables.yml"):
@@ -293,7 +297,7 @@ def test_stage_builds_the_project_with_generated_includes(run_dir: Path) -> None
 
 def test_stage_is_deterministic(run_dir: Path) -> None:
     def snapshot() -> dict[str, bytes]:
-        project = manuscript.stage(run_dir)
+        project = stage_manuscript(run_dir)
         return {str(p.relative_to(project)): p.read_bytes()
                 for p in sorted(project.rglob("*")) if p.is_file()}
 
@@ -303,14 +307,14 @@ def test_stage_is_deterministic(run_dir: Path) -> None:
 def test_stage_names_a_missing_label(tmp_path: Path) -> None:
     run = make_run(tmp_path, drop_label="fig-fsmc-km")
     expected = r"02-patient-outcomes\.ipynb.*fig-fsmc-km"
-    with pytest.raises(manuscript.ManuscriptError, match=expected):
-        manuscript.stage(run)
+    with pytest.raises(article.ManuscriptError, match=expected):
+        stage_manuscript(run)
 
 
 def test_stage_names_an_output_that_was_not_executed(tmp_path: Path) -> None:
     run = make_run(tmp_path, unexecuted="tbl-iar")
-    with pytest.raises(manuscript.ManuscriptError, match=r"04-safety.ipynb#tbl-iar.*no output"):
-        manuscript.stage(run)
+    with pytest.raises(article.ManuscriptError, match=r"04-safety.ipynb#tbl-iar.*no output"):
+        stage_manuscript(run)
 
 
 def test_stage_names_a_table_not_shown_as_markdown(run_dir: Path) -> None:
@@ -319,8 +323,8 @@ def test_stage_names_a_table_not_shown_as_markdown(run_dir: Path) -> None:
     cell = next(c for c in nb.cells if "label: tbl-baseline" in c.source)
     cell.outputs[0].data = {"text/plain": "a DataFrame's text only"}
     nbformat.write(nb, path)
-    with pytest.raises(manuscript.ManuscriptError, match=r"tbl-baseline: .* not shown as markdown"):
-        manuscript.stage(run_dir)
+    with pytest.raises(article.ManuscriptError, match=r"tbl-baseline: .* not shown as markdown"):
+        stage_manuscript(run_dir)
 
 
 def test_stage_rejects_a_variable_that_is_not_a_key_result(run_dir: Path, tmp_path: Path) -> None:
@@ -330,22 +334,22 @@ def test_stage_rejects_a_variable_that_is_not_a_key_result(run_dir: Path, tmp_pa
         shutil.copy2(ROOT / name, sources / name)
     with (sources / "index.qmd").open("a", encoding="utf-8") as fh:
         fh.write("\nTyped {{< var kr.not_an_id >}}.\n")
-    with pytest.raises(manuscript.ManuscriptError, match=r"kr\.not_an_id"):
-        manuscript.stage(run_dir, sources=sources)
+    with pytest.raises(article.ManuscriptError, match=r"kr\.not_an_id"):
+        manuscript.stage(run_dir, run_settings(run_dir), sources=sources)
 
 
 def test_stage_needs_key_results(run_dir: Path) -> None:
     (run_dir / "key_results.csv").unlink()
-    with pytest.raises(manuscript.ManuscriptError, match=r"key_results\.csv"):
-        manuscript.stage(run_dir)
+    with pytest.raises(article.ManuscriptError, match=r"key_results\.csv"):
+        stage_manuscript(run_dir)
 
 
 # --- render without Quarto: the preview -------------------------------------------------------
 def test_render_without_quarto_writes_a_preview_of_every_labelled_output(
     run_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(manuscript.shutil, "which", lambda name: None)
-    result = manuscript.render(run_dir)
+    monkeypatch.setattr(render.shutil, "which", lambda name: None)
+    result = render.render(run_dir)
     out = capsys.readouterr().out
     assert result.tool == "preview"
     assert out.count("quarto not found") == 1 and "conda-forge" in out and "quarto-cli" in out
@@ -367,16 +371,16 @@ def test_render_without_quarto_writes_a_preview_of_every_labelled_output(
 
 
 def test_preview_is_deterministic(run_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(manuscript.shutil, "which", lambda name: None)
-    first = manuscript.render(run_dir).outputs[0].read_bytes()
-    assert manuscript.render(run_dir).outputs[0].read_bytes() == first
+    monkeypatch.setattr(render.shutil, "which", lambda name: None)
+    first = render.render(run_dir).outputs[0].read_bytes()
+    assert render.render(run_dir).outputs[0].read_bytes() == first
 
 
 # --- the real render --------------------------------------------------------------------------
 @pytest.mark.quarto
 @pytest.mark.skipif(shutil.which("quarto") is None, reason="quarto is not on PATH")
 def test_quarto_renders_html_docx_and_pdf_with_word_tables(run_dir: Path) -> None:
-    result = manuscript.render(run_dir)
+    result = render.render(run_dir)
     report = run_dir / "report"
     assert result.tool == "quarto"
     for name in ("index.html", "index.docx", "index.pdf"):
@@ -392,7 +396,7 @@ def test_quarto_renders_html_docx_and_pdf_with_word_tables(run_dir: Path) -> Non
 
 
 def test_preview_markdown_drops_quarto_only_syntax():
-    from helpers.report.manuscript import plain_markdown
+    from helpers.report.preview import plain_markdown
 
     text = "| a |\n|---|\n| 1 |\n\n: Analysis populations. {#tbl-populations}\n\nSee [@penner2009]."
     assert plain_markdown(text) == (
@@ -427,7 +431,7 @@ def test_render_accepts_a_relative_run_dir(
                                   'echo ok > "$2/_manuscript/index.html"')
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:/usr/bin:/bin")
     monkeypatch.chdir(run_dir.parent)
-    result = manuscript.render(Path(run_dir.name))
+    result = render.render(Path(run_dir.name))
     assert result.tool == "quarto"
     assert (run_dir / "report" / "index.html").read_text() == "ok\n"
 
@@ -448,8 +452,8 @@ def test_a_failed_render_keeps_the_previous_report(
     writes = half if partial else ""
     fake_quarto(tmp_path / "bin", f'{writes}echo "ERROR: Typst compile failed: boom" >&2\nexit 1')
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:/usr/bin:/bin")
-    with pytest.raises(manuscript.ManuscriptError, match="Typst compile failed: boom"):
-        manuscript.render(run_dir)
+    with pytest.raises(article.ManuscriptError, match="Typst compile failed: boom"):
+        render.render(run_dir)
     assert snapshot(previous) == before
     assert main(["render", str(run_dir)]) == 1
     err = capsys.readouterr().err
@@ -478,14 +482,14 @@ def test_caption_tokens_are_filled_from_the_run(run_dir: Path) -> None:
     nb.cells[-1].source = nb.cells[-1].source.replace(
         "Caption of tbl-iar", "Safety (N = {N:SAF}); efficacy in the {EFF}; caregivers {N:CG}")
     nbformat.write(nb, notebook)
-    project = manuscript.stage(run_dir)
-    cells = manuscript.labelled_cells(project / "notebooks" / "04-safety.ipynb")
-    caption = manuscript.cell_options(cells["tbl-iar"].source)["tbl-cap"]
+    project = stage_manuscript(run_dir)
+    cells = article.labelled_cells(project / "notebooks" / "04-safety.ipynb")
+    caption = article.cell_options(cells["tbl-iar"].source)["tbl-cap"]
     assert caption == "Safety (N = 4); efficacy in the completers (COMP, N = 2); caregivers 1"
     nb.cells[-1].source = nb.cells[-1].source.replace("{N:CG}", "{N:XYZ}")
     nbformat.write(nb, notebook)
-    with pytest.raises(manuscript.ManuscriptError, match="N:XYZ"):
-        manuscript.stage(run_dir)
+    with pytest.raises(article.ManuscriptError, match="N:XYZ"):
+        stage_manuscript(run_dir)
 
 
 def test_author_block_numbers_affiliations_in_order_of_first_mention() -> None:
@@ -498,7 +502,7 @@ def test_author_block_numbers_affiliations_in_order_of_first_mention() -> None:
         "affiliations": [{"id": "y", "name": "Uni Y", "country": "Norway"},
                          {"id": "x", "name": "Hospital X", "city": "Aarhus"}],
     }
-    assert manuscript.author_block(config).splitlines() == [
+    assert includes.author_block(config).splitlines() == [
         "B. Second^1^, A. First^2,1,\\*^", "", "^1^ Hospital X, Aarhus", "", "^2^ Uni Y, Norway",
         "", "\\* Corresponding author: A. First, <a@example.org>",
     ]
@@ -507,36 +511,36 @@ def test_author_block_numbers_affiliations_in_order_of_first_mention() -> None:
 def test_the_docx_shows_the_authors_affiliations_from_quarto_yml(run_dir: Path) -> None:
     """Pandoc's DOCX title block has authors only: index.qmd includes the generated block in
     the DOCX (and only there)."""
-    project = manuscript.stage(run_dir)
-    block = (project / manuscript.AUTHORS_FILE).read_text(encoding="utf-8")
+    project = stage_manuscript(run_dir)
+    block = (project / includes.AUTHORS_FILE).read_text(encoding="utf-8")
     config = yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))
     for affiliation in config["affiliations"]:
         assert affiliation["name"] in block
     assert re.search(r'::: \{\.content-visible when-format="docx"\}\n\{\{< include '
-                     + re.escape(manuscript.AUTHORS_FILE) + r" >\}\}\n:::", ARTICLE)
+                     + re.escape(includes.AUTHORS_FILE) + r" >\}\}\n:::", ARTICLE)
 
 
 def test_the_report_key_follows_what_the_render_reads_only(run_dir: Path) -> None:
     """Same run folder -> same key; a notebook's timings (papermill metadata) do not count; a
     changed output or key result does."""
-    key = manuscript.report_key(run_dir)
+    key = keys.report_key(run_dir)
     notebook = run_dir / "notebooks" / "04-safety.ipynb"
     nb = nbformat.read(notebook, as_version=4)
     nb.metadata["papermill"] = {"start_time": "2026-12-03T10:00:00", "duration": 1.5}
     nbformat.write(nb, notebook)
-    assert manuscript.report_key(run_dir) == key
+    assert keys.report_key(run_dir) == key
     nb.cells[-1].outputs[0]["data"]["text/markdown"] += "\n| changed | 1 |"
     nbformat.write(nb, notebook)
-    changed = manuscript.report_key(run_dir)
+    changed = keys.report_key(run_dir)
     assert changed != key
     results = run_dir / "key_results.csv"
     text = results.read_text(encoding="utf-8")
     results.write_text(text.replace("12.3456", "45.6", 1), encoding="utf-8")
-    assert manuscript.report_key(run_dir) not in (key, changed)
+    assert keys.report_key(run_dir) not in (key, changed)
 
 
 def test_the_runner_keys_every_manuscript_source() -> None:
     """A changed source (the CSS, the Lua filter, ...) must make the run render again."""
-    from helpers.pipeline.runner import MANUSCRIPT_FILES
+    from helpers.pipeline.keys import MANUSCRIPT_FILES
 
     assert set(manuscript.SOURCES) <= set(MANUSCRIPT_FILES)

@@ -21,8 +21,9 @@ from papermill.parameterize import parameterize_notebook
 
 from helpers.adam.derive import derive_adam, write_adam
 from helpers.data.load import load_study
+from helpers.pipeline.notebooks import NOTEBOOK_DIR, NOTEBOOKS
 from helpers.pipeline.params import load_params
-from helpers.pipeline.runner import NOTEBOOK_DIR, NOTEBOOKS, run
+from helpers.pipeline.runner import run
 from helpers.study.instruments import score_questionnaires
 from helpers.synth import write_synthetic_cohort
 

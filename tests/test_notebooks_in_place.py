@@ -11,9 +11,11 @@ import nbclient
 import nbformat
 import pytest
 
+from helpers.pipeline.kernels import KERNEL
 from helpers.pipeline.notebook_paths import DEFAULT_ADAM, INTERACTIVE
+from helpers.pipeline.notebooks import NOTEBOOK_DIR, NOTEBOOKS
 from helpers.pipeline.params import load_params
-from helpers.pipeline.runner import KERNEL, NOTEBOOK_DIR, NOTEBOOKS, run
+from helpers.pipeline.runner import run
 
 pytestmark = pytest.mark.slow
 

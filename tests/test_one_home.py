@@ -7,13 +7,14 @@ from __future__ import annotations
 import pytest
 
 from helpers.adam import files
+from helpers.pipeline.params import with_defaults
 from helpers.report import labels, methods_text
 from helpers.study import spec
 
 
 @pytest.fixture(scope="module")
 def methods() -> str:
-    return methods_text.methods_markdown({}, None)
+    return methods_text.methods_markdown(with_defaults({}), None)
 
 
 @pytest.mark.parametrize("code", list(spec.POPULATIONS))

@@ -2,27 +2,30 @@
 output byte-identical, keeps the attempt in <run>.failed/ and leaves no process behind; a run
 killed with SIGKILL leaves nothing that breaks or lingers after the next normal run.
 
-Failures are injected in-process (monkeypatch of the step's function), so the tests depend on the
-runner's steps, not on how notebooks are executed. Marked slow: the runs are real.
+Failures are injected in-process (monkeypatch of a function the step calls), so the tests depend on
+the runner's steps, not on how notebooks are executed. Marked slow: the runs are real.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
 from processes import processes_working_in, wait_for_exit
 
-from helpers.pipeline import runner
+from helpers.pipeline import notebooks as stored
+from helpers.pipeline.errors import RunError
 from helpers.pipeline.params import ParamsError, load_params
-from helpers.pipeline.runner import RunError, run
+from helpers.pipeline.runner import run
 
 pytestmark = pytest.mark.slow
 
@@ -61,13 +64,13 @@ def fail(monkeypatch: pytest.MonkeyPatch, target: object, name: str) -> None:
 def failing_notebook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """01-disposition (the notebook an effect-size change re-executes) ends with an error."""
     notebooks = tmp_path / "notebooks"
-    shutil.copytree(runner.NOTEBOOK_DIR, notebooks)
+    shutil.copytree(stored.NOTEBOOK_DIR, notebooks)
     path = notebooks / "01-disposition.ipynb"
     content = json.loads(path.read_text())
     content["cells"].append({"cell_type": "code", "metadata": {}, "execution_count": None,
                              "outputs": [], "source": ["raise RuntimeError('injected failure')"]})
     path.write_text(json.dumps(content))
-    monkeypatch.setattr(runner, "NOTEBOOK_DIR", notebooks)
+    monkeypatch.setattr(stored, "NOTEBOOK_DIR", notebooks)
 
 
 def failing_swap(monkeypatch: pytest.MonkeyPatch, run_dir: Path) -> None:
@@ -82,24 +85,24 @@ def failing_swap(monkeypatch: pytest.MonkeyPatch, run_dir: Path) -> None:
     monkeypatch.setattr(Path, "rename", broken)
 
 
+def fail_in(module: str, name: str) -> Callable[[Path, pytest.MonkeyPatch, Path], None]:
+    """An injection: `name` of the helpers module `module`, which the step calls, fails."""
+    return lambda tmp, mp, run_dir: fail(mp, importlib.import_module(module), name)
+
+
 # step: (params changes that make the step execute, failure injection)
 STEPS = {
     "2/7 data": ({"sample_size": {"effect_size": 0.35}},
-                 lambda tmp, mp, run_dir: fail(mp, runner, "_prepare_data")),
-    "3/7 derive": ({"exclude_out_of_window": True},
-                   lambda tmp, mp, run_dir: fail(mp, runner, "_derive")),
+                 fail_in("helpers.synth", "write_synthetic_cohort")),
+    "3/7 derive": ({"exclude_out_of_window": True}, fail_in("helpers.adam.derive", "derive_adam")),
     "4/7 notebooks": ({"sample_size": {"effect_size": 0.35}},
                       lambda tmp, mp, run_dir: failing_notebook(tmp, mp)),
     "5/7 results": ({"sample_size": {"effect_size": 0.35}},
-                    lambda tmp, mp, run_dir: fail(mp, runner, "_results")),
+                    fail_in("helpers.results.key_results", "select_key_results")),
     "6/7 record": ({"sample_size": {"effect_size": 0.35}},
-                   lambda tmp, mp, run_dir: fail(mp,
-                   __import__("helpers.pipeline.provenance").provenance,
-                                                 "provenance_record")),
+                   fail_in("helpers.pipeline.provenance", "provenance_record")),
     "7/7 report": ({"sample_size": {"effect_size": 0.35}, "render": True},
-                   lambda tmp, mp, run_dir: fail(mp,
-                   __import__("helpers.report.manuscript").manuscript,
-                                                 "render")),
+                   fail_in("helpers.pipeline.render", "render")),
     "swap": ({"sample_size": {"effect_size": 0.35}},
              lambda tmp, mp, run_dir: failing_swap(mp, run_dir)),
 }

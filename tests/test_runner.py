@@ -17,8 +17,10 @@ import pytest
 import yaml
 from processes import processes_working_in, wait_for_exit
 
+from helpers.pipeline.errors import RunError
+from helpers.pipeline.notebooks import NOTEBOOKS
 from helpers.pipeline.params import load_params
-from helpers.pipeline.runner import NOTEBOOKS, RunError, run
+from helpers.pipeline.runner import run
 from helpers.results.reproduction import read_published
 
 pytestmark = pytest.mark.slow
@@ -276,16 +278,16 @@ def test_a_failing_notebook_stops_the_run_and_leaves_no_process_behind(
 ):
     """A cell error fails the run naming the notebook and the error; the previous output stays
     as it was, and no kernel of the run is left running."""
-    from helpers.pipeline import runner
+    from helpers.pipeline import notebooks as stored
 
     notebooks = tmp_path / "notebooks"
-    shutil.copytree(runner.NOTEBOOK_DIR, notebooks)
+    shutil.copytree(stored.NOTEBOOK_DIR, notebooks)
     failing = notebooks / "03-caregiver-outcomes.ipynb"
     content = json.loads(failing.read_text())
     content["cells"].append({"cell_type": "code", "metadata": {}, "execution_count": None,
                              "outputs": [], "source": ["raise RuntimeError('deliberate failure')"]})
     failing.write_text(json.dumps(content))
-    monkeypatch.setattr(runner, "NOTEBOOK_DIR", notebooks)
+    monkeypatch.setattr(stored, "NOTEBOOK_DIR", notebooks)
     run_dir = runs["first"].run_dir
     before = file_hashes(run_dir)
     with pytest.raises(RunError, match=r"notebook 03-caregiver-outcomes failed(.|\n)*deliberate"):

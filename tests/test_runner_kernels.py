@@ -9,7 +9,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-from helpers.pipeline import runner
+from helpers.pipeline import notebooks as stored
+from helpers.pipeline.errors import RunError
+from helpers.pipeline.kernels import KERNEL, Kernels
 
 PROBE = (
     "import os, time\n"
@@ -26,8 +28,8 @@ def write_notebook(folder: Path, name: str, *sources: str) -> None:
              for i, source in enumerate(("x = 0", *sources))]
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{name}.ipynb").write_text(json.dumps(
-        {"cells": cells, "metadata": {"kernelspec": {"name": runner.KERNEL, "language": "python",
-                                                     "display_name": runner.KERNEL}},
+        {"cells": cells, "metadata": {"kernelspec": {"name": KERNEL, "language": "python",
+                                                     "display_name": KERNEL}},
          "nbformat": 4, "nbformat_minor": 5}))
 
 
@@ -40,12 +42,12 @@ def execute(notebooks: dict[str, tuple[str, ...]], tmp_path: Path, monkeypatch) 
     """Run the notebooks (name -> cell sources) as the runner does; returns the run folder."""
     for name, sources in notebooks.items():
         write_notebook(tmp_path / "notebooks", name, *sources)
-    monkeypatch.setattr(runner, "NOTEBOOK_DIR", tmp_path / "notebooks")
+    monkeypatch.setattr(stored, "NOTEBOOK_DIR", tmp_path / "notebooks")
     run_dir = tmp_path / "run"
     run_dir.mkdir()
-    kernels = runner._Kernels(notebooks, run_dir)
+    kernels = Kernels(notebooks, run_dir)
     before = Path.cwd()
-    runner._run_notebooks({name: {} for name in notebooks}, run_dir, kernels, 2, lambda _: None)
+    stored.run_notebooks({name: {} for name in notebooks}, run_dir, kernels, 2, "notebooks")
     assert Path.cwd() == before  # notebooks in threads never move this process
     return run_dir
 
@@ -65,7 +67,7 @@ def test_a_kernel_sees_the_environment_of_the_run_from_its_first_import(tmp_path
 def test_a_failing_notebook_names_itself_and_its_error_and_ends_every_kernel(
     tmp_path, monkeypatch
 ):
-    with pytest.raises(runner.RunError, match=r"notebook broken failed(.|\n)*deliberate"):
+    with pytest.raises(RunError, match=r"notebook broken failed(.|\n)*deliberate"):
         execute({"broken": ("raise RuntimeError('deliberate')",), "fine": ("1 + 1",)},
                 tmp_path, monkeypatch)
     kernels = [p for p in psutil.Process().children(recursive=True)

@@ -11,14 +11,14 @@ from pathlib import Path
 import papermill
 import pytest
 
-from helpers.pipeline import runner
-from helpers.pipeline.params import load_params, with_defaults
-from helpers.pipeline.runner import (
+from helpers.pipeline import notebooks
+from helpers.pipeline.notebooks import (
     NOTEBOOK_DIR,
     NOTEBOOKS,
     declared_parameters,
     notebook_parameters,
 )
+from helpers.pipeline.params import load_params, with_defaults
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -42,7 +42,7 @@ def test_declared_parameters_of_an_annotated_cell_and_of_a_notebook_without_one(
 
     notebook("typed", ["parameters"], 'a: int = 1\nb = {"k": 1}  # a dict\nprint(a)\na = 2\n')
     notebook("untagged", [], "a = 1\n")
-    monkeypatch.setattr(runner, "NOTEBOOK_DIR", tmp_path)
+    monkeypatch.setattr(notebooks, "NOTEBOOK_DIR", tmp_path)
     for name in ("typed", "untagged"):
         found = tuple(papermill.inspect_notebook(str(tmp_path / f"{name}.ipynb")))
         assert declared_parameters(name) == found
@@ -76,7 +76,7 @@ def test_notebook_defaults_equal_the_params_schema_defaults(notebook: str):
     }
     schema = with_defaults({})
     for name, value in defaults.items():
-        expected = None if name in runner.PATH_PARAMETERS else schema[name]
+        expected = None if name in notebooks.PATH_PARAMETERS else schema[name]
         assert value == expected, f"{notebook}: {name} = {value!r}, schema default {expected!r}"
 
 

@@ -64,7 +64,8 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _render(args: argparse.Namespace) -> int:
-    from helpers.report.manuscript import ManuscriptError, render
+    from helpers.pipeline.render import render
+    from helpers.report.article import ManuscriptError
 
     try:
         render(args.run_dir)

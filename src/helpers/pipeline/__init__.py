@@ -1,1 +1,2 @@
-"""The run: params, steps, runner, kernels, provenance, commands."""
+"""The run: params, steps (declared as data), runner, kernels, notebooks, content keys, progress,
+render, provenance, commands, folders."""

@@ -1,10 +1,23 @@
-"""Replacing an output folder as a whole: a reader sees the old folder or the new one, never a
-mix (the run folder, the rendered report)."""
+"""The folders of a run beside its run folder output/<run>: where it is built (staging), where a
+failed run is kept, its report; and replacing an output folder as a whole, so that a reader sees
+the old folder or the new one, never a mix (the run folder, the rendered report)."""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
+
+REPORT_DIR = "report"  # output/<run>/report/: what a reader opens
+
+
+def staging_folder(run_dir: Path) -> Path:
+    """Where a run of run_dir is built before it is swapped in."""
+    return run_dir.with_name(f".{run_dir.name}.staging")
+
+
+def failed_folder(run_dir: Path) -> Path:
+    """Where a failed run of run_dir keeps its partial output and error.txt."""
+    return run_dir.with_name(f"{run_dir.name}.failed")
 
 
 def aside(target: Path) -> Path:

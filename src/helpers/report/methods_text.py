@@ -4,8 +4,8 @@ Visits, windows, time units and codes come from helpers.study.spec; scoring rule
 from helpers.study.instruments (its "project rules" block); the rounding of changes before the
 signed-rank test from helpers.analysis.stats.CHANGE_DECIMALS; the run's own settings (efficacy
 population, country, out-of-window switch, alpha, sample-size assumptions, data source) from its
-params.yaml with the defaults of helpers.pipeline.params. Change a rule in the code and the text
-follows; nothing is typed twice.
+params.yaml, every key given (the pipeline fills in the defaults). Change a rule in the code and
+the text follows; nothing is typed twice.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from helpers.analysis.stats import (
     SIGNED_RANK_EXACT_MAX_N,
     SIGNED_RANK_PERMUTATION_MAX_N,
 )
-from helpers.pipeline.params import with_defaults
 from helpers.report.labels import HRPQ_TOTALS, PARAM_LABELS
 from helpers.report.tables import to_markdown
 from helpers.study import instruments, spec
@@ -39,10 +38,6 @@ INSTRUMENT_CITATIONS: dict[str, str] = {
     "ZBI": "zarit1980",
 }
 
-def run_settings(params: Mapping[str, Any]) -> dict[str, Any]:
-    """The run's params (as given in its params.yaml) with helpers.pipeline.params defaults filled
-    in."""
-    return with_defaults(dict(params), "params.yaml")
 
 
 def _range(low: float | None, high: float | None) -> str:
@@ -192,10 +187,9 @@ published one when its mean change has the same sign and its CI the same signifi
 """
 
 
-def methods_markdown(params: Mapping[str, Any], data_source: str | None) -> str:
-    """The generated methods include (_methods-generated.md) for a run's params and data source
-    (provenance.json data.source)."""
-    s = run_settings(params)
+def methods_markdown(s: Mapping[str, Any], data_source: str | None) -> str:
+    """The generated methods include (_methods-generated.md) for a run's settings `s` (its params,
+    every key given) and data source (provenance.json data.source)."""
     visits = ", ".join(v.title() for v in spec.VISITS)
     country = f"restricted to patients of {s['country']}" if s["country"] else "all countries"
     window = (

@@ -1,0 +1,118 @@
+"""Rendering a run's manuscript: stage the Quarto project (helpers.report.manuscript) with the
+run's settings, render it with Quarto (HTML, DOCX, PDF via Typst) when it is installed, else
+write the HTML preview (helpers.report.preview), and swap the new report/ in whole."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from helpers.pipeline.commands import python_command
+from helpers.pipeline.folders import REPORT_DIR, swap_in
+from helpers.pipeline.params import with_defaults
+from helpers.report.article import ManuscriptError
+from helpers.report.docx_layout import DocxError, fit_to_a4, write_reference_docx
+from helpers.report.manuscript import stage
+from helpers.report.preview import PREVIEW_FILE, write_preview
+
+REFERENCE_DOCX = "reference.docx"  # written at render time (write_reference_docx)
+QUARTO_MISSING = (
+    "quarto not found on PATH: the Quarto report (HTML, DOCX, PDF) was not rendered; wrote the "
+    "HTML preview {preview} instead. Install Quarto with conda-forge `quarto` "
+    "(environment.yml), `{pip_install}` on a machine with internet access, or the "
+    "installer from https://quarto.org, then run `{render}`."
+)
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    """What render() produced: tool "quarto" or "preview", the files written, and the message
+    printed (empty after a Quarto render)."""
+
+    tool: str
+    outputs: tuple[Path, ...]
+    report_dir: Path
+    message: str
+
+
+
+def run_settings(run_dir: Path) -> dict[str, Any]:
+    """The run's params.yaml with the defaults of helpers.pipeline.params filled in (every key;
+    the defaults alone, with a warning, when the run folder has no params.yaml)."""
+    path = Path(run_dir) / "params.yaml"
+    if not path.is_file():
+        warnings.warn(f"{path} not found: the manuscript states the default settings",
+                      stacklevel=2)
+        return with_defaults({}, "params.yaml")
+    return with_defaults(yaml.safe_load(path.read_text(encoding="utf-8")) or {}, "params.yaml")
+
+
+def stage_manuscript(run_dir: Path) -> Path:
+    """The run's Quarto project staged with its settings (helpers.report.manuscript.stage)."""
+    return stage(run_dir, run_settings(run_dir))
+
+
+def _quarto_output_dir(project: Path) -> Path:
+    config = yaml.safe_load((project / "_quarto.yml").read_text(encoding="utf-8"))
+    return project / config["project"].get("output-dir", "_manuscript")
+
+
+def render(run_dir: Path, *, display_dir: Path | None = None) -> RenderResult:
+    """Stage the manuscript, then render it with Quarto (HTML, DOCX, PDF via Typst) into
+    run_dir/report/; without Quarto print one message and write report/preview.html.
+
+    Any form of run_dir works (relative or absolute): Quarto is given the absolute project path.
+    The new report is written beside the old one and swapped in only when complete, so a failed
+    render (ManuscriptError naming Quarto's message) leaves the previous report/ byte-identical.
+
+    display_dir: the run folder as the message should name it (the runner renders in a staging
+    folder that it moves into place afterwards); default run_dir.
+    """
+    shown = Path(display_dir) if display_dir is not None else Path(run_dir)
+    run_dir = Path(run_dir).resolve()
+    project = stage_manuscript(run_dir)
+    report = run_dir / REPORT_DIR
+    fresh = run_dir / f".{REPORT_DIR}.new"
+    shutil.rmtree(fresh, ignore_errors=True)
+    quarto = shutil.which("quarto")
+    if quarto is None:
+        write_preview(fresh, project)
+        swap_in(fresh, report)
+        preview = report / PREVIEW_FILE
+        message = QUARTO_MISSING.format(
+            preview=shown / preview.relative_to(run_dir),
+            pip_install=python_command("-m pip install quarto-cli"),
+            render=python_command(f"-m helpers render {shown}"),
+        )
+        print(message, flush=True)
+        return RenderResult("preview", (preview,), report, message)
+    try:
+        write_reference_docx(quarto, project / REFERENCE_DOCX)
+    except DocxError as exc:
+        raise ManuscriptError(str(exc)) from exc
+    done = subprocess.run(
+        [quarto, "render", str(project)], cwd=project, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise ManuscriptError(
+            f"quarto render failed in {project} (the previous {shown / REPORT_DIR} is kept):\n"
+            + _quarto_message(done.stderr + done.stdout)
+        )
+    shutil.copytree(_quarto_output_dir(project), fresh)
+    fit_to_a4(fresh / "index.docx")
+    swap_in(fresh, report)
+    outputs = tuple(sorted(p for p in report.glob("index.*") if p.is_file()))
+    return RenderResult("quarto", outputs, report, "")
+
+
+def _quarto_message(output: str, limit: int = 4000) -> str:
+    """Quarto's own error lines (those from the first ERROR on), else the tail of its output."""
+    start = output.find("ERROR")
+    return (output[start:] if start >= 0 else output)[-limit:].strip()
+
