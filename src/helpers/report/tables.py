@@ -161,7 +161,7 @@ def typeset(text: str) -> str:
 
 
 _SPAN = re.compile(r"\[([^\]]*)\]\{[^}]*\}")  # a pandoc span "[text]{#id}" shows as "text"
-_BREAKS = re.compile(r"[ \t\n]+")  # where a line may break: not at a non-breaking space
+_BREAKS = re.compile(r"[ \t\n\u200b]+")  # where a line may break: not at a non-breaking space
 
 
 def _text_width(text: str, longest_word: bool) -> float:
