@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from helpers.report.tables import to_markdown
+from helpers.report.tables import LANDSCAPE_WIDTH_PT, to_markdown
 
 _QUOTED = re.compile(r"\{\{<\s*var\s+(kr|pub)\.([\w-]+)\s*>\}\}")
 #: the ledger's columns as the manuscript shows them (ledger_table)
@@ -80,9 +80,10 @@ def ledger_table(reproduction: pd.DataFrame) -> pd.DataFrame:
 
 def ledger_markdown(reproduction_md: str, reproduction: pd.DataFrame) -> str:
     """The ledger section's body: reproduction.md's opening (data, sources, summary; not its
-    title nor its table) and the ledger table (helpers.report.tables.to_markdown)."""
+    title nor its table) and the ledger table (helpers.report.tables.to_markdown), its columns
+    set for the landscape page it is printed on."""
     opening = re.sub(r"\A# [^\n]*\n+", "", reproduction_md).split("\n|", 1)[0].rstrip()
-    return f"{opening}\n\n{to_markdown(ledger_table(reproduction))}\n"
+    return f"{opening}\n\n{to_markdown(ledger_table(reproduction), LANDSCAPE_WIDTH_PT)}\n"
 
 
 def link_numbers(article: str, ids: Iterable[str]) -> str:
