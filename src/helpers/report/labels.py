@@ -76,7 +76,10 @@ def _by_meaning(groups: dict[str, tuple[str, ...]], group: str,
     parameters."""
     if sorted(p for part in parts.values() for p in part) != sorted(groups[group]):
         raise ValueError(f"the parts of {group} do not hold its parameters")
-    return {k: v for g, ps in groups.items() for k, v in (parts if g == group else {g: ps}).items()}
+    out: dict[str, tuple[str, ...]] = {}
+    for name, params in groups.items():
+        out.update(parts if name == group else {name: params})
+    return out
 
 
 #: the panels of the change-over-time figures: the groups, with the larger ones split by what
