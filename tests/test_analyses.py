@@ -3,6 +3,8 @@ checked against counts and statistics computed here with pandas, scipy, lifeline
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pingouin as pg
@@ -13,7 +15,7 @@ from scipy import stats as sps
 
 from helpers.analysis import ard, baseline, caregiver, disposition, efficacy, safety, sample_size
 from helpers.analysis import change_from_baseline as cfb
-from helpers.report import tables, views
+from helpers.report import labels, tables, views
 
 FAS = adsl().query("FASFL == 'Y'")
 SAF = adsl().query("SAFFL == 'Y'")
@@ -86,7 +88,7 @@ def test_disposition_by_country_matches_crosstab() -> None:
     completed = a.groupby("COUNTRY")["COMPFL"].apply(lambda s: s.eq("Y").sum())
     size = a.groupby("COUNTRY").size()
     for c in size.index:
-        col = f"{c} (N={size[c]})"
+        col = f"{labels.value_label('COUNTRY', c)} (N={size[c]})"
         assert out.loc["Completed", col].startswith(f"{completed[c]} ")
     assert out.loc["Enrolled", f"Total (N={len(a)})"] == f"{len(a)} (100.0)"
 
@@ -143,7 +145,7 @@ def test_baseline_table_age_and_scores() -> None:
     q = adqs()
     bl = q[q["ABLFL"].eq("Y") & q["PARAMCD"].eq("FSMCTOT") & q["USUBJID"].isin(FAS["USUBJID"])]
     assert rows[("FSMC total at baseline", "n")] == str(len(bl))
-    assert rows[("Sex", "F, n (%)")].startswith(f"{FAS['SEX'].eq('F').sum()} ")
+    assert rows[("Sex", "Female, n (%)")].startswith(f"{FAS['SEX'].eq('F').sum()} ")
 
 
 def test_sample_size_grid_flags_target() -> None:
@@ -242,7 +244,7 @@ def test_caregiver_characteristics_and_agreement() -> None:
     cg = adsl().query("CGPOPFL == 'Y'")
     ch = views.caregiver.characteristics_table(caregiver.characteristics_ard(cg))
     ch = ch.set_index("Characteristic")["Value"]
-    assert ch["Sex: M, n (%)"] == n_pct(cg["CGSEX"].eq("M").sum(), len(cg))
+    assert ch["Sex: Male, n (%)"] == n_pct(cg["CGSEX"].eq("M").sum(), len(cg))
     pairs = caregiver.agreement_pairs(adqs(), cg["USUBJID"], ["MSISPHYS"])
     assert set(pairs["TIMEPOINT"]) == {caregiver.BASELINE, caregiver.LAST_PAIRED}
     base = pairs[pairs["TIMEPOINT"].eq(caregiver.BASELINE)]
@@ -310,3 +312,25 @@ def test_agreement_table_without_pairs_is_empty_and_aggregate():
     assert table.empty
     assert "USUBJID" not in table.columns
     assert list(table.columns[:2]) == ["Parameter", "Timepoint"]
+
+
+def test_tables_show_the_words_of_coded_values_never_the_codes() -> None:
+    """Sex, country and the caregiver's relationship, employment and children at home are shown
+    as helpers.report.labels.VALUE_LABELS words ("Employment: Full-time", "Denmark"), never as
+    their data codes ("FULL-TIME", "DNK", "Y")."""
+    a = adsl()
+    cg = a.query("CGPOPFL == 'Y'")
+    shown = [
+        views.baseline.baseline_table(baseline.baseline_ard(a, adqs(), "ENR"), {"All": "ENR"}),
+        views.caregiver.characteristics_table(caregiver.characteristics_ard(cg)),
+        views.disposition.disposition_by_country(
+            ard.combine([disposition.disposition_ard(a), disposition.disposition_country_ard(a)])),
+    ]
+    text = " ".join(" ".join(map(str, [*t.columns, *t.to_numpy().ravel()])) for t in shown)
+    coded = {code: word for column, words in labels.VALUE_LABELS.items() for code, word
+             in words.items() if column in ("SEX", "COUNTRY", "CGREL", "CGEMPLOY", "CGCHILD")}
+    present = {*a["SEX"], *a["COUNTRY"], *cg["CGREL"], *cg["CGEMPLOY"], *cg["CGCHILD"]}
+    assert present <= set(coded)
+    words = set(re.findall(r"[\w/-]+(?: EMPLOYED)?", text.replace("(N=", "(")))
+    assert not words & present, sorted(words & present)
+    assert all(coded[code] in text for code in present)

@@ -40,7 +40,8 @@ def test_a_group_of_more_than_max_series_is_split_into_equal_panels() -> None:
     assert all(len(ps) <= figures.MAX_SERIES for ps in split.values())
 
 
-@pytest.mark.parametrize("groups", [labels.PATIENT_GROUPS, labels.CAREGIVER_GROUPS])
+@pytest.mark.parametrize("groups", [labels.PATIENT_GROUPS, labels.CAREGIVER_GROUPS,
+                                    labels.PATIENT_PANELS, labels.CAREGIVER_PANELS])
 def test_change_over_time_is_drawn_for_the_text_width(groups) -> None:
     params = [p for ps in groups.values() for p in ps]
     fig = figures.change_over_time(_change_ci(params), groups, 0.05)
@@ -87,3 +88,24 @@ def test_every_figure_fits_the_text_width_with_its_text_at_least_7_pt() -> None:
         minus = [t.get_text() for t in _texts(fig) if re.search(r"(?:^|[\s(;,])-\d", t.get_text())]
         assert not minus, (name, minus)  # numbers carry the minus sign U+2212
         plt.close(fig)
+
+
+@pytest.mark.parametrize("panels", [labels.PATIENT_PANELS, labels.CAREGIVER_PANELS])
+def test_panels_group_parameters_by_meaning_at_most_max_series_each(panels) -> None:
+    """HRPQ as paid and household work, SF-36 as physical and mental health: no panel needs
+    the generic split (figures.panels), and the panels hold exactly the
+    same parameters as the groups."""
+    assert figures.panels(panels) == panels
+    groups = labels.PATIENT_GROUPS if panels is labels.PATIENT_PANELS else labels.CAREGIVER_GROUPS
+    assert sorted(sum(panels.values(), ())) == sorted(sum(groups.values(), ()))
+
+
+@pytest.mark.parametrize(("group", "paramcd", "shown"), [
+    ("HRPQ paid work", "HRPQWMIS", "missed (h)"),
+    ("SF-36 physical health", "SF36RP", "role physical"),
+    ("SF-36 mental health", "SF36MH", "mental health"),
+    ("MSIS-29 (proxy)", "MSISPHYS", "physical"),
+    ("SDMT", "SDMTTOT", "SDMT"),
+])  # fmt: skip
+def test_a_legend_names_a_series_without_what_its_panel_title_names(group, paramcd, shown):
+    assert figures._series_label(group, paramcd) == shown

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from helpers.report import ledger
+from helpers.report import ledger, tables
 
 
 def reproduction() -> pd.DataFrame:
@@ -21,11 +21,21 @@ def reproduction() -> pd.DataFrame:
 def test_a_ledger_row_holds_the_anchor_and_where_the_number_comes_from() -> None:
     row = ledger.ledger_table(reproduction()).iloc[0].tolist()
     assert row == [
-        "[fsmc_chg_eos_p]{#ledger-fsmc_chg_eos_p}", "Wilcoxon p", "FAS (n = 84)", "0.0004",
-        "< 0.01 (A)", "match",
-        "ARD row outcomes / FSMCTOT / CHG / EOS / p; computed by stats.signed_rank_test; "
+        "[fsmc_\u200bchg_\u200beos_\u200bp]{#ledger-fsmc_chg_eos_p}", "Wilcoxon p", "FAS (n = 84)",
+        "0.0004", "< 0.01 (A)", "match",
+        "ARD row outcomes / FSMCTOT / CHG / EOS / p; computed by "
+        "stats.\u200bsigned_\u200brank_\u200btest; "
         "shown in tbl-outcomes-eos (02-patient-outcomes)",
     ]
+
+
+def test_a_long_reference_may_break_after_a_dot_underscore_or_sign_never_in_a_number() -> None:
+    """The ledger's longest names ("stats.planned_sample_size(effect_size=0.4, ...") break
+    between their parts, so that its column need not be as wide as they are."""
+    shown = ledger.breakable("stats.planned_sample_size(effect_size=0.4, alpha=0.05)")
+    assert shown.split(ledger.ZERO_WIDTH_SPACE) == [
+        "stats.", "planned_", "sample_", "size(", "effect_", "size=0.4, alpha=0.05)"]
+    assert max(len(w) for w in tables._BREAKS.split(shown)) < len("effect_size=0.4,")
 
 
 @pytest.mark.parametrize(

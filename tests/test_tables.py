@@ -178,6 +178,23 @@ def test_numbers_keep_one_line_before_labels_get_more_room() -> None:
     assert widths[0] * tables.TABLE_WIDTH_PT >= len("household") * em  # its longest word fits
 
 
+def test_a_table_on_a_landscape_page_gives_its_long_text_the_extra_width() -> None:
+    """Set for LANDSCAPE_WIDTH_PT (the ledger), a column that fits keeps its width and the long
+    text column takes the whole of the wider page's rest."""
+    df = pd.DataFrame({"Number": ["fsmc_chg_eos_p"], "Where": ["ARD row analysis " * 40]})
+    for width in (tables.TABLE_WIDTH_PT, tables.LANDSCAPE_WIDTH_PT):
+        number, where = (share * width for share in tables.column_widths(df, width))
+        assert number == pytest.approx(len("fsmc_chg_eos_p") * tables.CHAR_EM
+                                       * tables.TABLE_FONT_PT + tables.CELL_PADDING_PT)
+        assert where == pytest.approx(width - number)
+
+
+def test_a_zero_width_space_is_where_a_long_word_may_break() -> None:
+    df = pd.DataFrame({"Where": ["stats.\u200bplanned_\u200bsample_\u200bsize"], "n": ["1"]})
+    least = tables._text_width(df.iloc[0, 0], longest_word=True)
+    assert least == pytest.approx(len("planned_") * tables.CHAR_EM * tables.TABLE_FONT_PT)
+
+
 @pytest.mark.parametrize(
     ("cells", "numeric"),
     [

@@ -150,10 +150,15 @@ def panels(groups: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
 
 
 def _series_label(group: str, paramcd: str) -> str:
-    """A parameter's label in a panel's legend, without the instrument the panel title names."""
+    """A parameter's label in a panel's legend, without what the panel title already names:
+    the whole title ("HRPQ paid work": "missed (h)") or its first word, the instrument
+    ("SF-36 physical health": "role physical"); the whole label when nothing would be left."""
     name = labels.label(paramcd)
-    instrument = group.split(" (")[0]
-    return name[len(instrument):].strip(" ,") or name if name.startswith(instrument) else name
+    title = group.split(" (")[0]
+    for prefix in (title, title.split()[0]):
+        if name.startswith(prefix) and (rest := name[len(prefix):].strip(" ,")):
+            return rest
+    return name
 
 
 def change_over_time(ci: pd.DataFrame, groups: dict[str, tuple[str, ...]], alpha: float) -> Figure:

@@ -14,12 +14,23 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from helpers.report.tables import to_markdown
+from helpers.report.tables import LANDSCAPE_WIDTH_PT, to_markdown
 
 _QUOTED = re.compile(r"\{\{<\s*var\s+(kr|pub)\.([\w-]+)\s*>\}\}")
 #: the ledger's columns as the manuscript shows them (ledger_table)
 HEADERS = ("Number", "What (definition)", "Population (n)", "This run", "Published (source)",
            "Verdict", "Where it comes from")  # fmt: skip
+#: where a long reference ("stats.planned_sample_size(effect_size=0.4", "analysis=cg_agreement",
+#: "cg_msis_psych_chg_eos_median") may break: after a ".", "_", "(" or "=" between letters
+_BREAK_AFTER = re.compile(r"(?<=[A-Za-z_][._(=])(?=[A-Za-z])")
+ZERO_WIDTH_SPACE = "\u200b"
+
+
+def breakable(reference: str) -> str:
+    """A code reference with a zero-width space (a line break opportunity in Typst, Word and
+    browsers, invisible in print) at each `_BREAK_AFTER` point, so that the ledger's columns
+    need not be as wide as its longest name."""
+    return _BREAK_AFTER.sub(ZERO_WIDTH_SPACE, reference)
 
 
 def anchor(figure_id: str) -> str:
@@ -32,7 +43,7 @@ def _origin(row: pd.Series) -> str:
     parts = [f"ARD row {row['ard_row']}" if row["ard_row"] else "",
              f"computed by {row['method']}" if row["method"] else "",
              f"shown in {row['cell']} ({row['notebook']})" if row["cell"] else ""]
-    return "; ".join(part for part in parts if part)
+    return breakable("; ".join(part for part in parts if part))
 
 
 def _published(row: pd.Series) -> str:
@@ -52,11 +63,11 @@ def ledger_table(reproduction: pd.DataFrame) -> pd.DataFrame:
     (printed, printed otherwise, or inferred: `_published`),
     the verdict (with the reason when not comparable), and where the number comes from: its
     ARD row (ard/<notebook>.csv), the function that computed it and the labelled cell
-    (notebook) that shows it."""
+    (notebook) that shows it; the id and the references may break (`breakable`)."""
     r = reproduction.fillna("").astype(str)
     n = r["n"].map(lambda x: f" (n = {x})" if x else "")
     columns = [
-        "[" + r["id"] + "]{#" + r["id"].map(anchor) + "}",
+        "[" + r["id"].map(breakable) + "]{#" + r["id"].map(anchor) + "}",
         r["what"],
         r["population"] + n,
         r["reproduced"],
@@ -69,9 +80,10 @@ def ledger_table(reproduction: pd.DataFrame) -> pd.DataFrame:
 
 def ledger_markdown(reproduction_md: str, reproduction: pd.DataFrame) -> str:
     """The ledger section's body: reproduction.md's opening (data, sources, summary; not its
-    title nor its table) and the ledger table (helpers.report.tables.to_markdown)."""
+    title nor its table) and the ledger table (helpers.report.tables.to_markdown), its columns
+    set for the landscape page it is printed on."""
     opening = re.sub(r"\A# [^\n]*\n+", "", reproduction_md).split("\n|", 1)[0].rstrip()
-    return f"{opening}\n\n{to_markdown(ledger_table(reproduction))}\n"
+    return f"{opening}\n\n{to_markdown(ledger_table(reproduction), LANDSCAPE_WIDTH_PT)}\n"
 
 
 def link_numbers(article: str, ids: Iterable[str]) -> str:

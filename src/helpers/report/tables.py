@@ -152,6 +152,8 @@ def assert_aggregate(df: pd.DataFrame) -> None:
 #: DOCX reference document set it)
 TABLE_WIDTH_PT = 459.0
 TABLE_FONT_PT = 9.0
+#: the same for a table on a landscape page (the ledger): wider by the A4 sides' difference
+LANDSCAPE_WIDTH_PT = TABLE_WIDTH_PT + (29.7 - 21.0) / 2.54 * 72
 #: advance of one character in em (a bound for digits and text in proportional fonts) and the
 #: padding of a cell (left + right), in pt
 CHAR_EM = 0.55
@@ -211,7 +213,7 @@ def typeset(text: str) -> str:
 
 
 _SPAN = re.compile(r"\[([^\]]*)\]\{[^}]*\}")  # a pandoc span "[text]{#id}" shows as "text"
-_BREAKS = re.compile(r"[ \t\n]+")  # where a line may break: not at a non-breaking space
+_BREAKS = re.compile(r"[ \t\n\u200b]+")  # where a line may break: not at a non-breaking space
 
 
 def _text_width(text: str, longest_word: bool) -> float:
@@ -220,8 +222,9 @@ def _text_width(text: str, longest_word: bool) -> float:
     return max((len(w) for w in words), default=0) * CHAR_EM * TABLE_FONT_PT
 
 
-def column_widths(df: pd.DataFrame) -> list[float]:
-    """Relative column widths (sum 1) of a table at TABLE_FONT_PT in TABLE_WIDTH_PT.
+def column_widths(df: pd.DataFrame, width_pt: float = TABLE_WIDTH_PT) -> list[float]:
+    """Relative column widths (sum 1) of a table at TABLE_FONT_PT in `width_pt` (TABLE_WIDTH_PT,
+    or LANDSCAPE_WIDTH_PT for a table on a landscape page).
 
     Each column needs at least its longest word (header included) plus padding. When every
     cell fits on one line the widths are the cells' natural widths. Otherwise numbers come
@@ -235,13 +238,13 @@ def column_widths(df: pd.DataFrame) -> list[float]:
     natural = np.maximum(natural + CELL_PADDING_PT, least)
     numbers = np.array([i > 0 and _is_numeric(df.iloc[:, i]) for i in range(df.shape[1])])
     first = np.where(numbers, natural, least)
-    if natural.sum() <= TABLE_WIDTH_PT or natural.sum() == least.sum():
+    if natural.sum() <= width_pt or natural.sum() == least.sum():
         widths = natural
-    elif first.sum() <= TABLE_WIDTH_PT and (natural - first).sum() > 0:
-        spare = TABLE_WIDTH_PT - first.sum()
+    elif first.sum() <= width_pt and (natural - first).sum() > 0:
+        spare = width_pt - first.sum()
         widths = first + spare * (natural - first) / (natural - first).sum()
     else:
-        spare = max(TABLE_WIDTH_PT - least.sum(), 0.0)
+        spare = max(width_pt - least.sum(), 0.0)
         widths = least + spare * (natural - least) / (natural - least).sum()
     return list(widths / widths.sum())
 
@@ -256,14 +259,15 @@ def _is_numeric(values: pd.Series) -> bool:
     return len(cells) > 0 and cells.str.match(number).mean() >= 0.5
 
 
-def to_markdown(df: pd.DataFrame) -> str:
-    """Pipe table in the layout described in the module docstring. Cells are written as they
-    are, typeset (`typeset`: minus signs, mathematics, non-breaking spaces; no re-parsing of
-    numbers, leading INDENT kept); "|" inside a cell is escaped."""
+def to_markdown(df: pd.DataFrame, width_pt: float = TABLE_WIDTH_PT) -> str:
+    """Pipe table in the layout described in the module docstring, its columns set for
+    `width_pt` (column_widths). Cells are written as they are, typeset (`typeset`: minus signs,
+    mathematics, non-breaking spaces; no re-parsing of numbers, leading INDENT kept); "|"
+    inside a cell is escaped."""
     assert_aggregate(df)
     shown = group_rows(df.astype(str)).map(typeset)
     shown.columns = [typeset(str(c)) for c in shown.columns]
-    widths = column_widths(shown)
+    widths = column_widths(shown, width_pt)
     dashes = [max(3, round(w * SEPARATOR_DASHES)) for w in widths]
     right = [i > 0 and _is_numeric(shown.iloc[:, i]) for i in range(shown.shape[1])]
     separator = [("-" * (n - 1) + ":") if r else (":" + "-" * (n - 1))

@@ -32,7 +32,8 @@ def _baseline_cells(cells: pd.DataFrame) -> pd.Series:
         for level in cells.loc[cells["paramcd"].eq(column), "level"].unique():
             n = tables.cell_value(cells, paramcd=column, level=level, stat="n")
             pct = tables.cell_value(cells, paramcd=column, level=level, stat="pct")
-            shown[(_label(column), f"{level}, n (%)")] = tables.fmt_n_pct(n, pct)
+            row = (_label(column), f"{labels.value_label(column, level)}, n (%)")
+            shown[row] = tables.fmt_n_pct(n, pct)
     return pd.Series(shown)
 
 

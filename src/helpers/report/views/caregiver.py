@@ -36,7 +36,7 @@ def characteristics_table(results: pd.DataFrame) -> pd.DataFrame:
     for code in CG_CATEGORIES:
         name = CHARACTERISTIC_LABELS[code]
         levels = cells[cells["paramcd"].eq(code)]
-        rows += [(f"{name}: {level}, n (%)", shown) for level, shown
+        rows += [(f"{name}: {labels.value_label(code, level)}, n (%)", shown) for level, shown
                  in zip(levels["level"].unique(), tables.n_pct_cells(levels), strict=True)]
     return pd.DataFrame(rows, columns=["Characteristic", "Value"])
 
@@ -46,7 +46,7 @@ AGREEMENT_COLUMNS = (
     "Pairs",
     "ICC(2,1) (95% CI)",
     "ICC(3,1) (95% CI)",
-    "Mean difference, patient - caregiver (95% LoA)",
+    "Mean difference, patient \u2212 caregiver (95% LoA)",
 )
 
 

@@ -57,7 +57,7 @@ def summarise(results: pd.DataFrame, params: Iterable[str], alpha: float = 0.05)
     out = out.sort_values(["PARAMCD", "TIMEPOINT"]).reset_index(drop=True)
     return out.assign(
         Parameter=out["PARAMCD"].astype(str).map(labels.label),
-        Visit=out["TIMEPOINT"].astype(str).str.title().str.replace("Eos", "EOS"),
+        Visit=out["TIMEPOINT"].astype(str).map(lambda v: labels.value_label("AVISIT", v)),
     )
 
 

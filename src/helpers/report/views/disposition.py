@@ -6,7 +6,7 @@ import pandas as pd
 
 from helpers.analysis import ard
 from helpers.analysis.disposition import FLOW_YEARS
-from helpers.report import tables
+from helpers.report import labels, tables
 
 #: the analysis sets of the disposition table: ARD paramcd -> label
 FLAG_LABELS = {"SAFFL": "Treated (SAF)", "FASFL": "Full analysis set (FAS)",
@@ -35,7 +35,8 @@ def disposition_table(results: pd.DataFrame, group: str = "") -> pd.DataFrame:
             n = tables.cell_value(cells, paramcd=code, level=level, stat="n")
             if code == "DCSREAS" and n == 0:
                 continue
-            shown = f"{tables.INDENT}{level.capitalize()}" if code == "DCSREAS" else label
+            reason = f"{tables.INDENT}{labels.value_label(code, level)}"
+            shown = reason if code == "DCSREAS" else label
             pct = tables.cell_value(cells, paramcd=code, level=level, stat="pct")
             rows.append((shown, tables.fmt_n_pct(n, pct)))
     return pd.DataFrame(rows, columns=["Status", "n (%)"])
@@ -49,7 +50,8 @@ def disposition_by_country(results: pd.DataFrame) -> pd.DataFrame:
     cols = {}
     for group in groups:
         size = tables.cell_value(cells, group=group)
-        cols[f"{group or 'Total'} (N={tables.fmt_count(size)})"] = (
+        name = labels.value_label("COUNTRY", group) if group else "Total"
+        cols[f"{name} (N={tables.fmt_count(size)})"] = (
             disposition_table(results, group).set_index("Status")["n (%)"])
     keep = ["Enrolled", *FLAG_LABELS.values(), "Discontinued", "Died"]
     return pd.DataFrame(cols).loc[keep].rename_axis("Status").reset_index()
@@ -71,7 +73,7 @@ def strobe_flow(results: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     exits = [(0, f"Never treated: {n('NEVERTRT')}")]
     for k in range(1, FLOW_YEARS + 1):
         year = cells[cells["paramcd"].eq("DISCYR") & cells["group"].eq(f"{k}")]
-        lines = [f"{r.level.capitalize()}: {tables.fmt_count(r.value)}"
+        lines = [f"{labels.value_label('DCSREAS', r.level)}: {tables.fmt_count(r.value)}"
                  for r in year.itertuples() if r.level]
         exits.append((k + 1, "\n".join([f"Discontinued in year {k}: "
                                          f"{n('DISCYR', group=f'{k}', level='')}", *lines])))

@@ -8,7 +8,7 @@ import pandas as pd
 
 from helpers.analysis import ard, disclosure
 from helpers.analysis.efficacy import SHIFT_LEVELS
-from helpers.report import tables
+from helpers.report import labels, tables
 
 
 def fsmc_shift_table(results: pd.DataFrame) -> pd.DataFrame:
@@ -104,6 +104,7 @@ def edss_improvement_table(results: pd.DataFrame) -> pd.DataFrame:
     edss_improvement_ard rows."""
     cells = ard.select(results, analysis="edss_improvement")
     keys = cells[["paramcd", "level"]].drop_duplicates()
-    shown = [EDSS_LABELS.get(code) or f"{tables.INDENT}first seen at {level.title()}"
-              for code, level in keys.itertuples(index=False)]  # fmt: skip
+    shown = [EDSS_LABELS.get(code)
+             or f"{tables.INDENT}first seen at {labels.value_label('AVISIT', level)}"
+             for code, level in keys.itertuples(index=False)]  # fmt: skip
     return pd.DataFrame({"EDSS": shown, "n (%)": tables.n_pct_cells(cells)})

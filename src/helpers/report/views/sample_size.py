@@ -19,7 +19,7 @@ def sample_size_grid(results: pd.DataFrame, target: int) -> pd.DataFrame:
         "Effect size (d)": wide["effect_size"].map("{:.2f}".format),
         "Power": wide["power"].map("{:.2f}".format),
         "Drop-out": wide["dropout"].map("{:.0%}".format),
-        "alpha": wide["alpha"].map("{:.2f}".format),
+        "\u03b1 (two-sided)": wide["alpha"].map("{:.2f}".format),
         "N to enrol": n,
         f"Gives N = {target}": ["yes" if k == target else "" for k in n],
     }).reset_index(drop=True)  # fmt: skip
