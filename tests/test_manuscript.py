@@ -231,7 +231,7 @@ def test_methods_state_the_code_constants_and_the_run_settings() -> None:
                               "exclude_out_of_window": True})
     text = methods_markdown(settings, "synthetic cohort (seed 1, n 5)")
     assert f"rounded to {stats.CHANGE_DECIMALS} decimals" in text
-    assert f"+/- {spec.VISIT_WINDOW_DAYS} days" in text
+    assert f"± {spec.VISIT_WINDOW_DAYS} days" in text
     assert "COMP population, restricted to patients of NOR" in text
     assert "significance level is 0.01" in text and "excluded from the analysis" in text
     assert "synthetic cohort (seed 1, n 5)" in text and "not the study's" in text
@@ -246,7 +246,7 @@ def test_methods_state_the_sensitivity_models_and_settings(monkeypatch: pytest.M
     settings = with_defaults({"sensitivity": {"imputations": 80, "seed": 11, "deltas": 9}})
     text = " ".join(methods_markdown(settings, "synthetic cohort (seed 1, n 5)").split())
     assert "(80 imputed data sets, 7 cycles each, seed 11)" in text
-    assert "delta = 0, 1, ..., 9 points" in text
+    assert "δ = 0, 1, …, 9 points" in text
     assert "random intercept per patient" in text and "REML" in text
     assert "observed cases at Month 36" in text
 
@@ -257,7 +257,7 @@ def test_methods_follow_a_changed_project_rule(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(instruments, "ZBI_MAX_MISSING", 2)
     text = generated_methods()
     assert "up to 25% of a subscale's items" in text
-    assert "FSMC total change <= -12" in text
+    assert "FSMC total change ≤ −12" in text
     zbi_row = next(line for line in text.splitlines() if line.startswith("| ZBI"))
     assert "up to 2 missing items" in zbi_row
 
@@ -277,14 +277,14 @@ def test_stage_builds_the_project_with_generated_includes(run_dir: Path) -> None
 
     variables = yaml.safe_load((project / "_variables.yml").read_text(encoding="utf-8"))
     assert set(variables["kr"]) == set(published_ids())
-    assert variables["kr"]["fsmc_chg_eos_p"] == "p < 0.001"
-    assert variables["kr"]["sdmt_chg_eos_p"] == "p = 0.012"
-    assert variables["kr"]["fsmc_chg_eos_median"] == "-7.3"  # published decimals: -7.3
+    assert variables["kr"]["fsmc_chg_eos_p"] == "p <\u00a00.001"  # typeset: never broken
+    assert variables["kr"]["sdmt_chg_eos_p"] == "p =\u00a00.012"
+    assert variables["kr"]["fsmc_chg_eos_median"] == "\u22127.3"  # published decimals, minus sign
     assert variables["kr"]["n_enrolled"] == "12"  # published 87: no decimals
     assert variables["kr"]["fsmc_cri_months"] == "not reached"
     assert variables["kr"]["cg_n"] == "not computed"  # missing from key_results.csv
-    assert variables["kr"]["ae_top3"] == "Headache, Pyrexia, Rash"
-    assert variables["pub"]["fsmc_chg_eos_p"] == "< 0.01"
+    assert variables["kr"]["ae_top3"] == "headache, pyrexia and rash"  # as running text
+    assert variables["pub"]["fsmc_chg_eos_p"] == "<\u00a00.01"
 
     methods = (project / "_methods-generated.md").read_text(encoding="utf-8")
     assert "COMP population" in methods and "synthetic cohort (seed 1, n 5)" in methods
@@ -544,3 +544,21 @@ def test_the_runner_keys_every_manuscript_source() -> None:
     from helpers.pipeline.keys import MANUSCRIPT_FILES
 
     assert set(manuscript.SOURCES) <= set(MANUSCRIPT_FILES)
+
+
+@pytest.mark.parametrize(
+    ("terms", "text"),
+    [(["Headache"], "headache"), (["Headache", "Rash"], "headache and rash"),
+     (["Headache", "Pyrexia", "Rash"], "headache, pyrexia and rash")],
+)
+def test_a_list_of_terms_reads_as_running_text(terms: list[str], text: str) -> None:
+    assert includes.prose_list(terms) == text
+
+
+def test_the_data_availability_names_the_synthetic_cohort_with_its_article() -> None:
+    record = {"code": {"commit": "abc", "dirty": False},
+              "data": {"source": "synthetic cohort (seed 1, n 5)"}}
+    assert "This report analysed the synthetic cohort (seed 1, n 5);" in (
+        includes.data_availability(record))
+    record["data"]["source"] = "/secure/export"
+    assert "This report analysed /secure/export;" in includes.data_availability(record)

@@ -20,7 +20,7 @@ import yaml
 from helpers.report.article import EMBED, ManuscriptError, lookup, variables
 from helpers.report.ledger import ledger_markdown
 from helpers.report.methods_text import methods_markdown
-from helpers.report.tables import fmt_p, to_markdown
+from helpers.report.tables import fmt_p, to_markdown, typeset
 from helpers.results.reproduction import (
     PublishedFigure,
     format_reproduced,
@@ -38,29 +38,40 @@ AUTHORS_FILE = "_authors-generated.md"
 
 
 def format_key_result(figure: PublishedFigure, value: str | None) -> str:
-    """A key result as the text quotes it: p-values "p = 0.012" / "p < 0.001", other numbers at
-    the published decimals (helpers.results.reproduction); "not reached" for an infinite
-    Kaplan-Meier median, "not computed" when missing."""
+    """A key result as the text quotes it (typeset: the minus sign U+2212, non-breaking spaces),
+    the first case that applies: a p-value "p = 0.012" / "p < 0.001"; "not reached" for an
+    infinite Kaplan-Meier median; a list of terms as prose ("headache, pyrexia and rash");
+    another number at the published decimals (helpers.results.reproduction), "not computed"
+    when missing."""
     if value is not None and value != "" and figure.id.endswith("_p"):
         p = fmt_p(float(value))
-        return f"p {p}" if p.startswith("<") else f"p = {p}"
+        return typeset(f"p {p}" if p.startswith("<") else f"p = {p}")
     number = parse_value(value)
     if isinstance(number, float) and math.isinf(number):
         return "not reached"
-    return format_reproduced(figure, number)
+    if isinstance(number, str) and ", " in number:
+        return prose_list(number.split(", "))
+    return typeset(format_reproduced(figure, number))
+
+
+def prose_list(terms: list[str]) -> str:
+    """Terms (MedDRA preferred terms) as running text: lower case, the last joined by "and"."""
+    words = [term.lower() for term in terms]
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 def key_result_variables(
     key_results: pd.DataFrame, published: list[PublishedFigure]
 ) -> dict[str, dict[str, str]]:
     """_variables.yml: `kr` = this run's value of each published figure (formatted), `pub` = the
-    published figure as printed. Ids of key_results.csv not in published.yaml are kept in `kr`."""
+    published figure as printed (typeset). Ids of key_results.csv not in published.yaml are kept in
+    `kr`."""
     values = dict(zip(key_results["id"], key_results["value"], strict=True))
     by_id = {fig.id: fig for fig in published}
     extra = [i for i in values if i not in by_id]
     kr = {fig.id: format_key_result(fig, values.get(fig.id)) for fig in published}
     kr |= {i: str(values[i]) for i in extra}
-    return {"kr": kr, "pub": {fig.id: str(fig.published) for fig in published}}
+    return {"kr": kr, "pub": {fig.id: typeset(str(fig.published)) for fig in published}}
 
 
 def reproduction_include(reproduction_md: str) -> str:
@@ -148,6 +159,8 @@ def data_availability(provenance: Mapping[str, Any] | None) -> str:
     commit = lookup(provenance, "code.commit") or "unknown"
     dirty = " with uncommitted changes" if lookup(provenance, "code.dirty") else ""
     source = lookup(provenance, "data.source") or "the study data"
+    if source.startswith("synthetic"):
+        source = f"the {source}"
     return (
         "**Data availability.** The analysis code is available in the project repository "
         f"(commit `{commit}`{dirty}). "

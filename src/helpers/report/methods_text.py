@@ -22,7 +22,7 @@ from helpers.analysis.stats import (
     SIGNED_RANK_EXACT_MAX_N,
     SIGNED_RANK_PERMUTATION_MAX_N,
 )
-from helpers.report.labels import HRPQ_TOTALS, PARAM_LABELS
+from helpers.report.labels import HRPQ_TOTALS, PARAM_LABELS, value_label
 from helpers.report.tables import to_markdown
 from helpers.study import instruments, spec
 
@@ -43,7 +43,7 @@ INSTRUMENT_CITATIONS: dict[str, str] = {
 def _range(low: float | None, high: float | None) -> str:
     if low is None or high is None:
         return "norm-based"
-    return f"{low:g}-{high:g}"
+    return f"{low:g}–{high:g}"
 
 
 def _missing_items_rule(max_missing: int) -> str:
@@ -72,10 +72,11 @@ def _missing_rules() -> dict[str, str]:
 
 
 def _scores(scores: Mapping[str, tuple[float | None, float | None]]) -> str:
-    """Score codes grouped by range: "FSMCTOT 20-100; FSMCCOG, FSMCMOT 10-50"."""
+    """Scores by their labels, grouped by range: "FSMC total 20–100; FSMC cognitive, FSMC motor
+    10–50"."""
     by_range: dict[str, list[str]] = {}
     for code, bounds in scores.items():
-        by_range.setdefault(_range(*bounds), []).append(code)
+        by_range.setdefault(_range(*bounds), []).append(PARAM_LABELS.get(code, code))
     return "; ".join(f"{', '.join(codes)} {rng}" for rng, codes in by_range.items())
 
 
@@ -102,8 +103,18 @@ def _items(codes: tuple[int, ...]) -> str:
     return ", ".join(str(i) for i in codes)
 
 
+def _signed(x: float) -> str:
+    """A number as the text prints it: the minus sign U+2212 for a negative one."""
+    return f"{x:g}".replace("-", "−")
+
+
+def _reasons(codes: tuple[str, ...]) -> str:
+    """End-of-study codes in words ("adverse event or death")."""
+    return " or ".join(value_label("DCSREAS", code).lower() for code in codes)
+
+
 def _cutoffs(cutoffs: tuple[float, ...], labels: tuple[str, ...]) -> str:
-    bounds = [f"< {cutoffs[0]:g}", *(f">= {c:g}" for c in cutoffs)]
+    bounds = [f"< {cutoffs[0]:g}", *(f"≥ {c:g}" for c in cutoffs)]
     pairs = zip(labels, bounds, strict=True)
     return ", ".join(f"{label.lower()} {bound}" for label, bound in pairs)
 
@@ -116,22 +127,22 @@ def project_rules() -> list[str]:
         f" {_items(sub['FSMCMOT'])} (project rule, to be verified against the manual).",
         "FSMC fatigue severity (total): "
         + _cutoffs(instruments.FSMC_SEVERITY_CUTOFFS["FSMCTOT"], instruments.FSMC_SEVERITY_LABELS)
-        + f". Clinically relevant improvement: FSMC total change <= "
-        f"{instruments.FSMC_IMPROVEMENT_CHANGE:g} (the study's definition).",
+        + f". Clinically relevant improvement: FSMC total change ≤ "
+        f"{_signed(instruments.FSMC_IMPROVEMENT_CHANGE)} (the study's definition).",
         "BDI-II categories: " + _cutoffs(instruments.BDI_CUTOFFS, instruments.BDI_LABELS) + ".",
-        "TSQM domain with a missing item: (sum of the answered items - their lowest possible sum)"
-        " / (their highest possible sum - their lowest possible sum) x 100. Side effects = 100"
+        "TSQM domain with a missing item: (sum of the answered items − their lowest possible sum)"
+        " / (their highest possible sum − their lowest possible sum) × 100. Side effects = 100"
         f" when item 4 = {instruments.TSQM_NO_SIDE_EFFECTS} (no side effects), else from items"
-        " 5-8.",
+        " 5–8.",
         f"EDSS confirmed improvement: a decrease from baseline of at least "
         f"{instruments.EDSS_IMPROVEMENT:g} (at least"
         f" {instruments.EDSS_IMPROVEMENT_HIGH_BASELINE:g} when "
-        f"baseline >= {instruments.EDSS_HIGH_BASELINE:g}), also met at the next assessment"
+        f"baseline ≥ {instruments.EDSS_HIGH_BASELINE:g}), also met at the next assessment"
         " (project rule).",
         "HRPQ: each answer is reported in hours over the last 7 days; "
         + " and ".join(f"{PARAM_LABELS[c]} = missed + reduced hours" for c in HRPQ_TOTALS) + ".",
         "Caregiver burden: the abstract does not name its burden instrument; this analysis"
-        " assumes the 22-item Zarit Burden Interview (ZBI-22) [@zarit1980], total 0-88; "
+        " assumes the 22-item Zarit Burden Interview (ZBI-22) [@zarit1980], total 0–88; "
         + _cutoffs(instruments.ZBI_CUTOFFS, instruments.ZBI_LABELS) + " (project assumption).",
         "A score may arrive as items, as a score, or both: items are scored as above; a score "
         "given beside complete items must agree with them (within "
@@ -164,26 +175,26 @@ def sensitivity_methods(settings: Mapping[str, Any], alpha: float) -> str:
 
 The end-of-study analysis assumes that a patient's last value stands for the end of the study.
 Its sensitivity to the missing data (ICH E9(R1)) is assessed for the main outcomes ({outcomes})
-by the mean change from baseline with its {ci} (t interval; one-sample t test) under: the
-last post-baseline value (the published analysis); observed cases at {final}; completers (COMP)
-at the end of study; only assessments in their visit window (+/- {spec.VISIT_WINDOW_DAYS} days),
-the last of them as end of study; and two analyses under missing at random (MAR) of all the
-analysed patients. The likelihood-based analysis is a linear mixed model of the change at every
-scheduled visit with visit as a factor and the baseline value as covariate and a random
-intercept per patient (compound-symmetric within-patient correlation), fitted by REML
-(statsmodels `MixedLM`); the {final} mean change is estimated at the patients' mean baseline,
-with a Wald t interval on the containment degrees of freedom (patients - 1; R: `nlme::lme` with
-`emmeans`, which give the same estimates). An unstructured-covariance model (MMRM) was not used:
-no maintained Python solver fits one. Multiple imputation by chained equations imputes each
-visit's missing change from the baseline value and the other visits' changes by Bayesian linear
-regression draws ({settings['imputations']} imputed data sets, {sensitivity.MI_ITERATIONS}
-cycles each, seed {settings['seed']}); the {final} mean changes are pooled by Rubin's rules with
-the Barnard-Rubin degrees of freedom (R: `mice::pool`). For the FSMC total, a delta-adjusted
-tipping-point analysis shifts the imputed {final} changes of the patients without a {final}
-value towards worse fatigue by delta = 0, 1, ..., {settings['deltas']} points; the tipping point
-is the smallest delta at which the pooled {ci} contains 0. An analysis agrees with the
-published one when its mean change has the same sign and its CI the same significance
-(@sec-sensitivity).
+by the mean change from baseline with its {ci} (t interval; one-sample t test) under: the last
+post-baseline value (the published analysis); observed cases at {final}; completers (COMP) at
+the end of study; only assessments in their visit window (± {spec.VISIT_WINDOW_DAYS} days), the
+last of them as end of study; and two analyses under missing at random (MAR) of all the analysed
+patients. The likelihood-based analysis is a linear mixed model of the change at every scheduled
+visit with visit as a factor and the baseline value as covariate and a random intercept per
+patient (compound-symmetric within-patient correlation), fitted by REML (statsmodels
+[@seabold2010]); the {final} mean change is estimated at the patients' mean baseline, with a
+Wald t interval on the containment degrees of freedom (patients − 1; R's nlme [@pinheiro2000]
+with estimated marginal means gives the same estimates). An unstructured-covariance model (MMRM)
+was not used: no maintained Python solver fits one. Multiple imputation by chained equations
+imputes each visit's missing change from the baseline value and the other visits' changes by
+Bayesian linear regression draws ({settings['imputations']} imputed data sets,
+{sensitivity.MI_ITERATIONS} cycles each, seed {settings['seed']}); the {final} mean changes are
+pooled by Rubin's rules with the Barnard–Rubin degrees of freedom [@rubin1987] (as R's mice
+[@vanbuuren2011]). For the FSMC total, a delta-adjusted tipping-point analysis shifts the
+imputed {final} changes of the patients without a {final} value towards worse fatigue by δ = 0,
+1, …, {settings['deltas']} points; the tipping point is the smallest δ at which the pooled {ci}
+contains 0. An analysis agrees with the published one when its mean change has the same sign and
+its CI the same significance (@sec-sensitivity).
 """
 
 
@@ -210,9 +221,9 @@ multiple sclerosis treated with alemtuzumab, and of their caregivers, in Denmark
 [@frederiksen2024]. {_data_source(data_source)}
 
 Visits: {visits}. Each post-baseline visit has a window of its target month
-+/- {spec.VISIT_WINDOW_DAYS} days; assessments outside their window are
+± {spec.VISIT_WINDOW_DAYS} days; assessments outside their window are
 {window}. Time is counted in elapsed days from the first alemtuzumab infusion (day 0); months =
-days / {spec.DAYS_PER_MONTH:g}; study year k = elapsed days in ({spec.DAYS_PER_YEAR:g}(k - 1),
+days / {spec.DAYS_PER_MONTH:g}; study year k = elapsed days in ({spec.DAYS_PER_YEAR:g}(k − 1),
 {spec.DAYS_PER_YEAR:g}k].
 
 ### Populations
@@ -226,7 +237,7 @@ analysed patients are those of the population with a baseline and at least one p
 value of that parameter. Baseline is the baseline-visit value on or before day 0; a patient
 never treated has no day 0, and that patient's baseline-visit value counts in the baseline
 characteristics of enrolled patients only. The end of study (EOS) value is a patient's last
-post-baseline value of that parameter; change = value - baseline.
+post-baseline value of that parameter; change = value − baseline.
 By visit, the analysed patients are those with a baseline and a value at that visit.
 
 ### Instruments and scoring rules
@@ -243,35 +254,37 @@ constant of the analysis code:
 ### Statistical analysis
 
 Continuous outcomes are summarised by n, mean (SD), median (Q1, Q3) and median (min, max).
-Change from baseline is tested with the two-sided Wilcoxon signed-rank test
-(`scipy.stats.wilcoxon`, method "auto"), each change rounded to {CHANGE_DECIMALS} decimals first
+Change from baseline is tested with the two-sided Wilcoxon signed-rank test [@wilcoxon1945]
+(SciPy [@virtanen2020], automatic choice of the method), each change
+rounded to {CHANGE_DECIMALS} decimals first
 so that floating-point noise cannot decide ties; zero changes are dropped before ranking, and
 tied absolute changes get their mean rank. With n changes (zeros included), the p-value is
-exact when n <= {SIGNED_RANK_EXACT_MAX_N} and no change is zero or tied; computed from all sign
-permutations when n <= {SIGNED_RANK_PERMUTATION_MAX_N} with zeros or ties; otherwise from the normal
-approximation with tie-corrected variance and **without continuity correction** (R's
-`wilcox.test` applies one by default: `exact = FALSE, correct = FALSE` reproduces ours). The
-95% CI of a mean (change) is the t interval, mean +/- t(1 - alpha/2, n - 1) SD / sqrt(n). The
+exact when n ≤ {SIGNED_RANK_EXACT_MAX_N} and no change is zero or tied; computed from all sign
+permutations when n ≤ {SIGNED_RANK_PERMUTATION_MAX_N} with zeros or ties; otherwise from the normal
+approximation with tie-corrected variance and **without continuity correction** (R's Wilcoxon
+test applies one by default; its normal approximation without the correction reproduces ours).
+The 95% CI of a mean (change) is the t interval, mean ± t~1−α/2,n−1~ × SD/√n. The
 significance level is {s['alpha']:g}. Time to the first clinically
-relevant FSMC improvement is estimated with the Kaplan-Meier method (median in months), censored
-at the last FSMC assessment; its pointwise confidence band uses Greenwood's variance on the
-**log(-log) scale** (R: `survfit(conf.type = "log-log")`; R's default is `"log"`), and each limit
-of the median's CI is the first time its band reaches 0.5 or less. Relapse rates per
-patient-year have exact (Garwood) Poisson confidence intervals (R: `poisson.test`). Agreement of
+relevant FSMC improvement is estimated with the Kaplan–Meier method [@kaplan1958] (lifelines
+[@davidsonpilon2019]; median in months), censored at the last FSMC assessment; its pointwise
+confidence band uses Greenwood's variance on the **log(−log) scale** (as R's survival package
+[@therneau2000] with its log–log confidence type; that package's default is the log scale), and
+each limit of the median's CI is the first time its band reaches 0.5 or less. Relapse rates per
+patient-year have exact (Garwood) Poisson confidence intervals [@garwood1936]. Agreement of
 patient and caregiver ratings: ICC(2,1) (two-way random effects, absolute agreement) and ICC(3,1)
-(two-way mixed, consistency) with their F-based 95% CIs (McGraw and Wong), and Bland-Altman bias
-with limits bias +/- 1.96 SD. Every statistic is stored at full precision (the analysis
+(two-way mixed, consistency) with their F-based 95% CIs [@mcgraw1996], and the Bland–Altman bias
+with limits bias ± 1.96 SD [@bland1986]. Every statistic is stored at full precision (the analysis
 datasets' CSV files as the shortest text that reads back as the same number) and rounded only
 for display. Relapses: a patient of SAF is in study at the start of year k when
-the end of study lies after day {spec.DAYS_PER_YEAR:g}(k - 1); a relapse counts in the study year
+the end of study lies after day {spec.DAYS_PER_YEAR:g}(k − 1); a relapse counts in the study year
 of its onset (relapses on or before day 0 never count). Retreatment = an alemtuzumab course
 {spec.RETREATMENT_FIRST_COURSE} or later. Adverse events are treatment-emergent when their onset
 is on or after day 0; a patient counts once per preferred term; infusion-associated reactions
 have {IAR_WINDOW}. Discontinuation
-because of an adverse event: end-of-study status {' or '.join(spec.DSDECOD_AE)}.
+because of an adverse event: an end-of-study status of {_reasons(spec.DSDECOD_AE)}.
 
 The planned sample size is recomputed for a two-sided one-sample (paired) t-test of the mean FSMC
-change at alpha {ss['alpha']:g}, power {ss['power']:g} and standardised effect size
+change at two-sided α = {ss['alpha']:g}, power {ss['power']:g} and standardised effect size
 {ss['effect_size']:g}, inflated for a drop-out of {ss['dropout']:.0%}; the article does not
 publish these assumptions, so they are parameters of the run.
 

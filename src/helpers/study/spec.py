@@ -82,11 +82,12 @@ class Population:
 
 #: code -> the analysis set; the one definition the ADSL flags, the methods text and the docs quote
 POPULATIONS: dict[str, Population] = {
-    "ENR": Population("ENRFL", "every enrolled patient (every row of dm.csv)"),
+    "ENR": Population("ENRFL", "every enrolled patient (one per row of the demographics file)"),
     "SAF": Population("SAFFL", "enrolled patients with at least one alemtuzumab course"),
     "FAS": Population("FASFL", "SAF patients with a baseline and at least one post-baseline "
                                "FSMC total"),
-    "COMP": Population("COMPFL", "patients whose end-of-study status is COMPLETED"),
+    "COMP": Population("COMPFL", "patients who completed the study (end-of-study status "
+                                 "completed)"),
     "CG": Population("CGPOPFL", "caregivers of FAS patients with a baseline caregiver "
                                 "assessment"),
 }
