@@ -300,7 +300,7 @@ def test_the_docx_names_every_affiliation_and_the_corresponding_e_mail(run_dir: 
 
 
 def test_pdf_figures_are_vector_graphics(run_dir: Path) -> None:
-    """Typst gets each figure as SVG (vector-figures.lua): the PDF holds no raster image."""
+    """Typst gets each figure as SVG (layout.lua): the PDF holds no raster image."""
     pdfplumber = pytest.importorskip("pdfplumber")
     with pdfplumber.open(run_dir / "report" / "index.pdf") as pdf:
         images = [(page.page_number, image["name"]) for page in pdf.pages for image in page.images]

@@ -23,7 +23,7 @@ CODE_FILES = ("src/helpers/**/*.py", "requirements.lock")
 #: what the manuscript reads from the repository (helpers.report.manuscript.SOURCES +
 #: published.yaml)
 MANUSCRIPT_FILES = ("_quarto.yml", "index.qmd", "references.bib", "vancouver.csl",
-                    "_typst-tables.typ", "vector-figures.lua", "report.css",
+                    "_typst-tables.typ", "layout.lua", "report.css",
                     "study/published.yaml")
 
 #: the code that turns the staged Quarto project into the report (the staging code's effect is

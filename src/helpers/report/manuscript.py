@@ -32,7 +32,7 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 #: the manuscript sources, at the repository root, copied into each run's staging folder
 SOURCES = (
     "_quarto.yml", "index.qmd", "references.bib", "vancouver.csl", "_typst-tables.typ",
-    "vector-figures.lua", "report.css",
+    "layout.lua", "report.css",
 )
 
 STAGE_DIR = "manuscript"  # output/<run>/manuscript/: the Quarto project that is rendered
@@ -57,7 +57,7 @@ def stage(run_dir: Path, settings: Mapping[str, Any], sources: Path = REPO_ROOT)
     for name in SOURCES:
         shutil.copy2(Path(sources) / name, project / name)
     shutil.copytree(run_dir / "notebooks", project / "notebooks")
-    if (run_dir / "figures").is_dir():  # the SVGs that vector-figures.lua gives the PDF
+    if (run_dir / "figures").is_dir():  # the SVGs that layout.lua gives the PDF
         shutil.copytree(run_dir / "figures", project / "figures",
                         ignore=shutil.ignore_patterns("*.png"))
     staged = sorted((project / "notebooks").glob("*.ipynb"))
