@@ -1,5 +1,7 @@
-"""Study data in SAS transport (.xpt) and Dataset-JSON 1.1 (.json): the same contract, the same
-messages and the same analysis datasets as CSV (data-spec.md, File formats)."""
+"""Study data in SAS transport (.xpt), Dataset-JSON 1.1 (.json) and its NDJSON form (.ndjson): the
+same contract, the same messages and the same analysis datasets as CSV (data-spec.md, File
+formats). The readers' own rules (truncation, encodings, the Dataset-JSON structure and value
+types) are tested in test_readers.py."""
 
 from __future__ import annotations
 
@@ -15,14 +17,15 @@ from minimal_study import edit_csv, find_line, write_minimal_study
 from test_validate import BREAKS, Break
 
 from helpers.adam.derive import derive_adam, write_adam
+from helpers.data.convert import convert_folder
 from helpers.data.csv_reader import LINE
 from helpers.data.folder import read_folder
-from helpers.data.formats import cell_text, convert_folder
+from helpers.data.formats import cell_text
 from helpers.data.load import load_study
 from helpers.data.schemas import kind
 from helpers.data.validate import validate_folder
 
-FORMATS = ("xpt", "json")
+FORMATS = ("xpt", "json", "ndjson")
 
 
 @pytest.mark.parametrize(
@@ -112,7 +115,7 @@ def test_two_files_of_one_domain_are_an_error_naming_both(csv_study: Path):
 def test_a_missing_domain_names_every_accepted_file(csv_study: Path):
     (csv_study / "ce.csv").unlink()
     report = validate_folder(csv_study)
-    rule = "required file ce.csv is missing (or ce.xpt or ce.json)"
+    rule = "required file ce.csv is missing (or ce.xpt, ce.json or ce.ndjson)"
     assert rule in report.errors["rule"].tolist()
 
 
@@ -123,7 +126,7 @@ def test_an_unreadable_file_is_a_file_level_error(csv_study: Path):
     (csv_study / "cg.json").write_text('{"columns": [{"name": "USUBJID"}]}')
     rules = validate_folder(csv_study).errors["rule"].tolist()
     assert any(r.startswith("ae.xpt: not a readable SAS transport file") for r in rules), rules
-    assert "cg.json: every entry of `columns` needs a name and a dataType" in rules
+    assert ("cg.json: 'datasetJSONCreationDateTime' is a required property") in rules, rules
 
 
 def test_a_json_value_of_the_wrong_type_names_file_column_record_and_rule(csv_study: Path):
@@ -137,7 +140,7 @@ def test_a_json_value_of_the_wrong_type_names_file_column_record_and_rule(csv_st
     assert (row["file"], row["column"], row["line"], row["USUBJID"], row["value"]) == (
         "dm", "AGE", 2, doc["rows"][1][names.index("USUBJID")], "45"
     )
-    assert row["rule"] == "AGE is a integer column: each value must be a JSON number or null"
+    assert row["rule"] == "AGE is an integer column: each value must be a JSON number or null"
     assert "dm.json" in report.format()
 
 
@@ -151,9 +154,9 @@ def _expressible(brk: Break) -> bool:
     return brk.value not in ("-99", ".")  # sentinels are text; -99 is a number, tested in CSV
 
 
-#: each expressible break, in one of the two formats (alternately: the suite stays quick)
+#: each expressible break, in one of the formats (in turn: the suite stays quick)
 FORMAT_BREAKS = [
-    (FORMATS[i % 2], b) for i, b in enumerate(b for b in BREAKS if _expressible(b))
+    (FORMATS[i % len(FORMATS)], b) for i, b in enumerate(b for b in BREAKS if _expressible(b))
 ]
 
 

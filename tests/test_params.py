@@ -45,7 +45,8 @@ def test_defaults_fill_missing_keys(tmp_path: Path):
     }
 
 
-KEYS = "data, synthetic, population, country, exclude_out_of_window, alpha, sample_size, render"
+KEYS = ("data, synthetic, data_encoding, population, country, exclude_out_of_window, alpha, "
+        "sample_size, render")
 
 
 @pytest.mark.parametrize(
@@ -59,6 +60,13 @@ KEYS = "data, synthetic, population, country, exclude_out_of_window, alpha, samp
             "dropout",
         ),
         ("population: ITT\n", "population: 'ITT' is not allowed; allowed: FAS, COMP"),
+        ("data_encoding: windows-1252\n", None),  # each allowed encoding is, the others not
+        ("data_encoding: latin-1\n", None),
+        ("data_encoding: wlatin1\n", "data_encoding: 'wlatin1' is not allowed; allowed: "
+         "utf-8, windows-1252, latin-1, iso-8859-15"),
+        ("data_encoding: UTF-8\n", "data_encoding: 'UTF-8' is not allowed; allowed: "
+         "utf-8, windows-1252, latin-1, iso-8859-15"),
+        ("data_encoding: 1252\n", "data_encoding: 1252 has the wrong type; allowed: str"),
         ("alpha: high\n", "alpha: 'high' has the wrong type; allowed: float"),
         ("render: 1\n", "render: 1 has the wrong type; allowed: bool"),
         ("synthetic: {n: true}\n", "synthetic.n: True has the wrong type; allowed: int"),

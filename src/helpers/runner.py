@@ -168,7 +168,7 @@ def _derive(data_dir: Path, params: RunParams, staging: Path) -> None:
     from helpers.data.load import StudyDataError, load_study
 
     try:
-        study, report = load_study(data_dir)
+        study, report = load_study(data_dir, params["data_encoding"])
     except StudyDataError as exc:
         raise RunError(f"the study data in {data_dir} break the data contract:\n{exc}") from exc
     (staging / "validation.md").write_text(report.format() + "\n", encoding="utf-8")
@@ -487,7 +487,8 @@ def run(
 
         step = "3/7 derive"
         code = code_key()
-        keys = {"derive": _digest([data_files, params["exclude_out_of_window"], code])}
+        keys = {"derive": _digest([data_files, params["exclude_out_of_window"],
+                                   params["data_encoding"], code])}
         derive_outputs = ("adam", "validation.md")
         jobs = jobs or len(NOTEBOOKS)  # threads that wait on kernels: all at once by default
         if previous.get("derive") == keys["derive"] and _has_outputs(derive_outputs, run_dir):

@@ -38,6 +38,7 @@ import polars as pl
 from helpers import spec
 from helpers.adam.base import by_subject, first_infusion, with_subject_type
 from helpers.adam.scoring import collected_score_disagreements, is_code_repeated
+from helpers.data import DEFAULT_ENCODING
 from helpers.data.folder import missing_file_rule, read_folder
 from helpers.data.schemas import (
     COLUMNS,
@@ -502,6 +503,7 @@ def validate_raw(raw: dict[str, pd.DataFrame]) -> ValidationReport:
     return check_raw(raw)[0]
 
 
-def validate_folder(folder: Path) -> ValidationReport:
-    """Read a study data folder and check every rule; unreadable files are file-level errors."""
-    return check_raw(*read_folder(folder))[0]
+def validate_folder(folder: Path, encoding: str = DEFAULT_ENCODING) -> ValidationReport:
+    """Read a study data folder (XPT text in `encoding`) and check every rule; unreadable files
+    are file-level errors."""
+    return check_raw(*read_folder(folder, encoding))[0]
