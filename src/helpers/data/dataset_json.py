@@ -31,7 +31,7 @@ from __future__ import annotations
 import gc
 import json
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from operator import itemgetter
 from pathlib import Path
@@ -46,7 +46,7 @@ from helpers.data.formats import (
     RawTable,
     cell_errors,
     cell_text,
-    distinct_texts,
+    factorized,
     raw_frame,
     text_column,
 )
@@ -86,6 +86,11 @@ METADATA_SCHEMA: dict[str, Any] = {
         }},
     },
 }
+#: the part of METADATA_SCHEMA that reading the rows needs
+COLUMNS_SCHEMA: dict[str, Any] = {
+    "type": "object", "required": ["columns"],
+    "properties": {"columns": METADATA_SCHEMA["properties"]["columns"]},
+}
 #: bytes of rows parsed at once
 CHUNK_BYTES = 1 << 22
 BOM = b"\xef\xbb\xbf"
@@ -98,11 +103,10 @@ _SPACE = re.compile(rb"\s*")
 def read_dataset_json(path: Path, columns: Collection[str]) -> RawTable:
     """The file's `columns` (those it has) as text columns (module docstring); .ndjson files in
     their NDJSON form. Raises FormatError when the file breaks rules 1-4."""
-    data = Path(path).read_bytes().removeprefix(BOM)
     with _no_gc():
         if Path(path).suffix == ".ndjson":
-            return _read_ndjson(data, columns)
-        return _read_json(data, columns)
+            return _read_ndjson(Path(path), columns)
+        return _read_json(Path(path).read_bytes().removeprefix(BOM), columns)
 
 
 @contextmanager
@@ -143,19 +147,21 @@ class _Columns:
     """The contract's columns of a file, built chunk by chunk of rows (the value rules of the
     module docstring)."""
 
-    def __init__(self, metadata: Any, wanted: Collection[str], ndjson: bool = False) -> None:
-        _check_metadata(metadata)
-        self.metadata = metadata
+    def __init__(self, columns: list[dict[str, Any]], wanted: Collection[str],
+                 ndjson: bool = False) -> None:
+        """`columns`: the metadata's entries, checked (_check_metadata)."""
         self.ndjson = ndjson  # a message names an NDJSON row by its line (row k = line k + 1)
-        self.width = len(metadata["columns"])
-        self.read = [(i, c["name"], c["dataType"]) for i, c in enumerate(metadata["columns"])
+        self.width = len(columns)
+        self.read = [(i, c["name"], c["dataType"]) for i, c in enumerate(columns)
                      if c["name"] in wanted]
         self.parts: dict[str, list[Part]] = {name: [] for _, name, _ in self.read}
         self.errors: list[tuple[str, int, str, str]] = []
         self.n_rows = 0
 
-    def add(self, rows: Any) -> None:
-        """One chunk of rows (rule 3)."""
+    def add(self, rows: Any, booleans: bool = True) -> None:
+        """One chunk of rows (rule 3), then the value rules on its values; `booleans`: whether
+        the chunk may hold true or false (each value's type is then checked, not only each
+        distinct value's: true equals 1 and would count as the same value)."""
         if not isinstance(rows, list):
             raise FormatError("`rows` must be an array of row arrays")
         if rows and (set(map(type, rows)) != {list} or set(map(len, rows)) != {self.width}):
@@ -166,13 +172,23 @@ class _Columns:
             shape = f"has {len(row)} values" if isinstance(row, list) else "is not an array"
             raise FormatError(f"{name} {shape}; `columns` has {self.width} (one value each)")
         for i, name, data_type in self.read:
-            values = self._checked(list(map(itemgetter(i), rows)), name, data_type)
-            if data_type == "decimal":
-                part = distinct_texts(values, _decimal_text)
-                self._check_decimals(part, name)
-            else:
-                part = distinct_texts(values)
-            self.parts[name].append(part)
+            values = list(map(itemgetter(i), rows))
+            checked = booleans
+            if checked:
+                values = self._checked(values, name, data_type)
+            try:
+                codes, uniques = factorized(values)
+            except TypeError:  # an array or object among the values
+                values, checked = self._checked(values, name, data_type), True
+                codes, uniques = factorized(values)
+            to_text = _decimal_text if data_type == "decimal" else cell_text
+            texts = [to_text(value) for value in uniques]
+            for k, value in enumerate(uniques):
+                if not checked and type(value) not in ALLOWED[data_type]:
+                    self._add_errors(name, data_type, codes, k, cell_text(value))
+                elif data_type == "decimal" and not DECIMAL.fullmatch(texts[k]):
+                    self._add_errors(name, data_type, codes, k, texts[k])
+            self.parts[name].append((codes, texts))
         self.n_rows += len(rows)
 
     def _checked(self, values: list[Any], name: str, data_type: str) -> list[Any]:
@@ -188,17 +204,15 @@ class _Columns:
             values[k] = cell_text(values[k])
         return values
 
-    def _check_decimals(self, part: Part, name: str) -> None:
-        codes, texts = part
-        for position, text in enumerate(texts):
-            if not DECIMAL.fullmatch(text):
-                rule = _type_rule(name, "decimal")
-                self.errors += [(name, self.n_rows + int(k) + 1, text, rule)
-                                for k in np.flatnonzero(codes == position)]
+    def _add_errors(self, name: str, data_type: str, codes: np.ndarray, position: int,
+                    value: str) -> None:
+        """A cell error for each row of this chunk whose value is distinct value `position`."""
+        rule = _type_rule(name, data_type)
+        self.errors += [(name, self.n_rows + int(k) + 1, value, rule)
+                        for k in np.flatnonzero(codes == position)]
 
-    def table(self) -> RawTable:
-        """The columns read (rule 4 checked first)."""
-        records = self.metadata["records"]
+    def table(self, records: int) -> RawTable:
+        """The columns read; rule 4 (`records` of the metadata) checked first."""
         if records != self.n_rows:
             cut = f": {TRUNCATED}" if records > self.n_rows else ""
             raise FormatError(f"`records` says {records} but the file holds {self.n_rows} rows"
@@ -221,8 +235,8 @@ def _type_rule(column: str, data_type: str) -> str:
     return f"{column} is {article} {data_type} column: each value must be {kind} or null"
 
 
-def _check_metadata(metadata: Any) -> None:
-    """Rule 2 (module docstring)."""
+def _check_metadata(metadata: Any, schema: dict[str, Any] = METADATA_SCHEMA) -> None:
+    """Rule 2 (module docstring); `schema` COLUMNS_SCHEMA checks the column entries only."""
     if not isinstance(metadata, dict):
         raise FormatError("the metadata must be a JSON object (Dataset-JSON 1.1)")
     if isinstance(metadata, dict) and ("clinicalData" in metadata or
@@ -230,7 +244,7 @@ def _check_metadata(metadata: Any) -> None:
         raise FormatError("this is the Dataset-JSON 1.0 layout (clinicalData / referenceData); "
                           "Dataset-JSON 1.1 is required (datasetJSONVersion, columns, rows)")
     error = jsonschema.exceptions.best_match(
-        jsonschema.Draft202012Validator(METADATA_SCHEMA).iter_errors(metadata))
+        jsonschema.Draft202012Validator(schema).iter_errors(metadata))
     if error is not None:
         raise FormatError(_where(metadata, list(error.absolute_path)) + error.message)
     names = [c["name"] for c in metadata["columns"]]
@@ -252,25 +266,29 @@ def _where(metadata: Any, path: list[str | int]) -> str:
 
 
 def _read_json(data: bytes, wanted: Collection[str]) -> RawTable:
-    """A .json file: the rows are parsed in chunks when the metadata before `rows` holds the
-    columns (as writers write it), else the file is parsed at once (the same rules)."""
+    """A .json file: the rows are parsed in chunks, each turned into columns at once, when the
+    metadata before `rows` holds `columns` (as writers write it); else the file is parsed at
+    once (the same rules)."""
+    if not data.strip():
+        raise FormatError("the file is empty")
     found = _ROWS.search(data)
     head = _head_metadata(data, found)
     if head is None or "columns" not in head:
         document = _loads(data, "the file")
         rows = document.pop("rows", []) if isinstance(document, dict) else []
-        columns = _Columns(document, wanted)
+        _check_metadata(document)
+        columns = _Columns(document["columns"], wanted)
         columns.add(rows)
-        return columns.table()
+        return columns.table(document["records"])
     assert found is not None
-    chunks, end = _row_chunks(data, found.end())
-    tail = _loads(data[:found.start()] + b'"rows":[]' + data[end:], "the file")
-    if tail.pop("rows") != []:
+    _check_metadata(head, COLUMNS_SCHEMA)
+    columns = _Columns(head["columns"], wanted)
+    end = _row_chunks(data, found.end(), columns.add)
+    metadata = _loads(data[:found.start()] + b'"rows":[]' + data[end:], "the file")
+    if metadata.pop("rows") != []:
         raise FormatError("`rows` must be given once")
-    columns = _Columns(tail, wanted)
-    for chunk in chunks:
-        columns.add(chunk)
-    return columns.table()
+    _check_metadata(metadata)
+    return columns.table(metadata["records"])
 
 
 def _head_metadata(data: bytes, found: re.Match[bytes] | None) -> dict[str, Any] | None:
@@ -285,32 +303,35 @@ def _head_metadata(data: bytes, found: re.Match[bytes] | None) -> dict[str, Any]
     return head if isinstance(head, dict) else None
 
 
-def _row_chunks(data: bytes, start: int) -> tuple[list[list[Any]], int]:
-    """The rows of the array that starts at `start` (after its "["), parsed in chunks, and the
-    position after its closing "]". A chunk ends at the first "]," after CHUNK_BYTES that
-    completes a row; the last one (or one that will not parse so) is parsed by raw_decode up to
-    the closing "]", which also reports a file cut short."""
-    chunks, position = [], start
+def _row_chunks(data: bytes, start: int, add: Callable[[Any, bool], None]) -> int:
+    """Parse the rows of the array that starts at `start` (after its "[") in chunks, `add` each,
+    and return the position after its closing "]". A chunk ends at the first "]," after
+    CHUNK_BYTES that completes a row; the last one (or one that will not parse so: a "]," in a
+    text) is parsed by raw_decode up to the closing "]", which also reports a file cut short."""
+    position = start
     while True:
         position = _SPACE.match(data, position).end()  # type: ignore[union-attr]
         if data[position:position + 1] == b"]":
-            return chunks, position + 1
+            return position + 1
         end = _ROW_END.search(data, position + CHUNK_BYTES)
         if end is not None:
             try:
-                chunks.append(json.loads(b"[" + data[position:end.start() + 1] + b"]",
-                                         parse_constant=_reject_constant))
+                rows = json.loads(b"[" + data[position:end.start() + 1] + b"]",
+                                  parse_constant=_reject_constant)
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                pass  # parsed below
+            else:
+                piece = data[position:end.start()]
+                add(rows, b"true" in piece or b"false" in piece)
                 position = end.end()
                 continue
-            except (UnicodeDecodeError, json.JSONDecodeError):
-                pass  # a "]," inside a text, or the end of `rows`: parsed below
         rest = "[" + _decoded(data[position:])
         try:
             rows, stop = json.JSONDecoder(parse_constant=_reject_constant).raw_decode(rest)
         except json.JSONDecodeError as exc:
             raise _not_json(exc, "`rows`") from exc
-        chunks.append(rows)
-        return chunks, position + len(rest[1:stop].encode("utf-8"))
+        add(rows, True)
+        return position + len(rest[1:stop].encode("utf-8"))
 
 
 def _decoded(data: bytes) -> str:
@@ -320,35 +341,36 @@ def _decoded(data: bytes) -> str:
         raise FormatError(f"the file is not UTF-8 ({exc})") from exc
 
 
-def _read_ndjson(data: bytes, wanted: Collection[str]) -> RawTable:
-    """An .ndjson file: line 1 the metadata, each further line a row (rules 1-4); the lines are
-    parsed in chunks of about CHUNK_BYTES, and a chunk that does not parse line by line to name
-    the line."""
-    first = data.find(b"\n")
-    first = len(data) if first < 0 else first
-    columns = _Columns(_loads(data[:first], "line 1 (the metadata)"), wanted, ndjson=True)
-    body = data[first + 1:]
-    position, line = 0, 2
-    while position < len(body):
-        end = body.find(b"\n", position + CHUNK_BYTES)
-        end = len(body) if end < 0 else end
-        lines = body[position:end].rstrip(b"\n").split(b"\n")
-        try:
-            rows = json.loads(b"[" + b",".join(lines) + b"]", parse_constant=_reject_constant)
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            rows = [_ndjson_row(text, line + k, last=end == len(body) and k == len(lines) - 1)
-                    for k, text in enumerate(lines)]
-        columns.add(rows)
-        position, line = end + 1, line + len(lines)
-    return columns.table()
+def _read_ndjson(path: Path, wanted: Collection[str]) -> RawTable:
+    """An .ndjson file: line 1 the metadata, each further line a row (rules 1-4), read and
+    parsed in chunks of about CHUNK_BYTES of lines; a chunk that does not parse is parsed line by
+    line, to name the line."""
+    with path.open("rb") as f:
+        first = f.readline().removeprefix(BOM)
+        if not first.strip():
+            raise FormatError("line 1 (the metadata) is empty")
+        metadata = _loads(first, "line 1 (the metadata)")
+        _check_metadata(metadata)
+        columns = _Columns(metadata["columns"], wanted, ndjson=True)
+        line = 2
+        while lines := f.readlines(CHUNK_BYTES):
+            text = b"[" + b",".join(lines) + b"]"
+            try:
+                rows = json.loads(text, parse_constant=_reject_constant)
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                rows = [_ndjson_row(text, line + k) for k, text in enumerate(lines)]
+            columns.add(rows, b"true" in text or b"false" in text)
+            line += len(lines)
+    return columns.table(metadata["records"])
 
 
-def _ndjson_row(text: bytes, line: int, last: bool) -> Any:
-    """One NDJSON line parsed; a last line that does not parse was cut short."""
+def _ndjson_row(text: bytes, line: int) -> Any:
+    """One NDJSON line parsed; one that does not parse and has no line break at its end (the
+    file's last line) was cut short."""
     try:
-        return _loads(text, f"line {line}")
-    except FormatError as exc:
-        if last:
+        return json.loads(text, parse_constant=_reject_constant)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        if not text.endswith(b"\n"):
             raise FormatError(f"line {line}, the last, is not a complete row: {TRUNCATED}"
                               ) from exc
-        raise
+        raise FormatError(f"line {line} is not a JSON row ({exc})") from exc

@@ -13,7 +13,7 @@ the record number (first data record = 1): the file has no lines.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,14 +62,20 @@ def cell_text(value: Any) -> str:
 Part = tuple[np.ndarray, Sequence[str]]
 
 
-def distinct_texts(values: np.ndarray | Sequence[Any], to_text: Callable[[Any], str] = cell_text
-                   ) -> Part:
-    """The values of one column (or one chunk of it) as codes into their distinct texts:
-    pandas.factorize finds the distinct values (None and NaN are -1), `to_text` runs once per
-    distinct value."""
+def factorized(values: np.ndarray | Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Per value the position of its distinct value (pandas.factorize: None and NaN are -1; codes
+    in the smallest integer type), and the distinct values. Raises TypeError on an unhashable
+    value."""
     array = values if isinstance(values, np.ndarray) else np.fromiter(values, object, len(values))
     codes, uniques = pd.factorize(array)
-    return codes, [to_text(value) for value in uniques]
+    return codes.astype(code_dtype(len(uniques))), uniques
+
+
+def distinct_texts(values: np.ndarray | Sequence[Any]) -> Part:
+    """The values of one column (or one chunk of it) as codes into their distinct texts
+    (`factorized`; cell_text runs once per distinct value)."""
+    codes, uniques = factorized(values)
+    return codes, [cell_text(value) for value in uniques]
 
 
 def text_column(parts: Sequence[Part]) -> pd.Categorical:
