@@ -138,9 +138,13 @@ def _loads(text: bytes | str, where: str) -> Any:
 
 def _not_json(exc: json.JSONDecodeError, where: str) -> FormatError:
     """The message of a parse error; one at the end of the text means the file was cut short."""
-    cut = exc.pos >= len(exc.doc.rstrip()) - 1
+    cut = exc.pos >= len(exc.doc.rstrip()) - 1 or exc.msg.startswith("Unterminated string")
     return FormatError(f"{where} is not valid JSON ({exc.msg} at character {exc.pos})"
                        + (f": {TRUNCATED}" if cut else ""))
+
+
+class _Shown(str):
+    """The text of a value already reported as of the wrong type (not checked again)."""
 
 
 class _Columns:
@@ -186,14 +190,15 @@ class _Columns:
             for k, value in enumerate(uniques):
                 if not checked and type(value) not in ALLOWED[data_type]:
                     self._add_errors(name, data_type, codes, k, cell_text(value))
-                elif data_type == "decimal" and not DECIMAL.fullmatch(texts[k]):
+                elif (data_type == "decimal" and type(value) is not _Shown
+                      and not DECIMAL.fullmatch(texts[k])):
                     self._add_errors(name, data_type, codes, k, texts[k])
             self.parts[name].append((codes, texts))
         self.n_rows += len(rows)
 
     def _checked(self, values: list[Any], name: str, data_type: str) -> list[Any]:
         """The values, each of a type its dataType allows; one that is not is a cell error and
-        is replaced by its text (so that an array or object in a row is a value too)."""
+        is replaced by its text (_Shown: so that an array or object in a row is a value too)."""
         allowed = {*ALLOWED[data_type], type(None)}
         if set(map(type, values)) <= allowed:
             return values
@@ -201,7 +206,7 @@ class _Columns:
         wrong = [k for k, v in enumerate(values) if type(v) not in allowed]
         self.errors += [(name, self.n_rows + k + 1, cell_text(values[k]), rule) for k in wrong]
         for k in wrong:
-            values[k] = cell_text(values[k])
+            values[k] = _Shown(cell_text(values[k]))
         return values
 
     def _add_errors(self, name: str, data_type: str, codes: np.ndarray, position: int,
