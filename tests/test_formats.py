@@ -88,20 +88,54 @@ def test_sas_transport_version_5_is_read_too(csv_study: Path):
     assert raw["ex"]["EXCOURSE"].astype(str).tolist()[:2] == ["1", "2"]
 
 
+def adam_bytes(folder: Path, out: Path) -> dict[str, bytes]:
+    study, report = load_study(folder)
+    assert report.ok, report.format()
+    write_adam(derive_adam(study, exclude_out_of_window=False), out)
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_each_format_and_a_mixed_folder_give_byte_identical_analysis_datasets(
     csv_study: Path, tmp_path: Path, fmt: str
 ):
-    def adam_bytes(folder: Path, out: Path) -> dict[str, bytes]:
-        study, report = load_study(folder)
-        assert report.ok
-        write_adam(derive_adam(study, exclude_out_of_window=False), out)
-        return {p.name: p.read_bytes() for p in sorted(out.iterdir())}
-
     expected = adam_bytes(csv_study, tmp_path / "adam-csv")
     assert adam_bytes(converted(csv_study, fmt), tmp_path / f"adam-{fmt}") == expected
     mixed = converted(csv_study, fmt, ("dm", "qs"))  # dm and qs in fmt, the others CSV
     assert adam_bytes(mixed, tmp_path / f"adam-mixed-{fmt}") == expected
+
+
+def as_r_writes_it(folder: Path) -> None:
+    """Rewrite each .json of folder as the datasetjson R package writes it (R Consortium pilot
+    5): every numeric column dataType decimal with its values as strings, padded to one width as
+    R's format() pads them (" -7"), column labels [], and extra columns the contract does not
+    list (a boolean, a decimal of "NA" text) that must be ignored."""
+    for path in folder.glob("*.json"):
+        doc = json.loads(path.read_text())
+        for i, column in enumerate(doc["columns"]):
+            column["label"] = []
+            if column["dataType"] in ("integer", "double"):
+                column |= {"dataType": "decimal", "targetDataType": "decimal"}
+                texts = [None if row[i] is None else cell_text(row[i]) for row in doc["rows"]]
+                width = max((len(t) for t in texts if t is not None), default=0)
+                for row, text in zip(doc["rows"], texts, strict=True):
+                    row[i] = None if text is None else text.rjust(width)
+        doc["columns"] += [{"itemOID": f"IT.{name}", "name": name, "label": [], "dataType": kind}
+                           for name, kind in (("XFLAG", "boolean"), ("XLEVEL", "decimal"))]
+        for k, row in enumerate(doc["rows"]):
+            row += [k % 2 == 0, "NA"]
+        path.write_text(json.dumps(doc))
+
+
+def test_dataset_json_as_r_writes_it_gives_byte_identical_analysis_datasets(
+    csv_study: Path, tmp_path: Path
+):
+    folder = converted(csv_study, "json")
+    as_r_writes_it(folder)
+    doc = json.loads((folder / "dm.json").read_text())
+    assert any(isinstance(v, str) and v.startswith(" ") for row in doc["rows"] for v in row)
+    expected = adam_bytes(csv_study, tmp_path / "adam-csv")
+    assert adam_bytes(folder, tmp_path / "adam-r") == expected
 
 
 def test_two_files_of_one_domain_are_an_error_naming_both(csv_study: Path):
