@@ -17,6 +17,8 @@ from helpers.data.formats import FORMATS
 #: the Dataset-JSON version written, and the timestamp it states (fixed: the same bytes)
 DATASET_JSON_VERSION = "1.1.0"
 CREATED = "2024-01-01T00:00:00"
+#: rows converted and written at once
+WRITE_ROWS = 100_000
 
 
 def convert_folder(folder: Path, fmt: str, domains: tuple[str, ...] | None = None) -> None:
@@ -54,7 +56,8 @@ def _write_xpt(frame: pd.DataFrame, domain: str, target: Path) -> None:
 def _write_dataset_json(
     frame: pd.DataFrame, numeric: list[str], domain: str, target: Path, ndjson: bool
 ) -> None:
-    """Dataset-JSON 1.1: one object, or (ndjson) the metadata on line 1 and a row a line."""
+    """Dataset-JSON 1.1: one object, or (ndjson) the metadata on line 1 and a row a line; the
+    rows are written in chunks of WRITE_ROWS."""
     def data_type(column: str) -> str:
         if column not in numeric:
             return "string"
@@ -62,16 +65,12 @@ def _write_dataset_json(
         return "integer" if (values == values.round()).all() else "double"
 
     types = {c: data_type(c) for c in frame.columns}
-    rows = [
-        [None if pd.isna(v) else int(v) if types[c] == "integer" else v
-         for c, v in zip(frame.columns, record, strict=True)]
-        for record in frame.itertuples(index=False, name=None)
-    ]
+    columns = [_json_values(frame[c], types[c]) for c in frame.columns]
     metadata: dict[str, Any] = {
         "datasetJSONCreationDateTime": CREATED,
         "datasetJSONVersion": DATASET_JSON_VERSION,
         "itemGroupOID": f"IG.{domain.upper()}",
-        "records": len(rows),
+        "records": len(frame),
         "name": domain.upper(),
         "label": domain.upper(),
         "columns": [
@@ -79,9 +78,21 @@ def _write_dataset_json(
             for c in frame.columns
         ],
     }
+    encode = json.JSONEncoder(separators=(",", ":")).encode
     with target.open("w", encoding="utf-8", newline="\n") as f:
-        if ndjson:
-            for line in (metadata, *rows):
-                f.write(json.dumps(line, separators=(",", ":")) + "\n")
-        else:
-            f.write(json.dumps(metadata | {"rows": rows}, separators=(",", ":")) + "\n")
+        f.write(encode(metadata) + "\n" if ndjson else encode(metadata)[:-1] + ',"rows":[')
+        for start in range(0, len(frame), WRITE_ROWS):
+            rows = list(zip(*(c[start:start + WRITE_ROWS] for c in columns), strict=True))
+            if ndjson:
+                f.write("".join(encode(row) + "\n" for row in rows))
+            else:
+                f.write(("," if start else "") + encode(rows)[1:-1])
+        if not ndjson:
+            f.write("]}\n")
+
+
+def _json_values(column: pd.Series, data_type: str) -> list[Any]:
+    """A column's values as JSON writes them: None for missing, int for an integer column."""
+    missing = column.isna().tolist()
+    values = column.fillna(0).astype("int64" if data_type == "integer" else object).tolist()
+    return [None if m else v for v, m in zip(values, missing, strict=True)]
