@@ -104,12 +104,24 @@ def test_an_xpt_whose_last_observation_is_incomplete_is_cut_short(tmp_path: Path
 
 
 def test_a_version_8_xpt_with_fewer_observations_than_stated_is_cut_short(tmp_path: Path):
-    """4 observations of 40 bytes = 2 records; cut 1 record: 2 whole observations, 2 stated 4."""
-    frame = pd.DataFrame({"A": ["y" * 32] * 4, "B": np.arange(4.0)})
+    """4 observations of 80 bytes = 4 records, all read; cut 1 record: 3 whole observations
+    (no byte left over), 4 stated."""
+    frame = pd.DataFrame({"A": ["y" * 72] * 4, "B": np.arange(4.0)})
     data = write_xpt(tmp_path / "t.xpt", frame, 8)
+    assert len(read_xpt(tmp_path / "t.xpt", ["A", "B"]).frame) == 4
     (tmp_path / "t.xpt").write_bytes(data[:-80])
     assert xpt_error(tmp_path / "t.xpt") == (
-        f"its header states 4 observations, it holds 2: {TRUNCATED}")
+        f"its header states 4 observations, it holds 3: {TRUNCATED}")
+
+
+def test_a_version_8_xpt_with_more_observations_than_stated_is_an_error(tmp_path: Path):
+    frame = pd.DataFrame({"A": ["y" * 72] * 4, "B": np.arange(4.0)})
+    data = write_xpt(tmp_path / "t.xpt", frame, 8)
+    header = data.index(b"HEADER RECORD*******OBSV8")
+    stated = data[header + 48:header + 80]
+    (tmp_path / "t.xpt").write_bytes(data.replace(stated, stated.replace(b"4", b"3")))
+    assert xpt_error(tmp_path / "t.xpt") == (
+        "it holds more observations than the 3 its header states")
 
 
 def test_version_5_blank_padding_is_not_an_observation(tmp_path: Path):
