@@ -383,3 +383,27 @@ def test_rows_in_small_chunks_read_as_in_one(tmp_path: Path, monkeypatch: pytest
     rows_first = {"rows": doc["rows"], **{k: v for k, v in doc.items() if k != "rows"}}
     assert read(write_json(tmp_path / "rows-first.json", rows_first)).equals(expected)
     assert expected.values.tolist()[-2:] == [['a], ["b"],', "1", "2"], ["c", "2", "3"]]
+
+
+def test_ndjson_lines_read_by_arrow_as_by_json_loads(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch):
+    """The fast path (pyarrow splits the lines at commas, each distinct token decoded) gives the
+    cells and cell errors of json.loads, and leaves a file with a comma in a text to it."""
+    columns = [*COLUMNS, ("X", "boolean"), ("D", "date")]
+    rows = [["P01", 45, "70.5", True, "2021-03-04"], ["P02", None, " -7", None, None],
+            ["P03", True, "1;5", 1, 20210304], ["P\u00f804 \"q\"", 1.0, 2, False, "x"]]
+    path = write_json(tmp_path / "t.ndjson", document(columns=columns, rows=rows))
+    wanted = ("USUBJID", "AGE", "WEIGHT", "X", "D")
+    fast = read_dataset_json(path, wanted)
+    assert dataset_json._rows_by_arrow(path, dataset_json._Columns(
+        document(columns=columns)["columns"], wanted, ndjson=True))
+    monkeypatch.setattr(dataset_json, "_rows_by_arrow", lambda *_: False)
+    slow = read_dataset_json(path, wanted)
+    pd.testing.assert_frame_equal(fast.frame.astype(str), slow.frame.astype(str))
+    pd.testing.assert_frame_equal(fast.cell_errors, slow.cell_errors)
+    assert fast.frame["USUBJID"].tolist()[3] == 'P\u00f804 "q"'
+    assert fast.cell_errors[["column", "line"]].values.tolist() == [
+        ["AGE", 3], ["WEIGHT", 3], ["X", 3], ["D", 3]]
+    comma = write_json(tmp_path / "comma.ndjson", document(rows=[["P,01", 1, "2"]]))
+    assert not dataset_json._rows_by_arrow(comma, dataset_json._Columns(
+        document()["columns"], wanted, ndjson=True))
