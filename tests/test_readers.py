@@ -149,6 +149,14 @@ def test_only_the_contract_columns_of_an_xpt_are_read(tmp_path: Path):
 
 
 # --- SAS transport text encodings ----------------------------------------------------------------
+def test_a_label_in_another_encoding_does_not_stop_the_read(tmp_path: Path):
+    pyreadstat.write_xport(pd.DataFrame({"A": ["x"]}), str(tmp_path / "t.xpt"),
+                           column_labels=["V#gt"], file_format_version=8)
+    data = (tmp_path / "t.xpt").read_bytes()
+    (tmp_path / "t.xpt").write_bytes(data.replace(b"V#gt", b"V\xe6gt"))  # WLATIN1 "Vægt"
+    assert read_xpt(tmp_path / "t.xpt", ["A"]).frame["A"].tolist() == ["x"]
+
+
 def wlatin1_study(tmp_path: Path, byte: bytes) -> tuple[Path, int]:
     """The minimal study with ae.xpt as SAS writes WLATIN1: `byte` in one AETERM (the file is
     written by pyreadstat, then the placeholder's byte patched), and the record it is in."""

@@ -48,6 +48,9 @@ LIBRARY_HEADER = b"HEADER RECORD*******LIB"
 OBS_HEADER = b"HEADER RECORD*******OBS"
 #: the first byte of a SAS numeric missing value (the other 7 bytes are 0): ".", "_", "A"-"Z"
 MISSING_BYTES = np.array([0x2E, 0x5F, *range(0x41, 0x5B)], dtype=np.uint8)
+#: the header (labels, formats) is read in this byte-transparent encoding: a label in any
+#: encoding is no error (the contract's names are ASCII)
+BYTES = "iso-8859-1"
 #: a cut file's message ends in this
 TRUNCATED = "the file looks truncated (cut short)"
 
@@ -59,7 +62,7 @@ def read_xpt(path: Path, columns: Collection[str], encoding: str = DEFAULT_ENCOD
 
     path = Path(path)
     try:
-        _, meta = pyreadstat.read_xport(str(path), metadataonly=True)
+        _, meta = pyreadstat.read_xport(str(path), metadataonly=True, encoding=BYTES)
     except Exception as exc:  # pyreadstat raises its own ReadstatError and others
         with path.open("rb") as f:
             if f.read(len(LIBRARY_HEADER)) == LIBRARY_HEADER:  # a transport file, cut short?
@@ -74,7 +77,8 @@ def read_xpt(path: Path, columns: Collection[str], encoding: str = DEFAULT_ENCOD
     wanted = [c for c in meta.column_names if c in columns]
     formatted = [c for c in wanted if meta.readstat_variable_types[c] != "string"
                  and meta.original_variable_types.get(c)]
-    by_pyreadstat = pyreadstat.read_xport(str(path), usecols=formatted)[0] if formatted else {}
+    by_pyreadstat = (pyreadstat.read_xport(str(path), usecols=formatted, encoding=BYTES)[0]
+                     if formatted else {})
     errors: list[tuple[str, int, str, str]] = []
     text = {}
     for name in wanted:
