@@ -415,3 +415,29 @@ def test_ndjson_lines_read_by_arrow_as_by_json_loads(tmp_path: Path,
     comma = write_json(tmp_path / "comma.ndjson", document(rows=[["P,01", 1, "2"]]))
     assert not dataset_json._rows_by_arrow(comma, dataset_json._Columns(
         document()["columns"], wanted, ndjson=True))
+
+
+def test_compact_json_rows_read_by_arrow_as_by_json_loads(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch):
+    """Compact JSON ("],[" between rows) takes the fast path; a "],[" inside a text splits a
+    row in two (a row more than `records`): then json.loads reads the file, the same cells."""
+    rows = [["P01", 45, "70.5"], ["P02", None, " -7"], ["P03", True, "x"],
+            ['a"],["b', 1, "2"]]
+    wanted = ("USUBJID", "AGE", "WEIGHT")
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(document(rows=rows), separators=(",", ":")))
+    data = path.read_bytes()
+    found = dataset_json._ROWS.search(data)
+    fast = dataset_json._json_rows_by_arrow(data, found, document()["columns"], wanted)
+    assert fast is None  # the "],[" in a text
+    path.write_text(json.dumps(document(rows=rows[:3]), separators=(",", ":")))
+    data = path.read_bytes()
+    fast = dataset_json._json_rows_by_arrow(data, dataset_json._ROWS.search(data),
+                                            document()["columns"], wanted)
+    assert fast is not None
+    monkeypatch.setattr(dataset_json, "_json_rows_by_arrow", lambda *_: None)
+    slow = read_dataset_json(path, wanted)
+    pd.testing.assert_frame_equal(fast.frame.astype(str), slow.frame.astype(str))
+    pd.testing.assert_frame_equal(fast.cell_errors, slow.cell_errors)
+    path.write_text(json.dumps(document(rows=rows), separators=(",", ":")))
+    assert read(path).values.tolist()[-1] == ['a"],["b', "1", "2"]

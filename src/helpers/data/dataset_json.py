@@ -103,6 +103,8 @@ BOM = b"\xef\xbb\xbf"
 TRUNCATED = "the file looks truncated (cut short)"
 _ROWS = re.compile(rb'"rows"\s*:\s*\[')
 _ROW_END = re.compile(rb"\]\s*,")
+#: "]" tried from the end of a .json file as the end of `rows` (_json_rows_by_arrow)
+TAIL_TRIES = 8
 _SPACE = re.compile(rb"\s*")
 
 
@@ -302,6 +304,9 @@ def _read_json(data: bytes, wanted: Collection[str]) -> RawTable:
         return columns.table(document["records"])
     assert found is not None
     _check_metadata(head, COLUMNS_SCHEMA)
+    fast = _json_rows_by_arrow(data, found, head["columns"], wanted)
+    if fast is not None:
+        return fast
     columns = _Columns(head["columns"], wanted)
     end = _row_chunks(data, found.end(), columns.add)
     metadata = _loads(data[:found.start()] + b'"rows":[]' + data[end:], "the file")
@@ -309,6 +314,36 @@ def _read_json(data: bytes, wanted: Collection[str]) -> RawTable:
         raise FormatError("`rows` must be given once")
     _check_metadata(metadata)
     return columns.table(metadata["records"])
+
+
+def _json_rows_by_arrow(data: bytes, found: re.Match[bytes], entries: list[dict[str, Any]],
+                        wanted: Collection[str]) -> RawTable | None:
+    """The fast path of a .json file, or None to read it by json.loads: the text of `rows` (up to
+    the last "]" after which the rest completes the metadata; a few tries from the end) with a
+    line break between each two rows (compact JSON: "],[") is read as NDJSON lines are
+    (_rows_by_arrow; rows spaced otherwise do not split right), and
+    must give exactly `records` rows. (A "],[" inside a text would split a row in two: a line
+    more than `records`, and a half that does not split right; then json.loads reads it.)"""
+    end = len(data)
+    for _ in range(TAIL_TRIES):
+        end = data.rfind(b"]", found.end(), end)
+        try:
+            metadata = json.loads(data[:found.start()] + b'"rows":[]' + data[end + 1:])
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            continue
+        if end < 0 or not isinstance(metadata, dict) or metadata.pop("rows", None) != []:
+            return None
+        try:
+            _check_metadata(metadata)
+            columns = _Columns(entries, wanted)
+            # the same length: the rows stay where they were, read in place (no copy)
+            lines = pa.py_buffer(data.replace(b"],[", b"]\n["))[found.end():end]
+            if not _rows_by_arrow(pa.BufferReader(lines), columns, skip_rows=0):
+                return None
+            return columns.table(metadata["records"])
+        except FormatError:
+            return None
+    return None
 
 
 def _head_metadata(data: bytes, found: re.Match[bytes] | None) -> dict[str, Any] | None:
@@ -399,8 +434,10 @@ def _ndjson_row(text: bytes, line: int) -> Any:
         raise FormatError(f"line {line} is not a JSON row ({exc})") from exc
 
 
-def _rows_by_arrow(path: Path, columns: _Columns) -> bool:
-    """The rows of an NDJSON file (after line 1) added to `columns` by pyarrow's CSV reader (many
+def _rows_by_arrow(source: Path | pa.BufferReader, columns: _Columns, skip_rows: int = 1
+                   ) -> bool:
+    """The rows of an NDJSON file (after line 1: `skip_rows`) added to `columns` by pyarrow's CSV
+    reader (many
     times faster than json.loads: on all cores, each distinct token decoded once), when every
     line is a row that it splits right: read as if a double quote were an ordinary character,
     each line must have one field a column, the first starting with "[" and the last ending
@@ -409,8 +446,8 @@ def _rows_by_arrow(path: Path, columns: _Columns) -> bool:
     names = [str(i) for i in range(columns.width)]
     try:
         table = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(skip_rows=1, column_names=names,
+            source,
+            read_options=pacsv.ReadOptions(skip_rows=skip_rows, column_names=names,
                                            block_size=CHUNK_BYTES),
             parse_options=pacsv.ParseOptions(quote_char=False, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
