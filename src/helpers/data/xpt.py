@@ -29,11 +29,11 @@ from collections.abc import Collection
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from helpers.data import DEFAULT_ENCODING
 from helpers.data.formats import (
     FormatError,
+    Part,
     RawTable,
     cell_errors,
     distinct_texts,
@@ -51,6 +51,8 @@ MISSING_BYTES = np.array([0x2E, 0x5F, *range(0x41, 0x5B)], dtype=np.uint8)
 #: the header (labels, formats) is read in this byte-transparent encoding: a label in any
 #: encoding is no error (the contract's names are ASCII)
 BYTES = "iso-8859-1"
+#: observations read and converted at once (a few tens of MB)
+CHUNK_ROWS = 1 << 20
 #: a cut file's message ends in this
 TRUNCATED = "the file looks truncated (cut short)"
 
@@ -72,23 +74,26 @@ def read_xpt(path: Path, columns: Collection[str], encoding: str = DEFAULT_ENCOD
     start, n_rows = _observations(path, sum(widths))
     layout = np.dtype({"names": meta.column_names, "formats": [f"S{w}" for w in widths],
                        "offsets": np.cumsum([0, *widths[:-1]]).tolist(), "itemsize": sum(widths)})
-    records = np.memmap(path, dtype=layout, mode="r", offset=start, shape=(n_rows,)) if n_rows \
-        else np.empty(0, dtype=layout)
     wanted = [c for c in meta.column_names if c in columns]
     formatted = [c for c in wanted if meta.readstat_variable_types[c] != "string"
                  and meta.original_variable_types.get(c)]
     by_pyreadstat = (pyreadstat.read_xport(str(path), usecols=formatted, encoding=BYTES)[0]
                      if formatted else {})
+    parts: dict[str, list[Part]] = {name: [] for name in wanted}
     errors: list[tuple[str, int, str, str]] = []
-    text = {}
-    for name in wanted:
-        if name in formatted:
-            text[name] = text_column([distinct_texts(by_pyreadstat[name].to_numpy())])
-        elif meta.readstat_variable_types[name] == "string":
-            text[name] = _text(records[name], name, encoding, errors)
-        else:
-            text[name] = text_column([distinct_texts(ibm_to_float(records[name]))])
-    del records
+    with path.open("rb") as f:
+        f.seek(start)
+        for first in range(0, n_rows, CHUNK_ROWS):  # a chunk of observations at a time
+            records = np.fromfile(f, dtype=layout, count=min(CHUNK_ROWS, n_rows - first))
+            for name in wanted:
+                if name in formatted:
+                    values = by_pyreadstat[name].to_numpy()[first:first + len(records)]
+                    parts[name].append(distinct_texts(values))
+                elif meta.readstat_variable_types[name] == "string":
+                    parts[name].append(_text(records[name], name, encoding, first, errors))
+                else:
+                    parts[name].append(distinct_texts(ibm_to_float(records[name])))
+    text = {name: text_column(name_parts) for name, name_parts in parts.items()}
     return RawTable(raw_frame(text, n_rows), cell_errors(errors))
 
 
@@ -113,17 +118,20 @@ def _observations(path: Path, observation_bytes: int) -> tuple[int, int]:
                           f"bytes): {TRUNCATED}")
     stated_text = bytes(data[header + 48:start]).strip()
     stated = int(stated_text) if stated_text.isdigit() else 0
-    blank = (data[start:start + full * observation_bytes].reshape(full, observation_bytes)
-             == ord(" ")).all(axis=1) if full else np.zeros(0, dtype=bool)
+
+    def blank(first: int, end: int) -> bool:  # observations first..end-1 all blanks
+        return not (data[start + first * observation_bytes:start + end * observation_bytes]
+                    != ord(" ")).any()
+
     if stated > full:
         raise FormatError(f"its header states {stated} observations, it holds {full}: "
                           f"{TRUNCATED}")
-    if stated and not blank[stated:].all():
+    if stated and not blank(stated, full):
         raise FormatError(f"it holds more observations than the {stated} its header states")
     if stated:
         return start, stated
     n = full  # version 5: blank observations within the last record are its padding
-    while n and blank[n - 1] and start + (n - 1) * observation_bytes > size - RECORD:
+    while n and start + (n - 1) * observation_bytes > size - RECORD and blank(n - 1, n):
         n -= 1
     return start, n
 
@@ -154,9 +162,10 @@ def ibm_to_float(fields: np.ndarray) -> np.ndarray:
     return value
 
 
-def _text(fields: np.ndarray, name: str, encoding: str,
-          errors: list[tuple[str, int, str, str]]) -> pd.Categorical:
-    """A character column decoded in `encoding`, each distinct value once (rule 3)."""
+def _text(fields: np.ndarray, name: str, encoding: str, first: int,
+          errors: list[tuple[str, int, str, str]]) -> Part:
+    """A chunk of a character column (its first row is row `first`, from 0) decoded in
+    `encoding`, each distinct value once (rule 3)."""
     values, codes = np.unique(np.asarray(fields), return_inverse=True)
     decoded = []
     for position, value in enumerate(v.rstrip(b" ") for v in values.tolist()):
@@ -167,6 +176,6 @@ def _text(fields: np.ndarray, name: str, encoding: str,
             rule = (f"{name} is not valid {encoding} text; if the file is in another encoding "
                     f"(SAS WLATIN1 = windows-1252), set params data_encoding (or --encoding) "
                     f"to it")
-            errors += [(name, int(line) + 1, decoded[-1], rule)
+            errors += [(name, first + int(line) + 1, decoded[-1], rule)
                        for line in np.flatnonzero(codes == position)]
-    return text_column([(codes.ravel(), decoded)])
+    return codes.ravel(), decoded
