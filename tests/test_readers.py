@@ -18,7 +18,7 @@ import pytest
 from minimal_study import edit_csv, find_line, write_minimal_study
 
 from helpers.cli import main
-from helpers.data import dataset_json
+from helpers.data import dataset_json, xpt
 from helpers.data.convert import convert_folder
 from helpers.data.csv_reader import LINE
 from helpers.data.dataset_json import read_dataset_json
@@ -441,3 +441,15 @@ def test_compact_json_rows_read_by_arrow_as_by_json_loads(tmp_path: Path,
     pd.testing.assert_frame_equal(fast.cell_errors, slow.cell_errors)
     path.write_text(json.dumps(document(rows=rows), separators=(",", ":")))
     assert read(path).values.tolist()[-1] == ['a"],["b', "1", "2"]
+
+
+def test_xpt_chunks_of_observations_read_as_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Chunks of CHUNK_ROWS observations: the same cells, and an encoding error in a later
+    chunk at its own record."""
+    folder, record = wlatin1_study(tmp_path, b"\xf8")
+    whole = read_xpt(folder / "ae.xpt", ["USUBJID", "AESEQ", "AETERM"])
+    monkeypatch.setattr(xpt, "CHUNK_ROWS", 1)
+    chunked = read_xpt(folder / "ae.xpt", ["USUBJID", "AESEQ", "AETERM"])
+    pd.testing.assert_frame_equal(chunked.frame.astype(str), whole.frame.astype(str))
+    assert record > 1 and chunked.cell_errors["line"].tolist() == [record]
+    pd.testing.assert_frame_equal(chunked.cell_errors, whole.cell_errors)
