@@ -2,8 +2,9 @@
 (helpers.data.formats: the cells a CSV would hold), column by column.
 
 pyreadstat reads the header (names, storage widths, types, formats). The observations are
-fixed-width records, so that numpy views them in place (a memory map, no Python object per
-cell): a character column is decoded once per distinct value, a numeric column converted from
+fixed-width records, so that numpy reads them as a structured array, CHUNK_ROWS at a time (no
+Python object per cell): a character column is decoded once per distinct value, a numeric
+column converted from
 IBM floating point in one vectorised step (`ibm_to_float`; a SAS missing `.`, `._` or `.A`-`.Z`
 is NaN, i.e. ""). A numeric column with a display format (a SAS date, say) is read by pyreadstat
 itself, which knows what the format makes of it.
