@@ -4,10 +4,9 @@
 pyreadstat reads the header (names, storage widths, types, formats). The observations are
 fixed-width records, so that numpy reads them as a structured array, CHUNK_ROWS at a time (no
 Python object per cell): a character column is decoded once per distinct value, a numeric
-column converted from
-IBM floating point in one vectorised step (`ibm_to_float`; a SAS missing `.`, `._` or `.A`-`.Z`
-is NaN, i.e. ""). A numeric column with a display format (a SAS date, say) is read by pyreadstat
-itself, which knows what the format makes of it.
+column converted from IBM floating point in one vectorised step (`ibm_to_float`; a SAS missing
+`.`, `._` or `.A`-`.Z` is NaN, i.e. ""). A numeric column with a display format (a SAS date,
+say) is read by pyreadstat itself, which knows what the format makes of it.
 
 Rules (data-spec.md, File formats), in the order they are checked:
 1. A file cut short is an error naming the file (FormatError, "looks truncated"; a file that
