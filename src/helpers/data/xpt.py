@@ -29,6 +29,7 @@ from collections.abc import Collection
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 
 from helpers.data import DEFAULT_ENCODING
 from helpers.data.formats import (
@@ -166,9 +167,12 @@ def _text(fields: np.ndarray, name: str, encoding: str, first: int,
           errors: list[tuple[str, int, str, str]]) -> Part:
     """A chunk of a character column (its first row is row `first`, from 0) decoded in
     `encoding`, each distinct value once (rule 3)."""
-    values, codes = np.unique(np.asarray(fields), return_inverse=True)
+    width = fields.dtype.itemsize  # distinct values by arrow's hash table, not a sort
+    encoded = pa.array(np.ascontiguousarray(fields), type=pa.binary(width)).dictionary_encode()
+    codes = encoded.indices.to_numpy()
     decoded = []
-    for position, value in enumerate(v.rstrip(b" ") for v in values.tolist()):
+    for position, value in enumerate(v.rstrip(b"\0").rstrip(b" ")
+                                     for v in encoded.dictionary.to_pylist()):
         try:
             decoded.append(value.decode(encoding))
         except UnicodeDecodeError:
@@ -178,4 +182,4 @@ def _text(fields: np.ndarray, name: str, encoding: str, first: int,
                     f"to it")
             errors += [(name, first + int(line) + 1, decoded[-1], rule)
                        for line in np.flatnonzero(codes == position)]
-    return codes.ravel(), decoded
+    return codes, decoded
