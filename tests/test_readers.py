@@ -426,12 +426,12 @@ def test_compact_json_rows_read_by_arrow_as_by_json_loads(tmp_path: Path,
     wanted = ("USUBJID", "AGE", "WEIGHT")
     path = tmp_path / "t.json"
     path.write_text(json.dumps(document(rows=rows), separators=(",", ":")))
-    data = path.read_bytes()
+    data = bytearray(path.read_bytes())
     found = dataset_json._ROWS.search(data)
     fast = dataset_json._json_rows_by_arrow(data, found, document()["columns"], wanted)
     assert fast is None  # the "],[" in a text
     path.write_text(json.dumps(document(rows=rows[:3]), separators=(",", ":")))
-    data = path.read_bytes()
+    data = bytearray(path.read_bytes())
     fast = dataset_json._json_rows_by_arrow(data, dataset_json._ROWS.search(data),
                                             document()["columns"], wanted)
     assert fast is not None

@@ -114,7 +114,18 @@ def read_dataset_json(path: Path, columns: Collection[str]) -> RawTable:
     with _no_gc():
         if Path(path).suffix == ".ndjson":
             return _read_ndjson(Path(path), columns)
-        return _read_json(Path(path).read_bytes().removeprefix(BOM), columns)
+        return _read_json(_file_bytes(Path(path)), columns)
+
+
+def _file_bytes(path: Path) -> bytearray:
+    """The file's bytes without a byte-order mark, in a buffer that the fast path may edit in
+    place (one copy of the file in memory)."""
+    data = bytearray(path.stat().st_size)
+    with path.open("rb") as f:
+        f.readinto(data)
+    if data.startswith(BOM):
+        del data[:len(BOM)]
+    return data
 
 
 @contextmanager
@@ -287,7 +298,7 @@ def _where(metadata: Any, path: list[str | int]) -> str:
     return f"`{'.'.join(map(str, path))}`: "
 
 
-def _read_json(data: bytes, wanted: Collection[str]) -> RawTable:
+def _read_json(data: bytearray, wanted: Collection[str]) -> RawTable:
     """A .json file: the rows are parsed in chunks, each turned into columns at once, when the
     metadata before `rows` holds `columns` (as writers write it); else the file is parsed at
     once (the same rules)."""
@@ -316,7 +327,7 @@ def _read_json(data: bytes, wanted: Collection[str]) -> RawTable:
     return columns.table(metadata["records"])
 
 
-def _json_rows_by_arrow(data: bytes, found: re.Match[bytes], entries: list[dict[str, Any]],
+def _json_rows_by_arrow(data: bytearray, found: re.Match[bytes], entries: list[dict[str, Any]],
                         wanted: Collection[str]) -> RawTable | None:
     """The fast path of a .json file, or None to read it by json.loads: the text of `rows` (up to
     the last "]" after which the rest completes the metadata; a few tries from the end) with a
@@ -336,14 +347,32 @@ def _json_rows_by_arrow(data: bytes, found: re.Match[bytes], entries: list[dict[
         try:
             _check_metadata(metadata)
             columns = _Columns(entries, wanted)
-            # the same length: the rows stay where they were, read in place (no copy)
-            lines = pa.py_buffer(data.replace(b"],[", b"]\n["))[found.end():end]
-            if not _rows_by_arrow(pa.BufferReader(lines), columns, skip_rows=0):
-                return None
+            with _lines_in_place(data, found.end(), end) as lines:
+                if not _rows_by_arrow(pa.BufferReader(lines), columns, skip_rows=0):
+                    return None
             return columns.table(metadata["records"])
         except FormatError:
             return None
     return None
+
+
+@contextmanager
+def _lines_in_place(data: bytearray, start: int, end: int) -> Iterator[pa.Buffer]:
+    """data[start:end] with the "," of each "],[" a line break while the block runs (edited in
+    place, a slice at a time: no copy of the file), then restored."""
+    array = np.frombuffer(data, dtype=np.uint8)
+    commas = []
+    for first in range(start, end, CHUNK_BYTES):
+        piece = array[first:min(first + CHUNK_BYTES + 2, end)]
+        at = np.flatnonzero((piece[:-2] == ord("]")) & (piece[1:-1] == ord(","))
+                            & (piece[2:] == ord("["))) + first + 1
+        commas.append(at[at < first + CHUNK_BYTES + 1])
+    positions = np.concatenate(commas) if commas else np.zeros(0, dtype=np.int64)
+    array[positions] = ord("\n")
+    try:
+        yield pa.py_buffer(data)[start:end]
+    finally:
+        array[positions] = ord(",")
 
 
 def _head_metadata(data: bytes, found: re.Match[bytes] | None) -> dict[str, Any] | None:
