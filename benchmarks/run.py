@@ -16,9 +16,14 @@ four
    every 50 ms from outside (Linux /proc), or the main process's max RSS in that run if higher
    (a peak between samples); elsewhere the main process's max RSS. The timed run's
    main-process max RSS is shown beside it.
+4. with --formats: `helpers validate` time and peak memory (as in 3, the validate probe instead)
+   of the same cohorts as CSV, SAS transport, Dataset-JSON and NDJSON, side by side, with each
+   format's ratio to CSV.
 Targets (issue "Fast reruns"): cold <= 0.5 x naive; no-op < 2 s; slope <= 1.1; 100k derived in
-< 60 s with < 4 GiB peak memory. Usage: python benchmarks/run.py [--sizes 1000 10000 100000]
-[--cohorts DIR] (DIR keeps the generated cohorts for the next run: 100k takes minutes to make).
+< 60 s with < 4 GiB peak memory; (issue "Real deliveries read right") every format within 1.5 x
+CSV's validate time and memory. Usage: python benchmarks/run.py [--sizes 1000 10000 100000]
+[--cohorts DIR] [--formats] (DIR keeps the generated cohorts for the next run: 100k takes
+minutes to make); e.g. --skip-pipeline --skip-scaling --formats --sizes 2000 10000.
 """
 
 from __future__ import annotations
@@ -52,6 +57,18 @@ done = time.perf_counter()
 print(json.dumps({"validate_s": validated - start, "derive_s": done - validated,
                   "main_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
+# `helpers validate` (read and check every rule), in a fresh interpreter of its own.
+VALIDATE_PROBE = """
+import json, resource, sys, time
+from pathlib import Path
+from helpers.data.validate import validate_folder
+start = time.perf_counter()
+validate_folder(Path(sys.argv[1]))
+print(json.dumps({"validate_s": time.perf_counter() - start,
+                  "main_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+#: the file formats compared by --formats, CSV first (the reference)
+FORMATS = ("csv", "xpt", "json", "ndjson")
 # The read floor: the time the reader takes only to read the files (every cell as text,
 # helpers.data.load.read_raw), in a fresh interpreter of its own.
 READ_PROBE = """
@@ -166,9 +183,10 @@ def read_floor(folder: Path) -> float:
     return json.loads(done.stdout.strip().splitlines()[-1])["read_s"]
 
 
-def probe_figures(folder: Path) -> dict[str, float]:
-    """validate_s, derive_s and main_mib of a fresh probe; peak_mib of a second, sampled one."""
-    command = [sys.executable, "-c", SCALE_PROBE, str(folder)]
+def probe_figures(folder: Path, probe: str = SCALE_PROBE) -> dict[str, float]:
+    """The figures of a fresh `probe` (SCALE_PROBE: validate_s, derive_s and main_mib);
+    peak_mib of a second, sampled one."""
+    command = [sys.executable, "-c", probe, str(folder)]
     done = subprocess.run(command, capture_output=True, text=True, check=True)
     figures = json.loads(done.stdout.strip().splitlines()[-1])
     if not Path("/proc/self/smaps_rollup").exists():
@@ -185,13 +203,40 @@ def probe_figures(folder: Path) -> dict[str, float]:
 
 
 def _read_through(folder: Path) -> None:
-    """Read every CSV of folder once, so that the timed probe finds them in the page cache, as
-    right after they were written (a kept cohort, or one the machine paged out meanwhile, would
-    otherwise add a disk read: seconds for the 4.5 GB of 100k patients)."""
-    for path in sorted(folder.glob("*.csv")):
+    """Read every study data file of folder once, so that the timed probe finds them in the page
+    cache, as right after they were written (a kept cohort, or one the machine paged out
+    meanwhile, would otherwise add a disk read: seconds for the 4.5 GB of 100k patients)."""
+    for path in sorted(p for fmt in FORMATS for p in folder.glob(f"*.{fmt}")):
         with path.open("rb") as f:
             while f.read(1 << 24):
                 pass
+
+
+def cohort(cohorts: Path, n: int, fmt: str = "csv") -> Path:
+    """The synthetic cohort of n patients (seed 1) in format fmt, made if it is not kept in
+    cohorts (in a process of its own, its memory returned), and read through."""
+    folder = cohorts / (f"n{n}" if fmt == "csv" else f"n{n}-{fmt}")
+    if not (folder / f"qs.{fmt}").is_file():
+        subprocess.run([sys.executable, "-m", "helpers", "synth", "--out", str(folder),
+                        "--seed", "1", "--n", str(n), "--format", fmt],
+                       check=True, capture_output=True)
+    _read_through(folder)
+    return folder
+
+
+def format_figures(sizes: list[int], cohorts: Path) -> None:
+    print("\n== helpers validate by file format (fresh process each): seconds / peak MiB "
+          "(x CSV)")
+    print(f"{'patients':>9} " + " ".join(f"{fmt:>24}" for fmt in FORMATS))
+    for n in sizes:
+        figures = {fmt: probe_figures(cohort(cohorts, n, fmt), VALIDATE_PROBE)
+                   for fmt in FORMATS}
+        csv = figures["csv"]
+        cells = [f"{f['validate_s']:6.2f} / {f['peak_mib']:5.0f} "
+                 f"({f['validate_s'] / csv['validate_s']:.1f} / "
+                 f"{f['peak_mib'] / csv['peak_mib']:.1f})" for f in figures.values()]
+        print(f"{n:>9} " + " ".join(f"{c:>24}" for c in cells))
+    print("target: every format within 1.5 x CSV's time and memory")
 
 
 def scaling_figures(sizes: list[int], cohorts: Path) -> None:
@@ -200,11 +245,7 @@ def scaling_figures(sizes: list[int], cohorts: Path) -> None:
           f"{'peak MiB':>9} {'main MiB':>9}")
     totals = []
     for n in sizes:
-        folder = cohorts / f"n{n}"
-        if not (folder / "qs.csv").is_file():  # made in its own process, its memory returned
-            subprocess.run([sys.executable, "-m", "helpers", "synth", "--out", str(folder),
-                            "--seed", "1", "--n", str(n)], check=True, capture_output=True)
-        _read_through(folder)
+        folder = cohort(cohorts, n)
         figures = probe_figures(folder)
         total = figures["validate_s"] + figures["derive_s"]
         totals.append(total)
@@ -223,6 +264,8 @@ def main() -> None:
     parser.add_argument("--skip-pipeline", action="store_true", help="only the scaling figures")
     parser.add_argument("--skip-scaling", action="store_true",
                         help="only the run command's figures (cold / naive ratio, reruns)")
+    parser.add_argument("--formats", action="store_true",
+                        help="also validate each size as CSV, XPT, JSON and NDJSON, side by side")
     parser.add_argument("--repeat", type=int, default=3,
                         help="cold and naive runs, interleaved; their medians are compared")
     parser.add_argument("--cohorts", type=Path,
@@ -238,6 +281,8 @@ def main() -> None:
             pipeline_figures(Path(tmp), args.repeat)
         if not args.skip_scaling:
             scaling_figures(args.sizes, args.cohorts or Path(tmp))
+        if args.formats:
+            format_figures(args.sizes, args.cohorts or Path(tmp))
 
 
 if __name__ == "__main__":

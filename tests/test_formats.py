@@ -1,5 +1,7 @@
-"""Study data in SAS transport (.xpt) and Dataset-JSON 1.1 (.json): the same contract, the same
-messages and the same analysis datasets as CSV (data-spec.md, File formats)."""
+"""Study data in SAS transport (.xpt), Dataset-JSON 1.1 (.json) and its NDJSON form (.ndjson): the
+same contract, the same messages and the same analysis datasets as CSV (data-spec.md, File
+formats). The readers' own rules (truncation, encodings, the Dataset-JSON structure and value
+types) are tested in test_readers.py."""
 
 from __future__ import annotations
 
@@ -15,14 +17,15 @@ from minimal_study import edit_csv, find_line, write_minimal_study
 from test_validate import BREAKS, Break
 
 from helpers.adam.derive import derive_adam, write_adam
+from helpers.data.convert import convert_folder
 from helpers.data.csv_reader import LINE
 from helpers.data.folder import read_folder
-from helpers.data.formats import cell_text, convert_folder
+from helpers.data.formats import cell_text
 from helpers.data.load import load_study
 from helpers.data.schemas import kind
 from helpers.data.validate import validate_folder
 
-FORMATS = ("xpt", "json")
+FORMATS = ("xpt", "json", "ndjson")
 
 
 @pytest.mark.parametrize(
@@ -85,20 +88,54 @@ def test_sas_transport_version_5_is_read_too(csv_study: Path):
     assert raw["ex"]["EXCOURSE"].astype(str).tolist()[:2] == ["1", "2"]
 
 
+def adam_bytes(folder: Path, out: Path) -> dict[str, bytes]:
+    study, report = load_study(folder)
+    assert report.ok, report.format()
+    write_adam(derive_adam(study, exclude_out_of_window=False), out)
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_each_format_and_a_mixed_folder_give_byte_identical_analysis_datasets(
     csv_study: Path, tmp_path: Path, fmt: str
 ):
-    def adam_bytes(folder: Path, out: Path) -> dict[str, bytes]:
-        study, report = load_study(folder)
-        assert report.ok
-        write_adam(derive_adam(study, exclude_out_of_window=False), out)
-        return {p.name: p.read_bytes() for p in sorted(out.iterdir())}
-
     expected = adam_bytes(csv_study, tmp_path / "adam-csv")
     assert adam_bytes(converted(csv_study, fmt), tmp_path / f"adam-{fmt}") == expected
     mixed = converted(csv_study, fmt, ("dm", "qs"))  # dm and qs in fmt, the others CSV
     assert adam_bytes(mixed, tmp_path / f"adam-mixed-{fmt}") == expected
+
+
+def as_r_writes_it(folder: Path) -> None:
+    """Rewrite each .json of folder as the datasetjson R package writes it (R Consortium pilot
+    5): every numeric column dataType decimal with its values as strings, padded to one width as
+    R's format() pads them (" -7"), column labels [], and extra columns the contract does not
+    list (a boolean, a decimal of "NA" text) that must be ignored."""
+    for path in folder.glob("*.json"):
+        doc = json.loads(path.read_text())
+        for i, column in enumerate(doc["columns"]):
+            column["label"] = []
+            if column["dataType"] in ("integer", "double"):
+                column |= {"dataType": "decimal", "targetDataType": "decimal"}
+                texts = [None if row[i] is None else cell_text(row[i]) for row in doc["rows"]]
+                width = max((len(t) for t in texts if t is not None), default=0)
+                for row, text in zip(doc["rows"], texts, strict=True):
+                    row[i] = None if text is None else text.rjust(width)
+        doc["columns"] += [{"itemOID": f"IT.{name}", "name": name, "label": [], "dataType": kind}
+                           for name, kind in (("XFLAG", "boolean"), ("XLEVEL", "decimal"))]
+        for k, row in enumerate(doc["rows"]):
+            row += [k % 2 == 0, "NA"]
+        path.write_text(json.dumps(doc))
+
+
+def test_dataset_json_as_r_writes_it_gives_byte_identical_analysis_datasets(
+    csv_study: Path, tmp_path: Path
+):
+    folder = converted(csv_study, "json")
+    as_r_writes_it(folder)
+    doc = json.loads((folder / "dm.json").read_text())
+    assert any(isinstance(v, str) and v.startswith(" ") for row in doc["rows"] for v in row)
+    expected = adam_bytes(csv_study, tmp_path / "adam-csv")
+    assert adam_bytes(folder, tmp_path / "adam-r") == expected
 
 
 def test_two_files_of_one_domain_are_an_error_naming_both(csv_study: Path):
@@ -112,7 +149,7 @@ def test_two_files_of_one_domain_are_an_error_naming_both(csv_study: Path):
 def test_a_missing_domain_names_every_accepted_file(csv_study: Path):
     (csv_study / "ce.csv").unlink()
     report = validate_folder(csv_study)
-    rule = "required file ce.csv is missing (or ce.xpt or ce.json)"
+    rule = "required file ce.csv is missing (or ce.xpt, ce.json or ce.ndjson)"
     assert rule in report.errors["rule"].tolist()
 
 
@@ -123,7 +160,7 @@ def test_an_unreadable_file_is_a_file_level_error(csv_study: Path):
     (csv_study / "cg.json").write_text('{"columns": [{"name": "USUBJID"}]}')
     rules = validate_folder(csv_study).errors["rule"].tolist()
     assert any(r.startswith("ae.xpt: not a readable SAS transport file") for r in rules), rules
-    assert "cg.json: every entry of `columns` needs a name and a dataType" in rules
+    assert ("cg.json: 'datasetJSONCreationDateTime' is a required property") in rules, rules
 
 
 def test_a_json_value_of_the_wrong_type_names_file_column_record_and_rule(csv_study: Path):
@@ -137,7 +174,7 @@ def test_a_json_value_of_the_wrong_type_names_file_column_record_and_rule(csv_st
     assert (row["file"], row["column"], row["line"], row["USUBJID"], row["value"]) == (
         "dm", "AGE", 2, doc["rows"][1][names.index("USUBJID")], "45"
     )
-    assert row["rule"] == "AGE is a integer column: each value must be a JSON number or null"
+    assert row["rule"] == "AGE is an integer column: each value must be a JSON number or null"
     assert "dm.json" in report.format()
 
 
@@ -151,9 +188,9 @@ def _expressible(brk: Break) -> bool:
     return brk.value not in ("-99", ".")  # sentinels are text; -99 is a number, tested in CSV
 
 
-#: each expressible break, in one of the two formats (alternately: the suite stays quick)
+#: each expressible break, in one of the formats (in turn: the suite stays quick)
 FORMAT_BREAKS = [
-    (FORMATS[i % 2], b) for i, b in enumerate(b for b in BREAKS if _expressible(b))
+    (FORMATS[i % len(FORMATS)], b) for i, b in enumerate(b for b in BREAKS if _expressible(b))
 ]
 
 

@@ -46,8 +46,8 @@ def test_defaults_fill_missing_keys(tmp_path: Path):
     assert params["sensitivity"] == {"imputations": 50, "seed": 2029, "deltas": 20}
 
 
-KEYS = ("data, synthetic, population, country, exclude_out_of_window, alpha, sample_size, "
-        "sensitivity, render, disclosure")
+KEYS = ("data, synthetic, data_encoding, population, country, exclude_out_of_window, alpha, "
+        "sample_size, sensitivity, render, disclosure")
 
 
 @pytest.mark.parametrize(
@@ -61,6 +61,13 @@ KEYS = ("data, synthetic, population, country, exclude_out_of_window, alpha, sam
             "dropout",
         ),
         ("population: ITT\n", "population: 'ITT' is not allowed; allowed: FAS, COMP"),
+        ("data_encoding: windows-1252\n", None),  # each allowed encoding is, the others not
+        ("data_encoding: latin-1\n", None),
+        ("data_encoding: wlatin1\n", "data_encoding: 'wlatin1' is not allowed; allowed: "
+         "utf-8, windows-1252, latin-1, iso-8859-15"),
+        ("data_encoding: UTF-8\n", "data_encoding: 'UTF-8' is not allowed; allowed: "
+         "utf-8, windows-1252, latin-1, iso-8859-15"),
+        ("data_encoding: 1252\n", "data_encoding: 1252 has the wrong type; allowed: str"),
         ("alpha: high\n", "alpha: 'high' has the wrong type; allowed: float"),
         ("render: 1\n", "render: 1 has the wrong type; allowed: bool"),
         ("synthetic: {n: true}\n", "synthetic.n: True has the wrong type; allowed: int"),

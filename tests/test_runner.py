@@ -355,16 +355,17 @@ def test_a_country_absent_from_the_data_stops_before_any_notebook_and_a_success_
 
 
 def test_a_folder_mixing_formats_gives_byte_identical_key_results(runs, tmp_path: Path):
-    """The default cohort with dm as SAS transport and qs as Dataset-JSON (the rest CSV) gives
-    the results of the same cohort in CSV (both run here: the module's runs are rerun with other
-    params by other tests)."""
-    from helpers.data.formats import convert_folder
+    """The default cohort with dm as SAS transport, qs as Dataset-JSON and ae as NDJSON (the rest
+    CSV) gives the results of the same cohort in CSV (both run here: the module's runs are rerun
+    with other params by other tests)."""
+    from helpers.data.convert import convert_folder
 
     csv, mixed = tmp_path / "csv", tmp_path / "mixed"
     shutil.copytree(runs["first"].run_dir / "data", csv)
     shutil.copytree(csv, mixed)
     convert_folder(mixed, "xpt", ("dm",))
     convert_folder(mixed, "json", ("qs",))
+    convert_folder(mixed, "ndjson", ("ae",))
     same = ("key_results.csv", "reproduction.csv", "tables", "adam")
     hashes = []
     for folder in (csv, mixed):

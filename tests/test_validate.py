@@ -329,7 +329,7 @@ def test_check_raw_reports_missing_frames(study: Path) -> None:
     raw = {f: read_csv(study, f).assign(_LINE=lambda d: d.index + 2) for f in ("dm", "ex", "qs")}
     errors = check_raw(raw)[0].errors
     assert errors[["file", "rule"]].values.tolist() == [
-        [f, f"required file {f}.csv is missing (or {f}.xpt or {f}.json)"]
+        [f, f"required file {f}.csv is missing (or {f}.xpt, {f}.json or {f}.ndjson)"]
         for f in ("ce", "ae", "cg")
     ]
 
@@ -339,7 +339,7 @@ def test_missing_file_does_not_hide_rules_of_other_files(study: Path) -> None:
     edit_csv(study, "ex", find_line(study, "ex", **COURSE2), "EXCOURSE", "1")
     rules = set(validate_folder(study).errors["rule"])
     assert rules == {
-        "required file ae.csv is missing (or ae.xpt or ae.json)",
+        "required file ae.csv is missing (or ae.xpt, ae.json or ae.ndjson)",
         "USUBJID + EXCOURSE must be unique (ALEMTUZUMAB rows)",
     }
 

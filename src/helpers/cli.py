@@ -16,7 +16,7 @@ def _synth(args: argparse.Namespace) -> int:
 
     write_synthetic_cohort(args.out, seed=args.seed, n=args.n)
     if args.format != "csv":
-        from helpers.data.formats import convert_folder
+        from helpers.data.convert import convert_folder
 
         convert_folder(args.out, args.format)
     print(f"synthetic cohort (seed {args.seed}, n {args.n}) written to {args.out} "
@@ -27,7 +27,7 @@ def _synth(args: argparse.Namespace) -> int:
 def _validate(args: argparse.Namespace) -> int:
     from helpers.data.validate import validate_folder
 
-    report = validate_folder(args.folder)
+    report = validate_folder(args.folder, args.encoding)
     print(report.format(max_rows=args.max_rows))
     return 0 if report.ok else 1
 
@@ -37,7 +37,7 @@ def _derive(args: argparse.Namespace) -> int:
     from helpers.data.load import StudyDataError, load_study
 
     try:
-        study, report = load_study(args.folder)
+        study, report = load_study(args.folder, args.encoding)
     except StudyDataError as exc:
         print(exc, file=sys.stderr)
         return 1
@@ -102,6 +102,16 @@ def _params(args: argparse.Namespace) -> int:
     return 0
 
 
+def _encoding_argument(parser: argparse.ArgumentParser) -> None:
+    from helpers.data import DEFAULT_ENCODING, ENCODINGS
+
+    parser.add_argument(
+        "--encoding", choices=ENCODINGS, default=DEFAULT_ENCODING,
+        help="text encoding of SAS transport files (windows-1252 = SAS WLATIN1; default utf-8; "
+        "params key data_encoding)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m helpers", description="REALITY study analysis: data to manuscript."
@@ -113,14 +123,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=2024, help="random seed (default 2024)")
     p.add_argument("--n", type=int, default=87, help="patients enrolled (default 87)")
     p.add_argument(
-        "--format", choices=("csv", "xpt", "json"), default="csv",
-        help="file format: CSV, SAS transport v8 or Dataset-JSON 1.1 (default csv)",
+        "--format", choices=("csv", "xpt", "json", "ndjson"), default="csv",
+        help="file format: CSV, SAS transport v8, Dataset-JSON 1.1 or its NDJSON form "
+        "(default csv)",
     )
     p.set_defaults(func=_synth)
 
     p = commands.add_parser("validate", help="check a study data folder against the data spec")
     p.add_argument("folder", type=Path, help="study data folder (study/data-spec.md)")
     p.add_argument("--max-rows", type=int, default=50, help="violations printed (default 50)")
+    _encoding_argument(p)
     p.set_defaults(func=_validate)
 
     p = commands.add_parser("derive", help="validate, then write the analysis datasets (ADaM)")
@@ -131,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="leave post-baseline assessments outside their visit window out",
     )
+    _encoding_argument(p)
     p.set_defaults(func=_derive)
 
     p = commands.add_parser("run", help="the whole job for a params file (see params/README.md)")

@@ -27,8 +27,8 @@ from mutations import MUTATIONS, Mutation
 
 ROOT = Path(__file__).resolve().parents[2]
 #: the fast tests of the rules, the edge tests first (pytest -x stops at the first failure)
-TESTS = ("tests/test_edges.py", "tests/test_scoring.py", "tests/test_stats_reference.py",
-         "tests/test_stats.py",
+TESTS = ("tests/test_edges.py", "tests/test_readers.py", "tests/test_scoring.py",
+         "tests/test_stats_reference.py", "tests/test_stats.py",
          "tests/test_derive.py", "tests/test_adam_derivations.py", "tests/test_reproduction.py",
          "tests/test_validate.py")
 KILLED, SURVIVED = 1, 0

@@ -103,7 +103,7 @@ def _categorical(column: pa.ChunkedArray) -> pd.Categorical:
     values = [np.array([v.decode("utf-8") for v in c.dictionary.to_pylist()], dtype=object)
               for c in chunks]
     categories = pd.Index(pd.unique(np.concatenate(values)) if values else [], dtype=object)
-    codes = np.empty(len(column), dtype=_code_dtype(len(categories)))
+    codes = np.empty(len(column), dtype=code_dtype(len(categories)))
     end = 0
     for chunk, chunk_values in zip(chunks, values, strict=True):
         start, end = end, end + len(chunk)
@@ -112,7 +112,7 @@ def _categorical(column: pa.ChunkedArray) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=categories, validate=False)
 
 
-def _code_dtype(n_categories: int) -> type[np.signedinteger]:
+def code_dtype(n_categories: int) -> type[np.signedinteger]:
     """The smallest signed integer type for codes 0..n-1 and -1 (pandas' own choice)."""
     for dtype in (np.int8, np.int16, np.int32):
         if n_categories < np.iinfo(dtype).max:

@@ -1,6 +1,7 @@
-"""A study data folder read into raw text frames: each domain's one file (dm.csv, dm.xpt or dm.json:
-data-spec.md, File formats), read in its format, and the file-level violations of those that
-cannot be read."""
+"""A study data folder read into raw text frames: each domain's one file (dm.csv, dm.xpt, dm.json or
+dm.ndjson: data-spec.md, File formats), read in its format (an XPT's text in the run's encoding),
+and the file-level violations of those that cannot be read. Of an XPT or Dataset-JSON file only
+the contract's columns are read (helpers.data.schemas.COLUMNS)."""
 
 from __future__ import annotations
 
@@ -8,15 +9,19 @@ from pathlib import Path
 
 import pandas as pd
 
+from helpers.data import DEFAULT_ENCODING
 from helpers.data.csv_reader import CsvFormatError, RawCsv, read_csv
-from helpers.data.formats import FORMATS, FormatError, read_dataset_json, read_xpt
+from helpers.data.dataset_json import read_dataset_json
+from helpers.data.formats import FORMATS, FormatError
+from helpers.data.schemas import COLUMNS
 from helpers.data.violations import file_problem, violation_table
+from helpers.data.xpt import read_xpt
 from helpers.study import spec
 
 
 def domain_files(folder: Path) -> tuple[dict[str, Path], pd.DataFrame]:
-    """Each domain's file in folder (dm.csv, dm.xpt or dm.json: data-spec.md, File formats), and
-    the file-level errors: a domain with no file, or with more than one."""
+    """Each domain's file in folder (dm.csv, .xpt, .json or .ndjson: data-spec.md, File formats),
+    and the file-level errors: a domain with no file, or with more than one."""
     found: dict[str, Path] = {}
     problems: list[pd.DataFrame] = []
     for file in spec.FILES:
@@ -33,18 +38,23 @@ def domain_files(folder: Path) -> tuple[dict[str, Path], pd.DataFrame]:
 
 
 def missing_file_rule(file: str) -> str:
-    return f"required file {file}.csv is missing (or {file}.xpt or {file}.json)"
+    others = [f"{file}.{fmt}" for fmt in FORMATS[1:]]
+    return (f"required file {file}.csv is missing (or {', '.join(others[:-1])} or "
+            f"{others[-1]})")
 
 
-def read_folder(folder: Path) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, dict[str, str]]:
+def read_folder(
+    folder: Path, encoding: str = DEFAULT_ENCODING
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, dict[str, str]]:
     """The raw frames of the files that could be read, the file-level errors of the others and
-    each domain's file name. A frame's attrs["file"] is its file's name."""
+    each domain's file name; `encoding` is that of XPT text (helpers.data.ENCODINGS). A frame's
+    attrs["file"] is its file's name."""
     paths, found_problems = domain_files(folder)
     raw: dict[str, pd.DataFrame] = {}
     problems: list[pd.DataFrame] = [found_problems]
     for file, path in paths.items():
         try:
-            raw[file], read_problems = _read_file(file, path)
+            raw[file], read_problems = _read_file(file, path, encoding)
         except UnicodeDecodeError:
             problems.append(file_problem(file, f"{path.name} must be UTF-8 encoded"))
         except CsvFormatError as e:
@@ -58,14 +68,18 @@ def read_folder(folder: Path) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, di
     return raw, violation_table(problems), {file: path.name for file, path in paths.items()}
 
 
-def _read_file(file: str, path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _read_file(file: str, path: Path, encoding: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One domain's file as raw text cells, and its rows that could not be read as cells: a CSV
-    line with the wrong number of fields, a Dataset-JSON value of the wrong type."""
+    line with the wrong number of fields, a Dataset-JSON value of the wrong type, an XPT text not
+    valid in `encoding`."""
     if path.suffix == ".csv":
         csv_file = read_csv(path)
         return csv_file.frame, _ragged_rows(file, csv_file)
-    table = read_xpt(path) if path.suffix == ".xpt" else read_dataset_json(path)
-    errors = table.type_errors
+    if path.suffix == ".xpt":
+        table = read_xpt(path, COLUMNS[file], encoding)
+    else:
+        table = read_dataset_json(path, COLUMNS[file])
+    errors = table.cell_errors
     usubjid = table.frame.get("USUBJID")
     return table.frame, pd.DataFrame({
         "file": file, "column": errors["column"], "line": errors["line"],

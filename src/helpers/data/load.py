@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 import polars as pl
 
+from helpers.data import DEFAULT_ENCODING
 from helpers.data.csv_reader import LINE
 from helpers.data.folder import read_folder
 from helpers.data.validate import check_raw
@@ -55,24 +56,28 @@ class StudyDataError(Exception):
         self.report = report
 
 
-def read_raw(folder: Path) -> dict[str, pd.DataFrame]:
-    """The six files of `folder` (CSV, XPT or Dataset-JSON, data.folder.read_folder) as str
-    frames ("" when empty) with `_LINE` (a CSV's line, header = line 1; an XPT or JSON record).
+def read_raw(folder: Path, encoding: str = DEFAULT_ENCODING) -> dict[str, pd.DataFrame]:
+    """The six files of `folder` (CSV, XPT, Dataset-JSON or NDJSON, data.folder.read_folder; XPT
+    text in `encoding`) as str frames ("" when empty) with `_LINE` (a CSV's line, header = line
+    1; an XPT or JSON record).
 
     The cells are categorical columns of the exact strings (a cell is one of its column's
     categories; set a new string with `.cat.add_categories` or cast the column to object first).
 
     Raises StudyDataError when a domain has no file or two, or a file cannot be read.
     """
-    raw, problems, files = read_folder(Path(folder))
+    raw, problems, files = read_folder(Path(folder), encoding)
     if not problems.empty:
         raise StudyDataError(ValidationReport(problems, problems.iloc[0:0], files))
     return raw
 
 
-def load_study(folder: Path) -> tuple[StudyData, ValidationReport]:
-    """Read, validate and type a study data folder; raises StudyDataError if any rule is broken."""
-    report, typed, day0 = check_raw(read_raw(folder))
+def load_study(
+    folder: Path, encoding: str = DEFAULT_ENCODING
+) -> tuple[StudyData, ValidationReport]:
+    """Read (XPT text in `encoding`), validate and type a study data folder; raises
+    StudyDataError if any rule is broken."""
+    report, typed, day0 = check_raw(read_raw(folder, encoding))
     if not report.ok:
         raise StudyDataError(report)
     typed["qs"] = typed["qs"].drop(LINE)

@@ -35,6 +35,7 @@ import pandas as pd
 import pandera.pandas as pa
 import polars as pl
 
+from helpers.data import DEFAULT_ENCODING
 from helpers.data.folder import missing_file_rule, read_folder
 from helpers.data.schemas import (
     COLUMNS,
@@ -503,6 +504,7 @@ def check_raw(
     return report, typed, day0
 
 
-def validate_folder(folder: Path) -> ValidationReport:
-    """Read a study data folder and check every rule; unreadable files are file-level errors."""
-    return check_raw(*read_folder(folder))[0]
+def validate_folder(folder: Path, encoding: str = DEFAULT_ENCODING) -> ValidationReport:
+    """Read a study data folder (XPT text in `encoding`) and check every rule; unreadable files
+    are file-level errors."""
+    return check_raw(*read_folder(folder, encoding))[0]

@@ -20,6 +20,8 @@ from typing import Any
 
 import yaml
 
+from helpers.data import DEFAULT_ENCODING, ENCODINGS
+
 
 class ParamsError(ValueError):
     """A params file breaks the schema; the message names the file, the key and the rule."""
@@ -94,6 +96,14 @@ PARAMS_SCHEMA: dict[str, Key] = {
     ),
     "synthetic": Key(
         dict, SYNTHETIC_SCHEMA, "synthetic cohort settings (used when data = synthetic)"
+    ),
+    "data_encoding": Key(
+        str,
+        DEFAULT_ENCODING,
+        "text encoding of the study data folder's SAS transport (.xpt) files: windows-1252 is "
+        "what SAS calls WLATIN1, latin-1 is LATIN1, iso-8859-15 LATIN9 (CSV and Dataset-JSON "
+        "are always UTF-8)",
+        allowed=ENCODINGS,
     ),
     "population": Key(
         str,

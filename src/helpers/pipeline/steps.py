@@ -79,6 +79,8 @@ INPUTS: dict[str, Callable[[RunState, str], Any]] = {
     # SHA-256 of every study data file, by name (helpers.pipeline.keys.data_file_hashes)
     "data files": lambda state, unit: state.data_files,
     "exclude_out_of_window": lambda state, unit: state.params["exclude_out_of_window"],
+    # the text encoding of the XPT files (params data_encoding)
+    "data_encoding": lambda state, unit: state.params["data_encoding"],
     # the helper code and the lock file (helpers.pipeline.keys.code_key)
     "code": lambda state, unit: state.once("code", keys.code_key),
     # SHA-256 of the stored notebook that the unit executes
@@ -154,7 +156,7 @@ def _derive(state: RunState, todo: tuple[str, ...]) -> None:
 
         state.kernels = state.kernels or Kernels(NOTEBOOKS, state.staging)
         try:
-            study, report = load_study(state.data_dir)
+            study, report = load_study(state.data_dir, state.params["data_encoding"])
         except StudyDataError as exc:
             raise RunError(
                 f"the study data in {state.data_dir} break the data contract:\n{exc}"
@@ -255,7 +257,7 @@ STEPS: tuple[Step, ...] = (
     Step("1/7 params", _check_params),
     Step("2/7 data", _prepare_data),
     Step("3/7 derive", _derive, units=lambda state: ("derive",),
-         inputs=("data files", "exclude_out_of_window", "code"),
+         inputs=("data files", "exclude_out_of_window", "data_encoding", "code"),
          outputs=lambda unit: ("adam", "validation.md")),
     Step("4/7 notebooks", _run_notebooks, units=lambda state: NOTEBOOKS,
          inputs=("notebook", "notebook parameters", "adam", "code"), outputs=notebook_outputs),
