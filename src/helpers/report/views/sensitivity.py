@@ -96,14 +96,17 @@ def tipping_table(results: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
 
 def forest(results: pd.DataFrame, alpha: float = 0.05) -> Figure:
     """One panel per outcome: the mean change with its CI under each approach (top to bottom in
-    table order), a line at no change; a hollow marker where it disagrees with EOS."""
+    table order), a line at no change; a hollow marker where it disagrees with EOS. Drawn at the
+    full text width (helpers.report.figures.FULL_WIDTH_IN), its text at the figures' printed
+    sizes."""
     found = agreement(results)
     if found.empty:
         return figures.no_data("No sensitivity analysis to show")
     outcomes = [c for c in sensitivity.OUTCOMES if c in set(found["paramcd"])]
     ncol = 2
     nrow = math.ceil(len(outcomes) / ncol)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(8.4, 2.1 * nrow + 0.4), squeeze=False)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(figures.FULL_WIDTH_IN, 1.55 * nrow + 0.5),
+                             squeeze=False)  # fmt: skip
     names = list(sensitivity.APPROACHES.values())
     for i, (ax, code) in enumerate(zip(axes.flat, outcomes, strict=False)):
         d = found[found["paramcd"].eq(code)]
@@ -113,15 +116,14 @@ def forest(results: pd.DataFrame, alpha: float = 0.05) -> Figure:
         ax.scatter(d["estimate"], y, s=18, zorder=3, edgecolors="black",
                    c=np.where(d["agrees"], "black", "white"))  # fmt: skip
         ax.axvline(0, color="grey", lw=0.6, ls="--")
-        ax.set_title(labels.label(code), fontsize=10)
+        ax.set_title(labels.label(code))
         ax.set_yticks(range(len(names)))
-        ax.set_yticklabels(names[::-1] if i % ncol == 0 else [], fontsize=7.5)
+        ax.set_yticklabels(names[::-1] if i % ncol == 0 else [])
         ax.set_ylim(-0.6, len(names) - 0.4)
-        ax.tick_params(axis="x", labelsize=8)
     for ax in list(axes.flat)[len(outcomes):]:
         ax.set_axis_off()
     for ax in axes[-1]:
-        ax.set_xlabel(f"Mean change from baseline ({100 * (1 - alpha):.0f}% CI)", fontsize=8.5)
+        ax.set_xlabel(f"Mean change from baseline ({100 * (1 - alpha):.0f}% CI)")
     fig.tight_layout()
     return fig
 
