@@ -263,7 +263,8 @@ exact when n ≤ {SIGNED_RANK_EXACT_MAX_N} and no change is zero or tied; comput
 permutations when n ≤ {SIGNED_RANK_PERMUTATION_MAX_N} with zeros or ties; otherwise from the normal
 approximation with tie-corrected variance and **without continuity correction** (R's Wilcoxon
 test applies one by default; its normal approximation without the correction reproduces ours).
-The 95% CI of a mean (change) is the t interval, mean ± t~1−α/2,n−1~ × SD/√n. The
+The 95% CI of a mean (change) is the t interval, mean ± t × SD/√n, with t the 1 − α/2
+quantile of Student's t distribution on n − 1 degrees of freedom. The
 significance level is {s['alpha']:g}. Time to the first clinically
 relevant FSMC improvement is estimated with the Kaplan–Meier method [@kaplan1958] (lifelines
 [@davidsonpilon2019]; median in months), censored at the last FSMC assessment; its pointwise
