@@ -76,6 +76,8 @@ def test_a_run_writes_every_output(runs):
     # each notebook's kernel log
     logs = sorted(p.name for p in (run_dir / "logs").iterdir())
     assert logs == [f"{notebook}.log" for notebook in NOTEBOOKS]
+    for log in (run_dir / "logs").iterdir():  # kernels over IPC: no warning about plain TCP
+        assert "without encryption" not in log.read_text(), log.name
 
 
 def test_a_kernel_started_early_runs_its_notebook_like_a_fresh_one(runs):
