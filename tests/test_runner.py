@@ -336,8 +336,11 @@ def test_a_country_absent_from_the_data_stops_before_any_notebook_and_a_success_
     out = tmp_path / "out"
     params = write_params(tmp_path / "params", name="country", country="SWE")
     assert main(["run", str(params), "--output", str(out)]) == 1
-    message = capsys.readouterr().err
+    printed = capsys.readouterr()
+    message = printed.err
     assert f"{params}: country: 'SWE' is not in the data; allowed: DNK, ITA, NOR" in message
+    assert "[3/7 derive]" not in printed.out  # no "data valid" line before the failure
+    assert f"no {out / 'country'} was written" in message and "left as it was" not in message
     story = out / "country.failed" / "error.txt"
     assert f"why this run failed: {story}" in message
     assert "step: 3/7 derive" in story.read_text()
@@ -346,6 +349,9 @@ def test_a_country_absent_from_the_data_stops_before_any_notebook_and_a_success_
 
     write_params(tmp_path / "params", name="country", country="NOR", render=False)
     assert main(["run", str(params), "--output", str(out)]) == 0
+    lines = capsys.readouterr().out
+    assert "[3/7 derive] data valid" in lines
+    assert f"[7/7 report] skipped: off in {params}" in lines  # every step has its line
     assert (out / "country" / "key_results.csv").is_file()
     assert not (out / "country.failed").exists()
     # one country is a subset of the published cohort: no figure is counted as not reproduced

@@ -162,10 +162,9 @@ def _derive(state: RunState, todo: tuple[str, ...]) -> None:
         (state.staging / "validation.md").write_text(report.format() + "\n", encoding="utf-8")
         write_adam(derive_adam(study, state.params["exclude_out_of_window"]),
                    state.staging / "adam")
-        say("3/7 derive", "data valid; analysis datasets written to adam/")
-    else:
-        say("3/7 derive", "unchanged: analysis datasets reused")
     check_country(state.params, _countries(state.staging / "adam"))
+    say("3/7 derive", "data valid; analysis datasets written to adam/" if todo
+        else "unchanged: analysis datasets reused")
 
 
 def _countries(adam_dir: Path) -> set[str]:
@@ -247,7 +246,8 @@ def _report(state: RunState, todo: tuple[str, ...]) -> None:
     else:
         from helpers.pipeline import render
 
-        render.render(state.staging, display_dir=state.run_dir)
+        result = render.render(state.staging, display_dir=state.run_dir)
+        say("7/7 report", ", ".join(str(path) for path in result.shown))
     _write_record(state)
 
 
