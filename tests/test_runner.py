@@ -68,6 +68,8 @@ def test_a_run_writes_every_output(runs):
         assert (run_dir / name).is_file(), name
     for notebook in NOTEBOOKS:
         assert (run_dir / "notebooks" / f"{notebook}.ipynb").is_file()
+        executed = (run_dir / "notebooks" / f"{notebook}.ipynb").read_text()
+        assert "{EFF}" not in executed and "{N:" not in executed, notebook  # captions filled
         assert any((run_dir / "tables" / notebook).glob("*.csv")) or notebook == "04-safety"
     for dataset in ("adsl", "adqs", "adae", "adtte"):
         assert (run_dir / "adam" / f"{dataset}.csv").is_file()

@@ -43,6 +43,7 @@ from helpers.pipeline.notebooks import (
 from helpers.pipeline.params import RunParams, check_country
 from helpers.pipeline.progress import say
 from helpers.pipeline.provenance import sha256_file, sha256_folder
+from helpers.report.article import fill_run_captions
 
 
 @dataclass
@@ -187,6 +188,8 @@ def _run_notebooks(state: RunState, todo: tuple[str, ...]) -> None:
         state.kernels.keep_only(todo)
     parameters = {notebook: notebook_parameters(notebook, state.params) for notebook in todo}
     run_notebooks(parameters, state.staging, state.kernels, state.jobs, "4/7 notebooks")
+    executed = [state.staging / "notebooks" / f"{notebook}.ipynb" for notebook in todo]
+    fill_run_captions(state.staging, executed, state.params)  # the record shows the real N
 
 
 def _results(state: RunState, todo: tuple[str, ...]) -> None:

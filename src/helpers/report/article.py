@@ -6,7 +6,7 @@ variables (`{{< var kr.<id> >}}`), and the caption tokens of the notebooks' `#| 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -129,6 +129,17 @@ def fill_captions(notebook: Path, values: Mapping[str, str]) -> None:
     if unknown:
         raise ManuscriptError(f"{notebook.name}: unknown caption tokens {unknown}")
     notebook.write_text(CAPTION_TOKEN.sub(lambda m: values[m.group(1)], text), encoding="utf-8")
+
+
+def fill_run_captions(run_dir: Path, notebooks: Iterable[Path], settings: Mapping[str, Any]
+                      ) -> None:
+    """Fill in the caption tokens of a run's notebook files (executed or staged) with the run's
+    caption_values, computed only when a notebook holds a token."""
+    with_tokens = [nb for nb in notebooks if CAPTION_TOKEN.search(nb.read_text(encoding="utf-8"))]
+    if with_tokens:
+        values = caption_values(run_dir, settings)
+        for notebook in with_tokens:
+            fill_captions(notebook, values)
 
 
 def lookup(variables: Mapping[str, Any], dotted: str) -> Any:
