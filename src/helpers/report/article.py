@@ -23,6 +23,26 @@ _VAR = re.compile(r"\{\{<\s*var\s+([\w.-]+)\s*>\}\}")
 _CELL_OPTION = re.compile(r"^#\|\s?(.*)$")
 
 
+#: the manuscript's subtitle (`{{< var data.notice >}}`), by whether the run's data are synthetic
+DATA_NOTICE = {
+    True: ("Synthetic data: every number in this report was computed from a synthetic cohort, "
+           "not from the study's patients"),
+    False: "Computed from the REALITY study data export",
+}
+
+
+def data_variables(source: str | None) -> dict[str, str]:
+    """The manuscript's `data` variables for a run whose provenance names the data `source`
+    (provenance.json data.source: "synthetic cohort (seed ..., n ...)" for the synthetic cohort,
+    the data folder's path for real data; None, unknown: said as synthetic, the safe side):
+    `notice` (the subtitle, DATA_NOTICE) and `meaning` (what a match of the reproduction check
+    means on those data, helpers.results.reproduction.MATCH_MEANING, for the abstract)."""
+    from helpers.results.reproduction import MATCH_MEANING
+
+    synthetic = source is None or source.startswith("synthetic cohort")
+    return {"notice": DATA_NOTICE[synthetic], "meaning": MATCH_MEANING[synthetic]}
+
+
 class ManuscriptError(RuntimeError):
     """The run folder cannot give the manuscript what index.qmd asks for (names what and why)."""
 

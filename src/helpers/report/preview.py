@@ -10,9 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+import yaml
 
-from helpers.report.article import cell_options, shown_outputs
-from helpers.report.includes import METHODS_FILE, PROVENANCE_FILE, REPRODUCTION_FILE
+from helpers.report.article import cell_options, lookup, shown_outputs
+from helpers.report.includes import (
+    METHODS_FILE,
+    PROVENANCE_FILE,
+    REPRODUCTION_FILE,
+    VARIABLES_FILE,
+)
 
 PREVIEW_FILE = "preview.html"
 
@@ -39,7 +45,8 @@ def plain_markdown(text: str) -> str:
 
 
 def preview_notebook(project: Path, note: str = "") -> nbformat.NotebookNode:
-    """One notebook for the preview: its head (with `note`, e.g. on the formats of an earlier
+    """One notebook for the preview: its head (what the data are, the staged `data.notice`; and
+    `note`, e.g. on the formats of an earlier
     render kept beside it), the generated methods, then each executed notebook's markdown and
     the outputs of its labelled cells only (the tables and figures of the contract, aggregates
     only; unlabelled cells are left out), then the reproduction check and provenance."""
@@ -49,8 +56,11 @@ def preview_notebook(project: Path, note: str = "") -> nbformat.NotebookNode:
         text = plain_markdown((project / name).read_text(encoding="utf-8"))
         combined.cells.append(nbformat.v4.new_markdown_cell(f"# {title}\n\n{text}"))
 
+    notice = lookup(yaml.safe_load((project / VARIABLES_FILE).read_text(encoding="utf-8")),
+                    "data.notice")
     combined.cells.append(nbformat.v4.new_markdown_cell(
-        "# REALITY: preview of the run's results\n\nQuarto was not available, so this page joins"
+        f"# REALITY: preview of the run's results\n\n**{notice}.**\n\n"
+        "Quarto was not available, so this page joins"
         " the executed notebooks (code hidden) instead of the rendered manuscript."
         + (f"\n\n{note}" if note else "")
     ))
