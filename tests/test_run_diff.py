@@ -139,6 +139,7 @@ def run(tmp: Path, name: str, out: str, data: Path, **changes: object) -> Path:
     params.write_text(yaml.safe_dump(values))
     done = helpers("run", params, "--output", tmp / out)
     assert done.returncode == 0, done.stderr[-2000:]
+    (tmp / f"{out}.stdout").write_text(done.stdout)  # what the run printed, for the tests
     return tmp / out / name
 
 
@@ -221,3 +222,10 @@ def test_diff_piped_into_head_ends_quietly(runs: dict[str, Path]) -> None:
     assert done.stderr == "", done.stderr
     first, status = done.stdout.splitlines()
     assert first == f"{runs['a']} -> {runs['data']}" and status in ("status 1", "status 141")
+
+
+@pytest.mark.slow
+def test_a_run_after_a_params_change_names_the_figure_that_changed(runs: dict[str, Path]):
+    printed = (runs["params"].parents[1] / "params.stdout").read_text()
+    done = next(line for line in printed.splitlines() if line.startswith("[done]"))
+    assert "74 of 75 published figures reproduced" in done and "differs: n_planned" in done
