@@ -198,12 +198,12 @@ def test_every_quoted_number_is_a_published_id() -> None:
     quoted = VAR.findall(ARTICLE)
     assert len(quoted) > 40
     assert {name for _, name in quoted} - set(published_ids()) == set()
-    # the only other variables, generated: the reproduction summary, the word count and the
-    # sentences of the sensitivity analyses
+    # the only other variables, generated: the reproduction summary, the word count, the
+    # sentences of the sensitivity analyses and what the data are
     others = set(re.findall(r"\{\{< var ((?!kr\.|pub\.)[\w.]+) >\}\}", ARTICLE))
     assert others == {"summary.reproduced", "words.main", "sensitivity.agreement",
-                      "sensitivity.tipping"}
-    assert len(quoted) + 4 == len(re.findall(r"\{\{< var ", ARTICLE))
+                      "sensitivity.tipping", "data.notice", "data.meaning"}
+    assert len(quoted) + 6 == len(re.findall(r"\{\{< var ", ARTICLE))
     # no number typed in the results prose: every digit there belongs to a shortcode or label
     results = ARTICLE.split("## Results", 1)[1].split("## Discussion", 1)[0]
     prose = re.sub(r"\{\{<.*?>\}\}|@\S+|#+ .*|years 1, 2 and 3|BDI-II|MSIS-29|SF-36|ZBI-22|"

@@ -44,8 +44,8 @@ def test_a_stored_notebook_runs_in_place_with_its_defaults(default_run: Path, no
         stored, kernel_name=KERNEL, resources={"metadata": {"path": str(NOTEBOOK_DIR)}}
     ).execute()
     assert git_status() == before, "running a notebook in place changed the repository"
-    # its tables land under output/interactive/ and equal the default run's
-    interactive = INTERACTIVE / notebook / "tables"
+    # its tables land under output/interactive/default/ (the data it read) and equal the run's
+    interactive = INTERACTIVE / "default" / notebook / "tables"
     tables = sorted(p.name for p in (default_run / "tables" / notebook).iterdir())
     assert tables == sorted(p.name for p in interactive.iterdir())
     _, mismatch, errors = filecmp.cmpfiles(

@@ -139,6 +139,7 @@ def run(tmp: Path, name: str, out: str, data: Path, **changes: object) -> Path:
     params.write_text(yaml.safe_dump(values))
     done = helpers("run", params, "--output", tmp / out)
     assert done.returncode == 0, done.stderr[-2000:]
+    (tmp / f"{out}.stdout").write_text(done.stdout)  # what the run printed, for the tests
     return tmp / out / name
 
 
@@ -200,3 +201,31 @@ def test_a_folder_that_is_not_a_run_is_a_usage_error(tmp_path: Path) -> None:
     done = helpers("diff", tmp_path, tmp_path)
     assert done.returncode == 2
     assert "is not a run folder" in done.stderr
+
+
+@pytest.mark.slow
+def test_only_key_results_prints_the_summary_and_the_ledger_figures(runs: dict[str, Path]):
+    full = helpers("diff", runs["a"], runs["params"]).stdout
+    done = helpers("diff", runs["a"], runs["params"], "--only", "key-results")
+    assert done.returncode == 1
+    assert done.stdout.splitlines()[1].startswith("summary: ")
+    assert "key result(s) differ" in done.stdout and "n_planned" in done.stdout
+    assert full.startswith(done.stdout.rstrip("\n"))  # the head of the full answer, no more
+    assert "largest change first" not in done.stdout and "that differ:" not in done.stdout
+
+
+@pytest.mark.slow
+def test_diff_piped_into_head_ends_quietly(runs: dict[str, Path]) -> None:
+    script = (f'"{sys.executable}" -m helpers diff {runs["a"]} {runs["data"]} | head -n 1; '
+              'echo "status ${PIPESTATUS[0]}"')
+    done = subprocess.run(["bash", "-c", script], cwd=ROOT, capture_output=True, text=True)
+    assert done.stderr == "", done.stderr
+    first, status = done.stdout.splitlines()
+    assert first == f"{runs['a']} -> {runs['data']}" and status in ("status 1", "status 141")
+
+
+@pytest.mark.slow
+def test_a_run_after_a_params_change_names_the_figure_that_changed(runs: dict[str, Path]):
+    printed = (runs["params"].parents[1] / "params.stdout").read_text()
+    done = next(line for line in printed.splitlines() if line.startswith("[done]"))
+    assert "74 of 75 published figures reproduced" in done and "differs: n_planned" in done

@@ -68,6 +68,8 @@ def test_a_run_writes_every_output(runs):
         assert (run_dir / name).is_file(), name
     for notebook in NOTEBOOKS:
         assert (run_dir / "notebooks" / f"{notebook}.ipynb").is_file()
+        executed = (run_dir / "notebooks" / f"{notebook}.ipynb").read_text()
+        assert "{EFF}" not in executed and "{N:" not in executed, notebook  # captions filled
         assert any((run_dir / "tables" / notebook).glob("*.csv")) or notebook == "04-safety"
     for dataset in ("adsl", "adqs", "adae", "adtte"):
         assert (run_dir / "adam" / f"{dataset}.csv").is_file()
@@ -76,6 +78,8 @@ def test_a_run_writes_every_output(runs):
     # each notebook's kernel log
     logs = sorted(p.name for p in (run_dir / "logs").iterdir())
     assert logs == [f"{notebook}.log" for notebook in NOTEBOOKS]
+    for log in (run_dir / "logs").iterdir():  # kernels over IPC: no warning about plain TCP
+        assert "without encryption" not in log.read_text(), log.name
 
 
 def test_a_kernel_started_early_runs_its_notebook_like_a_fresh_one(runs):
@@ -334,8 +338,11 @@ def test_a_country_absent_from_the_data_stops_before_any_notebook_and_a_success_
     out = tmp_path / "out"
     params = write_params(tmp_path / "params", name="country", country="SWE")
     assert main(["run", str(params), "--output", str(out)]) == 1
-    message = capsys.readouterr().err
+    printed = capsys.readouterr()
+    message = printed.err
     assert f"{params}: country: 'SWE' is not in the data; allowed: DNK, ITA, NOR" in message
+    assert "[3/7 derive]" not in printed.out  # no "data valid" line before the failure
+    assert f"no {out / 'country'} was written" in message and "left as it was" not in message
     story = out / "country.failed" / "error.txt"
     assert f"why this run failed: {story}" in message
     assert "step: 3/7 derive" in story.read_text()
@@ -344,6 +351,9 @@ def test_a_country_absent_from_the_data_stops_before_any_notebook_and_a_success_
 
     write_params(tmp_path / "params", name="country", country="NOR", render=False)
     assert main(["run", str(params), "--output", str(out)]) == 0
+    lines = capsys.readouterr().out
+    assert "[3/7 derive] data valid" in lines
+    assert f"[7/7 report] skipped: off in {params}" in lines  # every step has its line
     assert (out / "country" / "key_results.csv").is_file()
     assert not (out / "country.failed").exists()
     # one country is a subset of the published cohort: no figure is counted as not reproduced

@@ -61,7 +61,9 @@ def test_a_kernel_sees_the_environment_of_the_run_from_its_first_import(tmp_path
     monkeypatch.setenv("MPLBACKEND", "agg")
     run_dir = execute({"probe": (PROBE,)}, tmp_path, monkeypatch)
     assert stdout_of(run_dir / "notebooks" / "probe.ipynb").split() == ["EST", "agg", str(run_dir)]
-    assert "written to the kernel stderr" in (run_dir / "logs" / "probe.log").read_text()
+    log = (run_dir / "logs" / "probe.log").read_text()
+    assert "written to the kernel stderr" in log
+    assert "WARNING" not in log and "TCP" not in log  # IPC transport: no unencrypted-TCP warning
 
 
 def test_a_failing_notebook_names_itself_and_its_error_and_ends_every_kernel(

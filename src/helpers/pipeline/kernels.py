@@ -1,10 +1,15 @@
 """The notebooks' kernels: ordinary Jupyter kernels of the `reality` spec, one per notebook,
 started in the run folder before their notebooks run (while the data are generated or derived),
 each with the environment of the run and its stderr (start-up warnings, crashes) in
-logs/<notebook>.log."""
+logs/<notebook>.log.
+
+The kernels talk to the run over IPC (Unix domain sockets in Jupyter's runtime folder, readable
+by the user only), not over TCP on localhost: no other local user can connect to them, and
+ipykernel writes no warning about unencrypted TCP into the logs."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,13 +40,18 @@ class Kernels:
 
     def __init__(self, notebooks: Iterable[str], run_dir: Path) -> None:
         from jupyter_client.manager import KernelManager
+        from jupyter_core.paths import jupyter_runtime_dir
 
         check_kernel()
+        runtime = Path(jupyter_runtime_dir())
+        runtime.mkdir(parents=True, exist_ok=True)
         (run_dir / "logs").mkdir(exist_ok=True)
         self._run_dir = run_dir
         self._managers: dict[str, KernelManager] = {}
         for notebook in notebooks:
-            manager = KernelManager(kernel_name=KERNEL)
+            # IPC sockets <runtime>/reality-<id>-<port>, removed when the kernel shuts down
+            socket = runtime / f"{KERNEL}-{uuid.uuid4().hex[:12]}"
+            manager = KernelManager(kernel_name=KERNEL, transport="ipc", ip=str(socket))
             with open(self._log(notebook), "w", encoding="utf-8") as stderr:
                 manager.start_kernel(cwd=str(run_dir), stderr=stderr)
             self._managers[notebook] = manager

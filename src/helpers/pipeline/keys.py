@@ -89,6 +89,19 @@ def _notebook_content(path: Path) -> list[Any]:
     return [[c["cell_type"], c["source"], c.get("outputs", [])] for c in cells]
 
 
+def project_content(project: Path) -> dict[str, Any]:
+    """What a render reads of a staged Quarto project, by file (SHA-256; for an executed
+    notebook its cells and outputs, timings left out), with the code that renders (RENDER_CODE)
+    as "code"."""
+    content: dict[str, Any] = {}
+    for path in sorted(p for p in project.rglob("*") if p.is_file()):
+        name = str(path.relative_to(project))
+        content[name] = (_notebook_content(path) if path.suffix == ".ipynb"
+                         else hashlib.sha256(path.read_bytes()).hexdigest())
+    content["code"] = [(REPO_ROOT / m).read_text(encoding="utf-8") for m in RENDER_CODE]
+    return content
+
+
 def report_key(run_dir: Path) -> str:
     """Content key of the report step: SHA-256 of everything the render reads (the staged
     Quarto project: sources, generated includes, figures, the executed notebooks' cells and
@@ -97,13 +110,7 @@ def report_key(run_dir: Path) -> str:
     effect."""
     from helpers.pipeline.render import stage_manuscript
 
-    project = stage_manuscript(run_dir)
-    content: dict[str, Any] = {}
-    for path in sorted(p for p in project.rglob("*") if p.is_file()):
-        name = str(path.relative_to(project))
-        content[name] = (_notebook_content(path) if path.suffix == ".ipynb"
-                         else hashlib.sha256(path.read_bytes()).hexdigest())
-    content["code"] = [(REPO_ROOT / m).read_text(encoding="utf-8") for m in RENDER_CODE]
+    content = project_content(stage_manuscript(run_dir))
     quarto = shutil.which("quarto")
     content["quarto"] = (subprocess.run([quarto, "--version"], capture_output=True, text=True)
                          .stdout.strip() if quarto else None)

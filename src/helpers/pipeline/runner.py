@@ -143,6 +143,8 @@ def run(
             step = current.name
             if current.enabled(state):
                 _walk(current, state)
+            else:
+                say(step, f"skipped: off in {params.path}")
         step = "swap"  # the new output replaces the previous one
         swap_in(staging, run_dir)
     except Exception as exc:
@@ -152,8 +154,10 @@ def run(
         shutil.rmtree(failed, ignore_errors=True)
         staging.rename(failed)
         story = _failure_story(step, exc, failed)
+        kept = (f"{run_dir} was left as it was" if run_dir.exists()
+                else f"no {run_dir} was written")
         raise RunError(
-            f"step {step} failed: {exc}\n{run_dir} was left as it was; why this run failed: "
+            f"step {step} failed: {exc}\n{kept}; why this run failed: "
             f"{story} (its partial output is in {failed})"
         ) from exc
 

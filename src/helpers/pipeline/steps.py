@@ -43,6 +43,7 @@ from helpers.pipeline.notebooks import (
 from helpers.pipeline.params import RunParams, check_country
 from helpers.pipeline.progress import say
 from helpers.pipeline.provenance import sha256_file, sha256_folder
+from helpers.report.article import fill_run_captions
 
 
 @dataclass
@@ -164,10 +165,9 @@ def _derive(state: RunState, todo: tuple[str, ...]) -> None:
         (state.staging / "validation.md").write_text(report.format() + "\n", encoding="utf-8")
         write_adam(derive_adam(study, state.params["exclude_out_of_window"]),
                    state.staging / "adam")
-        say("3/7 derive", "data valid; analysis datasets written to adam/")
-    else:
-        say("3/7 derive", "unchanged: analysis datasets reused")
     check_country(state.params, _countries(state.staging / "adam"))
+    say("3/7 derive", "data valid; analysis datasets written to adam/" if todo
+        else "unchanged: analysis datasets reused")
 
 
 def _countries(adam_dir: Path) -> set[str]:
@@ -190,6 +190,8 @@ def _run_notebooks(state: RunState, todo: tuple[str, ...]) -> None:
         state.kernels.keep_only(todo)
     parameters = {notebook: notebook_parameters(notebook, state.params) for notebook in todo}
     run_notebooks(parameters, state.staging, state.kernels, state.jobs, "4/7 notebooks")
+    executed = [state.staging / "notebooks" / f"{notebook}.ipynb" for notebook in todo]
+    fill_run_captions(state.staging, executed, state.params)  # the record shows the real N
 
 
 def _results(state: RunState, todo: tuple[str, ...]) -> None:
@@ -249,7 +251,8 @@ def _report(state: RunState, todo: tuple[str, ...]) -> None:
     else:
         from helpers.pipeline import render
 
-        render.render(state.staging, display_dir=state.run_dir)
+        result = render.render(state.staging, display_dir=state.run_dir)
+        say("7/7 report", ", ".join(str(path) for path in result.shown))
     _write_record(state)
 
 

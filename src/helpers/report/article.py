@@ -6,7 +6,7 @@ variables (`{{< var kr.<id> >}}`), and the caption tokens of the notebooks' `#| 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,26 @@ POPULATION_NAMES = {"ENR": "enrolled patients", "SAF": "safety population",
 EMBED = re.compile(r"\{\{<\s*embed\s+([^#\s>]+)#([\w-]+)[^>]*>\}\}")
 _VAR = re.compile(r"\{\{<\s*var\s+([\w.-]+)\s*>\}\}")
 _CELL_OPTION = re.compile(r"^#\|\s?(.*)$")
+
+
+#: the manuscript's subtitle (`{{< var data.notice >}}`), by whether the run's data are synthetic
+DATA_NOTICE = {
+    True: ("Synthetic data: every number in this report was computed from a synthetic cohort, "
+           "not from the study's patients"),
+    False: "Computed from the REALITY study data export",
+}
+
+
+def data_variables(source: str | None) -> dict[str, str]:
+    """The manuscript's `data` variables for a run whose provenance names the data `source`
+    (provenance.json data.source: "synthetic cohort (seed ..., n ...)" for the synthetic cohort,
+    the data folder's path for real data; None, unknown: said as synthetic, the safe side):
+    `notice` (the subtitle, DATA_NOTICE) and `meaning` (what a match of the reproduction check
+    means on those data, helpers.results.reproduction.MATCH_MEANING, for the abstract)."""
+    from helpers.results.reproduction import MATCH_MEANING
+
+    synthetic = source is None or source.startswith("synthetic cohort")
+    return {"notice": DATA_NOTICE[synthetic], "meaning": MATCH_MEANING[synthetic]}
 
 
 class ManuscriptError(RuntimeError):
@@ -129,6 +149,17 @@ def fill_captions(notebook: Path, values: Mapping[str, str]) -> None:
     if unknown:
         raise ManuscriptError(f"{notebook.name}: unknown caption tokens {unknown}")
     notebook.write_text(CAPTION_TOKEN.sub(lambda m: values[m.group(1)], text), encoding="utf-8")
+
+
+def fill_run_captions(run_dir: Path, notebooks: Iterable[Path], settings: Mapping[str, Any]
+                      ) -> None:
+    """Fill in the caption tokens of a run's notebook files (executed or staged) with the run's
+    caption_values, computed only when a notebook holds a token."""
+    with_tokens = [nb for nb in notebooks if CAPTION_TOKEN.search(nb.read_text(encoding="utf-8"))]
+    if with_tokens:
+        values = caption_values(run_dir, settings)
+        for notebook in with_tokens:
+            fill_captions(notebook, values)
 
 
 def lookup(variables: Mapping[str, Any], dotted: str) -> Any:

@@ -17,7 +17,13 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from helpers.report.article import EMBED, ManuscriptError, lookup, variables
+from helpers.report.article import (
+    EMBED,
+    ManuscriptError,
+    data_variables,
+    lookup,
+    variables,
+)
 from helpers.report.ledger import ledger_markdown
 from helpers.report.methods_text import methods_markdown
 from helpers.report.tables import fmt_p, to_markdown, typeset
@@ -231,6 +237,7 @@ def generated_includes(
     quoted["summary"] = {"reproduced": f"{summary[:1].upper()}{summary[1:]}." if summary
                          else "The reproduction check is in the appendix."}
     quoted["sensitivity"] = sensitivity_sentences(run_dir)
+    quoted["data"] = data_variables(data_source)  # synthetic or the study's: title, abstract
     quoted["words"] = {"main": str(main_text_words(article, {METHODS_FILE: methods}))}
     unknown = [v for v in variables(article) if lookup(quoted, v) is None]
     if unknown:

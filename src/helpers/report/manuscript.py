@@ -18,13 +18,7 @@ from typing import Any
 
 import yaml
 
-from helpers.report.article import (
-    CAPTION_TOKEN,
-    ManuscriptError,
-    caption_values,
-    embed_problems,
-    fill_captions,
-)
+from helpers.report.article import ManuscriptError, embed_problems, fill_run_captions
 from helpers.report.includes import AUTHORS_FILE, author_block, generated_includes, ledger_rows
 from helpers.report.ledger import link_numbers
 
@@ -60,11 +54,7 @@ def stage(run_dir: Path, settings: Mapping[str, Any], sources: Path = REPO_ROOT)
     if (run_dir / "figures").is_dir():  # the SVGs that layout.lua gives the PDF
         shutil.copytree(run_dir / "figures", project / "figures",
                         ignore=shutil.ignore_patterns("*.png"))
-    staged = sorted((project / "notebooks").glob("*.ipynb"))
-    if any(CAPTION_TOKEN.search(nb.read_text(encoding="utf-8")) for nb in staged):
-        values = caption_values(run_dir, settings)
-        for notebook in staged:
-            fill_captions(notebook, values)
+    fill_run_captions(run_dir, sorted((project / "notebooks").glob("*.ipynb")), settings)
     article = (project / "index.qmd").read_text(encoding="utf-8")
     rows = ledger_rows(run_dir)
     if rows is not None:  # every quoted number links to its row of the ledger

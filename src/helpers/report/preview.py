@@ -10,9 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+import yaml
 
-from helpers.report.article import cell_options, shown_outputs
-from helpers.report.includes import METHODS_FILE, PROVENANCE_FILE, REPRODUCTION_FILE
+from helpers.report.article import cell_options, lookup, shown_outputs
+from helpers.report.includes import (
+    METHODS_FILE,
+    PROVENANCE_FILE,
+    REPRODUCTION_FILE,
+    VARIABLES_FILE,
+)
 
 PREVIEW_FILE = "preview.html"
 
@@ -38,19 +44,25 @@ def plain_markdown(text: str) -> str:
     return _CITATION.sub(r"(\1)", _PANDOC_CAPTION.sub(r"*Table: \1*", text))
 
 
-def preview_notebook(project: Path) -> nbformat.NotebookNode:
-    """One notebook for the preview: the generated methods, then each executed notebook's
-    markdown and the outputs of its labelled cells only (the tables and figures of the contract,
-    aggregates only; unlabelled cells are left out), then the reproduction check and provenance."""
+def preview_notebook(project: Path, note: str = "") -> nbformat.NotebookNode:
+    """One notebook for the preview: its head (what the data are, the staged `data.notice`; and
+    `note`, e.g. on the formats of an earlier
+    render kept beside it), the generated methods, then each executed notebook's markdown and
+    the outputs of its labelled cells only (the tables and figures of the contract, aggregates
+    only; unlabelled cells are left out), then the reproduction check and provenance."""
     combined = nbformat.v4.new_notebook()
 
     def include(name: str, title: str) -> None:
         text = plain_markdown((project / name).read_text(encoding="utf-8"))
         combined.cells.append(nbformat.v4.new_markdown_cell(f"# {title}\n\n{text}"))
 
+    notice = lookup(yaml.safe_load((project / VARIABLES_FILE).read_text(encoding="utf-8")),
+                    "data.notice")
     combined.cells.append(nbformat.v4.new_markdown_cell(
-        "# REALITY: preview of the run's results\n\nQuarto was not available, so this page joins"
+        f"# REALITY: preview of the run's results\n\n**{notice}.**\n\n"
+        "Quarto was not available, so this page joins"
         " the executed notebooks (code hidden) instead of the rendered manuscript."
+        + (f"\n\n{note}" if note else "")
     ))
     include(METHODS_FILE, "Methods")
     for path in sorted((project / "notebooks").glob("*.ipynb")):
@@ -73,14 +85,15 @@ def preview_notebook(project: Path) -> nbformat.NotebookNode:
     return nbformat.from_dict(combined)
 
 
-def write_preview(report_dir: Path, project: Path) -> Path:
-    """report_dir/preview.html: preview_notebook() exported by nbconvert's HTMLExporter with
-    every input hidden (exclude_input=True), images embedded, one self-contained file."""
+def write_preview(report_dir: Path, project: Path, note: str = "") -> Path:
+    """report_dir/preview.html: preview_notebook(project, note) exported by nbconvert's
+    HTMLExporter with every input hidden (exclude_input=True), images embedded, one
+    self-contained file."""
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True)
-    html, _ = exporter.from_notebook_node(preview_notebook(Path(project)))
+    html, _ = exporter.from_notebook_node(preview_notebook(Path(project), note))
     out = Path(report_dir) / PREVIEW_FILE
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(html, encoding="utf-8")
