@@ -94,6 +94,11 @@ def tipping_table(results: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
     })  # fmt: skip
 
 
+#: the forest's tick labels: above the figures' smallest size, since the saved PNG's text
+#: extents (which set its printed width) differ a little from the SVG's
+FOREST_TICK_PT = 7.5
+
+
 def forest(results: pd.DataFrame, alpha: float = 0.05) -> Figure:
     """One panel per outcome: the mean change with its CI under each approach (top to bottom in
     table order), a line at no change; a hollow marker where it disagrees with EOS. Drawn at the
@@ -119,6 +124,7 @@ def forest(results: pd.DataFrame, alpha: float = 0.05) -> Figure:
         ax.set_title(labels.label(code))
         ax.set_yticks(range(len(names)))
         ax.set_yticklabels(names[::-1] if i % ncol == 0 else [])
+        ax.tick_params(labelsize=FOREST_TICK_PT)
         ax.set_ylim(-0.6, len(names) - 0.4)
     for ax in list(axes.flat)[len(outcomes):]:
         ax.set_axis_off()
