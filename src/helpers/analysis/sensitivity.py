@@ -129,7 +129,7 @@ def observed_ard(records: pd.DataFrame, completers: Iterable[str], population: s
     eos = records[records["EOSFL"].eq("Y") & records["CHG"].notna()]
     oc = records[records["AVISIT"].eq(FINAL_VISIT) & records["CHG"].notna()]
     window = last_in_window(records)
-    method = f"mean change, t interval and one-sample t test, alpha {alpha}"
+    method = ard.method_name(mean_change, f": t interval and one-sample t test, alpha {alpha}")
     cells = []
     for code in OUTCOMES:
         chosen = {
@@ -204,9 +204,10 @@ def mixed_model(post: pd.DataFrame, alpha: float) -> Estimate:
 def mixed_model_ard(records: pd.DataFrame, population: str, alpha: float) -> pd.DataFrame:
     """Rows of the approach LMM (mixed_model) of every outcome."""
     post = records[records["ABLFL"].ne("Y") & records["CHG"].notna()]
-    method = ("REML linear mixed model CHG ~ visit + BASE with a random subject intercept "
-              "(statsmodels MixedLM); Month 36 mean at the mean baseline, containment df, "
-              f"alpha {alpha}")  # fmt: skip
+    method = ard.method_name(
+        mixed_model, ": REML linear mixed model CHG ~ visit + BASE with a random subject "
+        "intercept (statsmodels MixedLM); Month 36 mean at the mean baseline, containment df, "
+        f"alpha {alpha}")  # fmt: skip
     return ard.combine(
         _rows(mixed_model(post[post["PARAMCD"].eq(code)], alpha), code, "LMM", FINAL_VISIT,
               population, method)
@@ -329,7 +330,8 @@ def multiple_imputation_ard(records: pd.DataFrame, population: str, alpha: float
         if wide.empty or np.isnan(final).all():
             continue
         cells.append(_rows(pooled_mean_change(final, alpha), code, "MI", FINAL_VISIT, population,
-                           f"multiple imputation under MAR: {settings}"))  # fmt: skip
+                           ard.method_name(pooled_mean_change,
+                                           f": multiple imputation under MAR: {settings}")))
         if code != TIPPING_PARAMCD:
             continue
         worse = -1.0 if spec.INSTRUMENTS["FSMC"].higher_is_better else 1.0
@@ -339,15 +341,19 @@ def multiple_imputation_ard(records: pd.DataFrame, population: str, alpha: float
             shifted = final + worse * delta * dropout
             found = pooled_mean_change(shifted, alpha)
             cells.append(_rows(found, code, DELTA_GROUP, FINAL_VISIT, population,
-                               f"delta-adjusted multiple imputation (imputed Month 36 changes "
-                               f"+ {worse * delta:g} x delta): {settings}",
+                               ard.method_name(pooled_mean_change,
+                                               ": delta-adjusted multiple imputation (imputed"
+                                               f" Month 36 changes + {worse * delta:g} x delta):"
+                                               f" {settings}"),
                                level=f"{delta:g}"))  # fmt: skip
             if tipping == np.inf and not found.lower > 0 and not found.upper < 0:
                 tipping = delta if np.isfinite(found.lower) else np.nan  # NaN: no CI
         cells.append(ard.rows(ANALYSIS, population, {"tipping_point": tipping}, paramcd=code,
                               variable="CHG", visit=FINAL_VISIT, group=DELTA_GROUP,
-                              method="smallest delta whose pooled CI contains 0 "
-                                     "(inf: none; NaN: no CI)"))
+                              method=ard.method_name(
+                                  multiple_imputation_ard,
+                                  ": smallest delta whose pooled CI contains 0 (inf: none; NaN:"
+                                  " no CI)")))
     return ard.combine(cells)
 
 
