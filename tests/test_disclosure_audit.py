@@ -30,6 +30,7 @@ def counts(text: str) -> list[int]:
     ("safety population (n = 3)", [3]),     # rule 2
     ("N=2", [2]),
     ("3 of 18", [3]),                       # rule 3: the first number only
+    ("(3 of 18 patients)", [3, 18]), ("a (3 of 18", [3]),
     ("including 1 death", [1]),             # rule 4
     ("two serious events", [2]),
     ("4 patients", [4]),
@@ -43,6 +44,7 @@ def counts(text: str) -> list[int]:
     ("ICC(2,1) 0.35", []), ("SF36 4", []), ("95% CI", []), ("3%", []), ("aged 34", []),
     ("at least one relapse", []), (">= 1 relapse", []), ("more than 2 patients", []),
     ("Table 2: Baseline", []), ("1/2", []),
+    ("HRPQ (1 of 2)", []), ("4 of 8 main outcomes", []), ("2 of 5 analyses", []),
 ])  # fmt: skip
 def test_what_a_text_shows_as_a_count(text: str, expected: list[int]):
     assert counts(text) == expected

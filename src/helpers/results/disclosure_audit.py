@@ -8,7 +8,9 @@ rules (COUNT_PATTERNS, the first that applies to a number; each tested on hand-m
 
 1. "n (%)": an integer followed by a percentage in brackets: `3 (16.7)`, `3 (17%)`.
 2. "n = 3", "N=3", "n: 3".
-3. "3 of 18" (the first number; "3/18" is not read, it may be a date or a fraction).
+3. "3 of 18" (the first number; "3/18" is not read, it may be a date or a fraction), unless
+   it is a part number in brackets (a figure's panel "HRPQ (1 of 2)") or counts things that
+   are not persons (THINGS, at most one word between: "4 of 8 main outcomes").
 4. A number (digits, or one to nine in words) before a word for persons or events, with at
    most one word between: `3 patients`, `two serious events`, `1 death`.
 5. A label and its count: an integer after ": " that ends its line or clause (`Never treated:
@@ -63,10 +65,14 @@ WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven"
          "eight": 8, "nine": 9}  # fmt: skip
 PERSONS = (r"(?:patients?|persons?|people|participants?|subjects?|caregivers?|events?|deaths?|"
            r"relapses?|cases?|women|men|pairs)\b")  # fmt: skip
+#: what "k of m" counts when it counts no persons (rule 3)
+THINGS = (r"(?:outcomes?|analys[ie]s|imputations?|panels?|parts?|items?|visits?|instruments?|"
+          r"figures?|tables?)\b")  # fmt: skip
 COUNT_PATTERNS = (
     ("n (%)", re.compile(NUMBER + r"\s*\(\s*\d+(?:\.\d+)?\s*%?\s*\)")),
     ("n =", re.compile(r"\b[nN]\s*[=:]\s*" + NUMBER)),
-    ("of", re.compile(NUMBER + r"\s+of\s+\d")),
+    ("of", re.compile(r"(?:(?P<open>\()|(?<!\())" + NUMBER + r"\s+of\s+\d+\b(?(open)(?!\)))"
+                      r"(?!\s+(?:[A-Za-z-]+\s+)?" + THINGS + ")")),
     ("persons", re.compile(THRESHOLD + r"(?<![\w.<\-])(?P<n>\d{1,3}|" + "|".join(WORDS)
                            + r")\s+(?:[A-Za-z-]+\s+)?" + PERSONS, re.IGNORECASE)),
     ("label: n", re.compile(r"[\w)]:\s+" + NUMBER + r"(?=[ \t]*(?:[,;)]|$))", re.MULTILINE)),
