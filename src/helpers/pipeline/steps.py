@@ -222,9 +222,9 @@ def _run_notebooks(state: RunState, todo: tuple[str, ...]) -> None:
     state.suppressed = control_run(state.staging, state.min_cell,
                                    state.params["disclosure"]["ard_inside"], second_pass)
     rules = state.suppressed["suppression"].value_counts()
-    say("4/7 notebooks", f"disclosure control (min_cell {state.min_cell}): of "
-        f"{len(state.suppressed)} ARD rows {rules.get('primary', 0)} suppressed (primary), "
-        f"{rules.get('secondary', 0)} (secondary)")
+    say("4/7 notebooks", f"disclosure control (min_cell {state.min_cell}): "
+        f"{int(state.suppressed['suppressed'].sum())} of {len(state.suppressed)} ARD rows "
+        f"suppressed ({rules.get('primary', 0)} primary, {rules.get('secondary', 0)} secondary)")
 
 
 def _results(state: RunState, todo: tuple[str, ...]) -> None:
