@@ -30,6 +30,7 @@ def counts(text: str) -> list[int]:
     ("safety population (n = 3)", [3]),     # rule 2
     ("N=2", [2]),
     ("3 of 18", [3]),                       # rule 3: the first number only
+    ("(3 of 18 patients)", [3, 18]), ("a (3 of 18", [3]),
     ("including 1 death", [1]),             # rule 4
     ("two serious events", [2]),
     ("4 patients", [4]),
@@ -43,6 +44,7 @@ def counts(text: str) -> list[int]:
     ("ICC(2,1) 0.35", []), ("SF36 4", []), ("95% CI", []), ("3%", []), ("aged 34", []),
     ("at least one relapse", []), (">= 1 relapse", []), ("more than 2 patients", []),
     ("Table 2: Baseline", []), ("1/2", []),
+    ("HRPQ (1 of 2)", []), ("4 of 8 main outcomes", []), ("2 of 5 analyses", []),
 ])  # fmt: skip
 def test_what_a_text_shows_as_a_count(text: str, expected: list[int]):
     assert counts(text) == expected
@@ -200,3 +202,26 @@ def test_disclosure_md_counts_each_rule_per_analysis():
     text = audit.disclosure_markdown(disclosure.suppress(ard, MIN_CELL), MIN_CELL, [leak])
     assert "- tables/t.md: line 1\n" in text
     assert "Rash 2" not in text
+
+
+@pytest.mark.parametrize(("name", "content", "expected"), [
+    # a PDF table's columns share its text lines: a public text's words beside another column's
+    ("ledger.md", "the one death: x) comparable: by helpers\nThere was one death in NOR.", [1]),
+    # a no-break space (typeset "≥ 1") is a space: a threshold, and the public text matches
+    ("ledger.md", "| What (definition) |\n|---|\n| % of subjects in study at the start of year "
+                  "k with ≥\u00a01 relapse in study year k (data-spec.md, Relapses) |", []),
+    ("preview.html", '<h2><span class="header-section-number">4</span> Relapses</h2>'
+                     "<p>4 relapses</p>", [4]),
+])  # fmt: skip
+def test_public_words_no_break_spaces_and_section_numbers(tmp_path: Path, name: str,
+                                                          content: str, expected: list[int]):
+    (tmp_path / name).write_text(content, encoding="utf-8")
+    assert [leak.count for leak in audit.leaks_in(tmp_path / name, MIN_CELL, name)] == expected
+
+
+def test_the_staged_quarto_project_is_not_an_output(tmp_path: Path):
+    """manuscript/ is the project whose render is report/ (read); its caches hold Quarto's."""
+    for folder in ("manuscript/.quarto", "report"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "README.md").write_text("Never treated: 1\n", encoding="utf-8")
+    assert [leak.file for leak in audit.scan(tmp_path, MIN_CELL)] == ["report/README.md"]

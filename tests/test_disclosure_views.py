@@ -208,3 +208,17 @@ def test_control_run_decides_runs_the_second_pass_then_publishes(tmp_path: Path)
     assert len(seen) == 1 and not (run / disclosure.DECISIONS).exists()
     assert "suppression" in read_ard(run / "ard").columns
     assert suppressed["suppressed"].any()
+
+
+def test_a_suppressed_population_size_is_its_marker_in_the_captions(tmp_path: Path):
+    """Caption values read the published ARD (values of suppressed rows blank) as the views
+    do: a completers' N of 2 is `<5` in "{EFF}", never `nan` or the number; N 19 as it is."""
+    from helpers.report.article import caption_values
+
+    rows_ = disposition_rows(died=0)
+    rows_ = rows_.assign(value=rows_["value"].where(rows_["paramcd"].ne("COMPFL"), 2.0))
+    published = disclosure.published(disclosure.suppress(rows_, MIN_CELL), ard_inside=False)
+    write_ard(published, tmp_path / "ard", "01-disposition")
+    values = caption_values(tmp_path, {"population": "COMP", "country": "NOR", "disclosure": ON})
+    assert values["N:ENR"] == "19" and values["N:COMP"] == "<5"
+    assert values["EFF"] == "completers (COMP, NOR, N = <5)"

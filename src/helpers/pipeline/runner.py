@@ -67,13 +67,15 @@ def _has_outputs(names: tuple[str, ...], folder: Path) -> bool:
 
 
 def _walk(step: Step, state: RunState) -> None:
-    """One step: each of its units reused (outputs copied from the previous run folder) when its
-    key and outputs are there, the others executed by the step's action."""
+    """One step: each of its units reused (outputs copied from the previous run folder) when the
+    step allows it in this run (Step.reusable) and its key and outputs are there, the others
+    executed by the step's action."""
     todo = []
     for unit in step.units(state):
         state.keys[unit] = step.key(state, unit)
         outputs = step.outputs(unit)
-        if state.previous.get(unit) == state.keys[unit] and _has_outputs(outputs, state.run_dir):
+        if (step.reusable(state) and state.previous.get(unit) == state.keys[unit]
+                and _has_outputs(outputs, state.run_dir)):
             _copy_outputs(outputs, state.run_dir, state.staging)
             state.reused.append(unit)
         else:

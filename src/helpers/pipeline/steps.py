@@ -5,13 +5,19 @@ unit writes, and the action that does the work. helpers.pipeline.runner walks ST
   1 params    validate the params file (helpers.pipeline.params)
   2 data      generate the synthetic cohort or hash the given study data folder
   3 derive    validate the data and derive the analysis datasets once (adam/); key "derive"
-  4 notebooks execute the four notebooks with papermill's standard engine, in parallel, each on
+  4 notebooks execute the five notebooks with papermill's standard engine, in parallel, each on
               an ordinary `reality` kernel started early (a cold run: during step 2; else
-              during step 3; logs/<notebook>.log: its stderr); one key per notebook
-  5 results   key_results.csv (a selection of the notebooks' ard/ rows) and the reproduction
-              check
+              during step 3; logs/<notebook>.log: its stderr); one key per notebook. With
+              disclosure control (params `disclosure.min_cell`) every notebook runs twice
+              (helpers.results.disclosure_audit.control_run): the whole run's ARD is suppressed
+              once the first pass wrote it, the second pass shows those decisions in every view,
+              then ard/ is rewritten as it may be published; no notebook is reused
+  5 results   key_results.csv (a selection of the notebooks' ard/ rows, a suppressed one as its
+              marker) and the reproduction check
   6 record    provenance.json and the run's params.yaml
   7 report    render the manuscript (or its HTML preview), when params `render`; key "report"
+    audit     with disclosure control only: disclosure.md, and the scan of every written output
+              for a count below min_cell shown as a number; a leak fails the run, naming the file
 
 A unit whose key equals the previous run's and whose outputs the previous run folder holds is
 reused (its outputs copied); the others are given to the step's action. Why a unit ran again is
@@ -27,7 +33,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from helpers.pipeline import keys, provenance
 from helpers.pipeline.errors import RunError
@@ -45,12 +51,16 @@ from helpers.pipeline.progress import say
 from helpers.pipeline.provenance import sha256_file, sha256_folder
 from helpers.report.article import fill_run_captions
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 @dataclass
 class RunState:
     """What the steps of one run share: its params and folders, the previous run's step keys,
     the keys so far, the units executed and reused, the kernels started for the notebooks, and
-    what the steps found (the data's source and file hashes, the reproduction summary)."""
+    what the steps found (the data's source and file hashes, the reproduction summary, the
+    whole run's suppressed ARD with its values when disclosure control is on)."""
 
     params: RunParams
     run_dir: Path
@@ -66,7 +76,14 @@ class RunState:
     data_source: str = ""
     data_files: dict[str, str] = field(default_factory=dict)
     summary: str = ""
+    suppressed: pd.DataFrame | None = None
     facts: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def min_cell(self) -> int | None:
+        """The params' disclosure threshold (`disclosure.min_cell`); None: disclosure control
+        off (the run has no second notebook pass and no audit)."""
+        return self.params["disclosure"]["min_cell"]
 
     def once(self, name: str, compute: Callable[[], Any]) -> Any:
         """A value computed once per run (the code key, the analysis datasets' hashes)."""
@@ -101,7 +118,8 @@ class Step:
     has this step at all; `units(run)`: the names of its keyed units (none: the step runs every
     time, unkeyed); `inputs`: what each unit's key digests, in this order (INPUTS);
     `outputs(unit)`: the run-folder files the unit writes; `action(run, todo)`: the work, given
-    the units to execute (the others were reused)."""
+    the units to execute (the others were reused); `reusable(run)`: whether a unit whose key is
+    unchanged may be reused at all in this run."""
 
     name: str
     action: Callable[[RunState, tuple[str, ...]], None]
@@ -109,6 +127,7 @@ class Step:
     units: Callable[[RunState], tuple[str, ...]] = lambda state: ()
     inputs: tuple[str, ...] = ()
     outputs: Callable[[str], tuple[str, ...]] = lambda unit: ()
+    reusable: Callable[[RunState], bool] = lambda state: True
 
     def key(self, state: RunState, unit: str) -> str:
         """The unit's content key: SHA-256 of its inputs' values, in the order declared."""
@@ -180,7 +199,10 @@ def _countries(adam_dir: Path) -> set[str]:
 
 def _run_notebooks(state: RunState, todo: tuple[str, ...]) -> None:
     """Execute the notebooks of todo on their kernels (started now when none were); shut down
-    the kernels of the reused ones."""
+    the kernels of the reused ones. With disclosure control, then the run's disclosure step
+    (helpers.results.disclosure_audit.control_run): decide over the whole run's ARD, execute
+    every notebook again on fresh kernels (its views now show the whole run's decisions),
+    publish ard/; the suppressed ARD is kept for the audit."""
     if len(todo) < len(NOTEBOOKS):
         reused = ", ".join(n for n in NOTEBOOKS if n not in todo)
         say("4/7 notebooks", f"unchanged, reused: {reused}")
@@ -190,6 +212,21 @@ def _run_notebooks(state: RunState, todo: tuple[str, ...]) -> None:
         state.kernels.keep_only(todo)
     parameters = {notebook: notebook_parameters(notebook, state.params) for notebook in todo}
     run_notebooks(parameters, state.staging, state.kernels, state.jobs, "4/7 notebooks")
+    if state.min_cell is not None:
+        from helpers.results.disclosure_audit import control_run
+
+        def second_pass() -> None:
+            state.kernels = Kernels(todo, state.staging)
+            run_notebooks(parameters, state.staging, state.kernels, state.jobs,
+                          "4/7 notebooks, disclosure decided")
+
+        state.suppressed = control_run(state.staging, state.min_cell,
+                                       state.params["disclosure"]["ard_inside"], second_pass)
+        rules = state.suppressed["suppression"].value_counts()
+        say("4/7 notebooks", f"disclosure control (min_cell {state.min_cell}): "
+            f"{int(state.suppressed['suppressed'].sum())} of {len(state.suppressed)} ARD rows "
+            f"suppressed ({rules.get('primary', 0)} primary, "
+            f"{rules.get('secondary', 0)} secondary)")
     executed = [state.staging / "notebooks" / f"{notebook}.ipynb" for notebook in todo]
     fill_run_captions(state.staging, executed, state.params)  # the record shows the real N
 
@@ -202,6 +239,7 @@ def _results(state: RunState, todo: tuple[str, ...]) -> None:
     import pandas as pd
 
     from helpers.analysis.ard import read_ard
+    from helpers.analysis.disclosure import marked
     from helpers.results.key_results import ledger_rows, select_key_results, write_key_results
     from helpers.results.reproduction import (
         read_published,
@@ -214,7 +252,7 @@ def _results(state: RunState, todo: tuple[str, ...]) -> None:
     data = state.data_source if params.uses_synthetic_data else (
         f"the study data folder {state.data_source} (SHA-256 of its files: "
         f"{keys.digest(state.data_files)})")
-    results = read_ard(staging / "ard")
+    results = marked(read_ard(staging / "ard"), state.min_cell)
     write_key_results(select_key_results(results), staging / "key_results.csv")
     written = pd.read_csv(staging / "key_results.csv", dtype=str, keep_default_na=False)
     table = reproduction_table(written, read_published(), ledger_rows(results),
@@ -256,6 +294,19 @@ def _report(state: RunState, todo: tuple[str, ...]) -> None:
     _write_record(state)
 
 
+def _audit(state: RunState, todo: tuple[str, ...]) -> None:
+    """The disclosure audit, the last step of a run with disclosure control, after everything
+    else is written (the report too, when rendered): disclosure.md, then the scan of every
+    written output (helpers.results.disclosure_audit.audit_run); a count below min_cell shown
+    as a number raises DisclosureLeak naming each file and place, and the run fails."""
+    from helpers.results.disclosure_audit import audit_run
+
+    assert state.min_cell is not None and state.suppressed is not None
+    path = audit_run(state.staging, state.suppressed, state.min_cell,
+                     ard_inside=state.params["disclosure"]["ard_inside"])
+    say("audit", f"{path.name}: no count from 1 to {state.min_cell - 1} in any written output")
+
+
 STEPS: tuple[Step, ...] = (
     Step("1/7 params", _check_params),
     Step("2/7 data", _prepare_data),
@@ -263,10 +314,12 @@ STEPS: tuple[Step, ...] = (
          inputs=("data files", "exclude_out_of_window", "data_encoding", "code"),
          outputs=lambda unit: ("adam", "validation.md")),
     Step("4/7 notebooks", _run_notebooks, units=lambda state: NOTEBOOKS,
-         inputs=("notebook", "notebook parameters", "adam", "code"), outputs=notebook_outputs),
+         inputs=("notebook", "notebook parameters", "adam", "code"), outputs=notebook_outputs,
+         reusable=lambda state: state.min_cell is None),
     Step("5/7 results", _results),
     Step("6/7 record", _record),
     Step("7/7 report", _report, enabled=lambda state: state.params["render"],
          units=lambda state: ("report",), inputs=("manuscript",),
          outputs=lambda unit: (REPORT_DIR,)),
+    Step("audit", _audit, enabled=lambda state: state.min_cell is not None),
 )

@@ -122,18 +122,21 @@ def caption_values(run_dir: Path, settings: Mapping[str, Any]) -> dict[str, str]
     """Values of the caption tokens of a run, from its analysis results (ard/): "N:<population>"
     = the population's size (POPULATION_SIZES; the run's country only, when it has one) and
     "EFF" = the efficacy population (settings `population`, its country `country`) named with
-    its size, e.g. "full analysis set (FAS, N = 84)"."""
+    its size, e.g. "full analysis set (FAS, N = 84)". With disclosure control (settings
+    `disclosure.min_cell`) a suppressed size is its marker ("N = <5"), as every view shows it."""
     from helpers.analysis.ard import read_ard, select
+    from helpers.analysis.disclosure import marked
 
     if not (run_dir / "ard").is_dir():
         raise ManuscriptError(f"{run_dir / 'ard'} not found: the captions' population sizes "
                               "need the run's analysis results")
-    results = read_ard(run_dir / "ard")
+    results = marked(read_ard(run_dir / "ard"), settings["disclosure"]["min_cell"])
     values = {}
     for population, (analysis, paramcd, stat) in POPULATION_SIZES.items():
         found = select(results, analysis=analysis, paramcd=paramcd, stat=stat, group="", level="")
         if len(found) == 1:  # else a caption that needs it fails in fill_captions
-            values[f"N:{population}"] = f"{found['value'].iloc[0]:.0f}"
+            size = found["value"].iloc[0]
+            values[f"N:{population}"] = size if isinstance(size, str) else f"{size:.0f}"
     efficacy, country = settings["population"], settings["country"]
     where = f", {country}" if country else ""
     if f"N:{efficacy}" in values:

@@ -8,7 +8,9 @@ rules (COUNT_PATTERNS, the first that applies to a number; each tested on hand-m
 
 1. "n (%)": an integer followed by a percentage in brackets: `3 (16.7)`, `3 (17%)`.
 2. "n = 3", "N=3", "n: 3".
-3. "3 of 18" (the first number; "3/18" is not read, it may be a date or a fraction).
+3. "3 of 18" (the first number; "3/18" is not read, it may be a date or a fraction), unless
+   it is a part number in brackets (a figure's panel "HRPQ (1 of 2)") or counts things that
+   are not persons (THINGS, at most one word between: "4 of 8 main outcomes").
 4. A number (digits, or one to nine in words) before a word for persons or events, with at
    most one word between: `3 patients`, `two serious events`, `1 death`.
 5. A label and its count: an integer after ": " that ends its line or clause (`Never treated:
@@ -27,8 +29,13 @@ rules (COUNT_PATTERNS, the first that applies to a number; each tested on hand-m
 Never a count: a number after `<` (a marker) or after `>=`, `≥`, "at least", "more than" (a
 threshold: `>= 1 relapse`), a decimal (`3.5`, `0.03`), a negative number, a
 percentage (`3%`), a number inside a word or code (`ICC(2,1)`, `SF36`), a number of 4 digits
-or more. Not read: person-level folders (data/, adam/: they never leave), logs/, JSON and YAML
-(provenance, params), images (PNG: no text to read). SVG text is read from its <text> elements
+or more, a heading's section number (HTML `header-section-number`: "4 Relapses"), a count
+whose words, with a word beside them on the same line, are a public text's (public_texts: a
+PDF table's columns share its text lines, "the one death: x) comparable"). A no-break space
+is read as a space. Not read: person-level folders (data/, adam/: they never leave), logs/,
+manuscript/ (the Quarto project staged for report/, which is read: its caches hold Quarto's
+own files and third-party packages), JSON and YAML (provenance, params), images (PNG: no text
+to read). SVG text is read from its <text> elements
 and from the comments in which matplotlib names each text it draws as paths; a bare integer in
 a figure (an axis tick) is not read, so a figure shows its counts labelled ("n = 3",
 "Never treated: 1") or marked.
@@ -63,10 +70,14 @@ WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven"
          "eight": 8, "nine": 9}  # fmt: skip
 PERSONS = (r"(?:patients?|persons?|people|participants?|subjects?|caregivers?|events?|deaths?|"
            r"relapses?|cases?|women|men|pairs)\b")  # fmt: skip
+#: what "k of m" counts when it counts no persons (rule 3)
+THINGS = (r"(?:outcomes?|analys[ie]s|imputations?|panels?|parts?|items?|visits?|instruments?|"
+          r"figures?|tables?)\b")  # fmt: skip
 COUNT_PATTERNS = (
     ("n (%)", re.compile(NUMBER + r"\s*\(\s*\d+(?:\.\d+)?\s*%?\s*\)")),
     ("n =", re.compile(r"\b[nN]\s*[=:]\s*" + NUMBER)),
-    ("of", re.compile(NUMBER + r"\s+of\s+\d")),
+    ("of", re.compile(r"(?:(?P<open>\()|(?<!\())" + NUMBER + r"\s+of\s+\d+\b(?(open)(?!\)))"
+                      r"(?!\s+(?:[A-Za-z-]+\s+)?" + THINGS + ")")),
     ("persons", re.compile(THRESHOLD + r"(?<![\w.<\-])(?P<n>\d{1,3}|" + "|".join(WORDS)
                            + r")\s+(?:[A-Za-z-]+\s+)?" + PERSONS, re.IGNORECASE)),
     ("label: n", re.compile(r"[\w)]:\s+" + NUMBER + r"(?=[ \t]*(?:[,;)]|$))", re.MULTILINE)),
@@ -76,8 +87,9 @@ COUNT_HEADER = re.compile(r"\b(?:n|N|subjects|patients|events|relapses|pairs|car
 LABEL_HEADER = re.compile(r"year|period|visit|month|time|day|rank|score|power|alpha|effect|"
                           r"drop-out|delta", re.IGNORECASE)  # fmt: skip
 PUBLIC_HEADERS = ("published",)
-#: folders of a run that are not outputs: person-level data and the runner's logs
-NOT_OUTPUTS = ("data", "adam", "logs")
+#: folders of a run that are not outputs: person-level data, the runner's logs, the staged
+#: Quarto project (its render is report/)
+NOT_OUTPUTS = ("data", "adam", "logs", "manuscript")
 #: the audit's own report (its numbers count ARD rows, not persons)
 AUDIT_FILE = "disclosure.md"
 SUFFIXES = (".md", ".csv", ".html", ".docx", ".pdf", ".svg", ".ipynb")
@@ -166,11 +178,14 @@ class _Html(HTMLParser):
         self.texts: list[str] = []
         self.tables: list[list[list[str]]] = []
         self._skip = 0
+        self._section_number = False
         self._cell: list[str] | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in ("script", "style"):
             self._skip += 1
+        elif tag == "span" and "header-section-number" in (dict(attrs).get("class") or ""):
+            self._section_number = True
         elif tag == "table":
             self.tables.append([])
         elif tag == "tr" and self.tables:
@@ -183,6 +198,8 @@ class _Html(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in ("script", "style"):
             self._skip -= 1
+        elif tag == "span":
+            self._section_number = False
         elif tag in ("td", "th") and self._cell is not None and self.tables:
             if not self.tables[-1]:
                 self.tables[-1].append([])
@@ -190,7 +207,7 @@ class _Html(HTMLParser):
             self._cell = None
 
     def handle_data(self, data: str) -> None:
-        if self._skip:
+        if self._skip or self._section_number:
             return
         (self._cell if self._cell is not None else self.texts).append(data)
 
@@ -297,10 +314,24 @@ def public_texts() -> tuple[str, ...]:
 
 
 def _unquoted(text: str) -> str:
-    """The text without the public texts it quotes (each replaced by a space)."""
+    """The text (no-break spaces read as spaces) without the public texts it quotes (each
+    replaced by a space)."""
+    text = text.replace("\u00a0", " ")
     for public in public_texts():
         text = text.replace(public, " ")
     return text
+
+
+def _quoted_at(text: str, offset: int) -> bool:
+    """Whether the count at `offset` reads as a public text's words: the words from the one
+    before it to the one after the next (three words, the count's and the next word included)
+    or from the count's to two after it, as found in one of public_texts."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    line_end = text.find("\n", offset)
+    before = text[line_start:offset].split()
+    after = text[offset:line_end if line_end >= 0 else len(text)].split()
+    windows = [" ".join(before[-1:] + after[:2]), " ".join(after[:3])]
+    return any(len(w.split()) == 3 and w in public for w in windows for public in public_texts())
 
 
 def leaks_in(path: Path, min_cell: int, name: str) -> list[Leak]:
@@ -311,7 +342,8 @@ def leaks_in(path: Path, min_cell: int, name: str) -> list[Leak]:
     tables = [(where, [[_unquoted(cell) for cell in row] for row in rows])
               for where, rows in tables]  # fmt: skip
     found = [Leak(name, f"{where}, offset {offset}", n, text[max(0, offset - 30):offset + 20])
-             for where, text in texts for n, offset, _ in counts_in_text(text)]  # fmt: skip
+             for where, text in texts for n, offset, _ in counts_in_text(text)
+             if not _quoted_at(text, offset)]  # fmt: skip
     found += [Leak(name, f"{where}, {place}", n, "")
               for where, rows in tables for n, place in counts_in_table(rows)]  # fmt: skip
     return [leak for leak in found if 1 <= leak.count < min_cell]
