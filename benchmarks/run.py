@@ -1,9 +1,9 @@
 """Benchmark of the run command: prints measured figures, asserts nothing (`make benchmark`).
 
 1. cold full run (`helpers.pipeline.runner.run`, --force) vs a naive baseline that papermills the
-four
    notebooks one after another, each first loading, validating and deriving the data itself:
-   the medians of --repeat runs of each (default 3), interleaved;
+   the medians of --repeat runs of each (default 3), interleaved; and beside them the cold run
+   without the sensitivity notebook (05), to show what the sensitivity analyses add;
 2. a no-op rerun, and a rerun after changing one parameter that one notebook receives
    (sample_size.effect_size, read by 01-disposition only);
 3. validate + derive time and peak memory for 1k, 10k and 100k synthetic patients, with the
@@ -19,7 +19,8 @@ four
 4. with --formats: `helpers validate` time and peak memory (as in 3, the validate probe instead)
    of the same cohorts as CSV, SAS transport, Dataset-JSON and NDJSON, side by side, with each
    format's ratio to CSV.
-Targets (issue "Fast reruns"): cold <= 0.5 x naive; no-op < 2 s; slope <= 1.1; 100k derived in
+Targets (issue "Fast reruns"): cold <= 0.5 x naive; (issue "Do the findings hold?") the
+sensitivity analyses add <= 30 % to the cold run; no-op < 2 s; slope <= 1.1; 100k derived in
 < 60 s with < 4 GiB peak memory; (issue "Real deliveries read right") every format within 1.5 x
 CSV's validate time and memory. Usage: python benchmarks/run.py [--sizes 1000 10000 100000]
 [--cohorts DIR] [--formats] (DIR keeps the generated cohorts for the next run: 100k takes
@@ -42,6 +43,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PARAMS = ROOT / "params" / "default.yaml"
+#: the notebook of the missing-data sensitivity analyses (its share of the cold run is printed)
+SENSITIVITY_NOTEBOOK = "05-sensitivity"
 
 # Runs in a fresh interpreter so that its memory is the derivation's own.
 SCALE_PROBE = """
@@ -122,6 +125,17 @@ def naive_baseline(params_path: Path, work: Path) -> None:
         )
 
 
+def cold_run_without(notebook: str, params_path: Path, output: Path) -> None:
+    """A cold run (--force) of the params file with one notebook left out of the run's steps."""
+    from helpers import cli
+    from helpers.pipeline import keys, notebooks, runner, steps
+
+    kept = tuple(nb for nb in notebooks.NOTEBOOKS if nb != notebook)
+    for module in (notebooks, steps, runner, keys):
+        module.NOTEBOOKS = kept
+    cli.main(["run", str(params_path), "--output", str(output), "--force"])
+
+
 def pipeline_figures(work: Path, repeat: int) -> None:
     params_path = work / "bench.yaml"
     values = yaml.safe_load(DEFAULT_PARAMS.read_text())
@@ -129,12 +143,15 @@ def pipeline_figures(work: Path, repeat: int) -> None:
     params_path.write_text(yaml.safe_dump(values))
     run = ("-m", "helpers", "run", str(params_path), "--output", str(work / "output"))
 
-    naive_times, cold_times = [], []
-    for i in range(repeat):  # interleaved, so that a slower spell of the machine hits both
+    naive_times, cold_times, without_times = [], [], []
+    for i in range(repeat):  # interleaved, so that a slower spell of the machine hits all
         naive = ("--naive", str(params_path), str(work / f"naive{i}"))
         naive_times.append(timed_command(__file__, *naive))
         cold_times.append(timed_command(*run, "--force"))
+        without = ("--without", SENSITIVITY_NOTEBOOK, str(params_path), str(work / "without"))
+        without_times.append(timed_command(__file__, *without))
     naive, cold = float(np.median(naive_times)), float(np.median(cold_times))
+    without = float(np.median(without_times))
     noop = timed_command(*run)
     values["sample_size"]["effect_size"] = 0.35
     params_path.write_text(yaml.safe_dump(values))
@@ -146,6 +163,9 @@ def pipeline_figures(work: Path, repeat: int) -> None:
     print(f"cold full run (derive once, notebooks parallel):  {cold:7.2f} s  (median of "
           f"{', '.join(f'{t:.1f}' for t in cold_times)})")
     print(f"ratio cold / naive: {cold / naive:.2f} (target <= 0.5)")
+    print(f"cold run without {SENSITIVITY_NOTEBOOK}:   {without:7.2f} s  (median of "
+          f"{', '.join(f'{t:.1f}' for t in without_times)}); the sensitivity analyses add "
+          f"{100 * (cold / without - 1):.0f} % (target <= 30 %)")
     print(f"no-op rerun:                                      {noop:7.2f} s  (target < 2 s)")
     print(f"rerun after sample_size.effect_size changed:      {one_param:7.2f} s")
     if shutil.which("quarto"):  # the report step alone: stage and render the last run
@@ -272,9 +292,14 @@ def main() -> None:
                         help="folder that keeps the generated cohorts (default: a temporary one)")
     parser.add_argument("--naive", nargs=2, type=Path, metavar=("PARAMS", "WORK"),
                         help="run only the naive baseline (used by the benchmark itself)")
+    parser.add_argument("--without", nargs=3, metavar=("NOTEBOOK", "PARAMS", "OUTPUT"),
+                        help="run only a cold run without NOTEBOOK (used by the benchmark itself)")
     args = parser.parse_args()
     if args.naive:
         naive_baseline(*args.naive)
+        return
+    if args.without:
+        cold_run_without(args.without[0], Path(args.without[1]), Path(args.without[2]))
         return
     with tempfile.TemporaryDirectory(prefix="reality-bench-") as tmp:
         if not args.skip_pipeline:

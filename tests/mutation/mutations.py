@@ -23,6 +23,7 @@ class Mutation(NamedTuple):
 DS = "data-spec.md"
 INS = "instruments.md"
 PUB = "published.yaml"
+DISC = "issue: Safe to publish from real data (disclosure control)"
 
 MUTATIONS: tuple[Mutation, ...] = (
     # --- populations -------------------------------------------------------------------------
@@ -300,4 +301,20 @@ MUTATIONS: tuple[Mutation, ...] = (
              "round(number, decimals) == round(float(figure.published), decimals)",
              "number == float(figure.published)",
              f"{PUB}: exact - equal when rounded to the published decimals"),
+    Mutation("disclosure-min-cell-itself-suppressed", "analysis/disclosure.py",
+             'reason[count & value.ge(1) & value.lt(min_cell)] = "primary"',
+             'reason[count & value.ge(1) & value.le(min_cell)] = "primary"',
+             f"{DISC}: a count from 1 to min_cell - 1 is suppressed; min_cell itself is shown"),
+    Mutation("disclosure-zero-suppressed", "analysis/disclosure.py",
+             'reason[count & value.ge(1) & value.lt(min_cell)] = "primary"',
+             'reason[count & value.ge(0) & value.lt(min_cell)] = "primary"',
+             f"{DISC}: 0 stays 0"),
+    Mutation("disclosure-small-group-statistics-shown", "analysis/disclosure.py",
+             "if 0 < _group_size(rows, same.iloc[0], decl) < min_cell:",
+             "if 0 < _group_size(rows, same.iloc[0], decl) < 1:",
+             f"{DISC}: statistics of fewer than min_cell persons are suppressed"),
+    Mutation("disclosure-no-complementary-suppression", "analysis/disclosure.py",
+             "    while exposed := recoverable(relations, suppressed):",
+             "    while exposed := set():",
+             f"{DISC}: no suppressed cell can be recovered by subtraction from the totals"),
 )

@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TESTS = ("tests/test_edges.py", "tests/test_readers.py", "tests/test_scoring.py",
          "tests/test_stats_reference.py", "tests/test_stats.py",
          "tests/test_derive.py", "tests/test_adam_derivations.py", "tests/test_reproduction.py",
-         "tests/test_validate.py")
+         "tests/test_validate.py", "tests/test_disclosure.py")
 KILLED, SURVIVED = 1, 0
 
 
