@@ -234,3 +234,18 @@ def test_a_span_counts_as_its_text_when_widths_are_set() -> None:
 def test_typeset_prints_one_minus_sign_and_keeps_numbers_on_one_line(cell, printed) -> None:
     assert tables.typeset(cell) == printed
     assert tables.typeset(printed) == printed  # idempotent: a table laid out again is unchanged
+
+
+def test_a_table_set_landscape_is_sized_for_the_landscape_width(tmp_path) -> None:
+    """publish sizes the saved markdown and the notebook display alike: for LANDSCAPE_WIDTH_PT
+    a wide table's text columns get more room than at the portrait width."""
+    wide = pd.DataFrame({"Parameter": ["HRPQ household work lost, total (h) and more words"],
+                         **{f"Statistic {i}": ["−10.0 (−31.2, 88.8)"] for i in range(4)}})
+    portrait = tables.publish(wide, "tbl-x", "X", tmp_path / "p").data
+    landscape = tables.publish(wide, "tbl-x", "X", tmp_path / "l",
+                               width_pt=tables.LANDSCAPE_WIDTH_PT).data
+    assert landscape != portrait
+    assert (tmp_path / "l" / "tbl-x.md").read_text(encoding="utf-8").startswith(landscape)
+    assert landscape == tables.to_markdown(wide, tables.LANDSCAPE_WIDTH_PT)
+    text_share = tables.column_widths(wide, tables.LANDSCAPE_WIDTH_PT)[0]
+    assert text_share > tables.column_widths(wide)[0]  # the room goes to the text column

@@ -280,26 +280,30 @@ def to_markdown(df: pd.DataFrame, width_pt: float = TABLE_WIDTH_PT) -> str:
     return "\n".join([line(list(shown.columns)), "|" + "|".join(separator) + "|", *body])
 
 
-def show(df: pd.DataFrame) -> Markdown:
-    """Notebook display of a table as markdown (renders in HTML and survives DOCX/PDF)."""
-    return Markdown(to_markdown(df))
+def show(df: pd.DataFrame, width_pt: float = TABLE_WIDTH_PT) -> Markdown:
+    """Notebook display of a table as markdown (renders in HTML and survives DOCX/PDF), its
+    columns sized for `width_pt` (LANDSCAPE_WIDTH_PT for a table the article sets landscape)."""
+    return Markdown(to_markdown(df, width_pt))
 
 
-def save_table(df: pd.DataFrame, table_id: str, caption: str, tables_dir: str | Path) -> Path:
+def save_table(df: pd.DataFrame, table_id: str, caption: str, tables_dir: str | Path,
+               width_pt: float = TABLE_WIDTH_PT) -> Path:
     """Write <table_id>.csv and <table_id>.md (pipe table + pandoc caption) in tables_dir.
 
     Bytes are deterministic: UTF-8, "\\n" line ends, cells written as formatted. Returns the .md.
     """
     out = Path(tables_dir)
     out.mkdir(parents=True, exist_ok=True)
-    md = to_markdown(df)
+    md = to_markdown(df, width_pt)
     df.astype(str).to_csv(out / f"{table_id}.csv", index=False, lineterminator="\n")
     path = out / f"{table_id}.md"
     path.write_text(f"{md}\n\n: {caption} {{#{table_id}}}\n", encoding="utf-8")
     return path
 
 
-def publish(df: pd.DataFrame, table_id: str, caption: str, tables_dir: str | Path) -> Markdown:
-    """save_table, then return the notebook display of the same table."""
-    save_table(df, table_id, caption, tables_dir)
-    return show(df)
+def publish(df: pd.DataFrame, table_id: str, caption: str, tables_dir: str | Path,
+            width_pt: float = TABLE_WIDTH_PT) -> Markdown:
+    """save_table, then return the notebook display of the same table, both sized for
+    `width_pt`."""
+    save_table(df, table_id, caption, tables_dir, width_pt)
+    return show(df, width_pt)
