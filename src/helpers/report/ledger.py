@@ -15,6 +15,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from helpers.report.tables import LANDSCAPE_WIDTH_PT, to_markdown
+from helpers.results.reproduction import printed_otherwise
 
 _QUOTED = re.compile(r"\{\{<\s*var\s+(kr|pub)\.([\w-]+)\s*>\}\}")
 #: the ledger's columns as the manuscript shows them (ledger_table)
@@ -52,7 +53,7 @@ def _published(row: pd.Series) -> str:
     basis = row["basis"]
     if basis.startswith("inferred"):
         return f"{row['published']} ({basis})"
-    printed = basis.removeprefix(f"printed in {row['source']}").removeprefix(" as ")
+    printed = printed_otherwise(basis)
     shown = f"{row['source']} prints {printed}" if printed else row["source"]
     return f"{row['published']} ({shown})"
 

@@ -204,6 +204,14 @@ def basis(figure: PublishedFigure) -> str:
     return f"printed in {figure.source}"
 
 
+def printed_otherwise(basis_text: str) -> str:
+    """The text a source prints for a value it prints otherwise than it is compared ("10.0"
+    from basis "printed in A as 10.0"); "" for any other basis. The one reader of `basis`'s
+    wording besides "inferred" at its start."""
+    printed = re.search(r"^printed in \S+ as (.+)$", basis_text)
+    return printed.group(1) if printed else ""
+
+
 def shown_note(figure: PublishedFigure) -> str:
     """The figure's published.yaml note as the ledger shows it: its sentences that ask the ledger
     to show something ("Show the printed value beside ours.") are carried out (`basis`), not
@@ -302,8 +310,8 @@ def _published_mark(basis_text: str) -> str:
     " (printed 10.0)" for one printed otherwise than it is compared (basis)."""
     if basis_text.startswith("inferred"):
         return " (inferred)"
-    printed = re.search(r" as (.+)$", basis_text)
-    return f" (printed {printed.group(1)})" if printed else ""
+    printed = printed_otherwise(basis_text)
+    return f" (printed {printed})" if printed else ""
 
 
 def reproduction_markdown(table: pd.DataFrame, data: str = "", synthetic: bool = True) -> str:
