@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -54,7 +54,18 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def pdf_pages(run_dir: Path) -> list:
     pdfplumber = pytest.importorskip("pdfplumber")
     with pdfplumber.open(run_dir / "report" / "index.pdf") as pdf:
-        return [(page.width, page.height, page.chars, page.extract_words()) for page in pdf.pages]
+        return [(page.width, page.height, page.chars, page_words(page, use_text_flow=False))
+                for page in pdf.pages]
+
+
+def page_words(page: object, use_text_flow: bool = True) -> list[dict]:
+    """The words of a PDF page (pdfplumber), read in the direction they are printed: on a page
+    set sideways (most characters turned a quarter counter-clockwise) lines run from left to
+    right and characters from bottom to top."""
+    chars = page.chars  # type: ignore[attr-defined]
+    turned = sum(abs(c["matrix"][1]) > abs(c["matrix"][0]) for c in chars) > len(chars) / 2
+    directions = {"line_dir": "ltr", "char_dir": "btt"} if turned else {}
+    return page.extract_words(use_text_flow=use_text_flow, **directions)  # type: ignore[attr-defined]
 
 
 def embedded_tables(run_dir: Path) -> list[Path]:
@@ -103,10 +114,18 @@ def test_no_text_leaves_the_page(pdf_pages: list) -> None:
     assert not problems, problems[:10]
 
 
+def printed_size(char: dict) -> float:
+    """A character's font size: pdfplumber's size (the height of its box), or for a character
+    turned a quarter (a table set sideways: its text matrix maps x onto y) the width of its
+    box."""
+    a, b = char["matrix"][:2]
+    return char["x1"] - char["x0"] if abs(b) > abs(a) else char["size"]
+
+
 def test_no_text_is_set_below_8_pt(pdf_pages: list) -> None:
-    small = [f"page {n}: {c['text']!r} {c['size']:.1f} pt"
+    small = [f"page {n}: {c['text']!r} {printed_size(c):.1f} pt"
              for n, (_, _, chars, _) in enumerate(pdf_pages, 1) for c in chars
-             if c["text"].strip() and c["size"] < MIN_PT - 0.05]
+             if c["text"].strip() and printed_size(c) < MIN_PT - 0.05]
     assert not small, small[:10]
 
 
@@ -334,24 +353,45 @@ ABBREVIATIONS = {"EDSS", "FSMC", "SDMT", "HRPQ", "TSQM", "STROBE"}
 EMBED_FIGURE = re.compile(r"\{\{< embed notebooks/([\w-]+)\.ipynb#(fig-[\w-]+) >\}\}")
 
 
-@pytest.fixture(scope="module")
-def pdf_layout(run_dir: Path) -> list[dict]:
-    """Each PDF page: its height, the bottom of its lowest text or drawing, its first line of
-    text and all its text (words joined by spaces)."""
+def page_layout(pdf_path: Path) -> list[dict]:
+    """Each page of a PDF: its height, whether it is landscape, the bottom of its lowest text or
+    drawing inside the text area (the page number in the foot margin left out), its first line
+    of text and all its text (words joined by spaces)."""
     pdfplumber = pytest.importorskip("pdfplumber")
     pages = []
-    with pdfplumber.open(run_dir / "report" / "index.pdf") as pdf:
+    with pdfplumber.open(pdf_path) as pdf:
         for page in pdf.pages:
-            marks = [*page.chars, *page.curves, *page.lines, *page.rects]
-            words = page.extract_words(use_text_flow=True)
+            foot = float(page.height) - PDF_MARGIN_Y + 2.0
+            marks = [m for m in [*page.chars, *page.curves, *page.lines, *page.rects]
+                     if float(m["bottom"]) <= foot]
+            words = page_words(page)
             top = min((w["top"] for w in words), default=0.0)
             pages.append({
                 "height": float(page.height),
-                "bottom": max((float(m["bottom"]) for m in marks), default=0.0),
+                "landscape": page.width > page.height,
+                "bottom": max((float(m["bottom"]) for m in marks), default=PDF_MARGIN_Y),
                 "first": " ".join(w["text"] for w in words if abs(w["top"] - top) < 2),
                 "text": " ".join(w["text"] for w in words),
             })
     return pages
+
+
+@pytest.fixture(scope="module")
+def pdf_layout(run_dir: Path) -> list[dict]:
+    """The pages of the PDF (page_layout)."""
+    return page_layout(run_dir / "report" / "index.pdf")
+
+
+@pytest.fixture(scope="module")
+def docx_layout_pages(run_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
+    """The pages of the DOCX as LibreOffice lays it out (converted to PDF; page_layout)."""
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not on PATH")
+    out = tmp_path_factory.mktemp("docx-pdf")
+    subprocess.run([soffice, "--headless", "--convert-to", "pdf", "--outdir", str(out),
+                    str(run_dir / "report" / "index.docx")], capture_output=True, check=True)
+    return page_layout(out / "index.pdf")
 
 
 def parts(run_dir: Path) -> list[str]:
@@ -359,20 +399,92 @@ def parts(run_dir: Path) -> list[str]:
     return PART.findall((run_dir / "manuscript" / "index.qmd").read_text(encoding="utf-8"))
 
 
-def test_no_page_is_left_more_than_half_empty(run_dir: Path, pdf_layout: list[dict]) -> None:
-    """Headings and captions kept with what follows, short tables kept whole without leaving a
-    gap before them, figures floating: each page but the last and those before a part is filled
-    to at least half of its text height."""
-    headings = parts(run_dir)
+def half_empty_pages(pages: list[dict], headings: list[str], exempt: Callable) -> list[str]:
+    """The pages filled to less than half of their text height, but the last, those before a
+    part (a level-2 heading of the article) and those `exempt(page, following)` names."""
     empty = []
-    for number, (page, following) in enumerate(itertools.pairwise(pdf_layout), 1):
-        if any(heading in following["first"] for heading in headings):
+    for number, (page, following) in enumerate(itertools.pairwise(pages), 1):
+        if any(heading in following["first"] for heading in headings) or exempt(page, following):
             continue
         text_height = page["height"] - 2 * PDF_MARGIN_Y
         share = (page["height"] - PDF_MARGIN_Y - page["bottom"]) / text_height
         if share > MAX_EMPTY_SHARE:
             empty.append(f"page {number}: {share:.0%} empty")
+    return empty
+
+
+def orientation_changes(page: dict, following: dict) -> bool:
+    """The page is the last before a change of orientation: the text cannot flow past the page
+    break of landscape pages (a table longer than a page, the ledger; a DOCX landscape
+    section)."""
+    return page["landscape"] != following["landscape"]
+
+
+def test_no_page_is_left_more_than_half_empty(run_dir: Path, pdf_layout: list[dict]) -> None:
+    """Headings and captions kept with what follows, short tables kept whole without leaving a
+    gap before them, figures and tables floating (a wide table that fits a page too, set
+    sideways), floats flushed at each section: each page but the last and those before a part
+    or a change of orientation is filled to at least half of its text height."""
+    empty = half_empty_pages(pdf_layout, parts(run_dir), orientation_changes)
     assert not empty, empty
+
+
+def test_the_page_fill_test_sees_an_empty_page() -> None:
+    """half_empty_pages on made-up pages: a page whose lowest mark is at 40 % of its text height
+    is named, one at 60 % is not, nor one before a part, nor one before a landscape page."""
+    height = 841.9
+    text = height - 2 * PDF_MARGIN_Y
+
+    def page(filled: float, first: str = "") -> dict:
+        return {"height": height, "bottom": PDF_MARGIN_Y + filled * text, "first": first,
+                "landscape": False}
+
+    pages = [page(0.4), page(0.6), page(0.4), page(0.9, "Discussion"), page(0.1), page(0.2)]
+    pages[-1]["landscape"] = True
+    found = half_empty_pages(pages, ["Discussion"], orientation_changes)
+    assert found == ["page 1: 60% empty"]
+
+
+def test_no_docx_page_is_left_more_than_half_empty(
+    run_dir: Path, docx_layout_pages: list[dict]
+) -> None:
+    """The DOCX as LibreOffice lays it out, by the PDF's rule (a landscape section starts on a
+    new page in Word, as wide tables do: the page before it is exempt)."""
+    empty = half_empty_pages(docx_layout_pages, parts(run_dir), orientation_changes)
+    assert not empty, empty
+
+
+#: a group row of the Typst source: its first cell bold, every other cell empty
+TYPST_GROUP_ROW = re.compile(r"^\s*\[#strong\[[^\]]*\]\](?:, \[\])+,\s*$", re.M)
+
+
+def test_no_group_row_stands_alone_in_the_pdf(run_dir: Path) -> None:
+    """A group row (helpers.report.tables.group_rows) is the first line of the row it heads
+    (layout.lua), so that a page cannot break between a group's name and its first row: the
+    Typst source holds no row of a bold name and empty cells, and still every group's name."""
+    typst = (run_dir / "manuscript" / "index.typ").read_text(encoding="utf-8")
+    alone = TYPST_GROUP_ROW.findall(typst)
+    assert not alone, alone[:5]
+    assert "[#strong[Sex] \\" in typst
+
+
+def test_wide_tables_are_set_sideways_or_on_landscape_pages(
+    run_dir: Path, pdf_layout: list[dict]
+) -> None:
+    """Every landscape block of the article is wrapped in `sideways` (layout.lua), in place of
+    Quarto's page flips: the outcomes at the end of study, on one page, are set sideways on a
+    portrait page; the outcomes by visit, longer than a page, on landscape pages."""
+    article = (run_dir / "manuscript" / "index.qmd").read_text(encoding="utf-8")
+    typst = (run_dir / "manuscript" / "index.typ").read_text(encoding="utf-8")
+    assert typst.count("#sideways[") == article.count("::: {.landscape}") > 0
+    assert "#set page(flipped" not in typst
+    def holding(caption: str) -> list[dict]:
+        return [page for page in pdf_layout if caption in page["text"]]
+
+    sideways = holding("Patient outcomes at baseline and end of study")
+    assert len(sideways) == 1 and not sideways[0]["landscape"]
+    by_visit = holding("Patient outcomes by visit")
+    assert by_visit and all(page["landscape"] for page in by_visit)
 
 
 def main_text(run_dir: Path, pdf_layout: list[dict]) -> str:

@@ -15,6 +15,8 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
+from helpers.report import tables
+
 #: A4 page (twips) with the PDF's margins (2.2 cm left and right, 2.5 cm top and bottom)
 A4_WIDTH, A4_HEIGHT, MARGIN_X, MARGIN_Y = 11906, 16838, 1247, 1418
 DOCX_PAGE = (
@@ -26,11 +28,19 @@ DOCX_TABLE_TEXT = '<w:rPr><w:sz w:val="18"/><w:szCs w:val="18"/></w:rPr>'  # 9 p
 #: font sizes (half-points) of the reference document's styles: the title at 18 pt (pandoc's
 #: 28 pt filled 40 % of the first page), captions at the 9 pt of the table text
 STYLE_SIZES = {"Title": 36, "Caption": 18}
+#: the theme's fonts (pandoc's reference document has Aptos, which has no metric-compatible free
+#: font, so that LibreOffice sets it in the wider DejaVu Sans): body and table text in Cambria
+#: (a serif as the PDF's; LibreOffice uses its metric clone Caladea), headings in Calibri
+#: (Carlito); helpers.report.tables sizes columns for digits of about 0.55 em, as Cambria's
+THEME_FONTS = {"minorFont": "Cambria", "majorFont": "Calibri"}
 CELL_MARGINS = 2 * 108  # Word's default left + right cell margins (twips)
-#: a table of at most this many rows is kept on one page with its caption; a longer one keeps
-#: its caption, header and first KEEP_FIRST_ROWS rows together, then breaks between rows
-SHORT_TABLE_ROWS = 25
+#: a table whose rows (as estimated_height_pt sets them) take at most half the text height of a
+#: page is kept on one page with its caption; a longer one keeps its caption, header and first
+#: KEEP_FIRST_ROWS rows together, then breaks between rows
+SHORT_TABLE_PT = (A4_HEIGHT - 2 * MARGIN_Y) / 20 / 2
 KEEP_FIRST_ROWS = 3
+#: a line of table text (9 pt, single spacing) and a row's spacing above and below it, in pt
+LINE_PT, ROW_SPACING_PT = 11.0, 2.0
 
 _SECTION = re.compile(r"<w:sectPr\b.*?</w:sectPr>", re.S)
 _GRID = re.compile(r"<w:tblGrid>(.*?)</w:tblGrid>", re.S)
@@ -44,6 +54,11 @@ _INNER_TABLE = re.compile(r"<w:tbl>(?:(?!<w:tbl>).)*?</w:tbl>", re.S)
 _ROW = re.compile(r"<w:tr>(?:<w:trPr>(.*?)</w:trPr>)?(.*?)</w:tr>", re.S)
 _CELL_TEXT = re.compile(r"<w:tc>.*?</w:tc>", re.S)
 _TEXT = re.compile(r"<w:t(?:\s[^>]*)?>([^<]*)</w:t>")
+#: a one-cell layout table that holds a table and its caption (Quarto's float of a table)
+_LAYOUT_TABLE = re.compile(
+    r"<w:tbl><w:tblPr>(?:(?!</w:tblPr>).)*</w:tblPr><w:tblGrid><w:gridCol [^>]*/></w:tblGrid>"
+    r"<w:tr><w:tc><w:tcPr\s*/>((?:(?!</?w:tbl>).)*<w:tbl>(?:(?!</?w:tbl>).)*</w:tbl>"
+    r"(?:(?!</?w:tbl>|</w:tc>).)*)</w:tc></w:tr></w:tbl>", re.S)
 _PARAGRAPH_STYLE = re.compile(r'(<w:pStyle w:val="[^"]*"\s*/>)')
 #: Quarto's caption paragraph: a centring <w:pPr>, then the caption's own (style, spacing, jc)
 _CAPTION = re.compile(r'<w:pPr><w:jc w:val="center"\s*/></w:pPr><w:pPr>\s*'
@@ -73,7 +88,7 @@ def write_reference_docx(quarto: str, path: Path) -> Path:
     """The DOCX reference document: pandoc's default (`quarto pandoc --print-default-data-file
     reference.docx`) with an A4 page (DOCX_PAGE in the body's section properties) and the
     paragraph style of table cells, Compact, at 9 pt (helpers.report.tables sizes columns for
-    it)."""
+    it), the theme's fonts of THEME_FONTS (theme_fonts)."""
     done = subprocess.run(
         [quarto, "pandoc", "-o", str(path), "--print-default-data-file", "reference.docx"],
         capture_output=True, text=True,
@@ -86,7 +101,17 @@ def write_reference_docx(quarto: str, path: Path) -> Path:
                   lambda text: style_sizes(re.sub(r'(w:styleId="Compact">.*?</w:pPr>)',
                                                   rf"\1{DOCX_TABLE_TEXT}", text, count=1,
                                                   flags=re.S)))
+    _rewrite_part(path, "word/theme/theme1.xml", theme_fonts)
     return path
+
+
+def theme_fonts(theme: str) -> str:
+    """A DOCX theme with the Latin typeface of each font of THEME_FONTS (its panose removed,
+    which described the font replaced)."""
+    for font, typeface in THEME_FONTS.items():
+        theme = re.sub(rf'(<a:{font}>\s*)<a:latin [^>]*/>', rf'\1<a:latin typeface="{typeface}"/>',
+                       theme, count=1)
+    return theme
 
 
 def style_sizes(styles: str) -> str:
@@ -168,6 +193,13 @@ def _depths(chunk: str) -> Callable[[int], int]:
     return depth
 
 
+def tables_out_of_layout_tables(document: str) -> str:
+    """A captioned table as its caption paragraph followed by the table itself: Quarto sets both
+    in the one cell of a layout table, whose single row holds the whole table (LibreOffice then
+    starts such a table on a new page, and keeps no row with the next one)."""
+    return _LAYOUT_TABLE.sub(r"\1", document)
+
+
 def left_and_right_cells(document: str) -> str:
     """Table cells keep their column's alignment (labels left, numbers right): Quarto adds a
     second, centring <w:jc> after the one pandoc writes from the table's alignment row."""
@@ -185,14 +217,31 @@ def _is_group_row(row: str) -> bool:
     return len(cells) > 1 and bool(cells[0]) and not any(cells[1:])
 
 
+def estimated_height_pt(table: str) -> float:
+    """The height of a data table's rows as set at tables.TABLE_FONT_PT: each row as many lines
+    as its fullest cell needs (the cell's text at tables.CHAR_EM per character, over its grid
+    column less the cell margins; at least one line), LINE_PT a line and ROW_SPACING_PT a
+    row."""
+    columns = [int(w) / 20 - CELL_MARGINS / 20 for w in _GRID_COL.findall(table)]
+    per_char = tables.CHAR_EM * tables.TABLE_FONT_PT
+    height = 0.0
+    for row in _ROW.finditer(table):
+        cells = ["".join(_TEXT.findall(cell)) for cell in _CELL_TEXT.findall(row.group(2))]
+        lines = [-(-len(text) * per_char // max(width, per_char))
+                 for text, width in zip(cells, columns, strict=False)]
+        height += max([1, *lines]) * LINE_PT + ROW_SPACING_PT
+    return height
+
+
 def rows_kept_whole(table: str) -> str:
     """A data table's rows as a production editor wants them: no row split across pages
     (cantSplit), the header row repeated on every page (tblHeader, as pandoc writes it), and
     rows kept with the next one (keepNext) where a break would strand them: every row but the
-    last of a table of at most SHORT_TABLE_ROWS rows (the table stays on one page), the first
-    KEEP_FIRST_ROWS rows of a longer one, and a group row with the first row of its group."""
+    last of a table of at most SHORT_TABLE_PT (estimated_height_pt: the table stays on one
+    page), the first KEEP_FIRST_ROWS rows of a longer one, and a group row with the first row of
+    its group."""
     rows = list(_ROW.finditer(table))
-    short = len(rows) <= SHORT_TABLE_ROWS
+    short = estimated_height_pt(table) <= SHORT_TABLE_PT
     pieces, start = [], 0
     for number, row in enumerate(rows):
         properties = (row.group(1) or "").replace("<w:cantSplit />", "")
@@ -215,10 +264,12 @@ def captions_kept_with_tables(document: str) -> str:
 
 
 def mend(document: str) -> str:
-    """The document part mended: a4_sections, tables_to_text_width, left_and_right_cells,
+    """The document part mended: tables_out_of_layout_tables, a4_sections,
+    tables_to_text_width, left_and_right_cells,
     rows_kept_whole for every data table, captions_kept_with_tables, and the title block's
     author paragraphs removed (the author block names the authors once)."""
-    document = left_and_right_cells(tables_to_text_width(a4_sections(document)))
+    document = a4_sections(tables_out_of_layout_tables(document))
+    document = left_and_right_cells(tables_to_text_width(document))
     document = _INNER_TABLE.sub(lambda table: rows_kept_whole(table.group(0)), document)
     return _AUTHOR.sub("", captions_kept_with_tables(document))
 

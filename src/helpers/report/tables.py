@@ -146,10 +146,9 @@ def assert_aggregate(df: pd.DataFrame) -> None:
         raise ValueError(f"table carries identifying columns or dates: {bad}")
 
 
-#: the narrowest text width a table gets: the A4 text width of the PDF and the DOCX (16.6 cm,
-#: helpers.report.docx_layout scales each DOCX table to it) less the margins of the DOCX cell
-#: that holds a captioned table; and the font size of table text (the Typst header and the
-#: DOCX reference document set it)
+#: the width tables are sized for: the A4 text width of the PDF and the DOCX (16.6 cm, 470.6 pt;
+#: helpers.report.docx_layout scales each DOCX table to it) less 11.6 pt to spare; and the font
+#: size of table text (the Typst header and the DOCX reference document set it)
 TABLE_WIDTH_PT = 459.0
 TABLE_FONT_PT = 9.0
 #: the same for a table on a landscape page (the ledger): wider by the A4 sides' difference
