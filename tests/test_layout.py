@@ -678,3 +678,15 @@ def test_the_html_table_of_contents_lists_every_section(run_dir: Path) -> None:
     listed = set(re.findall(r'href="#([\w-]+)"', toc.group(0)))
     sections = set(re.findall(r'<section id="([\w-]+)" class="level[23]', html))
     assert sections and sections <= listed, sorted(sections - listed)
+
+
+@pytest.mark.parametrize("kind", ["Table", "Figure"])
+def test_tables_and_figures_are_printed_in_their_numbered_order(
+    pdf_layout: list[dict], kind: str
+) -> None:
+    """Floating tables and figures never overtake each other, nor does a long table (which
+    starts where it stands) overtake the floats before it: read page by page, the captions run
+    Table 1, Table 2, ..., each once."""
+    text = " ".join(page["text"] for page in pdf_layout)
+    numbers = [int(n) for n in re.findall(rf"\b{kind} (\d+): ", text)]
+    assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) > 3, numbers
