@@ -9,9 +9,10 @@
 -- Typst: a landscape block is wrapped in the function `sideways` of _typst-tables.typ (set
 -- sideways on a page of its own when it fits one, else on landscape pages), in place of
 -- Quarto's landscape pages; and a group row of a table (helpers.report.tables.group_rows: its
--- first cell bold, the others empty) is set as the first line of the row it heads, so that a
--- page never breaks between a group's name and its first row (Typst keeps a row whole; it has
--- no keep-with-next between rows). An embedded notebook output is not wrapped in a block of
+-- first cell bold, the others empty) is set as the first line of the first cell of the row it
+-- heads (whose numbers _typst-tables.typ aligns with the cell's last line), so that a page never
+-- breaks between a group's name and its first row (Typst keeps a row whole; it has no
+-- keep-with-next between rows). An embedded notebook output is not wrapped in a block of
 -- its own (Quarto's quarto-embed-nb-cell div): a figure or table inside a block cannot float
 -- to the next page alone, the block goes with it and leaves the rest of this page empty.
 --
@@ -56,13 +57,12 @@ local function is_group_row(row)
   return true
 end
 
--- the inlines of a cell, after a line break (the group's name is the first line)
-local function below(cell, name)
-  local inlines = pandoc.Inlines(name or {})
+-- a cell's text as the line after the group's name
+local function below(name, cell)
+  local inlines = pandoc.Inlines(name)
   inlines:insert(pandoc.LineBreak())
   inlines:extend(pandoc.utils.blocks_to_inlines(cell.contents))
   cell.contents = { pandoc.Plain(inlines) }
-  return cell
 end
 
 function Table(tbl)
@@ -74,13 +74,7 @@ function Table(tbl)
     while i <= #body.body do
       local row, next_row = body.body[i], body.body[i + 1]
       if next_row and is_group_row(row) and not is_group_row(next_row) then
-        local name = pandoc.utils.blocks_to_inlines(row.cells[1].contents)
-        below(next_row.cells[1], name)
-        for c = 2, #next_row.cells do
-          if not empty(next_row.cells[c]) then
-            below(next_row.cells[c])
-          end
-        end
+        below(pandoc.utils.blocks_to_inlines(row.cells[1].contents), next_row.cells[1])
         i = i + 1
       end
       rows:insert(body.body[i])

@@ -9,6 +9,7 @@ Runs the whole pipeline once (module fixture) wherever `quarto` is on PATH.
 
 from __future__ import annotations
 
+import html
 import itertools
 import re
 import shutil
@@ -618,6 +619,21 @@ def test_figure_text_is_at_least_7_pt_as_printed(run_dir: Path) -> None:
     assert sizes, "index.qmd embeds no figure"
     small = [f"{label}: {pt:.1f} pt" for label, _, pt in sizes if pt < MIN_FIGURE_PT - 0.05]
     assert not small, small
+
+
+#: a text of a matplotlib SVG (drawn as paths, each text named in a comment before them)
+SVG_TEXT = re.compile(r"<!-- (.*?) -->")
+
+
+def test_figure_text_has_one_minus_sign_and_typeset_mathematics(run_dir: Path) -> None:
+    """Axis labels, titles and ticks of every figure of the run as printed: the minus sign
+    U+2212 and ≤, ≥, ± ("change ≤ −9"), never "<= -9"."""
+    found = []
+    for svg in sorted((run_dir / "figures").rglob("*.svg")):
+        for text in map(html.unescape, SVG_TEXT.findall(svg.read_text(encoding="utf-8"))):
+            if HYPHEN_SIGN.search(text) or ASCII_MATHEMATICS.search(text):
+                found.append(f"{svg.stem}: {text!r}")
+    assert not found, found
 
 
 def test_docx_tables_repeat_their_header_and_never_split_a_row(run_dir: Path) -> None:

@@ -9,10 +9,15 @@ dictionary of the appendix.
 
 from __future__ import annotations
 
-from helpers.study import spec
+from helpers.report import tables
+from helpers.study import instruments, spec
 
 #: derived ADQS parameters of the HRPQ (spec.SUM_PARAMETERS: HRPQWTOT = HRPQWMIS + HRPQWRED, ...)
 HRPQ_TOTALS = tuple(code for code, (qscat, _) in spec.SUM_PARAMETERS.items() if qscat == "HRPQ")
+
+#: the event of the time to FSMC improvement (ADTTE TTFSMCI), from its rule's threshold
+FSMC_IMPROVED = tables.typeset(
+    f"Proportion improved (FSMC total change <= {instruments.FSMC_IMPROVEMENT_CHANGE:g})")
 
 PARAM_LABELS: dict[str, str] = {
     "FSMCTOT": "FSMC total",
