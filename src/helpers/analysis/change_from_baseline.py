@@ -53,8 +53,8 @@ def analysed_records(
     is_base = rec["ABLFL"].eq("Y")
     is_post = ~is_base & rec["CHG"].notna()
     rec = rec[is_base | is_post].assign(_base=is_base, _post=is_post)
-    keep = rec.groupby(["USUBJID", "PARAMCD"], observed=True)[["_base", "_post"]].transform("any")
-    keep = keep.all(axis=1)
+    by_parameter = rec.groupby(["USUBJID", "PARAMCD"], observed=True)
+    keep = by_parameter[["_base", "_post"]].transform("any").all(axis=1)
     rec = rec[keep].drop(columns=["_base", "_post"])
     return rec.assign(TIMEPOINT=rec["AVISIT"].where(rec["ABLFL"].ne("Y"), "BASELINE"))
 
