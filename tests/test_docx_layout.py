@@ -67,6 +67,31 @@ def test_empty_sections_get_the_a4_page_and_landscape_ones_its_margins() -> None
     assert document.count('w:left="1247"') == 2
 
 
+BODY_SECTION = ('<w:sectPr><w:pgSz w:h="16838" w:w="11906" /><w:pgMar w:left="1247" />'
+                '<w:footnotePr><w:numRestart w:val="eachSect" /></w:footnotePr></w:sectPr>')
+LANDSCAPE_CLOSE = ('<w:p><w:pPr><w:sectPr><w:pgSz w:h="11906" w:w="16838" w:orient="landscape" />'
+                   '<w:pgMar w:left="1000" /></w:sectPr></w:pPr></w:p>')
+
+
+def test_a_document_ending_in_a_landscape_section_ends_on_its_page() -> None:
+    """The paragraph closing the last section, followed only by bookmark ends and the body's
+    section, goes: the body's section takes its landscape page and margins (and keeps its
+    footnote properties), so no blank portrait page follows."""
+    document = (f'<w:body><w:p /><w:tbl />{LANDSCAPE_CLOSE}<w:bookmarkEnd w:id="1" />'
+                f"{BODY_SECTION}</w:body>")
+    assert docx_layout.no_empty_last_section(document) == (
+        '<w:body><w:p /><w:tbl /><w:bookmarkEnd w:id="1" /><w:sectPr><w:pgSz w:h="11906" '
+        'w:w="16838" w:orient="landscape" /><w:pgMar w:left="1000" /><w:footnotePr>'
+        '<w:numRestart w:val="eachSect" /></w:footnotePr></w:sectPr></w:body>')
+
+
+def test_a_landscape_section_followed_by_text_is_kept() -> None:
+    """A section closed before more text (a paragraph after it) is left as it is."""
+    text = "<w:p><w:r><w:t>end</w:t></w:r></w:p>"
+    document = f"<w:body>{LANDSCAPE_CLOSE}{text}{BODY_SECTION}</w:body>"
+    assert docx_layout.no_empty_last_section(document) == document
+
+
 def cell(text: str) -> str:
     return (f'<w:tc><w:tcPr /><w:p><w:pPr><w:pStyle w:val="Compact" /></w:pPr>'
             f"<w:r><w:t>{text}</w:t></w:r></w:p></w:tc>")

@@ -455,6 +455,29 @@ def test_no_docx_page_is_left_more_than_half_empty(
     assert not empty, empty
 
 
+def blank_pages(pages: list[dict]) -> list[int]:
+    """The numbers of the pages with nothing inside their text area (the page number aside)."""
+    return [number for number, page in enumerate(pages, 1) if page["bottom"] <= PDF_MARGIN_Y]
+
+
+def test_no_page_is_blank(pdf_layout: list[dict]) -> None:
+    """No page of the PDF, the last included, is left blank."""
+    assert pdf_layout and not blank_pages(pdf_layout)
+
+
+def test_no_docx_page_is_blank(docx_layout_pages: list[dict]) -> None:
+    """No page of the DOCX is blank: a document ending in a landscape section ends on its page
+    (helpers.report.docx_layout.no_empty_last_section), not on an empty portrait one."""
+    assert docx_layout_pages and not blank_pages(docx_layout_pages), blank_pages(docx_layout_pages)
+
+
+def test_the_blank_page_test_sees_a_blank_page() -> None:
+    """blank_pages on made-up pages: a page with one mark 1 pt into the text area is not blank,
+    one with none is."""
+    pages = [{"bottom": PDF_MARGIN_Y + 1.0}, {"bottom": PDF_MARGIN_Y}]
+    assert blank_pages(pages) == [2]
+
+
 #: a group row of the Typst source: its first cell bold, every other cell empty
 TYPST_GROUP_ROW = re.compile(r"^\s*\[#strong\[[^\]]*\]\](?:, \[\])+,\s*$", re.M)
 
@@ -694,6 +717,16 @@ def test_the_html_table_of_contents_lists_every_section(run_dir: Path) -> None:
     listed = set(re.findall(r'href="#([\w-]+)"', toc.group(0)))
     sections = set(re.findall(r'<section id="([\w-]+)" class="level[23]', html))
     assert sections and sections <= listed, sorted(sections - listed)
+
+
+def test_the_html_links_each_other_format_once_by_its_name(run_dir: Path) -> None:
+    """The HTML's other formats are the DOCX and the PDF, each linked once under the name
+    _quarto.yml gives it (Quarto adds its own "MS Word" and "Typst" links unless told not to)."""
+    html = (run_dir / "report" / "index.html").read_text(encoding="utf-8")
+    formats = re.search(r'<div class="quarto-alternate-formats">.*?</div></div></div>', html, re.S)
+    assert formats, "the HTML lists no other formats"
+    links = re.findall(r'<a href="([^"]+)"><i class="bi [\w-]+"></i>([^<]+)</a>', formats.group(0))
+    assert links == [("index.docx", "Word (DOCX)"), ("index.pdf", "PDF")], links
 
 
 @pytest.mark.parametrize("kind", ["Table", "Figure"])

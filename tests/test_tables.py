@@ -38,6 +38,15 @@ def test_fmt_p(p: float, text: str) -> None:
     assert tables.fmt_p(p) == text
 
 
+@pytest.mark.parametrize(
+    ("fraction", "decimals", "text"),
+    [(0.15, 0, "15 %"), (0.1, 0, "10 %"), (0.5, 0, "50 %"), (0.724, 1, "72.4 %")],
+)  # fmt: skip
+def test_fmt_share(fraction: float, decimals: int, text: str) -> None:
+    """A fraction as the article's percentage: its digits, a space, the sign."""
+    assert tables.fmt_share(fraction, decimals) == text
+
+
 def test_fmt_pair_and_n_pct() -> None:
     assert tables.fmt_pair(42.34, 24.56) == "42.3 (24.6)"
     assert tables.fmt_pair(-7.3, -56, 34) == "-7.3 (-56.0, 34.0)"

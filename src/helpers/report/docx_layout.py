@@ -67,6 +67,14 @@ _CAPTION = re.compile(r'<w:pPr><w:jc w:val="center"\s*/></w:pPr><w:pPr>\s*'
 #: the title block's author paragraphs (the article's author block, helpers.report.manuscript,
 #: names them with their affiliations)
 _AUTHOR = re.compile(r'<w:p>(?:(?!</w:p>).)*?<w:pStyle w:val="Author"\s*/>.*?</w:p>', re.S)
+#: the paragraph that closes the body's last section, followed by nothing but bookmark ends and
+#: the body's own (last, empty) section
+_CLOSING_SECTION = re.compile(
+    r"<w:p>\s*<w:pPr>\s*<w:sectPr>(?P<page>(?:(?!</w:sectPr>).)*)</w:sectPr>\s*</w:pPr>\s*</w:p>"
+    r"(?P<tail>(?:\s|<w:bookmarkEnd [^>]*/>)*)<w:sectPr>(?P<body>(?:(?!</w:sectPr>).)*)</w:sectPr>"
+    r"(?P<end>\s*</w:body>)", re.S)
+_PAGE_SIZE = re.compile(r"<w:pgSz\b[^>]*/>")
+_PAGE_MARGINS = re.compile(r"<w:pgMar\b[^>]*/>")
 
 
 class DocxError(RuntimeError):
@@ -263,12 +271,25 @@ def captions_kept_with_tables(document: str) -> str:
                         r'<w:jc w:val="left" /></w:pPr>', document)
 
 
+def no_empty_last_section(document: str) -> str:
+    """A document whose last block closes a section (Quarto's landscape div around the
+    provenance) ends in that section: the closing paragraph is removed and the body's section
+    takes its page size and margins, where the empty section after it printed a blank last
+    page."""
+    def merged(closing: re.Match) -> str:
+        page = closing["page"]
+        body = _PAGE_SIZE.sub(lambda _: "".join(_PAGE_SIZE.findall(page)), closing["body"], count=1)
+        body = _PAGE_MARGINS.sub(lambda _: "".join(_PAGE_MARGINS.findall(page)), body, count=1)
+        return f"{closing['tail']}<w:sectPr>{body}</w:sectPr>{closing['end']}"
+    return _CLOSING_SECTION.sub(merged, document, count=1)
+
+
 def mend(document: str) -> str:
     """The document part mended: tables_out_of_layout_tables, a4_sections,
-    tables_to_text_width, left_and_right_cells,
+    no_empty_last_section, tables_to_text_width, left_and_right_cells,
     rows_kept_whole for every data table, captions_kept_with_tables, and the title block's
     author paragraphs removed (the author block names the authors once)."""
-    document = a4_sections(tables_out_of_layout_tables(document))
+    document = no_empty_last_section(a4_sections(tables_out_of_layout_tables(document)))
     document = left_and_right_cells(tables_to_text_width(document))
     document = _INNER_TABLE.sub(lambda table: rows_kept_whole(table.group(0)), document)
     return _AUTHOR.sub("", captions_kept_with_tables(document))

@@ -23,7 +23,7 @@ from helpers.analysis.stats import (
     SIGNED_RANK_PERMUTATION_MAX_N,
 )
 from helpers.report.labels import HRPQ_TOTALS, PARAM_LABELS, value_label
-from helpers.report.tables import to_markdown
+from helpers.report.tables import fmt_share, to_markdown
 from helpers.study import instruments, spec
 
 #: bibliography key (references.bib) of each instrument's publication
@@ -61,7 +61,7 @@ def _missing_rules() -> dict[str, str]:
         "BDI-II": _missing_items_rule(instruments.BDI_MAX_MISSING),
         "ZBI": _missing_items_rule(instruments.ZBI_MAX_MISSING),
         "MSIS-29": (
-            f"up to {instruments.MSIS_MAX_MISSING_FRACTION:.0%} of a subscale's items, each"
+            f"up to {fmt_share(instruments.MSIS_MAX_MISSING_FRACTION)} of a subscale's items, each"
             " imputed by the mean of the answered items of that subscale (project rule)"
         ),
         "TSQM": (
@@ -286,7 +286,7 @@ because of an adverse event: an end-of-study status of {_reasons(spec.DSDECOD_AE
 
 The planned sample size is recomputed for a two-sided one-sample (paired) t-test of the mean FSMC
 change at two-sided α = {ss['alpha']:g}, power {ss['power']:g} and standardised effect size
-{ss['effect_size']:g}, inflated for a drop-out of {ss['dropout']:.0%}; the article does not
+{ss['effect_size']:g}, inflated for a drop-out of {fmt_share(ss['dropout'])}; the article does not
 publish these assumptions, so they are parameters of the run.
 
 {sensitivity_methods(s['sensitivity'], s['alpha'])}"""

@@ -77,6 +77,11 @@ def fmt_n_pct(n: Value, pct: Value, decimals: int = 1) -> str:
     return f"{int(n)} ({fmt_num(pct, decimals)})"
 
 
+def fmt_share(fraction: float, decimals: int = 0) -> str:
+    """A fraction as a percentage, as the article writes one: 0.15 -> "15 %"."""
+    return f"{fmt_num(fraction * 100, decimals)} %"
+
+
 def fmt_p(p: Value) -> str:
     """p-value as journals print it: "< 0.001" below 0.001, else 3 decimals; a marker as it
     is; "-" when not computable."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from helpers.analysis import ard
+from helpers.report import tables
 
 
 def sample_size_grid(results: pd.DataFrame, target: int) -> pd.DataFrame:
@@ -18,7 +19,7 @@ def sample_size_grid(results: pd.DataFrame, target: int) -> pd.DataFrame:
     return pd.DataFrame({
         "Effect size (d)": wide["effect_size"].map("{:.2f}".format),
         "Power": wide["power"].map("{:.2f}".format),
-        "Drop-out": wide["dropout"].map("{:.0%}".format),
+        "Drop-out": wide["dropout"].map(tables.fmt_share),
         "\u03b1 (two-sided)": wide["alpha"].map("{:.2f}".format),
         "N to enrol": n,
         f"Gives N = {target}": ["yes" if k == target else "" for k in n],
