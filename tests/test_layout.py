@@ -511,6 +511,58 @@ def test_wide_tables_are_set_sideways_or_on_landscape_pages(
     assert by_visit and all(page["landscape"] for page in by_visit)
 
 
+#: a table of the Typst source: its header cells (pandoc's table.header), then its kind
+TYPST_TABLE = re.compile(r"table\.header\((.*?)\),\n.*?kind: \"quarto-float-tbl\"", re.S)
+
+
+def table_headers(typst: str) -> list[str]:
+    """The header line of each table of the Typst source, in the order the tables are
+    numbered: its cells' text joined by spaces, as the PDF prints a header of one line."""
+    cells = [re.findall(r"\[(.*?)\],", header.group(1)) for header in TYPST_TABLE.finditer(typst)]
+    return [" ".join(cell.replace("~", " ").replace("\\", "") for cell in row) for row in cells]
+
+
+def pages_continuing_below_another(pages: list[dict], headers: list[str]) -> list[str]:
+    """The pages on which a table's repeated header (table N, from the page after its caption
+    to the page of caption N + 1) is printed below something else: a float set above the last
+    rows of a long table."""
+    def caption_page(number: int) -> int:
+        return next((i for i, page in enumerate(pages) if f"Table {number}: " in page["text"]),
+                    len(pages) - 1)
+
+    found = []
+    for number, header in enumerate(headers, 1):
+        for i in range(caption_page(number) + 1, caption_page(number + 1) + 1):
+            if header in pages[i]["text"] and not pages[i]["first"].startswith(header):
+                found.append(f"page {i + 1}: table {number} continues below {pages[i]['first']!r}")
+    return found
+
+
+def test_a_long_table_continues_at_the_top_of_its_next_page(
+    run_dir: Path, pdf_layout: list[dict]
+) -> None:
+    """A table longer than a page goes on at the top of each page it continues on, its header
+    repeated: no table or figure after it is set above its last rows (a float at the top of
+    the page it ends on; _typst-tables.typ sets what follows it in the text's flow)."""
+    typst = (run_dir / "manuscript" / "index.typ").read_text(encoding="utf-8")
+    headers = table_headers(typst)
+    assert len(headers) > 20
+    assert "Outcome / Analysis n Change, mean (95% CI) p Agrees with EOS" in headers, headers
+    found = pages_continuing_below_another(pdf_layout, headers)
+    assert not found, found
+
+
+def test_the_continuation_test_sees_a_float_above_a_long_table() -> None:
+    """pages_continuing_below_another on made-up pages: table 1 continues at the top of page 2
+    (not named), and on page 3 below the caption of table 2 (named)."""
+    header = "Outcome n p"
+    pages = [{"first": "Table 1: long", "text": f"Table 1: long {header} a 1 0.1"},
+             {"first": header, "text": f"{header} b 2 0.2"},
+             {"first": "Table 2: short", "text": f"Table 2: short Delta p 0 0.1 {header} c 3 0.3"}]
+    assert pages_continuing_below_another(pages, [header, "Delta p"]) == [
+        "page 3: table 1 continues below 'Table 2: short'"]
+
+
 def main_text(run_dir: Path, pdf_layout: list[dict]) -> str:
     """The PDF's text up to the supplementary appendix (title page, abstract, main text, the
     declarations and the references): where no data code or code name may appear."""
