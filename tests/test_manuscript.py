@@ -256,7 +256,7 @@ def test_methods_follow_a_changed_project_rule(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(instruments, "FSMC_IMPROVEMENT_CHANGE", -12.0)
     monkeypatch.setattr(instruments, "ZBI_MAX_MISSING", 2)
     text = generated_methods()
-    assert "up to 25% of a subscale's items" in text
+    assert "up to 25\u00a0% of a subscale's items" in text  # the percentage unbroken
     assert "FSMC total change ≤ −12" in text
     zbi_row = next(line for line in text.splitlines() if line.startswith("| ZBI"))
     assert "up to 2 missing items" in zbi_row
