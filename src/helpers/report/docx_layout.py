@@ -277,9 +277,10 @@ def no_empty_last_section(document: str) -> str:
     takes its page size and margins, where the empty section after it printed a blank last
     page."""
     def merged(closing: re.Match) -> str:
-        page = closing["page"]
-        body = _PAGE_SIZE.sub(lambda _: "".join(_PAGE_SIZE.findall(page)), closing["body"], count=1)
-        body = _PAGE_MARGINS.sub(lambda _: "".join(_PAGE_MARGINS.findall(page)), body, count=1)
+        body = closing["body"]
+        for element in (_PAGE_SIZE, _PAGE_MARGINS):
+            if own := element.search(closing["page"]):
+                body = element.sub(lambda _, own=own: own.group(0), body, count=1)
         return f"{closing['tail']}<w:sectPr>{body}</w:sectPr>{closing['end']}"
     return _CLOSING_SECTION.sub(merged, document, count=1)
 
